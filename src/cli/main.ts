@@ -1,0 +1,29 @@
+// tether's command line: parsing and output only; each command lives in its own file under commands/.
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands/index.js';
+import { EXIT_USAGE, UsageError } from './exit-codes.js';
+
+const program = new Command('tether')
+  .description('Keeps applications working against the Together AI API when it fails them.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version exit 0; every other parse failure is a usage error (exit 2).
+    const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+    process.exitCode = ok ? 0 : EXIT_USAGE;
+  } else if (error instanceof UsageError) {
+    process.stderr.write(`tether: ${error.message}\n`);
+    process.exitCode = EXIT_USAGE;
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`tether: ${message}\n`);
+    process.exitCode = 1;
+  }
+}
