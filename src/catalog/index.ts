@@ -1,3 +1,5 @@
+// Public API of the catalog module: the model list (live, cached, merged with the bundled snapshot),
+// resolution with "did you mean", deprecations and successors, families and fallback routes.
 export { loadSnapshot, findSnapshotModel } from './snapshot.js';
 export type {
   CatalogSnapshot,
@@ -7,3 +9,11 @@ export type {
   SnapshotDeprecation,
   SnapshotTierGate,
 } from './snapshot.js';
+export { createCatalog } from './catalog.js';
+export type { Catalog, CatalogOptions, CatalogStatus } from './catalog.js';
+export type { CatalogModel } from './model.js';
+export { mergeModel, plannedContextLength, indexSnapshot } from './model.js';
+export type { SnapshotIndex } from './model.js';
+export type { Resolution, ResolvedModel, UnresolvedModel, ResolutionFailure } from './resolve.js';
+export { suggest, similarity, editDistance, canonicalTokens } from './suggest.js';
+export { familyOf, FAMILY_GROUPS, groupOf, isFreeVariant } from './families.js';

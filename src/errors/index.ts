@@ -1,2 +1,14 @@
 export { TogetherError, isTogetherError, ERROR_CATEGORIES } from './together-error.js';
 export type { ErrorCategory, TogetherErrorFields } from './together-error.js';
+export { classify, modelFromMessage } from './classify.js';
+export type { ClassifyInput } from './classify.js';
+export { classifyNetworkError } from './network.js';
+export { parseRetryAfterMs, extractRequestId, getHeader } from './headers.js';
+export type { HeadersLike } from './headers.js';
+export { parseErrorBody } from './body.js';
+export type { ParsedBody, BodyShape } from './body.js';
+export { parseContextLengthNumbers, isContextLengthText } from './context-length.js';
+export type { ContextLengthNumbers } from './context-length.js';
+export { redactSecrets, secretsFromHeaders, REDACTED } from './redact.js';
+export { CATEGORY_DEFAULTS, HTTP_RULES, NETWORK_RULES, TOGETHER_CODES, formatDuration } from './table.js';
+export type { KeySource, HttpRule, NetworkRule, CategoryDefaults } from './table.js';

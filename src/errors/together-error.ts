@@ -47,6 +47,8 @@ export interface TogetherErrorFields {
   requestId?: string | undefined;
   /** Model the failing request named, when known. */
   model?: string | undefined;
+  /** Numbers or ids parsed out of the failure, e.g. `{ limit, promptTokens, maxTokens }` for a context-length error. */
+  details?: Record<string, number | string> | undefined;
   /** The underlying error (socket error, parse error…), kept for debugging. */
   original?: unknown;
 }
@@ -65,6 +67,7 @@ export class TogetherError extends Error implements TogetherErrorFields {
   readonly retryAfterMs?: number | undefined;
   readonly requestId?: string | undefined;
   readonly model?: string | undefined;
+  readonly details?: Record<string, number | string> | undefined;
   readonly original?: unknown;
 
   constructor(fields: TogetherErrorFields) {
@@ -80,6 +83,7 @@ export class TogetherError extends Error implements TogetherErrorFields {
     this.retryAfterMs = fields.retryAfterMs;
     this.requestId = fields.requestId;
     this.model = fields.model;
+    this.details = fields.details;
     this.original = fields.original;
   }
 
@@ -99,6 +103,7 @@ export class TogetherError extends Error implements TogetherErrorFields {
       retryAfterMs: this.retryAfterMs,
       requestId: this.requestId,
       model: this.model,
+      details: this.details,
     };
   }
 }

@@ -1,44 +1,62 @@
-// Public API of the tokens module. The implementation behind these signatures is owned by src/tokens/*.
-// (Initial version: conservative estimate only; exact per-family counting replaces it.)
+// Public API of the tokens module: exact token counts per model family (Hugging Face's Rust tokenizer on the
+// families' own tokenizer.json files, chat templates rendered as servers render them), and conservative
+// estimates (exact: false) where no tokenizer fits or its optional package is not installed.
+import { createCounter, type ChatCountOptions, type TokenCount } from './count.js';
+import { resolveFamily, type TokenizerFamily } from './families.js';
+import type { ChatMessageLike } from './messages.js';
+import { TokenizerRegistry, type TokenizerStatus } from './registry.js';
 
-export type TokenizerFamily =
-  | 'llama3'
-  | 'llama3_1'
-  | 'qwen2_5'
-  | 'qwen3'
-  | 'deepseek_v3'
-  | 'gemma3'
-  | 'gptoss'
-  | 'mistral_v1';
+export { TOKENIZER_FAMILIES, familyForModel, isTokenizerFamily, resolveFamily } from './families.js';
+export type { TokenizerFamily } from './families.js';
+export type { ChatMessageLike, ChatInput } from './messages.js';
+export { parseChatInput } from './messages.js';
+export type { TokenCount, ChatCountOptions } from './count.js';
+export type { TokenizerStatus } from './registry.js';
+export { upperBoundTokens } from './bound.js';
 
-export interface ChatMessageLike {
-  role: string;
-  content?: unknown;
-  name?: string;
-  tool_calls?: unknown;
-  tool_call_id?: string;
+const registry = new TokenizerRegistry();
+const counter = createCounter(registry);
+
+/** Count the tokens of plain text (no special tokens added; added tokens in the text matched, as HF does). */
+export function countTextTokens(modelOrFamily: string, text: string): Promise<TokenCount> {
+  return counter.countTextTokens(modelOrFamily, text);
 }
 
-export interface TokenCount {
-  tokens: number;
-  /** true when counted with the model family's real tokenizer; false for the conservative estimate. */
-  exact: boolean;
-  /** The tokenizer family used, or undefined for the estimate. */
-  family?: TokenizerFamily;
+/**
+ * Count a chat's prompt tokens: the family's chat template rendered (with the generation prompt unless
+ * `addGenerationPrompt: false`) and tokenized. Content arrays count their text parts; tool calls count as the
+ * template renders them (or as their JSON where it does not); tool definitions likewise.
+ */
+export function countChatTokens(
+  modelOrFamily: string,
+  messages: readonly ChatMessageLike[],
+  options?: ChatCountOptions,
+): Promise<TokenCount> {
+  return counter.countChatTokens(modelOrFamily, messages, options);
 }
 
-/** Conservative upper bound: every UTF-8 byte could be one token. */
-function estimate(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
+/** The prompt string the family's chat template renders for `messages` (throws for an unknown model). */
+export function renderChat(modelOrFamily: string, messages: readonly ChatMessageLike[], options?: ChatCountOptions): string {
+  return counter.renderChat(modelOrFamily, messages, options);
 }
 
-/** Count the tokens of plain text (no special tokens added) for a model id or a family name. */
-export async function countTextTokens(_modelOrFamily: string, text: string): Promise<TokenCount> {
-  return { tokens: estimate(text), exact: false };
+/**
+ * Load a family's tokenizer now (0.1–1.6 s, synchronous CPU work) instead of on the first count. Concurrent
+ * calls share one load. Never rejects: `available: false` carries the reason (e.g. the package is missing).
+ */
+export function loadTokenizer(family: TokenizerFamily): Promise<TokenizerStatus> {
+  return registry.load(family);
 }
 
-/** Count a chat's prompt tokens including the family's chat-template overhead (with the generation prompt). */
-export async function countChatTokens(_modelOrFamily: string, messages: readonly ChatMessageLike[]): Promise<TokenCount> {
-  const text = messages.map((m) => `${m.role}\n${typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')}`).join('\n');
-  return { tokens: estimate(text) + 8 * messages.length + 8, exact: false };
+/** Token ids of `text` for a model or family (for debugging a count); undefined when no tokenizer is available. */
+export async function encodeTokenIds(modelOrFamily: string, text: string): Promise<number[] | undefined> {
+  const family = resolveFamily(modelOrFamily);
+  if (!family) return undefined;
+  const tokenizer = await registry.load(family);
+  return tokenizer.encodeIds ? tokenizer.encodeIds(text) : undefined;
 }
+
+/** For tests and tools that need their own cache or package resolution (e.g. to simulate a missing package). */
+export { TokenizerRegistry, createCounter };
+export type { Counter } from './count.js';
+export type { RegistryOptions } from './registry.js';

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
+import { registerEmulator } from './emulator.js';
+import { registerExplain } from './explain.js';
+import { registerTokens } from './tokens.js';
 
 /** Every command registers itself here, one line each. */
 export function registerCommands(program: Command): void {
   void program;
+  registerEmulator(program);
+  registerExplain(program);
+  registerTokens(program);
 }

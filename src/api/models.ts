@@ -1,0 +1,55 @@
+// GET /models through a transport: Together answers a bare JSON array of ModelInfo.
+import { TogetherError, classify } from '../errors/index.js';
+import type { KeySource } from '../errors/index.js';
+import { PATHS } from './paths.js';
+import type { Transport } from './transport.js';
+import type { ModelInfo } from './types.js';
+
+export interface ListModelsOptions {
+  signal?: AbortSignal | undefined;
+  /** Overrides the transport's key for this call. */
+  apiKey?: string | undefined;
+  /** Where the key came from, so a 401 names the right place to fix it. */
+  keySource?: KeySource | undefined;
+}
+
+function invalidListError(url: string, what: string): TogetherError {
+  return new TogetherError({
+    status: 200,
+    category: 'server',
+    message: `GET ${url} answered 200 but ${what}`,
+    cause: 'Something other than Together’s API answered: a proxy, a captive portal, or a base URL that points at the wrong service.',
+    fix: 'Check TOGETHER_BASE_URL (or --base-url); it should end in /v1, e.g. https://api.together.xyz/v1.',
+    retryable: false,
+  });
+}
+
+/**
+ * Pick the model entries out of a `/models` body: Together's bare array, or the OpenAI-style `{data: [...]}`
+ * some proxies answer. Entries without a string `id` are dropped. Returns undefined when the body is neither.
+ */
+export function parseModelList(body: unknown): ModelInfo[] | undefined {
+  const list = Array.isArray(body) ? body : (body as { data?: unknown } | null)?.data;
+  if (!Array.isArray(list)) return undefined;
+  return list.filter(
+    (entry): entry is ModelInfo => typeof entry === 'object' && entry !== null && typeof (entry as { id?: unknown }).id === 'string',
+  );
+}
+
+/** The live model list. A non-2xx answer is thrown as a classified TogetherError. */
+export async function listModels(transport: Transport, options: ListModelsOptions = {}): Promise<ModelInfo[]> {
+  const response = await transport.send({ method: 'GET', path: PATHS.models, signal: options.signal, apiKey: options.apiKey });
+  const text = await response.body.text();
+  if (response.status < 200 || response.status >= 300) {
+    throw classify({ status: response.status, headers: response.headers, body: text, keySource: options.keySource });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalidListError(response.url, 'the body is not JSON');
+  }
+  const models = parseModelList(parsed);
+  if (models === undefined) throw invalidListError(response.url, 'the body is not a list of models');
+  return models;
+}

@@ -1,0 +1,212 @@
+// Server-sent events: Together's `text/event-stream` bodies parsed into JSON chunks, and the serializer the
+// gateway uses to send them on. A stream must end with `data: [DONE]`; one that ends without it is a cut
+// stream and is reported as an SSEStreamError of kind 'cut' — never as a clean end.
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+export type SSEStreamErrorKind =
+  /** The body ended (or failed) before `data: [DONE]`. */
+  | 'cut'
+  /** A frame carried an `error` object (or an `event: error` frame arrived). */
+  | 'error_event'
+  /** A frame's data was not JSON. */
+  | 'malformed';
+
+export interface SSEStreamErrorFields {
+  kind: SSEStreamErrorKind;
+  message: string;
+  /** How many JSON chunks were yielded before the failure (0: nothing reached the caller). */
+  chunksReceived: number;
+  /** 1-based index of the data frame at fault (error_event, malformed). */
+  frame?: number | undefined;
+  /** The raw data of that frame, truncated (malformed). */
+  data?: string | undefined;
+  /** The parsed `error` value of an error frame (error_event), to be classified by the caller. */
+  error?: unknown;
+  /** The underlying failure (a socket error while reading, for 'cut'). */
+  cause?: unknown;
+}
+
+export class SSEStreamError extends Error {
+  override readonly name = 'SSEStreamError';
+  readonly kind: SSEStreamErrorKind;
+  readonly chunksReceived: number;
+  readonly frame?: number | undefined;
+  readonly data?: string | undefined;
+  readonly error?: unknown;
+
+  constructor(fields: SSEStreamErrorFields) {
+    super(fields.message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.kind = fields.kind;
+    this.chunksReceived = fields.chunksReceived;
+    this.frame = fields.frame;
+    this.data = fields.data;
+    this.error = fields.error;
+  }
+}
+
+export function isSSEStreamError(value: unknown): value is SSEStreamError {
+  return value instanceof SSEStreamError;
+}
+
+export interface ParseSSEOptions {
+  /** When aborted, reading stops and the iterator rejects with the signal's reason (not a 'cut'). */
+  signal?: AbortSignal | undefined;
+}
+
+const DATA_SNIPPET = 200;
+
+function snippet(text: string): string {
+  return text.length > DATA_SNIPPET ? `${text.slice(0, DATA_SNIPPET)}…` : text;
+}
+
+function innerErrorMessage(error: unknown): string {
+  if (typeof error === 'string') return error;
+  if (typeof error === 'object' && error !== null) {
+    const message = (error as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return JSON.stringify(error);
+}
+
+type Step = { done: true } | { done: false; value: unknown };
+
+/** `iterator.next()`, rejected with the signal's reason as soon as it aborts (a silent source cannot hold us). */
+function nextOrAbort<V>(iterator: AsyncIterator<V>, signal: AbortSignal | undefined): Promise<IteratorResult<V>> {
+  if (signal === undefined) return iterator.next();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    iterator.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Parse an SSE body into the JSON value of each data frame, stopping at `data: [DONE]`.
+ * Frames with a named event other than `message`/`error` are skipped (as the official SDK does);
+ * comments (`: keep-alive`) are ignored. Breaking out of the loop cancels the underlying body.
+ */
+export async function* parseSSE<T = unknown>(
+  source: AsyncIterable<Uint8Array | string>,
+  options: ParseSSEOptions = {},
+): AsyncGenerator<T, void, undefined> {
+  const { signal } = options;
+  const decoder = new TextDecoder();
+  const pending: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => pending.push(event) });
+  let frame = 0;
+  let yielded = 0;
+
+  // Decide what one parsed event means. Throws for error and malformed frames.
+  const interpret = (event: EventSourceMessage): Step | undefined => {
+    if (event.event !== undefined && event.event !== 'message' && event.event !== 'error') return undefined;
+    frame += 1;
+    const data = event.data;
+    if (event.event !== 'error' && data.trim() === '[DONE]') return { done: true };
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch {
+      if (event.event === 'error') {
+        throw new SSEStreamError({ kind: 'error_event', message: `Stream error event: ${snippet(data)}`, chunksReceived: yielded, frame, error: data });
+      }
+      throw new SSEStreamError({
+        kind: 'malformed',
+        message: `Stream frame ${frame} is not valid JSON: ${JSON.stringify(snippet(data))}`,
+        chunksReceived: yielded,
+        frame,
+        data: snippet(data),
+      });
+    }
+    const inner = event.event === 'error' ? ((value as { error?: unknown } | null)?.error ?? value) : (value as { error?: unknown } | null)?.error;
+    if (inner !== undefined && inner !== null) {
+      throw new SSEStreamError({
+        kind: 'error_event',
+        message: `Stream frame ${frame} carried an error: ${innerErrorMessage(inner)}`,
+        chunksReceived: yielded,
+        frame,
+        error: inner,
+      });
+    }
+    return { done: false, value };
+  };
+
+  const iterator = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      let next: IteratorResult<Uint8Array | string>;
+      try {
+        next = await nextOrAbort(iterator, signal);
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        throw new SSEStreamError({
+          kind: 'cut',
+          message: `Stream failed after ${yielded} chunk(s) without [DONE]: ${error instanceof Error ? error.message : String(error)}`,
+          chunksReceived: yielded,
+          cause: error,
+        });
+      }
+      if (next.done) {
+        // An event without its closing blank line is incomplete and, per the SSE rules, dropped — except a
+        // final `data: [DONE]`, which clearly ends the stream (some servers omit the last blank line).
+        parser.feed(decoder.decode() + '\n\n');
+        const last = pending.splice(0).at(-1);
+        if (last !== undefined && last.event === undefined && last.data.trim() === '[DONE]') return;
+        throw new SSEStreamError({
+          kind: 'cut',
+          message: `Stream ended after ${yielded} chunk(s) without [DONE]`,
+          chunksReceived: yielded,
+        });
+      }
+      parser.feed(typeof next.value === 'string' ? next.value : decoder.decode(next.value, { stream: true }));
+      while (pending.length > 0) {
+        const step = interpret(pending.shift() as EventSourceMessage);
+        if (step === undefined) continue;
+        if (step.done) return;
+        yielded += 1;
+        yield step.value as T;
+        if (signal?.aborted) throw signal.reason;
+      }
+    }
+  } finally {
+    // Stop the body (and its connection) whenever we leave early: [DONE], an error, or the caller's break.
+    // After an abort a read may still be pending, and an async generator queues return() behind it, so
+    // don't wait for it then (the transport's body is aborted by the same signal anyway).
+    const closing = iterator.return?.();
+    if (signal?.aborted) closing?.catch(() => undefined);
+    else {
+      try {
+        await closing;
+      } catch {
+        // A source that fails while closing has nothing more to tell us.
+      }
+    }
+  }
+}
+
+/** One SSE data frame carrying `value` as JSON. */
+export function formatSSE(value: unknown, event?: string): string {
+  const head = event === undefined ? '' : `event: ${event}\n`;
+  return `${head}data: ${JSON.stringify(value)}\n\n`;
+}
+
+/** The frame that ends every Together/OpenAI stream. */
+export const SSE_DONE = 'data: [DONE]\n\n';
+
+/** A comment frame (ignored by clients), e.g. a keep-alive. */
+export function formatSSEComment(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => `: ${line}`)
+    .join('\n')
+    .concat('\n\n');
+}

@@ -1,0 +1,200 @@
+// The HTTP transport: one keep-alive undici pool per transport, Bearer auth, JSON bodies, raw responses.
+// It never decides what a status means; the caller classifies. Socket failures become TogetherErrors
+// (category network/timeout); an abort rejects with the signal's reason.
+import { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
+import { TogetherError, classifyNetworkError, redactSecrets } from '../errors/index.js';
+import { formatQuery, joinPath, parseBaseUrl, resolveBaseUrl, type QueryValue } from './base-url.js';
+import { wrapBody, type ResponseBody } from './response-body.js';
+
+export const DEFAULT_USER_AGENT = 'tether/0.1.0';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+
+export interface TransportOptions {
+  /** Defaults to `TOGETHER_BASE_URL`, then `https://api.together.xyz/v1`. */
+  baseUrl?: string | undefined;
+  /** Sent as `Authorization: Bearer <key>`; never logged, never in an error. */
+  apiKey?: string | undefined;
+  /** A shared undici dispatcher (pool/agent). When given, `close()` leaves it open: its owner closes it. */
+  dispatcher?: Dispatcher | undefined;
+  /** Extra headers on every request. */
+  headers?: Readonly<Record<string, string>> | undefined;
+  userAgent?: string | undefined;
+  /** Connections per origin for the agent this transport creates (default: undici's, unlimited). */
+  connections?: number | undefined;
+  /** undici's wait for response headers, ms (default 300 s; 0 disables). Per-attempt deadlines are the caller's signal. */
+  headersTimeoutMs?: number | undefined;
+  /** undici's idle limit between body chunks, ms (default 300 s; 0 disables). */
+  bodyTimeoutMs?: number | undefined;
+  /** Environment to read `TOGETHER_BASE_URL` from (default `process.env`). */
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+/** A body passed through untouched; anything else (a plain object or array) is sent as JSON. */
+export type RawRequestBody = string | Uint8Array | Readable | FormData;
+
+export interface SendRequest {
+  method: HttpMethod;
+  /** Endpoint path relative to the base URL, e.g. `/chat/completions` (leading slash optional). */
+  path: string;
+  query?: Readonly<Record<string, QueryValue>> | undefined;
+  /** A {@link RawRequestBody}, or any JSON value (sent with `content-type: application/json`). */
+  body?: unknown;
+  headers?: Readonly<Record<string, string>> | undefined;
+  signal?: AbortSignal | undefined;
+  /** Ask for `text/event-stream` (the body itself must say `stream: true`; the transport does not edit bodies). */
+  stream?: boolean | undefined;
+  /** Overrides the transport's key for this request (e.g. a gateway forwarding its caller's key). */
+  apiKey?: string | undefined;
+  /** The model the request names, recorded on network errors. */
+  model?: string | undefined;
+}
+
+export interface RawResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: ResponseBody;
+  /** The request URL (base URL + path + query); never contains credentials. */
+  url: string;
+}
+
+export interface Transport {
+  /** The normalised base URL requests go to. */
+  readonly baseUrl: string;
+  send(request: SendRequest): Promise<RawResponse>;
+  /** Close the pool this transport created (a caller-supplied dispatcher is left open). */
+  close(): Promise<void>;
+}
+
+/** Trim an API key and reject one that cannot be a header value, without ever echoing it. */
+export function normaliseApiKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  const trimmed = key.trim();
+  if (trimmed === '') return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw new TypeError('The API key contains spaces or control characters; check how TOGETHER_API_KEY (or --api-key) was set');
+  }
+  return trimmed;
+}
+
+/** A classified error whose text could still hold one of our keys gets every field scrubbed (belt and braces). */
+function scrubbed(error: TogetherError, secrets: readonly string[]): TogetherError {
+  const fields = error.toJSON();
+  if (!secrets.some((secret) => JSON.stringify(fields).includes(secret))) return error;
+  const clean = (text: string | undefined): string | undefined => (text === undefined ? undefined : redactSecrets(text, secrets));
+  return new TogetherError({
+    ...fields,
+    message: redactSecrets(fields.message, secrets),
+    cause: redactSecrets(fields.cause, secrets),
+    fix: redactSecrets(fields.fix, secrets),
+    code: clean(fields.code),
+    type: clean(fields.type),
+    param: clean(fields.param),
+    original: error.original,
+  });
+}
+
+function isRawBody(body: unknown): body is RawRequestBody {
+  return (
+    typeof body === 'string' ||
+    body instanceof Uint8Array ||
+    body instanceof Readable ||
+    (typeof FormData !== 'undefined' && body instanceof FormData)
+  );
+}
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function lowerCaseKeys(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers === undefined) return out;
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
+}
+
+export function createTransport(options: TransportOptions = {}): Transport {
+  const base = parseBaseUrl(resolveBaseUrl(options.baseUrl, options.env));
+  const defaultKey = normaliseApiKey(options.apiKey);
+  const ownsDispatcher = options.dispatcher === undefined;
+  const dispatcher: Dispatcher =
+    options.dispatcher ?? new Agent(options.connections !== undefined ? { connections: options.connections } : {});
+  const defaultHeaders = {
+    'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
+    ...lowerCaseKeys(options.headers),
+  };
+
+  async function send(request: SendRequest): Promise<RawResponse> {
+    const { signal } = request;
+    if (signal?.aborted) throw signal.reason;
+    const apiKey = request.apiKey !== undefined ? normaliseApiKey(request.apiKey) : defaultKey;
+    const secrets = [apiKey, defaultKey].filter((key): key is string => key !== undefined);
+
+    const headers: Record<string, string> = {
+      ...defaultHeaders,
+      accept: request.stream ? 'text/event-stream' : 'application/json',
+      ...lowerCaseKeys(request.headers),
+    };
+    if (apiKey !== undefined) headers['authorization'] = `Bearer ${apiKey}`;
+
+    let body: RawRequestBody | null = null;
+    if (request.body !== undefined && request.body !== null) {
+      if (isRawBody(request.body)) {
+        body = request.body;
+      } else {
+        body = JSON.stringify(request.body);
+        headers['content-type'] ??= 'application/json';
+      }
+    }
+
+    const path = joinPath(base.basePath, request.path) + formatQuery(request.query);
+    const url = base.origin + path;
+    const fail = (error: unknown): unknown => {
+      if (signal?.aborted) return signal.reason;
+      if ((error as { code?: unknown } | null)?.code === 'UND_ERR_INVALID_ARG') {
+        return new TypeError(`Invalid request: ${redactSecrets((error as Error).message, secrets)}`);
+      }
+      return scrubbed(classifyNetworkError(error, { model: request.model }), secrets);
+    };
+
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await dispatcher.request({
+        origin: base.origin,
+        path,
+        method: request.method,
+        headers,
+        // The global FormData and undici's are the same class at run time; only their typings differ.
+        body: body as Dispatcher.DispatchOptions['body'],
+        signal: signal ?? null,
+        ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+        ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
+      });
+    } catch (error) {
+      throw fail(error);
+    }
+    return {
+      status: response.statusCode,
+      headers: flattenHeaders(response.headers),
+      body: wrapBody(response.body, fail),
+      url,
+    };
+  }
+
+  return {
+    baseUrl: base.href,
+    send,
+    async close() {
+      if (ownsDispatcher) await dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// A catalog entry: the live `/models` entry merged with what the bundled snapshot knows about the same id.
+import type { ModelInfo } from '../api/index.js';
+import type { CatalogSnapshot, SnapshotDeprecation, SnapshotFinetune, SnapshotModel } from './snapshot.js';
+
+export interface CatalogModel {
+  id: string;
+  type: string;
+  displayName: string | undefined;
+  organization: string | undefined;
+  /**
+   * The context length to plan with. Where the API (`context_length`) and Together's docs
+   * (`context_length_docs`) disagree, the SMALLER one: which of the two Together enforces is unknown
+   * (together-models-notes.md §4.2), and planning with the smaller can only cost a little headroom.
+   * undefined where no positive value is known (image and audio models report 0).
+   */
+  contextLength: number | undefined;
+  /** The two numbers contextLength was chosen from. */
+  contextLengthSources: { api: number | undefined; docs: number | undefined };
+  /** USD per 1M tokens: the live list's where it gives non-zero numbers, else the snapshot's. */
+  pricing: { input: number; output: number } | undefined;
+  /** Family key (`llama-3.1`, `qwen-3`, …) from the snapshot or the catalog's overrides. */
+  family: string | undefined;
+  /** Tokenizer family for src/tokens; null where none fits, undefined where the snapshot does not know the id. */
+  tokenizer: string | null | undefined;
+  /** undefined for ids the snapshot does not know. */
+  serverless: boolean | undefined;
+  batch: boolean;
+  finetune: SnapshotFinetune | null;
+  /** The build tier the id needs, when Together gates it. */
+  minTier: number | undefined;
+  deprecated: { on: string; successor: string | null; dedicatedAvailable: boolean } | undefined;
+  /** Where the entry itself came from: the live list, or the snapshot alone (live list unavailable). */
+  source: 'live' | 'snapshot';
+  /** Whether the bundled snapshot knows this id. */
+  inSnapshot: boolean;
+}
+
+/** The snapshot indexed by id, built once per snapshot object. */
+export interface SnapshotIndex {
+  snapshot: CatalogSnapshot;
+  models: ReadonlyMap<string, SnapshotModel>;
+  deprecated: ReadonlyMap<string, SnapshotDeprecation>;
+  tierGates: ReadonlyMap<string, number>;
+}
+
+const indexes = new WeakMap<CatalogSnapshot, SnapshotIndex>();
+
+export function indexSnapshot(snapshot: CatalogSnapshot): SnapshotIndex {
+  let index = indexes.get(snapshot);
+  if (index === undefined) {
+    index = {
+      snapshot,
+      models: new Map(snapshot.models.map((m) => [m.id, m])),
+      deprecated: new Map(snapshot.deprecated.map((d) => [d.id, d])),
+      tierGates: new Map(snapshot.tier_gated.map((g) => [g.id, g.min_tier])),
+    };
+    indexes.set(snapshot, index);
+  }
+  return index;
+}
+
+function positive(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** The smaller of the known positive context lengths. */
+export function plannedContextLength(api: number | undefined, docs: number | undefined): number | undefined {
+  if (api === undefined) return docs;
+  if (docs === undefined) return api;
+  return Math.min(api, docs);
+}
+
+function livePricing(live: ModelInfo | undefined): { input: number; output: number } | undefined {
+  const pricing = live?.pricing;
+  if (pricing === undefined || typeof pricing.input !== 'number' || typeof pricing.output !== 'number') return undefined;
+  if (pricing.input === 0 && pricing.output === 0) return undefined; // what /models says for dedicated-only ids is unknown
+  return { input: pricing.input, output: pricing.output };
+}
+
+/**
+ * Merge a live entry (may be absent: snapshot-only view) with the snapshot's knowledge of the same id.
+ * The live list wins for what it states (type, names, context_length, pricing); the snapshot adds the rest.
+ */
+export function mergeModel(
+  id: string,
+  live: ModelInfo | undefined,
+  index: SnapshotIndex,
+  familyOverrides: Readonly<Record<string, string>> = {},
+): CatalogModel {
+  const known = index.models.get(id);
+  const deprecation = index.deprecated.get(id);
+  const api = positive(live?.context_length) ?? positive(known?.context_length);
+  const docs = positive(known?.context_length_docs);
+  return {
+    id,
+    type: live?.type ?? known?.type ?? 'unknown',
+    displayName: live?.display_name ?? known?.display_name,
+    organization: live?.organization ?? known?.organization,
+    contextLength: plannedContextLength(api, docs),
+    contextLengthSources: { api, docs },
+    pricing: livePricing(live) ?? (known ? { input: known.pricing.input, output: known.pricing.output } : undefined),
+    family: familyOverrides[id] ?? known?.family,
+    tokenizer: known === undefined ? undefined : known.tokenizer,
+    serverless: known?.serverless,
+    batch: known?.batch ?? false,
+    finetune: known?.finetune ?? null,
+    minTier: index.tierGates.get(id),
+    deprecated:
+      deprecation === undefined
+        ? undefined
+        : { on: deprecation.deprecated_on, successor: deprecation.successor, dedicatedAvailable: deprecation.dedicated_available },
+    source: live === undefined ? 'snapshot' : 'live',
+    inSnapshot: known !== undefined,
+  };
+}

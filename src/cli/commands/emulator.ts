@@ -1,0 +1,111 @@
+// `tether emulator`: run the local Together API until Ctrl+C. Parsing and output only; src/emulator does the work.
+import type { Command } from 'commander';
+import { EmulatorConfigError, FAULT_SPEC_SYNTAX, loadEmulatorConfigFile, parseFaultSpec, startEmulator } from '../../emulator/index.js';
+import type { EmulatorFileConfig, EmulatorLogLevel, RunningEmulator } from '../../emulator/index.js';
+import { UsageError } from '../exit-codes.js';
+
+interface EmulatorCliOptions {
+  port?: string;
+  host?: string;
+  config?: string;
+  seed?: string;
+  fault: string[];
+  logLevel?: string;
+  json?: boolean;
+}
+
+const DEFAULT_CLI_PORT = 4010;
+const LOG_LEVELS: readonly EmulatorLogLevel[] = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseInteger(flag: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, not "${raw}"`);
+  }
+  return value;
+}
+
+/** Flags over the config file over the CLI's defaults (port 4010, info logs). */
+function buildOptions(opts: EmulatorCliOptions): EmulatorFileConfig {
+  const file = opts.config ? loadEmulatorConfigFile(opts.config) : {};
+  const logLevel = opts.logLevel ?? file.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel as EmulatorLogLevel)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
+  }
+  return {
+    ...file,
+    port: opts.port !== undefined ? parseInteger('--port', opts.port, 0, 65535) : (file.port ?? DEFAULT_CLI_PORT),
+    host: opts.host ?? file.host ?? '127.0.0.1',
+    ...(opts.seed !== undefined ? { seed: parseInteger('--seed', opts.seed, -(2 ** 31), 2 ** 32) } : {}),
+    faults: [...(file.faults ?? []), ...opts.fault.map(parseFaultSpec)],
+    logLevel: logLevel as EmulatorLogLevel,
+  };
+}
+
+function firstLine(emulator: RunningEmulator, json: boolean): string {
+  const [first, ...others] = emulator.config.keys;
+  const apiKey = first?.key ?? '';
+  if (json) {
+    return JSON.stringify({ baseUrl: emulator.baseUrl, apiKey, keys: emulator.config.keys.map((k) => k.name), admin: `${emulator.url}/_emulator` });
+  }
+  const more = others.length ? ` (+${others.length} more key${others.length > 1 ? 's' : ''} from the config)` : '';
+  return `Together API emulator: TOGETHER_BASE_URL=${emulator.baseUrl} TOGETHER_API_KEY=${apiKey}${more}`;
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function runEmulator(opts: EmulatorCliOptions): Promise<void> {
+  let emulator: RunningEmulator;
+  try {
+    emulator = await startEmulator(buildOptions(opts));
+  } catch (error) {
+    if (error instanceof EmulatorConfigError) throw new UsageError(error.message);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${opts.port ?? DEFAULT_CLI_PORT} is already in use; pass --port with a free port (or 0 for any)`);
+    if (code === 'EADDRNOTAVAIL') throw new UsageError(`cannot bind ${opts.host}: no such local address; use --host 127.0.0.1`);
+    throw error;
+  }
+  process.stdout.write(`${firstLine(emulator, opts.json === true)}\n`);
+  if (!opts.json) {
+    const faults = emulator.config.faults.length;
+    process.stdout.write(`admin: ${emulator.url}/_emulator/{stats,faults,credits,reset}; ${faults} fault${faults === 1 ? '' : 's'} active; Ctrl+C to stop\n`);
+  }
+  await untilSignal();
+  await emulator.close();
+}
+
+export function registerEmulator(program: Command): void {
+  program
+    .command('emulator')
+    .description('Run a local Together API (same paths, error bodies, rate-limit headers and SSE) with fault injection')
+    .option('--port <port>', `port to listen on (default ${DEFAULT_CLI_PORT}; 0 = any free port)`)
+    .option('--host <host>', 'interface to bind (default 127.0.0.1)')
+    .option('--config <file>', 'JSON or YAML config: seed, keys, faults, models, latencyMs')
+    .option('--seed <n>', 'seed for generated text, ids and fault draws (default 42)')
+    .option('--fault <spec>', 'inject a fault; repeat for more (syntax below)', collect, [])
+    .option('--log-level <level>', 'JSON request logs on stderr: silent, error, warn, info, debug (default info)')
+    .option('--json', 'print the first line as JSON {baseUrl, apiKey, keys, admin}')
+    .addHelpText('after', `\n${FAULT_SPEC_SYNTAX}\n\nExamples:\n  tether emulator --fault status=503,rate=0.3,model=meta-llama/Llama-3.3-70B-Instruct-Turbo\n  tether emulator --port 0 --fault stream_cut=3 --fault credits=100`)
+    .action(async (opts: EmulatorCliOptions) => {
+      try {
+        await runEmulator(opts);
+      } catch (error) {
+        if (error instanceof EmulatorConfigError) throw new UsageError(error.message);
+        throw error;
+      }
+    });
+}

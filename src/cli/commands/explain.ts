@@ -1,0 +1,149 @@
+// `tether explain`: classify a status + body + headers (or a transport error code) and say what to do about it.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { classify, classifyNetworkError, formatDuration } from '../../errors/index.js';
+import type { KeySource, TogetherError } from '../../errors/index.js';
+import { EXIT_OK, UsageError } from '../exit-codes.js';
+
+interface ExplainOptions {
+  status?: string;
+  body?: string;
+  header: string[];
+  network?: string;
+  model?: string;
+  keySource?: string;
+  json?: boolean;
+}
+
+/** What to classify. Each input form (flags today; a saved HTTP response later) is read into one of these. */
+type ExplainRequest =
+  | { kind: 'http'; status: number; headers: Array<[string, string]>; body?: string | Buffer; model?: string; keySource?: KeySource }
+  | { kind: 'network'; error: unknown; model?: string };
+
+const KEY_SOURCES: readonly KeySource[] = ['env', 'flag', 'config'];
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseStatus(raw: string): number {
+  if (!/^\d{3}$/.test(raw.trim())) throw new UsageError('--status must be a 3-digit HTTP status code such as 429');
+  const status = Number(raw.trim());
+  if (status < 100 || status > 599) throw new UsageError(`--status must be between 100 and 599, not ${status}`);
+  return status;
+}
+
+/** `name: value` → a pair. The value is never echoed in an error: it may be an Authorization header. */
+function parseHeader(line: string, index: number): [string, string] {
+  const colon = line.indexOf(':');
+  const name = colon > 0 ? line.slice(0, colon).trim() : '';
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    throw new UsageError(`--header #${index + 1} is not of the form 'name: value' (e.g. --header 'retry-after: 2')`);
+  }
+  return [name.toLowerCase(), line.slice(colon + 1).trim()];
+}
+
+/** The body as given, or curl-style `@path` (`@-` for stdin) read from a file. */
+function readBody(raw: string): string | Buffer {
+  if (!raw.startsWith('@')) return raw;
+  const path = raw.slice(1);
+  if (path === '') throw new UsageError('--body @ needs a file path, e.g. --body @response.json (or @- for stdin)');
+  try {
+    return readFileSync(path === '-' ? 0 : path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UsageError(`cannot read the --body file ${path} (${code}); pass the JSON or text itself, or @<existing file>`);
+  }
+}
+
+/** `--network CODE` as the error a client would have thrown: a DOMException for aborts/timeouts, else a coded Error. */
+function networkError(code: string): unknown {
+  const trimmed = code.trim();
+  if (trimmed === '') throw new UsageError('--network needs an error code such as ECONNRESET, ENOTFOUND or TimeoutError');
+  for (const name of ['AbortError', 'TimeoutError']) {
+    if (trimmed.toLowerCase() === name.toLowerCase()) return new DOMException(`simulated ${name}`, name);
+  }
+  return Object.assign(new Error(`simulated ${trimmed}`), { code: trimmed.toUpperCase() });
+}
+
+function requestFromOptions(options: ExplainOptions): ExplainRequest {
+  if (options.keySource !== undefined && !KEY_SOURCES.includes(options.keySource as KeySource)) {
+    throw new UsageError(`--key-source must be one of ${KEY_SOURCES.join(', ')}`);
+  }
+  const model = options.model === undefined ? {} : { model: options.model };
+  if (options.network !== undefined) {
+    if (options.status !== undefined || options.body !== undefined || options.header.length > 0) {
+      throw new UsageError('--network describes a failure with no response: do not combine it with --status, --body or --header');
+    }
+    return { kind: 'network', error: networkError(options.network), ...model };
+  }
+  if (options.status === undefined) {
+    throw new UsageError('give --status <code> (with --body / --header from the response), or --network <error code>');
+  }
+  return {
+    kind: 'http',
+    status: parseStatus(options.status),
+    headers: options.header.map(parseHeader),
+    ...(options.body === undefined ? {} : { body: readBody(options.body) }),
+    ...model,
+    ...(options.keySource === undefined ? {} : { keySource: options.keySource as KeySource }),
+  };
+}
+
+function explain(request: ExplainRequest): TogetherError {
+  if (request.kind === 'network') return classifyNetworkError(request.error, { model: request.model });
+  return classify(request);
+}
+
+function humanLines(error: TogetherError): string {
+  const rows: Array<[string, string | undefined]> = [
+    ['category', error.category],
+    ['status', error.status?.toString()],
+    ['code', error.code],
+    ['model', error.model],
+    ['message', error.message],
+    ['cause', error.cause],
+    ['fix', error.fix],
+    ['retryable', error.retryable ? 'yes' : 'no'],
+    ['retry after', error.retryAfterMs === undefined ? undefined : `${formatDuration(error.retryAfterMs)} (${error.retryAfterMs} ms)`],
+    ['request id', error.requestId],
+    [
+      'details',
+      error.details === undefined
+        ? undefined
+        : Object.entries(error.details)
+            .map(([key, value]) => `${key}=${value}`)
+            .join(' '),
+    ],
+  ];
+  const shown = rows.filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '');
+  const width = Math.max(...shown.map(([label]) => label.length)) + 2;
+  return shown.map(([label, value]) => `${label.padEnd(width)}${value}`).join('\n');
+}
+
+export function registerExplain(program: Command): void {
+  program
+    .command('explain')
+    .description("Explain a failed Together API response: its category, cause, the fix, and whether to retry.")
+    .option('--status <code>', 'HTTP status of the response (e.g. 429)')
+    .option('--body <json|text|@file>', 'response body: JSON, text, or @path to read it from a file (@- for stdin)')
+    .option('-H, --header <line>', "a response header as 'name: value' (repeatable)", collect, [])
+    .option('--network <code>', 'a transport error instead of a response: ECONNRESET, ENOTFOUND, UND_ERR_HEADERS_TIMEOUT, TimeoutError…')
+    .option('--model <id>', 'the model the request named')
+    .option('--key-source <source>', 'where the API key came from: env, flag or config')
+    .option('--json', 'print the classification as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  tether explain --status 429 --header 'retry-after: 2' --body '{"error":{"message":"...","type":"dynamic_request_limited"}}'
+  tether explain --status 400 --body @error.json --json
+  tether explain --network ECONNRESET
+`,
+    )
+    .action((options: ExplainOptions) => {
+      const error = explain(requestFromOptions(options));
+      process.stdout.write(options.json ? `${JSON.stringify(error.toJSON(), null, 2)}\n` : `${humanLines(error)}\n`);
+      process.exitCode = EXIT_OK;
+    });
+}

@@ -1,0 +1,263 @@
+// Checks a chunk of whole lines (the unit the reader cuts and the worker pool runs) and returns a compact,
+// mergeable result with chunk-relative line numbers. Pure: the same bytes give the same result on any thread.
+import { isUtf8 } from 'node:buffer';
+import type { DatasetFormat, Issue, RuleOptions } from './types.js';
+import { severityOf } from './rules.js';
+import type { RuleId } from './rules.js';
+import { FAST_CONVERSATION, FAST_INSTRUCTION, FAST_TEXT, fastCheckLine, fastMessageCount, weightLiterals } from './scan.js';
+import { checkSample } from './schema.js';
+import { describeType } from './content.js';
+import { diagnoseJson } from './json-diagnose.js';
+
+/** Consecutive examples of one format; `lines` keeps the first few (chunk-relative) for format.mixed errors. */
+export interface FormatRun {
+  format: DatasetFormat;
+  count: number;
+  lines: number[];
+}
+
+export interface ChunkResult {
+  /** Lines in the chunk, counting a lone CR as a line break like Together's check. */
+  lines: number;
+  /** Non-blank lines: each is meant to be one example. */
+  samples: number;
+  messages: number;
+  runs: FormatRun[];
+  /** In line order within each rule; at most `cap` per rule, the rest counted in `omitted`. */
+  issues: Issue[];
+  omitted: Partial<Record<RuleId, number>>;
+  tokens?: ChunkTokens;
+}
+
+export interface ChunkTokens {
+  total: number;
+  counted: number;
+  longest: number;
+  longestLine: number;
+  exact: boolean;
+}
+
+export interface ChunkContext {
+  options: RuleOptions;
+  /** Issues kept per rule. */
+  cap: number;
+  /** True for the chunk that ends the file (its last line may lack a newline and be cut off). */
+  final: boolean;
+  /** Keep every valid example (parsed) for token counting; turns the fast path off. */
+  collect: boolean;
+}
+
+/** A valid example kept for token counting. */
+export interface PendingExample {
+  line: number;
+  format: DatasetFormat;
+  sample: Record<string, unknown>;
+}
+
+const FAST_FORMATS: Record<number, DatasetFormat> = { [FAST_TEXT]: 'text', [FAST_CONVERSATION]: 'conversation', [FAST_INSTRUCTION]: 'instruction' };
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Collects issues with a per-rule cap, and format runs. */
+export class IssueCollector {
+  readonly issues: Issue[] = [];
+  readonly omitted: Partial<Record<RuleId, number>> = {};
+  private readonly counts = new Map<RuleId, number>();
+  readonly runs: FormatRun[] = [];
+
+  constructor(private readonly cap: number) {}
+
+  add(line: number, rule: RuleId, message: string): void {
+    const count = (this.counts.get(rule) ?? 0) + 1;
+    this.counts.set(rule, count);
+    if (count <= this.cap) this.issues.push({ line, rule, message });
+    else this.omitted[rule] = (this.omitted[rule] ?? 0) + 1;
+  }
+
+  format(line: number, format: DatasetFormat): void {
+    const last = this.runs[this.runs.length - 1];
+    if (last !== undefined && last.format === format) {
+      last.count++;
+      if (last.lines.length < this.cap) last.lines.push(line);
+    } else {
+      this.runs.push({ format, count: 1, lines: [line] });
+    }
+  }
+
+  /** Issues sorted by line (stable, so a line's issues keep the order they were found in). */
+  sorted(): Issue[] {
+    return this.issues.sort((a, b) => a.line - b.line);
+  }
+}
+
+function isBlank(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (bytes[i] !== 0x20 && bytes[i] !== 0x09) return false;
+  return true;
+}
+
+function hasBom(bytes: Uint8Array, from: number, to: number): boolean {
+  return to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf;
+}
+
+/** 1-based byte column of the first invalid UTF-8 sequence in bytes[from, to). */
+export function firstInvalidUtf8(bytes: Uint8Array, from: number, to: number): number {
+  let i = from;
+  while (i < to) {
+    const b = bytes[i]!;
+    let need: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else {
+      return i - from + 1;
+    }
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || i + k >= to || (c & 0xc0) !== 0x80) return i - from + 1;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i - from + 1;
+    i += need + 1;
+  }
+  return to - from + 1;
+}
+
+class ChunkChecker {
+  private line = 0;
+  private samples = 0;
+  private messages = 0;
+  readonly collector: IssueCollector;
+  readonly pending: PendingExample[] = [];
+  private readonly text: Buffer;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly ctx: ChunkContext,
+  ) {
+    this.collector = new IssueCollector(ctx.cap);
+    this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  run(): ChunkResult {
+    const { bytes, text, ctx } = this;
+    const fast = !ctx.collect;
+    const utf8 = isUtf8(bytes);
+    const allowRuns = ctx.options.allowSameRoleRuns;
+    const n = bytes.length;
+    let start = 0;
+    while (start < n) {
+      const newline = text.indexOf(LF, start);
+      const hasNewline = newline >= 0;
+      const lineEnd = hasNewline ? newline : n;
+      // A CR right before the LF is a CRLF ending, which Together accepts.
+      const end = hasNewline && lineEnd > start && bytes[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+      const format = fast && utf8 ? fastCheckLine(bytes, start, end, allowRuns) : 0;
+      if (format !== 0) {
+        this.line++;
+        this.samples++;
+        this.messages += format === FAST_CONVERSATION ? fastMessageCount() : 0;
+        this.collector.format(this.line, FAST_FORMATS[format]!);
+      } else {
+        this.splitLoneCr(start, end, hasNewline, utf8);
+      }
+      start = lineEnd + 1;
+    }
+    return {
+      lines: this.line,
+      samples: this.samples,
+      messages: this.messages,
+      runs: this.collector.runs,
+      issues: this.collector.sorted(),
+      omitted: this.collector.omitted,
+    };
+  }
+
+  /** Splits bytes[start, end) at lone CRs (line breaks for Together's check) and checks each piece. */
+  private splitLoneCr(start: number, end: number, hasNewline: boolean, utf8: boolean): void {
+    let from = start;
+    for (;;) {
+      const cr = this.text.indexOf(CR, from);
+      if (cr < 0 || cr >= end) break;
+      this.checkLine(from, cr, false, utf8);
+      this.collector.add(
+        this.line,
+        'line.lone-cr',
+        'this line ends with a lone carriage return (CR); Together splits lines there, other tools may not. Use LF line endings (tether validate --fix OUT converts them).',
+      );
+      from = cr + 1;
+    }
+    // After a trailing lone CR at the very end of the file nothing is left: that is no line.
+    if (from < end || hasNewline || from === start) this.checkLine(from, end, !hasNewline && this.ctx.final, utf8);
+  }
+
+  private checkLine(from: number, to: number, lastWithoutNewline: boolean, chunkUtf8: boolean): void {
+    const line = ++this.line;
+    const { bytes, collector } = this;
+    if (isBlank(bytes, from, to)) {
+      collector.add(line, 'line.blank', 'blank line; Together rejects empty lines. Delete it (tether validate --fix OUT removes blank lines).');
+      return;
+    }
+    this.samples++;
+    if (hasBom(bytes, from, to)) {
+      collector.add(
+        line,
+        'line.bom',
+        'the line starts with a UTF-8 byte order mark (BOM), which makes it invalid JSON for Together. Save the file as UTF-8 without BOM (tether validate --fix OUT removes it).',
+      );
+      from += 3;
+    }
+    if (!chunkUtf8 && !isUtf8(bytes.subarray(from, to))) {
+      const column = firstInvalidUtf8(bytes, from, to);
+      collector.add(line, 'line.utf8', `invalid UTF-8 at byte ${column} of the line; re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8).`);
+      return;
+    }
+    const text = this.text.toString('utf8', from, to);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      const problem = diagnoseJson(text, lastWithoutNewline);
+      collector.add(line, problem.rule, problem.message);
+      return;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      const hint = Array.isArray(value) ? ' If the whole file is one JSON array, write one element per line instead.' : '';
+      collector.add(line, 'line.not-object', `the line is ${describeType(value)}, not a JSON object; each line must be one example object.${hint}`);
+      return;
+    }
+    const sample = value as Record<string, unknown>;
+    let literals: Map<string, string> | undefined;
+    const verdict = checkSample(sample, this.ctx.options, (path) => {
+      literals ??= weightLiterals(bytes, from);
+      return literals.get(path);
+    });
+    let errors = 0;
+    for (const problem of verdict.problems) {
+      collector.add(line, problem.rule, problem.message);
+      if (severityOf(problem.rule) === 'error') errors++;
+    }
+    this.messages += verdict.messages;
+    if (verdict.format !== undefined) {
+      collector.format(line, verdict.format);
+      if (this.ctx.collect && errors === 0) this.pending.push({ line, format: verdict.format, sample });
+    }
+  }
+}
+
+/** Checks the whole lines in `bytes`; `pending` holds the valid examples when `ctx.collect` is set. */
+export function checkChunk(bytes: Uint8Array, ctx: ChunkContext): { result: ChunkResult; pending: PendingExample[] } {
+  const checker = new ChunkChecker(bytes, ctx);
+  const result = checker.run();
+  return { result, pending: checker.pending };
+}

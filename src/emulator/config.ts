@@ -1,0 +1,274 @@
+// The emulator's configuration: one zod schema for the config file and the programmatic options, and the
+// resolution of that input into a complete EmulatorConfig (defaults filled, names given to keys).
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** The key every emulator accepts when no keys are configured, so `tether emulator` works out of the box. */
+export const DEFAULT_EMULATOR_KEY = 'emulator-key';
+
+/**
+ * Per-key defaults, also used for configured keys that leave a field out. Modelled on Together's build tier 1
+ * (600 RPM ≈ 10 requests/s); Together publishes no tokens-per-minute figure, so 200k is our choice.
+ */
+export const DEFAULT_KEY_LIMITS = {
+  requestsPerSecond: 10,
+  tokensPerMinute: 200_000,
+  creditsUsd: 5,
+  tier: 1,
+} as const;
+
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type EmulatorLogLevel = (typeof LOG_LEVELS)[number];
+
+const rate = z.number().min(0).max(1);
+const modelFilter = z.string().min(1);
+const keyFilter = z.string().min(1);
+/** A fault with `path` applies to that exact path (e.g. `/v1/models`); without it, to the inference paths. */
+const pathFilter = z.string().startsWith('/');
+
+const statusFault = z.strictObject({
+  kind: z.literal('status'),
+  status: z.number().int().min(400).max(599),
+  rate: rate.optional(),
+  model: modelFilter.optional(),
+  key: keyFilter.optional(),
+  path: pathFilter.optional(),
+  /** A string replaces `error.message`; an object is sent as the whole body. */
+  body: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+});
+const creditsFault = z.strictObject({
+  kind: z.literal('credits'),
+  afterRequests: z.number().int().min(0),
+  key: keyFilter.optional(),
+});
+const latencyFault = z.strictObject({
+  kind: z.literal('latency'),
+  ms: z.number().int().min(0),
+  jitterMs: z.number().int().min(0).optional(),
+  rate: rate.optional(),
+  model: modelFilter.optional(),
+  key: keyFilter.optional(),
+  path: pathFilter.optional(),
+});
+const resetFault = z.strictObject({
+  kind: z.literal('reset'),
+  rate: rate.optional(),
+  model: modelFilter.optional(),
+  key: keyFilter.optional(),
+  path: pathFilter.optional(),
+});
+const streamCutFault = z.strictObject({
+  kind: z.literal('stream_cut'),
+  afterChunks: z.number().int().min(0),
+  rate: rate.optional(),
+  model: modelFilter.optional(),
+  key: keyFilter.optional(),
+});
+const slowStreamFault = z.strictObject({
+  kind: z.literal('slow_stream'),
+  chunkDelayMs: z.number().int().min(0),
+  model: modelFilter.optional(),
+  key: keyFilter.optional(),
+});
+const stallFault = z.strictObject({
+  kind: z.literal('stall'),
+  afterChunks: z.number().int().min(0).optional(),
+  rate: rate.optional(),
+  model: modelFilter.optional(),
+  key: keyFilter.optional(),
+});
+
+export const faultSpecSchema = z.discriminatedUnion('kind', [
+  statusFault,
+  creditsFault,
+  latencyFault,
+  resetFault,
+  streamCutFault,
+  slowStreamFault,
+  stallFault,
+]);
+
+/** One injected fault. `rate` (0..1, default 1) is drawn from a PRNG seeded by the emulator seed. */
+export type FaultSpec = z.infer<typeof faultSpecSchema>;
+export type FaultKind = FaultSpec['kind'];
+
+const keySchema = z.strictObject({
+  key: z.string().min(1),
+  name: z.string().min(1).optional(),
+  requestsPerSecond: z.number().int().positive().optional(),
+  tokensPerMinute: z.number().int().positive().optional(),
+  creditsUsd: z.number().min(0).optional(),
+  /** Build tier 0 (free) to 5; models in the snapshot's `tier_gated` list need at least their `min_tier`. */
+  tier: z.number().int().min(0).max(5).optional(),
+});
+export type EmulatorKeyInput = z.infer<typeof keySchema>;
+
+const extraModelSchema = z.strictObject({
+  id: z.string().min(1),
+  type: z.enum(['chat', 'language', 'code', 'image', 'embedding', 'moderation', 'rerank', 'audio']).optional(),
+  display_name: z.string().optional(),
+  organization: z.string().optional(),
+  context_length: z.number().int().min(0).optional(),
+  pricing: z.strictObject({ input: z.number().min(0), output: z.number().min(0) }).optional(),
+  serverless: z.boolean().optional(),
+  /** Embedding models only: the vector length. */
+  dimensions: z.number().int().positive().optional(),
+  /** Minimum build tier for this model. */
+  min_tier: z.number().int().min(0).max(5).optional(),
+});
+export type EmulatorExtraModel = z.infer<typeof extraModelSchema>;
+
+export const emulatorFileSchema = z.strictObject({
+  seed: z.number().int().optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  host: z.string().min(1).optional(),
+  keys: z.array(keySchema).optional(),
+  faults: z.array(faultSpecSchema).optional(),
+  models: z
+    .strictObject({
+      extra: z.array(extraModelSchema).optional(),
+      exclude: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+  /** Added to every inference response before it is sent. */
+  latencyMs: z.number().int().min(0).optional(),
+  maxBodyBytes: z.number().int().positive().optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
+});
+
+/** The config file's shape; `startEmulator` takes the same fields. */
+export type EmulatorFileConfig = z.infer<typeof emulatorFileSchema>;
+
+/** Options for `startEmulator`: the config file's fields (port defaults to 0 = a free port, host to 127.0.0.1). */
+export type EmulatorOptions = EmulatorFileConfig;
+
+export interface EmulatorKey {
+  key: string;
+  /** How stats and logs name this key (never the key itself): the configured name, `key-N`, or `default`. */
+  name: string;
+  requestsPerSecond: number;
+  tokensPerMinute: number;
+  creditsUsd: number;
+  tier: number;
+}
+
+/** Everything resolved: what the running emulator uses. */
+export interface EmulatorConfig {
+  seed: number;
+  port: number;
+  host: string;
+  keys: EmulatorKey[];
+  faults: FaultSpec[];
+  models: { extra: EmulatorExtraModel[]; exclude: string[] };
+  latencyMs: number;
+  maxBodyBytes: number;
+  logLevel: EmulatorLogLevel;
+}
+
+/** A config file or options object that does not validate; the message names the bad field. */
+export class EmulatorConfigError extends Error {
+  override readonly name = 'EmulatorConfigError';
+}
+
+/** `keys[0].requestsPerSecond` style path for an issue. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(top level)';
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const where = issue.path.length ? ` in \`${formatIssuePath(issue.path)}\`` : '';
+        return `unknown field ${issue.keys.map((k) => `\`${k}\``).join(', ')}${where}`;
+      }
+      return `\`${formatIssuePath(issue.path)}\`: ${issue.message.replace(/^Invalid input: /, '')}`;
+    })
+    .join('; ');
+}
+
+/** Validate options or a parsed config file; `source` names where they came from in the error. */
+export function parseEmulatorConfig(input: unknown, source = 'emulator options'): EmulatorFileConfig {
+  const result = emulatorFileSchema.safeParse(input ?? {});
+  if (!result.success) {
+    throw new EmulatorConfigError(`${source} is invalid: ${describeIssues(result.error.issues)}`);
+  }
+  return result.data;
+}
+
+/** Read and validate a JSON or YAML config file. */
+export function loadEmulatorConfigFile(path: string): EmulatorFileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new EmulatorConfigError(`cannot read emulator config ${path}: ${reason}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new EmulatorConfigError(`emulator config ${path} is not valid JSON or YAML: ${(error as Error).message}`);
+  }
+  return parseEmulatorConfig(parsed, `emulator config ${path}`);
+}
+
+function resolveKeys(keys: readonly EmulatorKeyInput[] | undefined): EmulatorKey[] {
+  if (!keys || keys.length === 0) {
+    return [{ key: DEFAULT_EMULATOR_KEY, name: 'default', ...DEFAULT_KEY_LIMITS }];
+  }
+  const seen = new Set<string>();
+  return keys.map((k, index) => {
+    if (seen.has(k.key)) throw new EmulatorConfigError(`\`keys[${index}].key\`: the same key appears twice`);
+    seen.add(k.key);
+    return {
+      key: k.key,
+      name: k.name ?? `key-${index + 1}`,
+      requestsPerSecond: k.requestsPerSecond ?? DEFAULT_KEY_LIMITS.requestsPerSecond,
+      tokensPerMinute: k.tokensPerMinute ?? DEFAULT_KEY_LIMITS.tokensPerMinute,
+      creditsUsd: k.creditsUsd ?? DEFAULT_KEY_LIMITS.creditsUsd,
+      tier: k.tier ?? DEFAULT_KEY_LIMITS.tier,
+    };
+  });
+}
+
+/** Fill every default. Throws EmulatorConfigError naming the bad field. */
+export function resolveEmulatorConfig(options: unknown = {}): EmulatorConfig {
+  const input = parseEmulatorConfig(options);
+  return {
+    seed: input.seed ?? 42,
+    port: input.port ?? 0,
+    host: input.host ?? '127.0.0.1',
+    keys: resolveKeys(input.keys),
+    faults: input.faults ?? [],
+    models: { extra: input.models?.extra ?? [], exclude: input.models?.exclude ?? [] },
+    latencyMs: input.latencyMs ?? 0,
+    maxBodyBytes: input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    logLevel: input.logLevel ?? 'silent',
+  };
+}
+
+/** Validate one fault. */
+export function parseFault(input: unknown, source = 'fault'): FaultSpec {
+  const result = faultSpecSchema.safeParse(input);
+  if (!result.success) throw new EmulatorConfigError(`${source} is invalid: ${describeIssues(result.error.issues)}`);
+  return result.data;
+}
+
+/** Validate a list of faults given at run time (setFaults, the admin endpoint). */
+export function parseFaults(input: unknown, source = 'faults'): FaultSpec[] {
+  const result = z.array(faultSpecSchema).safeParse(input);
+  if (!result.success) throw new EmulatorConfigError(`${source} are invalid: ${describeIssues(result.error.issues)}`);
+  return result.data;
+}

@@ -1,0 +1,181 @@
+// Together's error envelope and the exact server strings from together-api-facts.md §3.3. Each builder returns
+// the status and the inner error; the HTTP layer adds the top-level `id` (the request id).
+
+export interface ErrorInner {
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+}
+
+export interface EmulatorError {
+  status: number;
+  error: ErrorInner;
+  /** Extra response headers (retry-after on 429s, Allow on 405s). */
+  headers?: Record<string, string>;
+  /** Sent as the whole body instead of the envelope (a fault's custom body). */
+  rawBody?: Record<string, unknown>;
+}
+
+function inner(message: string, type: string, code: string | null = null, param: string | null = null): ErrorInner {
+  return { message, type, param, code };
+}
+
+/** The `{"id", "error": {...}}` body Together sends for inference, files and models. */
+export function errorEnvelope(id: string, error: ErrorInner): { id: string; error: ErrorInner } {
+  return { id, error };
+}
+
+export function invalidApiKey(): EmulatorError {
+  return {
+    status: 401,
+    error: inner(
+      'Invalid API key provided. You can find your API key at https://api.together.xyz/settings/api-keys.',
+      'invalid_request_error',
+      'invalid_api_key',
+    ),
+  };
+}
+
+export function modelNotFound(model: string): EmulatorError {
+  return {
+    status: 404,
+    error: inner(
+      `Unable to access model ${model}. Please visit https://api.together.xyz to see the list of supported models or contact the owner to request access.`,
+      'invalid_request_error',
+      'model_not_found',
+    ),
+  };
+}
+
+export function modelNotAvailable(model: string): EmulatorError {
+  return {
+    status: 400,
+    error: inner(
+      `Unable to access non-serverless model ${model}. Please visit https://api.together.ai/models/${model} to create and start a new dedicated endpoint for the model.`,
+      'invalid_request_error',
+      'model_not_available',
+    ),
+  };
+}
+
+/**
+ * Tier gate. UNCONFIRMED: only the first sentence is a real quote (GH Nutlope/logocreator#10); the status (403,
+ * from Together's billing page), the envelope, the second sentence and the null code are our best guess.
+ */
+export function tierTooLow(minTier: number): EmulatorError {
+  return {
+    status: 403,
+    error: inner(
+      `Access to this model is allowed for build tier ${minTier} and above. Please visit https://api.together.xyz/settings/billing to upgrade your tier.`,
+      'invalid_request_error',
+    ),
+  };
+}
+
+export function contextLengthExceeded(limit: number, inputTokens: number, maxNewTokens: number): EmulatorError {
+  return {
+    status: 400,
+    error: inner(
+      `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${limit}. Given: ${inputTokens} \`inputs\` tokens and ${maxNewTokens} \`max_new_tokens\``,
+      'invalid_request_error',
+    ),
+  };
+}
+
+export function creditLimit(): EmulatorError {
+  return {
+    status: 402,
+    error: inner(
+      'Credit limit exceeded. Please navigate to https://api.together.xyz/settings/billing to add credit or upgrade your plan.',
+      'credit_limit',
+    ),
+  };
+}
+
+/**
+ * 429 under dynamic limits. UNCONFIRMED: Together's text is unknown and whether `dynamic_*` sits in `type` or
+ * `code` is unknown, so both carry it.
+ */
+export function requestRateLimited(limitPerSecond: number, retryAfterSeconds: number): EmulatorError {
+  return {
+    status: 429,
+    error: inner(
+      `You have been rate limited. Your rate limit is ${limitPerSecond} requests per second. Please retry after ${retryAfterSeconds} seconds or navigate to https://api.together.xyz/settings/billing to upgrade your plan.`,
+      'dynamic_request_limited',
+      'dynamic_request_limited',
+    ),
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  };
+}
+
+export function tokenRateLimited(limitPerMinute: number, retryAfterSeconds: number): EmulatorError {
+  return {
+    status: 429,
+    error: inner(
+      `You have been rate limited. Your token rate limit is ${limitPerMinute} tokens per minute. Please retry after ${retryAfterSeconds} seconds or navigate to https://api.together.xyz/settings/billing to upgrade your plan.`,
+      'dynamic_token_limited',
+      'dynamic_token_limited',
+    ),
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  };
+}
+
+/** A request body or parameter problem; the message names the field and the fix. */
+export function invalidRequest(message: string, param: string | null = null): EmulatorError {
+  return { status: 400, error: inner(message, 'invalid_request_error', null, param) };
+}
+
+export function bodyTooLarge(limitBytes: number): EmulatorError {
+  return {
+    status: 413,
+    error: inner(
+      `Request body is larger than ${limitBytes} bytes. Send a smaller request (split long inputs across several requests).`,
+      'invalid_request_error',
+      'request_too_large',
+    ),
+  };
+}
+
+export function unknownEndpoint(method: string, path: string): EmulatorError {
+  return {
+    status: 404,
+    error: inner(
+      `Unknown endpoint ${method} ${path}. Check the path against https://docs.together.ai/reference (the base URL ends in /v1).`,
+      'invalid_request_error',
+      'not_found',
+    ),
+  };
+}
+
+export function methodNotAllowed(method: string, path: string, allowed: readonly string[]): EmulatorError {
+  return {
+    status: 405,
+    error: inner(
+      `Method ${method} is not allowed on ${path}. Use ${allowed.join(' or ')}.`,
+      'invalid_request_error',
+      'method_not_allowed',
+    ),
+    headers: { allow: allowed.join(', ') },
+  };
+}
+
+/** Default bodies for injected status faults. No real 500/503 body is known (facts §3.3), so these are ours. */
+export function injectedStatus(status: number): EmulatorError {
+  const texts: Record<number, [string, string]> = {
+    500: ['Internal server error. Please try again later.', 'server_error'],
+    502: ['Bad gateway. Please try again later.', 'server_error'],
+    503: ['The server is overloaded or not ready yet.', 'server_error'],
+    504: ['Request timed out. Please try again later.', 'server_error'],
+    429: ['You have been rate limited. Please retry after 1 seconds.', 'dynamic_request_limited'],
+    402: [creditLimit().error.message, 'credit_limit'],
+    401: [invalidApiKey().error.message, 'invalid_request_error'],
+  };
+  const [message, type] = texts[status] ?? [`Request failed with status ${status}.`, status >= 500 ? 'server_error' : 'invalid_request_error'];
+  const code = status === 429 ? 'dynamic_request_limited' : status === 401 ? 'invalid_api_key' : null;
+  return { status, error: inner(message, type, code), ...(status === 429 ? { headers: { 'retry-after': '1' } } : {}) };
+}
+
+export function internalError(): EmulatorError {
+  return { status: 500, error: inner('Internal server error. Please try again later.', 'server_error') };
+}

@@ -1,0 +1,125 @@
+// Deterministic "model output": text drawn from a fixed vocabulary by a PRNG seeded with the emulator seed, the
+// request's seed, the model and the prompt, cut by `stop` sequences and by `max_tokens` as counted by the real
+// tokenizer; and unit-length embedding vectors seeded the same way.
+import { hashSeed, randomInt, seededRandom } from './prng.js';
+
+const WORDS = (
+  'the a model answer request token stream server client retry budget limit window second minute credit ' +
+  'together open weight prompt context length output input batch file job tune data line field value error ' +
+  'status code header body network socket queue worker cache catalog family tokenizer template message ' +
+  'system user assistant role content choice delta usage price cost key tier rate burst back off jitter ' +
+  'circuit breaker fallback route health check time clock seed random test case result report check valid ' +
+  'quick steady careful simple exact small large fast slow clear early late new old first last next every ' +
+  'is are was will can should must may keeps sends reads writes counts waits holds moves returns starts stops ' +
+  'and or but so then when while because before after with without from into over under through about'
+).split(' ');
+
+export interface GeneratedText {
+  text: string;
+  /** The text split into stream chunks (each chunk's `delta.content`). */
+  pieces: string[];
+  finishReason: 'stop' | 'length';
+  completionTokens: number;
+  /** The `seed` Together reports on the choice. */
+  seed: number;
+}
+
+export interface GenerateOptions {
+  emulatorSeed: number;
+  model: string;
+  /** The prompt as text (chat messages serialised), which with the seeds decides the output. */
+  prompt: string;
+  choiceIndex: number;
+  requestSeed?: number | undefined;
+  /** Hard cap on completion tokens (max_tokens, or what the context leaves). */
+  maxTokens?: number | undefined;
+  stop?: readonly string[] | undefined;
+  /** response_format json_object / json_schema: wrap the text in a JSON object. */
+  json?: boolean | undefined;
+  countTokens: (text: string) => Promise<number>;
+}
+
+function draftPieces(options: GenerateOptions): { pieces: string[]; seed: number } {
+  const random = seededRandom(options.emulatorSeed, options.requestSeed ?? '', options.model, options.prompt, options.choiceIndex);
+  const seed = options.requestSeed ?? hashSeed(options.emulatorSeed, options.model, options.prompt, options.choiceIndex, 'seed');
+  const total = randomInt(random, 12, 48);
+  const words: string[] = [];
+  let sentenceLeft = randomInt(random, 5, 12);
+  let startOfSentence = true;
+  for (let i = 0; i < total; i++) {
+    let word = WORDS[Math.floor(random() * WORDS.length)] ?? 'token';
+    if (startOfSentence) word = word.charAt(0).toUpperCase() + word.slice(1);
+    sentenceLeft--;
+    const last = i === total - 1;
+    if (sentenceLeft === 0 || last) {
+      word += '.';
+      sentenceLeft = randomInt(random, 5, 12);
+      startOfSentence = true;
+    } else {
+      startOfSentence = false;
+    }
+    words.push(i === 0 ? word : ` ${word}`);
+  }
+  const pieces = options.json ? ['{"answer": "', ...words, '"}'] : words;
+  return { pieces, seed };
+}
+
+/** Cut pieces at the first stop sequence (the stop text itself is not returned, as with Together). */
+function cutAtStop(pieces: readonly string[], stop: readonly string[] | undefined): { pieces: string[]; stopped: boolean } {
+  const text = pieces.join('');
+  let cutAt = -1;
+  for (const s of stop ?? []) {
+    if (!s) continue;
+    const at = text.indexOf(s);
+    if (at !== -1 && (cutAt === -1 || at < cutAt)) cutAt = at;
+  }
+  if (cutAt === -1) return { pieces: [...pieces], stopped: false };
+  const out: string[] = [];
+  let used = 0;
+  for (const piece of pieces) {
+    if (used >= cutAt) break;
+    const take = piece.slice(0, cutAt - used);
+    if (take) out.push(take);
+    used += piece.length;
+  }
+  return { pieces: out, stopped: true };
+}
+
+/** The longest prefix of pieces whose token count is at most `max` (binary search on the real tokenizer). */
+async function fitTokens(pieces: readonly string[], max: number, count: (text: string) => Promise<number>): Promise<string[]> {
+  let lo = 0;
+  let hi = pieces.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if ((await count(pieces.slice(0, mid).join(''))) <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  return pieces.slice(0, lo);
+}
+
+export async function generateText(options: GenerateOptions): Promise<GeneratedText> {
+  const draft = draftPieces(options);
+  const { pieces: stopped } = cutAtStop(draft.pieces, options.stop);
+  let pieces = stopped;
+  let finishReason: GeneratedText['finishReason'] = 'stop';
+  let tokens = await options.countTokens(pieces.join(''));
+  if (options.maxTokens !== undefined && tokens > options.maxTokens) {
+    pieces = await fitTokens(pieces, options.maxTokens, options.countTokens);
+    tokens = await options.countTokens(pieces.join(''));
+    finishReason = 'length';
+  }
+  return { text: pieces.join(''), pieces, finishReason, completionTokens: tokens, seed: draft.seed };
+}
+
+/** A stable pseudo token id for a stream chunk. */
+export function pieceTokenId(piece: string): number {
+  return hashSeed('token', piece) % 128_000;
+}
+
+/** A unit-length vector of `dimensions` numbers, the same for the same seed, model and text. */
+export function embeddingVector(emulatorSeed: number, model: string, text: string, dimensions: number): number[] {
+  const random = seededRandom(emulatorSeed, 'embedding', model, text);
+  const raw = Array.from({ length: dimensions }, () => random() * 2 - 1);
+  const norm = Math.sqrt(raw.reduce((sum, v) => sum + v * v, 0)) || 1;
+  return raw.map((v) => v / norm);
+}

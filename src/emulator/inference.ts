@@ -1,0 +1,161 @@
+// The checks every inference request passes, in Together's order as far as it is known: key, body, model,
+// (the route's own checks: context length), then injected faults, rate limits, credits — and the SSE writer.
+import type { EmulatorKey } from './config.js';
+import { supports } from './catalog.js';
+import type { EmulatorModel } from './catalog.js';
+import { usageCost } from './credits.js';
+import { creditLimit, invalidApiKey, invalidRequest, modelNotAvailable, modelNotFound, tierTooLow } from './errors.js';
+import type { FaultContext, StreamPlan } from './faults.js';
+import { pause, readJsonBody, resetConnection, sendError, untilGone, writeChunk } from './http.js';
+import type { Exchange } from './http.js';
+import { limiterFor } from './state.js';
+import type { EmulatorState } from './state.js';
+import { validateBody } from './validate.js';
+import type { z } from 'zod';
+
+export type Endpoint = 'chat' | 'completion' | 'embedding';
+
+/** The key from `Authorization: Bearer <key>`, or a 401 sent. */
+export function authenticate(state: EmulatorState, ex: Exchange): EmulatorKey | undefined {
+  const header = ex.req.headers.authorization ?? '';
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  const key = match ? state.keys.get((match[1] as string).trim()) : undefined;
+  state.stats.key(key ? key.name : '(none)');
+  if (!key) sendError(ex, invalidApiKey());
+  return key;
+}
+
+/** Key, then JSON body, then its schema: the validated body, or undefined once an error is sent. */
+export async function acceptRequest<T extends { model: string }>(
+  state: EmulatorState,
+  ex: Exchange,
+  schema: z.ZodType<T>,
+  example: string,
+): Promise<{ key: EmulatorKey; body: T } | undefined> {
+  const key = authenticate(state, ex);
+  if (!key) return undefined;
+  const limiter = limiterFor(state, key);
+  ex.extraHeaders = () => limiter.headers(state.now());
+  const read = await readJsonBody(ex, state.config.maxBodyBytes);
+  if (!read.ok) {
+    if ('error' in read) sendError(ex, read.error);
+    return undefined;
+  }
+  const checked = validateBody(schema, read.value, example);
+  if (!checked.ok) {
+    sendError(ex, checked.error);
+    return undefined;
+  }
+  state.stats.model(checked.value.model);
+  return { key, body: checked.value };
+}
+
+const ENDPOINT_NAMES: Record<Endpoint, string> = { chat: 'chat completions', completion: 'completions', embedding: 'embeddings' };
+
+/** The model if this key may call it on this endpoint; otherwise Together's error is sent. */
+export function resolveModel(state: EmulatorState, ex: Exchange, key: EmulatorKey, id: string, endpoint: Endpoint): EmulatorModel | undefined {
+  const found = state.catalog.lookup(id);
+  if (found.kind === 'unknown') {
+    sendError(ex, modelNotFound(id));
+    return undefined;
+  }
+  if (found.kind === 'not_serverless') {
+    sendError(ex, modelNotAvailable(id));
+    return undefined;
+  }
+  const model = found.model;
+  if (key.tier < model.minTier) {
+    sendError(ex, tierTooLow(model.minTier));
+    return undefined;
+  }
+  if (!supports(model, endpoint)) {
+    // Together's text for this case is unknown; ours names the model type and the endpoint to use instead.
+    const use = model.type === 'embedding' ? '/v1/embeddings' : 'a chat or language model';
+    sendError(ex, invalidRequest(`Model ${id} is a ${model.type} model and does not support ${ENDPOINT_NAMES[endpoint]}. Use ${use}.`, 'model'));
+    return undefined;
+  }
+  return model;
+}
+
+export interface Admission {
+  /** Set for streaming requests: how faults disturb the stream. */
+  streamPlan?: StreamPlan;
+}
+
+/**
+ * Faults (latency, reset, status, stall), then the key's limits, then its credits. On success the usage is
+ * charged to the limits and credits; on any rejection nothing is charged.
+ */
+export async function admit(
+  state: EmulatorState,
+  ex: Exchange,
+  request: { key: EmulatorKey; model: EmulatorModel; stream: boolean; promptTokens: number; completionTokens: number },
+): Promise<Admission | undefined> {
+  const faultContext: FaultContext = { path: ex.path, inference: true, model: request.model.id, key: request.key, stream: request.stream };
+  const pre = state.faults.beforeResponse(faultContext);
+  if (!(await pause(ex, state.config.latencyMs + pre.latencyMs))) return undefined;
+  if (pre.reset) {
+    resetConnection(ex);
+    return undefined;
+  }
+  if (pre.status) {
+    sendError(ex, pre.status);
+    return undefined;
+  }
+  if (pre.stall) {
+    await untilGone(ex);
+    return undefined;
+  }
+  const totalTokens = request.promptTokens + request.completionTokens;
+  const limiter = limiterFor(state, request.key);
+  const now = state.now();
+  const decision = limiter.check(now, totalTokens);
+  if (!decision.ok) {
+    sendError(ex, decision.error);
+    return undefined;
+  }
+  if (state.faults.creditsRunOut(faultContext)) state.credits.set(request.key.key, 0);
+  if (state.credits.exhausted(request.key.key)) {
+    sendError(ex, creditLimit());
+    return undefined;
+  }
+  limiter.consume(now, totalTokens);
+  state.credits.charge(
+    request.key.key,
+    usageCost({ prompt_tokens: request.promptTokens, completion_tokens: request.completionTokens }, request.model.pricing),
+  );
+  state.stats.inference(request.promptTokens, request.completionTokens);
+  return request.stream ? { streamPlan: state.faults.streamPlan(faultContext) } : {};
+}
+
+/**
+ * Send SSE events (`data: <json>` + blank line, then `data: [DONE]`), honouring the stream faults: cut (socket
+ * destroyed, no [DONE]), stall (nothing more sent, socket left open), slow (a pause before each chunk).
+ */
+export async function sendEventStream(ex: Exchange, events: readonly unknown[], plan: StreamPlan): Promise<void> {
+  if (ex.res.headersSent || ex.signal.aborted) return;
+  ex.res.writeHead(200, {
+    ...ex.extraHeaders(),
+    'content-type': 'text/event-stream;charset=utf-8',
+    'cache-control': 'no-cache',
+  });
+  ex.res.flushHeaders();
+  for (let i = 0; i <= events.length; i++) {
+    // A cut or stall set beyond the last chunk still happens before [DONE].
+    const last = i === events.length;
+    if (plan.cutAfter !== undefined && (i >= plan.cutAfter || last)) {
+      resetConnection(ex);
+      return;
+    }
+    if (plan.stallAfter !== undefined && (i >= plan.stallAfter || last)) {
+      await untilGone(ex);
+      return;
+    }
+    if (last) break;
+    if (!(await pause(ex, plan.chunkDelayMs))) return;
+    await writeChunk(ex, `data: ${JSON.stringify(events[i])}\n\n`);
+    if (ex.signal.aborted) return;
+  }
+  await writeChunk(ex, 'data: [DONE]\n\n');
+  ex.res.end();
+}

@@ -1,0 +1,142 @@
+// startEmulator: the node:http shell around the route table. Tracks sockets so close() ends stalled streams,
+// gives every response an x-request-id, turns handler crashes into a 500 envelope, and logs one pino line per
+// request (never the Authorization header).
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { pino } from 'pino';
+import { EmulatorConfigError, parseFaults, resolveEmulatorConfig } from './config.js';
+import type { EmulatorConfig, EmulatorOptions, FaultSpec } from './config.js';
+import { internalError, methodNotAllowed, unknownEndpoint } from './errors.js';
+import { createExchange, resetConnection, sendError } from './http.js';
+import { requestIdGenerator } from './ids.js';
+import { matchRoute } from './router.js';
+import type { Route } from './router.js';
+import { adminRoutes } from './routes/admin.js';
+import { chatRoutes } from './routes/chat.js';
+import { completionRoutes } from './routes/completions.js';
+import { embeddingRoutes } from './routes/embeddings.js';
+import { modelRoutes } from './routes/models.js';
+import { createState, findKey, resetState, statsSnapshot } from './state.js';
+import type { EmulatorState, ResetScope } from './state.js';
+import type { EmulatorStats } from './stats.js';
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** url + '/v1': what TOGETHER_BASE_URL / an SDK's baseURL should be. */
+  baseUrl: string;
+  port: number;
+  /** Closes the server and every socket (stalled streams included) and clears timers. */
+  close(): Promise<void>;
+  stats(): EmulatorStats;
+  /** Zero the counters (stats only). */
+  resetStats(): void;
+  /** Back to the start state; `scope` picks parts (stats, limits, credits, faults), all by default. */
+  reset(scope?: ResetScope): void;
+  /** Replace every fault at run time; throws EmulatorConfigError naming a bad field. */
+  setFaults(faults: FaultSpec[]): void;
+  /** Set a key's remaining credits (by key value or name); throws for an unknown key. */
+  setCredits(apiKey: string, usd: number): void;
+  /** The resolved config (the listening port, the current faults). */
+  readonly config: EmulatorConfig;
+}
+
+function buildRoutes(state: EmulatorState): Route[] {
+  return [...modelRoutes(state), ...chatRoutes(state), ...completionRoutes(state), ...embeddingRoutes(state), ...adminRoutes(state)];
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const config = resolveEmulatorConfig(options);
+  const logOptions = { name: 'tether-emulator', level: config.logLevel, base: undefined };
+  const log = config.logLevel === 'silent' ? pino(logOptions) : pino(logOptions, pino.destination({ dest: 2, sync: true }));
+  const state = createState(config, log);
+  const routes = buildRoutes(state);
+  const nextId = requestIdGenerator(config.seed);
+  const closing = new AbortController();
+  const sockets = new Set<Socket>();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const ex = createExchange(req, res, nextId(), closing.signal);
+    res.setHeader('x-request-id', ex.requestId);
+    const admin = ex.path.startsWith('/_emulator/');
+    if (!admin) {
+      state.stats.request(ex.path);
+      res.on('close', () => state.stats.status(res.writableFinished ? res.statusCode : 'reset'));
+    }
+    res.on('close', () => {
+      log.info(
+        { reqId: ex.requestId, method: ex.method, path: ex.path, status: res.writableFinished ? res.statusCode : 'reset', ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    });
+    const match = matchRoute(routes, ex.method, ex.path);
+    if (match.kind !== 'found') {
+      req.resume(); // drain any body so the client can read the answer
+      sendError(ex, match.kind === 'none' ? unknownEndpoint(ex.method, ex.path) : methodNotAllowed(ex.method, ex.path, match.allowed));
+      return;
+    }
+    try {
+      await match.route.handler(ex, match.params);
+    } catch (error) {
+      log.error({ reqId: ex.requestId, err: error }, 'handler failed');
+      if (!res.headersSent) sendError(ex, internalError());
+      else resetConnection(ex);
+    }
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+  log.info({ url, keys: config.keys.map((k) => k.name), faults: config.faults.length }, 'emulator listening');
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    baseUrl: `${url}/v1`,
+    port,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing.abort(); // ends pauses, stalls and slow streams
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      });
+      return closed;
+    },
+    stats: () => statsSnapshot(state),
+    resetStats: () => resetState(state, { stats: true, limits: false, credits: false, faults: false }),
+    reset: (scope) => resetState(state, scope),
+    setFaults(faults) {
+      state.faults.replace(parseFaults(faults));
+    },
+    setCredits(apiKey, usd) {
+      const key = findKey(state, apiKey);
+      if (!key) throw new EmulatorConfigError('setCredits: no configured key has that value or name');
+      if (!Number.isFinite(usd) || usd < 0) throw new EmulatorConfigError('setCredits: `usd` must be a number >= 0');
+      state.credits.set(key.key, usd);
+    },
+    get config() {
+      return { ...config, port, faults: state.faults.list() };
+    },
+  };
+}

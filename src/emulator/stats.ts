@@ -1,0 +1,86 @@
+// Counters for tests and the admin endpoint. Keys are counted by their name, never by the key itself.
+import type { FaultKind } from './config.js';
+
+export interface EmulatorStats {
+  /** Every request under /v1 and unknown paths (admin requests under /_emulator/ are not counted). */
+  requests: number;
+  /** By path without the query string, e.g. `/v1/chat/completions`. */
+  byPath: Record<string, number>;
+  /** By the `model` a request named (inference requests with a parsable body). */
+  byModel: Record<string, number>;
+  /** By key name (`default` for the built-in key, `key-N` or the configured name); `(none)` for 401s. */
+  byKey: Record<string, number>;
+  /** By HTTP status sent; a reset or cut connection is counted under `reset`. */
+  byStatus: Record<string, number>;
+  /** Chat, completions and embeddings requests that passed every check and reached the model logic. */
+  inferenceCalls: number;
+  /** Faults injected, by kind. */
+  faults: Partial<Record<FaultKind, number>>;
+  /** Tokens served (usage of inference calls). */
+  tokens: { prompt: number; completion: number };
+  /** Credits left, in USD, by key name. */
+  creditsUsd: Record<string, number>;
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+export class StatsRecorder {
+  requests = 0;
+  inferenceCalls = 0;
+  promptTokens = 0;
+  completionTokens = 0;
+  readonly byPath = new Map<string, number>();
+  readonly byModel = new Map<string, number>();
+  readonly byKey = new Map<string, number>();
+  readonly byStatus = new Map<string, number>();
+
+  request(path: string): void {
+    this.requests++;
+    bump(this.byPath, path);
+  }
+
+  model(model: string): void {
+    bump(this.byModel, model);
+  }
+
+  key(name: string): void {
+    bump(this.byKey, name);
+  }
+
+  status(status: number | 'reset'): void {
+    bump(this.byStatus, String(status));
+  }
+
+  inference(promptTokens: number, completionTokens: number): void {
+    this.inferenceCalls++;
+    this.promptTokens += promptTokens;
+    this.completionTokens += completionTokens;
+  }
+
+  reset(): void {
+    this.requests = 0;
+    this.inferenceCalls = 0;
+    this.promptTokens = 0;
+    this.completionTokens = 0;
+    this.byPath.clear();
+    this.byModel.clear();
+    this.byKey.clear();
+    this.byStatus.clear();
+  }
+
+  snapshot(faults: EmulatorStats['faults'], creditsUsd: Record<string, number>): EmulatorStats {
+    return {
+      requests: this.requests,
+      byPath: Object.fromEntries(this.byPath),
+      byModel: Object.fromEntries(this.byModel),
+      byKey: Object.fromEntries(this.byKey),
+      byStatus: Object.fromEntries(this.byStatus),
+      inferenceCalls: this.inferenceCalls,
+      faults,
+      tokens: { prompt: this.promptTokens, completion: this.completionTokens },
+      creditsUsd,
+    };
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Circuit breakers, one per model: repeated overload (503/500/timeouts, never a 4xx) opens a model's circuit, and
+ * while it is open its traffic goes to the route's fallbacks. After a cool-down one request, and only one, is let
+ * through as a probe: success closes the circuit, overload opens it again.
+ *
+ * The "when to open" counting is cockatiel's (`ConsecutiveBreaker` by default; `SamplingBreaker` or
+ * `CountBreaker` through `createBreaker`). The state machine is our own, thin: cockatiel's CircuitBreakerPolicy
+ * wraps the call (`execute(fn)`) and, while half-open, makes other callers wait for the probe's result, whereas
+ * the pipeline needs to ask "is this model open?" before choosing a model, route everyone else to a fallback
+ * during the probe, and settle a streamed attempt long after the call that started it returned.
+ *
+ * Each model's circuit is plain data (`CircuitSnapshot`) so that a shared store (Redis, a later issue) can hold
+ * it; today it lives in this process.
+ */
+import { CircuitState, ConsecutiveBreaker, type IBreaker } from 'cockatiel';
+import type { ErrorCategory, TogetherError } from '../errors/index.js';
+import { systemClock, type Clock } from './clock.js';
+import type { BreakerState, PolicyEvents } from './events.js';
+
+/** Failures that say the model itself is struggling. A 4xx, a 429 or a network error says nothing about it. */
+export const OVERLOAD_CATEGORIES: ReadonlySet<ErrorCategory> = new Set<ErrorCategory>(['overloaded', 'server', 'timeout']);
+
+export interface BreakerOptions {
+  /** Consecutive overload failures that open a circuit (ConsecutiveBreaker). Default 5. */
+  threshold?: number;
+  /** How long an open circuit refuses traffic before a probe may go. Default 30 s. */
+  coolDownMs?: number;
+  /** A probe neither settled nor released within this time is written off and another may go. Default 60 s. */
+  probeTimeoutMs?: number;
+  /** One counting strategy per model, e.g. `() => new SamplingBreaker({...})`. Overrides `threshold`. */
+  createBreaker?: () => IBreaker;
+  events?: PolicyEvents;
+  clock?: Clock;
+}
+
+export interface CircuitSnapshot {
+  state: BreakerState;
+  /** When the circuit last opened (clock ms); 0 when it never did. */
+  openedAt: number;
+  /** When the probe in flight started; undefined when none is. */
+  probeStartedAt: number | undefined;
+  /** The counting strategy's own state (cockatiel's `IBreaker.state`), for serialisation. */
+  counter: unknown;
+}
+
+/** Permission to send one attempt to a model, settled exactly once with its outcome. */
+export interface BreakerTicket {
+  readonly model: string;
+  /** True when this attempt is the half-open probe. */
+  readonly probe: boolean;
+  /** The model answered. */
+  success(): void;
+  /** The attempt failed: overload counts against the model; any other error is no verdict (`release`). */
+  failure(error: TogetherError): void;
+  /** No verdict (aborted, or a failure that is not the model's): a probe's turn passes to the next request. */
+  release(): void;
+}
+
+interface Circuit {
+  state: BreakerState;
+  openedAt: number;
+  probeStartedAt: number | undefined;
+  breaker: IBreaker;
+  /** Bumped on every state change: tickets from an earlier generation no longer move the state. */
+  generation: number;
+}
+
+function checkPositive(name: string, value: number | undefined, integer = false): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`breaker.${name} must be a positive ${integer ? 'integer' : 'number'} (got ${String(value)}).`);
+  }
+}
+
+export class BreakerRegistry {
+  private readonly circuits = new Map<string, Circuit>();
+  private readonly coolDownMs: number;
+  private readonly probeTimeoutMs: number;
+  private readonly createBreaker: () => IBreaker;
+  private readonly events: PolicyEvents | undefined;
+  private readonly clock: Clock;
+
+  constructor(options: BreakerOptions = {}) {
+    checkPositive('threshold', options.threshold, true);
+    checkPositive('coolDownMs', options.coolDownMs);
+    checkPositive('probeTimeoutMs', options.probeTimeoutMs);
+    const threshold = options.threshold ?? 5;
+    this.coolDownMs = options.coolDownMs ?? 30_000;
+    this.probeTimeoutMs = options.probeTimeoutMs ?? 60_000;
+    this.createBreaker = options.createBreaker ?? (() => new ConsecutiveBreaker(threshold));
+    this.events = options.events;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** The circuit's recorded state (an open circuit past its cool-down still reads 'open' until a probe starts). */
+  state(model: string): BreakerState {
+    return this.circuits.get(model)?.state ?? 'closed';
+  }
+
+  /**
+   * True when a request for `model` should go elsewhere: the circuit is open and cooling down, or half-open with
+   * its probe in flight. False once the cool-down is over: the next `acquire` is the probe.
+   */
+  isOpen(model: string): boolean {
+    const circuit = this.circuits.get(model);
+    if (!circuit) return false;
+    const now = this.clock.now();
+    if (circuit.state === 'open') return now - circuit.openedAt < this.coolDownMs;
+    if (circuit.state === 'half_open') return this.probeInFlight(circuit, now);
+    return false;
+  }
+
+  /** Permission to send to `model`, or undefined when its circuit refuses (route to a fallback). */
+  acquire(model: string): BreakerTicket | undefined {
+    const circuit = this.circuit(model);
+    const now = this.clock.now();
+    if (circuit.state === 'closed') return this.ticket(model, circuit, false);
+    if (circuit.state === 'open') {
+      if (now - circuit.openedAt < this.coolDownMs) return undefined;
+      this.transition(model, circuit, 'half_open');
+    } else if (this.probeInFlight(circuit, now)) {
+      return undefined;
+    }
+    circuit.probeStartedAt = now;
+    return this.ticket(model, circuit, true);
+  }
+
+  /** Plain-data view of every circuit that has seen traffic. */
+  snapshot(): Record<string, CircuitSnapshot> {
+    const out: Record<string, CircuitSnapshot> = {};
+    for (const [model, { state, openedAt, probeStartedAt, breaker }] of this.circuits) {
+      out[model] = { state, openedAt, probeStartedAt, counter: breaker.state };
+    }
+    return out;
+  }
+
+  /** Closes `model`'s circuit (or every circuit) by hand, e.g. after an operator fixed the upstream. */
+  reset(model?: string): void {
+    const models = model === undefined ? [...this.circuits.keys()] : [model];
+    for (const name of models) {
+      const circuit = this.circuits.get(name);
+      if (!circuit) continue;
+      circuit.breaker = this.createBreaker();
+      if (circuit.state !== 'closed') this.transition(name, circuit, 'closed');
+    }
+  }
+
+  private probeInFlight(circuit: Circuit, now: number): boolean {
+    return circuit.probeStartedAt !== undefined && now - circuit.probeStartedAt < this.probeTimeoutMs;
+  }
+
+  private circuit(model: string): Circuit {
+    if (typeof model !== 'string' || model === '') {
+      throw new TypeError(`A circuit breaker needs a model id (got ${JSON.stringify(model)}).`);
+    }
+    let circuit = this.circuits.get(model);
+    if (!circuit) {
+      circuit = { state: 'closed', openedAt: 0, probeStartedAt: undefined, breaker: this.createBreaker(), generation: 0 };
+      this.circuits.set(model, circuit);
+    }
+    return circuit;
+  }
+
+  private ticket(model: string, circuit: Circuit, probe: boolean): BreakerTicket {
+    const generation = circuit.generation;
+    let settled = false;
+    const current = (): boolean => !settled && circuit.generation === generation && (settled = true);
+    const release = (): void => {
+      if (!current()) return;
+      if (probe) circuit.probeStartedAt = undefined;
+    };
+    return {
+      model,
+      probe,
+      success: () => {
+        if (!current()) return;
+        if (probe) {
+          circuit.breaker.success(CircuitState.HalfOpen);
+          this.transition(model, circuit, 'closed');
+        } else {
+          circuit.breaker.success(CircuitState.Closed);
+        }
+      },
+      failure: (error: TogetherError) => {
+        if (!OVERLOAD_CATEGORIES.has(error.category)) return release();
+        if (!current()) return;
+        if (probe) {
+          circuit.breaker.failure(CircuitState.HalfOpen);
+          this.transition(model, circuit, 'open');
+        } else if (circuit.breaker.failure(CircuitState.Closed)) {
+          this.transition(model, circuit, 'open');
+        }
+      },
+      release,
+    };
+  }
+
+  private transition(model: string, circuit: Circuit, to: BreakerState): void {
+    const from = circuit.state;
+    circuit.state = to;
+    circuit.generation++;
+    circuit.probeStartedAt = undefined;
+    if (to === 'open') circuit.openedAt = this.clock.now();
+    if (to === 'closed') circuit.breaker = this.createBreaker();
+    this.events?.emit('breaker', { model, from, to });
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Fallback routes: an ordered list of models, the primary first. A failure that another model may not have
+ * (overload, a missing model, a prompt too long for this one) moves the request to the next model; a failure
+ * every model would share (a bad key, no credit, an invalid request) does not. Models whose circuit is open are
+ * skipped, except that when every model is open the primary is tried: that request is the probe that can close
+ * its circuit again.
+ */
+import type { ErrorCategory, TogetherError } from '../errors/index.js';
+import type { FallbackReason, PolicyEvents } from './events.js';
+
+/** Categories that move a request to the next model by default. auth, billing, validation and rate_limit do not. */
+export const DEFAULT_FALLBACK_ON: ReadonlySet<ErrorCategory> = new Set<ErrorCategory>([
+  'overloaded',
+  'server',
+  'timeout',
+  'not_found',
+  'context_length',
+]);
+
+/** Categories no other model can fix: never a reason to fall back, whatever the options say. */
+const NEVER_FALLBACK_ON: ReadonlySet<ErrorCategory> = new Set<ErrorCategory>(['auth', 'billing', 'validation']);
+
+/** What moves a request on: the failed attempt's error, or the model's circuit refusing it. */
+export type FallbackTrigger = TogetherError | 'breaker_open';
+
+/** The part of a BreakerRegistry a route reads. */
+export interface CircuitView {
+  isOpen(model: string): boolean;
+}
+
+export interface FallbackStep {
+  index: number;
+  model: string;
+  why: FallbackReason;
+}
+
+export interface RouteOptions {
+  breakers?: CircuitView | undefined;
+  /** Categories that move on (default DEFAULT_FALLBACK_ON); auth, billing and validation never do. */
+  fallbackOn?: Iterable<ErrorCategory> | undefined;
+}
+
+/** Checks a route: a non-empty list of distinct, non-empty model ids. */
+export function checkRoute(route: readonly string[]): void {
+  if (!Array.isArray(route) || route.length === 0) {
+    throw new TypeError('A fallback route must be a non-empty list of model ids, primary first.');
+  }
+  const seen = new Set<string>();
+  route.forEach((model, index) => {
+    if (typeof model !== 'string' || model.trim() === '') {
+      throw new TypeError(`Fallback route entry ${index} must be a model id (got ${JSON.stringify(model)}).`);
+    }
+    if (seen.has(model)) throw new TypeError(`Fallback route lists "${model}" twice: list each model once.`);
+    seen.add(model);
+  });
+}
+
+/** Index of the model to try first: the first whose circuit is not open, or the primary when all are. */
+export function firstModel(route: readonly string[], breakers?: CircuitView): number {
+  checkRoute(route);
+  const index = route.findIndex((model) => !breakers?.isOpen(model));
+  return index < 0 ? 0 : index;
+}
+
+/** Why `trigger` moves the request on, or undefined when it must not. */
+export function fallbackReason(trigger: FallbackTrigger, fallbackOn: ReadonlySet<ErrorCategory> = DEFAULT_FALLBACK_ON): FallbackReason | undefined {
+  if (trigger === 'breaker_open') return 'breaker_open';
+  const category = trigger.category;
+  if (NEVER_FALLBACK_ON.has(category) || !fallbackOn.has(category)) return undefined;
+  return category;
+}
+
+/**
+ * The model after `currentIndex` to try once `trigger` ended the current one, skipping open circuits;
+ * undefined when the trigger does not move on or no model is left (the caller surfaces the error).
+ */
+export function nextModel(
+  route: readonly string[],
+  currentIndex: number,
+  trigger: FallbackTrigger,
+  options: RouteOptions = {},
+): FallbackStep | undefined {
+  checkRoute(route);
+  const fallbackOn = options.fallbackOn ? new Set(options.fallbackOn) : DEFAULT_FALLBACK_ON;
+  const why = fallbackReason(trigger, fallbackOn);
+  if (why === undefined) return undefined;
+  for (let index = Math.max(0, currentIndex + 1); index < route.length; index++) {
+    const model = route[index]!;
+    if (!options.breakers?.isOpen(model)) return { index, model, why };
+  }
+  return undefined;
+}
+
+/** A route bound to its breakers and events: `next` emits the `fallback` event it decides. */
+export class FallbackRoute {
+  readonly models: readonly string[];
+  private readonly options: RouteOptions;
+  private readonly events: PolicyEvents | undefined;
+
+  constructor(models: readonly string[], options: RouteOptions & { events?: PolicyEvents | undefined } = {}) {
+    checkRoute(models);
+    this.models = [...models];
+    this.options = { breakers: options.breakers, fallbackOn: options.fallbackOn ? [...options.fallbackOn] : undefined };
+    this.events = options.events;
+  }
+
+  first(): number {
+    return firstModel(this.models, this.options.breakers);
+  }
+
+  next(currentIndex: number, trigger: FallbackTrigger): FallbackStep | undefined {
+    const step = nextModel(this.models, currentIndex, trigger, this.options);
+    const from = this.models[currentIndex];
+    if (step && from !== undefined) this.events?.emit('fallback', { from, to: step.model, why: step.why });
+    return step;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * policy: the resilience building blocks the pipeline composes — retry/backoff, timeouts, pacing (rate budgets
+ * per API key, in memory or shared through Redis), circuit breakers per model, fallback routes — and the typed
+ * events they all report through. Nothing here parses HTTP bodies: inputs are TogetherErrors and headers.
+ */
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { sleep } from './sleep.js';
+export { PolicyEvents } from './events.js';
+export type {
+  BreakerState,
+  FallbackReason,
+  PolicyEvent,
+  PolicyEventMap,
+  PolicyEventName,
+  PolicyEventsOptions,
+  PolicyListener,
+} from './events.js';
+export {
+  DEFAULT_RETRY_OPTIONS,
+  NEVER_RETRIED,
+  RetryPolicy,
+  backoffDelay,
+  decideRetry,
+  resolveRetryOptions,
+} from './retry.js';
+export type {
+  AttemptContext,
+  ResolvedRetryOptions,
+  RetryDecision,
+  RetryExecuteOptions,
+  RetryOptions,
+  RetryPolicyOptions,
+  RetryState,
+} from './retry.js';
+export { createAttemptScope, createDeadline, timeoutError } from './timeout.js';
+export type { AttemptScope, AttemptScopeOptions, Deadline, DeadlineOptions, TimeoutKind } from './timeout.js';
+export { DEFAULT_HEADER_UNITS, parseRateLimitHeaders, parseResetMs, readHeader } from './rate-limit-headers.js';
+export type { HeaderSource, HeaderUnits, RateLimitSnapshot, RateUnit } from './rate-limit-headers.js';
+export { Pacer } from './pacer.js';
+export type { AcquireOptions, EffectiveLimits, PaceLimits, PacerOptions } from './pacer.js';
+export { RateLimiterPacerStore, createMemoryPacerStore } from './pacer-store.js';
+export type { BudgetCounter, CounterValue, LimiterFactory, PacerStore, Reservation, ReserveRequest } from './pacer-store.js';
+export { createRedisPacerStore } from './redis-pacer-store.js';
+export type { RedisPacerStoreOptions } from './redis-pacer-store.js';
+export { keyFingerprint } from './key-fingerprint.js';
+export { BreakerRegistry, OVERLOAD_CATEGORIES } from './breaker.js';
+export type { BreakerOptions, BreakerTicket, CircuitSnapshot } from './breaker.js';
+export {
+  DEFAULT_FALLBACK_ON,
+  FallbackRoute,
+  checkRoute,
+  fallbackReason,
+  firstModel,
+  nextModel,
+} from './fallback.js';
+export type { CircuitView, FallbackStep, FallbackTrigger, RouteOptions } from './fallback.js';
+export { formatDuration } from './format.js';

@@ -1,0 +1,127 @@
+/**
+ * Where the pacer keeps a key's budget: in this process (default) or in Redis, shared by every process that
+ * sends with the same key. Both are rate-limiter-flexible limiters behind one small interface; only the limiter
+ * class differs (RateLimiterMemory here, RateLimiterRedis in redis-pacer-store.ts).
+ *
+ * How the budget is kept, on rate-limiter-flexible's atomic counters (`penalty`/`reward` = incr/decr with a TTL):
+ * - requests/s: time is cut into send slots `intervalMs` long (intervalMs = 1000 / rate), aligned on the clock;
+ *   a sender claims a slot by being the first to increment its counter. One send per slot, across processes,
+ *   spaces sends evenly, so no one-second window sees more than the rate: the upstream cannot tell our traffic
+ *   from a smooth stream, whichever window or bucket it counts with. (A fixed window of N per second, the
+ *   library's usual use, lets 2N through across a window edge, which an upstream counting a sliding window 429s.)
+ * - tokens/min: a fixed 60 s window counter, the unit Together budgets tokens in.
+ * - a pause (after a 429): the resume time stored under the key, read before every reservation.
+ */
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+
+export interface ReserveRequest {
+  /** Current clock time (ms since the epoch; every process sharing a store must have synchronised clocks). */
+  now: number;
+  /** The earliest the send may happen (the pacer's own spacing after its previous send). */
+  notBefore: number;
+  /** Time between sends: 1000 / requests per second. Undefined: no request budget. */
+  intervalMs?: number | undefined;
+  /** Tokens this request will use (prompt + max_tokens estimate); 0 skips the token budget. */
+  tokens: number;
+  tokensPerMinute?: number | undefined;
+}
+
+export type Reservation =
+  /** Budget taken: send at `sendAt` (now or a little later). */
+  | { granted: true; sendAt: number }
+  /** Nothing taken: ask again at `retryAt`. */
+  | { granted: false; retryAt: number };
+
+export interface PacerStore {
+  /** Takes one send slot and `tokens` of the token budget for `key`, or says when to ask again. */
+  reserve(key: string, request: ReserveRequest): Promise<Reservation>;
+  /** Holds every send on `key` until `until` (ms since the epoch), for all pacers sharing the store. */
+  pause(key: string, until: number, now: number): Promise<void>;
+  /** Releases what the store owns (never a Redis client it was given). */
+  close(): Promise<void>;
+}
+
+/** The part of a rate-limiter-flexible limiter the store uses: atomic counters with a TTL. */
+export interface BudgetCounter {
+  penalty(key: string, points?: number, options?: { customDuration?: number }): Promise<CounterValue>;
+  reward(key: string, points?: number): Promise<CounterValue>;
+  get(key: string): Promise<CounterValue | null>;
+  set(key: string, points: number, secDuration: number): Promise<CounterValue>;
+}
+
+export interface CounterValue {
+  consumedPoints: number;
+  msBeforeNext: number;
+}
+
+/** Builds one rate-limiter-flexible limiter; the store makes three (slots, tokens, pauses). */
+export type LimiterFactory = (options: { keyPrefix: string; points: number; duration: number }) => BudgetCounter;
+
+/** How many taken slots a reservation steps over before it gives up for this round (other processes' claims). */
+const MAX_SLOT_PROBES = 64;
+const TOKEN_WINDOW_SECONDS = 60;
+
+export class RateLimiterPacerStore implements PacerStore {
+  private readonly slots: BudgetCounter;
+  private readonly tokens: BudgetCounter;
+  private readonly pauses: BudgetCounter;
+
+  constructor(createLimiter: LimiterFactory, keyPrefix = 'tether:pace') {
+    // `points` only matters to consume(), which the store does not use; the thresholds are checked here.
+    this.slots = createLimiter({ keyPrefix: `${keyPrefix}:slot`, points: 1, duration: 2 });
+    this.tokens = createLimiter({ keyPrefix: `${keyPrefix}:tokens`, points: 1, duration: TOKEN_WINDOW_SECONDS });
+    this.pauses = createLimiter({ keyPrefix: `${keyPrefix}:pause`, points: 1, duration: 60 });
+  }
+
+  async reserve(key: string, request: ReserveRequest): Promise<Reservation> {
+    const { now } = request;
+    const paused = await this.pauses.get(key);
+    if (paused && paused.consumedPoints > now) return { granted: false, retryAt: paused.consumedPoints };
+
+    const tokens = this.tokensToTake(request);
+    if (tokens > 0) {
+      const taken = await this.tokens.penalty(key, tokens);
+      if (taken.consumedPoints > (request.tokensPerMinute ?? Infinity)) {
+        await this.tokens.reward(key, tokens);
+        return { granted: false, retryAt: now + Math.max(1, taken.msBeforeNext) };
+      }
+    }
+    if (request.intervalMs === undefined) return { granted: true, sendAt: Math.max(now, request.notBefore) };
+
+    const interval = request.intervalMs;
+    const from = Math.max(now, request.notBefore);
+    let slot = Math.floor(from / interval);
+    for (let probe = 0; probe < MAX_SLOT_PROBES; probe++, slot++) {
+      const slotStart = slot * interval;
+      const ttlSeconds = Math.max(1, Math.ceil((slotStart + interval - now) / 1000) + 1);
+      // The interval is part of the slot's name: senders that (briefly) disagree on the rate use separate grids.
+      const claim = await this.slots.penalty(`${key}:${interval.toFixed(3)}:${slot}`, 1, { customDuration: ttlSeconds });
+      if (claim.consumedPoints === 1) return { granted: true, sendAt: Math.max(from, slotStart) };
+    }
+    if (tokens > 0) await this.tokens.reward(key, tokens);
+    return { granted: false, retryAt: slot * interval };
+  }
+
+  async pause(key: string, until: number, now: number): Promise<void> {
+    if (until <= now) return;
+    // Read-then-write, not atomic: two pauses racing keep one of their (close) resume times, which is harmless.
+    const current = await this.pauses.get(key);
+    if (current && current.consumedPoints >= until) return;
+    const ttlSeconds = Math.max(1, Math.ceil((until - now) / 1000) + 1);
+    await this.pauses.set(key, Math.ceil(until), ttlSeconds);
+  }
+
+  async close(): Promise<void> {}
+
+  /** A request larger than the whole per-minute budget would never fit: it waits for an empty window instead. */
+  private tokensToTake(request: ReserveRequest): number {
+    const limit = request.tokensPerMinute;
+    if (limit === undefined || !(request.tokens > 0)) return 0;
+    return Math.max(1, Math.min(Math.ceil(request.tokens), Math.floor(limit)));
+  }
+}
+
+/** The default store: this process only. */
+export function createMemoryPacerStore(keyPrefix?: string): PacerStore {
+  return new RateLimiterPacerStore((options) => new RateLimiterMemory(options), keyPrefix);
+}

@@ -1,0 +1,359 @@
+/**
+ * Pacing: holds each request until its API key's budget (requests/s, tokens/min) allows it, so a burst far above
+ * the limit reaches Together as a smooth stream just under it instead of a wall of 429s.
+ *
+ * Per key, waiters queue in FIFO order and one pump releases them: it asks the store for the next send slot and
+ * sleeps until then. Limits come from the options (caps) and, by default, from the `x-ratelimit-*` /
+ * `x-tokenlimit-*` headers of every response (`observe`). While a key's limit is still unknown the pacer sends at
+ * `initialRequestsPerSecond`: the first request goes at once and is the probe; as soon as its headers are
+ * observed, the queue is re-planned at the learned rate. A 429 `penalize`s the key: its queue holds until the
+ * server's wait is over.
+ */
+import { systemClock, type Clock } from './clock.js';
+import type { PolicyEvents } from './events.js';
+import { keyFingerprint } from './key-fingerprint.js';
+import { createMemoryPacerStore, type PacerStore, type Reservation } from './pacer-store.js';
+import {
+  DEFAULT_HEADER_UNITS,
+  parseRateLimitHeaders,
+  type HeaderSource,
+  type HeaderUnits,
+} from './rate-limit-headers.js';
+
+export interface PaceLimits {
+  requestsPerSecond?: number | undefined;
+  tokensPerMinute?: number | undefined;
+}
+
+export interface PacerOptions extends PaceLimits {
+  /** Learn each key's limits from response headers (see `observe`). Default true. */
+  learnFromHeaders?: boolean;
+  /**
+   * Rate used while a key's limit is unknown (nothing configured, no headers seen yet). The first request goes at
+   * once; later ones wait for its headers or this rate. Default 1/s: Together's documented base rate (60 RPM).
+   */
+  initialRequestsPerSecond?: number;
+  /**
+   * Share of each limit actually used. The margin absorbs timer jitter and network reordering, which otherwise
+   * put limit + 1 requests in some one-second window upstream. Default 0.95.
+   */
+  safetyFactor?: number;
+  /** Units of the limit headers (default: requests per second, tokens per minute). */
+  headerUnits?: Partial<HeaderUnits>;
+  /** Pause after a 429 that named no wait. Default 1 s. */
+  defaultPenaltyMs?: number;
+  /** Where budgets are kept. Default: in this process. Pass a Redis store to share a key across processes. */
+  store?: PacerStore;
+  events?: PolicyEvents;
+  clock?: Clock;
+}
+
+export interface AcquireOptions {
+  /** Tokens the request may use (prompt + max_tokens), charged to the tokens/min budget. Default 0. */
+  tokens?: number;
+  /** Aborting removes the request from the queue; the acquire rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface EffectiveLimits {
+  /** The rate the key is paced at (after the safety factor), or undefined when it is not paced. */
+  requestsPerSecond?: number | undefined;
+  tokensPerMinute?: number | undefined;
+  /** Where the request rate came from. */
+  source: 'configured' | 'learned' | 'initial' | 'none';
+}
+
+interface Waiter {
+  tokens: number;
+  enqueuedAt: number;
+  resolve(result: { waitedMs: number }): void;
+  reject(reason: unknown): void;
+  detach(): void;
+}
+
+interface KeyState {
+  /** Store key and event label: a fingerprint, never the API key itself. */
+  readonly id: string;
+  readonly queue: Waiter[];
+  running: boolean;
+  /** Interrupts the pump's current sleep so it plans again (new limits, a pause, the head left). */
+  wake: (() => void) | undefined;
+  lastSendAt: number;
+  pausedUntil: number;
+  configured: PaceLimits;
+  learned: PaceLimits;
+  /** Whether responses for this key carry limit headers; 'none' after two that did not. */
+  advertised: 'unknown' | 'known' | 'none';
+  headerlessResponses: number;
+  lastResetMs: number | undefined;
+}
+
+function checkRate(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive number (got ${String(value)}).`);
+  }
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+export class Pacer {
+  private readonly keys = new Map<string, KeyState>();
+  private readonly store: PacerStore;
+  private readonly ownsStore: boolean;
+  private readonly clock: Clock;
+  private readonly events: PolicyEvents | undefined;
+  private readonly units: HeaderUnits;
+  private readonly defaults: PaceLimits;
+  private readonly learn: boolean;
+  private readonly initialRate: number;
+  private readonly safety: number;
+  private readonly defaultPenaltyMs: number;
+  private closed = false;
+
+  constructor(options: PacerOptions = {}) {
+    checkRate('requestsPerSecond', options.requestsPerSecond);
+    checkRate('tokensPerMinute', options.tokensPerMinute);
+    checkRate('initialRequestsPerSecond', options.initialRequestsPerSecond);
+    checkRate('defaultPenaltyMs', options.defaultPenaltyMs);
+    const safety = options.safetyFactor ?? 0.95;
+    if (!(typeof safety === 'number' && safety > 0 && safety <= 1)) {
+      throw new RangeError(`safetyFactor must be a number in (0, 1] (got ${String(options.safetyFactor)}).`);
+    }
+    this.defaults = { requestsPerSecond: options.requestsPerSecond, tokensPerMinute: options.tokensPerMinute };
+    this.learn = options.learnFromHeaders ?? true;
+    this.initialRate = options.initialRequestsPerSecond ?? 1;
+    this.safety = safety;
+    this.defaultPenaltyMs = options.defaultPenaltyMs ?? 1000;
+    this.units = { ...DEFAULT_HEADER_UNITS, ...options.headerUnits };
+    this.store = options.store ?? createMemoryPacerStore();
+    this.ownsStore = options.store === undefined;
+    this.clock = options.clock ?? systemClock;
+    this.events = options.events;
+  }
+
+  /** Resolves when a request on `key` may be sent; FIFO per key. */
+  acquire(key: string, options: AcquireOptions = {}): Promise<{ waitedMs: number }> {
+    const tokens = options.tokens ?? 0;
+    if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) {
+      return Promise.reject(new RangeError(`acquire tokens must be a number >= 0 (got ${String(options.tokens)}).`));
+    }
+    if (this.closed) return Promise.reject(new Error('The pacer is closed: create a new Pacer to send more requests.'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const state = this.state(key);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = state.queue.indexOf(waiter);
+        if (index < 0) return;
+        state.queue.splice(index, 1);
+        if (index === 0) state.wake?.();
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        tokens,
+        enqueuedAt: this.clock.now(),
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      state.queue.push(waiter);
+      if (!state.running) void this.pump(state);
+    });
+  }
+
+  /** Learns `key`'s limits from a response's headers (call on every response, errors included). */
+  observe(key: string, headers: HeaderSource): void {
+    if (!this.learn || this.closed) return;
+    const state = this.state(key);
+    const now = this.clock.now();
+    const snapshot = parseRateLimitHeaders(headers, this.units, now);
+    const before = this.effective(state);
+    if (snapshot.requestsPerSecond !== undefined || snapshot.tokensPerMinute !== undefined) {
+      state.advertised = 'known';
+      state.learned = {
+        requestsPerSecond: snapshot.requestsPerSecond ?? state.learned.requestsPerSecond,
+        tokensPerMinute: snapshot.tokensPerMinute ?? state.learned.tokensPerMinute,
+      };
+    } else if (state.advertised === 'unknown' && ++state.headerlessResponses >= 2) {
+      // An upstream that sends no limit headers (a dedicated endpoint, a proxy) is not held at the probe rate.
+      state.advertised = 'none';
+    }
+    if (snapshot.resetMs !== undefined) state.lastResetMs = snapshot.resetMs;
+    // The window is spent: the next request would only earn a 429, so hold the queue until it resets.
+    if (snapshot.requestsRemaining === 0 && snapshot.resetMs !== undefined && snapshot.resetMs > 0) {
+      this.pauseUntil(state, now + snapshot.resetMs);
+    }
+    const after = this.effective(state);
+    if (before.requestsPerSecond !== after.requestsPerSecond || before.tokensPerMinute !== after.tokensPerMinute) {
+      state.wake?.();
+    }
+  }
+
+  /** A 429 on `key`: hold its queue (in every process sharing the store) for the server's wait. */
+  penalize(key: string, retryAfterMs?: number): void {
+    if (this.closed) return;
+    const state = this.state(key);
+    const valid = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0;
+    const waitMs = valid ? retryAfterMs : (state.lastResetMs ?? this.defaultPenaltyMs);
+    this.pauseUntil(state, this.clock.now() + waitMs);
+  }
+
+  /** Sets limits for one key (caps, like the constructor's; undefined fields fall back to the defaults). */
+  setLimits(key: string, limits: PaceLimits): void {
+    checkRate('requestsPerSecond', limits.requestsPerSecond);
+    checkRate('tokensPerMinute', limits.tokensPerMinute);
+    const state = this.state(key);
+    state.configured = { ...limits };
+    state.wake?.();
+  }
+
+  /** The limits `key` is paced at now. */
+  limits(key: string): EffectiveLimits {
+    return this.effective(this.state(key));
+  }
+
+  /** Requests waiting on `key`. */
+  pending(key: string): number {
+    return this.keys.get(key)?.queue.length ?? 0;
+  }
+
+  /** Rejects every waiter, stops every timer, and closes the store if the pacer created it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const error = new Error('The pacer was closed while this request waited for rate budget.');
+    for (const state of this.keys.values()) {
+      for (const waiter of state.queue.splice(0)) {
+        waiter.detach();
+        waiter.reject(error);
+      }
+      state.wake?.();
+    }
+    if (this.ownsStore) await this.store.close();
+  }
+
+  private state(key: string): KeyState {
+    if (typeof key !== 'string') throw new TypeError(`The pacing key must be a string (got ${typeof key}).`);
+    let state = this.keys.get(key);
+    if (!state) {
+      state = {
+        id: keyFingerprint(key),
+        queue: [],
+        running: false,
+        wake: undefined,
+        lastSendAt: -Infinity,
+        pausedUntil: 0,
+        configured: {},
+        learned: {},
+        advertised: 'unknown',
+        headerlessResponses: 0,
+        lastResetMs: undefined,
+      };
+      this.keys.set(key, state);
+    }
+    return state;
+  }
+
+  private effective(state: KeyState): EffectiveLimits {
+    const configuredRps = state.configured.requestsPerSecond ?? this.defaults.requestsPerSecond;
+    const configuredTpm = state.configured.tokensPerMinute ?? this.defaults.tokensPerMinute;
+    const learned = this.learn && state.advertised === 'known' ? state.learned : {};
+    let rps = minDefined(configuredRps, learned.requestsPerSecond);
+    let source: EffectiveLimits['source'];
+    if (learned.requestsPerSecond !== undefined && rps === learned.requestsPerSecond) source = 'learned';
+    else if (configuredRps !== undefined) source = 'configured';
+    else if (this.learn && state.advertised === 'unknown') {
+      rps = this.initialRate;
+      source = 'initial';
+    } else source = 'none';
+    const tpm = minDefined(configuredTpm, learned.tokensPerMinute);
+    return {
+      requestsPerSecond: rps === undefined ? undefined : rps * this.safety,
+      tokensPerMinute: tpm === undefined ? undefined : tpm * this.safety,
+      source,
+    };
+  }
+
+  private pauseUntil(state: KeyState, until: number): void {
+    if (until <= state.pausedUntil) return;
+    state.pausedUntil = until;
+    // The shared pause is best effort: the local one already holds this process's queue.
+    this.store.pause(state.id, until, this.clock.now()).catch(() => {});
+    state.wake?.();
+  }
+
+  /** Releases `state`'s waiters one by one as the budget allows; runs while the queue is not empty. */
+  private async pump(state: KeyState): Promise<void> {
+    state.running = true;
+    try {
+      while (state.queue.length > 0 && !this.closed) {
+        const head = state.queue[0]!;
+        const now = this.clock.now();
+        if (state.pausedUntil > now) {
+          await this.nap(state, state.pausedUntil - now);
+          continue;
+        }
+        const limits = this.effective(state);
+        const intervalMs = limits.requestsPerSecond === undefined ? undefined : 1000 / limits.requestsPerSecond;
+        let reservation: Reservation;
+        try {
+          reservation = await this.store.reserve(state.id, {
+            now,
+            notBefore: state.lastSendAt + (intervalMs ?? 0),
+            intervalMs,
+            tokens: head.tokens,
+            tokensPerMinute: limits.tokensPerMinute,
+          });
+        } catch (error) {
+          if (state.queue[0] === head) this.fail(state, head, error);
+          continue;
+        }
+        // The head may have aborted while the store answered; its reservation is then left unused.
+        if (state.queue[0] !== head) continue;
+        if (!reservation.granted) {
+          await this.nap(state, Math.max(1, reservation.retryAt - this.clock.now()));
+          continue;
+        }
+        const waitMs = reservation.sendAt - this.clock.now();
+        if (waitMs > 0 && (await this.nap(state, waitMs))) continue;
+        if (state.queue[0] !== head) continue;
+        state.queue.shift();
+        head.detach();
+        state.lastSendAt = this.clock.now();
+        const waitedMs = Math.max(0, state.lastSendAt - head.enqueuedAt);
+        if (waitedMs > 0) this.events?.emit('pacing_wait', { key: state.id, waitedMs });
+        head.resolve({ waitedMs });
+      }
+    } finally {
+      state.running = false;
+    }
+  }
+
+  private fail(state: KeyState, head: Waiter, error: unknown): void {
+    state.queue.shift();
+    head.detach();
+    const why = error instanceof Error ? error.message : String(error);
+    head.reject(new Error(`Pacing failed: the rate-limit store did not answer (${why}). Check its Redis connection.`, { cause: error }));
+  }
+
+  /** Sleeps `ms` unless woken; resolves true when woken early. */
+  private nap(state: KeyState, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        state.wake = undefined;
+        resolve(false);
+      }, ms);
+      state.wake = () => {
+        state.wake = undefined;
+        this.clock.clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Reads Together's rate-limit headers into numbers the pacer can use. Pure: headers in, figures out.
+ *
+ * Units are not settled by Together's docs (the older page says the values are per second; limits are quoted per
+ * minute elsewhere), so they are options. The defaults read `x-ratelimit-limit` as requests per second and
+ * `x-tokenlimit-limit` as tokens per minute, the units tether's budgets (and its emulator's limits) use.
+ */
+
+export type RateUnit = 'second' | 'minute';
+
+export interface HeaderUnits {
+  requests: RateUnit;
+  tokens: RateUnit;
+}
+
+export const DEFAULT_HEADER_UNITS: HeaderUnits = { requests: 'second', tokens: 'minute' };
+
+/** Response headers as a `Headers` object or a plain record (undici, node:http, a test). */
+export type HeaderSource =
+  | { get(name: string): string | null }
+  | Readonly<Record<string, string | readonly string[] | number | undefined>>;
+
+export interface RateLimitSnapshot {
+  /** The governing request limit (the smaller of the fixed and `-dynamic` ones), per second. */
+  requestsPerSecond?: number;
+  /** The governing token limit, per minute. */
+  tokensPerMinute?: number;
+  /** Requests left in the current window (the smaller of the fixed and dynamic counts). */
+  requestsRemaining?: number;
+  tokensRemaining?: number;
+  /** `x-ratelimit-reset` as milliseconds from now. */
+  resetMs?: number;
+}
+
+/** One header's value, case-insensitively; the first value of a repeated header. */
+export function readHeader(headers: HeaderSource, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    return (headers as { get(name: string): string | null }).get(lower) ?? undefined;
+  }
+  const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>;
+  let value = record[lower];
+  if (value === undefined) {
+    const found = Object.keys(record).find((key) => key.toLowerCase() === lower);
+    value = found === undefined ? undefined : record[found];
+  }
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return value;
+  return value[0];
+}
+
+function nonNegative(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  if (!/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
+  return Number(trimmed);
+}
+
+function minDefined(...values: (number | undefined)[]): number | undefined {
+  const present = values.filter((value): value is number => value !== undefined);
+  return present.length ? Math.min(...present) : undefined;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * `x-ratelimit-reset` as milliseconds from `now`: plain seconds ("1", "0.5"), a Go-style duration ("1m30s",
+ * "250ms"), or, for values that can only be one, a Unix time in seconds.
+ */
+export function parseResetMs(text: string | undefined, now: number = Date.now()): number | undefined {
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  const seconds = nonNegative(trimmed);
+  if (seconds !== undefined) {
+    if (seconds > 1e9) return Math.max(0, Math.round(seconds * 1000 - now));
+    return Math.round(seconds * 1000);
+  }
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed)) return undefined;
+  let total = 0;
+  for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+    total += Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1000);
+  }
+  return Math.round(total);
+}
+
+function perSecond(value: number | undefined, unit: RateUnit): number | undefined {
+  if (value === undefined || value <= 0) return undefined;
+  return unit === 'second' ? value : value / 60;
+}
+
+function perMinute(value: number | undefined, unit: RateUnit): number | undefined {
+  if (value === undefined || value <= 0) return undefined;
+  return unit === 'minute' ? value : value * 60;
+}
+
+export function parseRateLimitHeaders(
+  headers: HeaderSource,
+  units: HeaderUnits = DEFAULT_HEADER_UNITS,
+  now: number = Date.now(),
+): RateLimitSnapshot {
+  const number = (name: string): number | undefined => nonNegative(readHeader(headers, name));
+  const snapshot: RateLimitSnapshot = {};
+  const requests = minDefined(
+    perSecond(number('x-ratelimit-limit'), units.requests),
+    perSecond(number('x-ratelimit-limit-dynamic'), units.requests),
+  );
+  const tokens = minDefined(
+    perMinute(number('x-tokenlimit-limit'), units.tokens),
+    perMinute(number('x-tokenlimit-limit-dynamic'), units.tokens),
+  );
+  const requestsRemaining = minDefined(number('x-ratelimit-remaining'), number('x-ratelimit-remaining-dynamic'));
+  const tokensRemaining = minDefined(number('x-tokenlimit-remaining'), number('x-tokenlimit-remaining-dynamic'));
+  const resetMs = parseResetMs(readHeader(headers, 'x-ratelimit-reset'), now);
+  if (requests !== undefined) snapshot.requestsPerSecond = requests;
+  if (tokens !== undefined) snapshot.tokensPerMinute = tokens;
+  if (requestsRemaining !== undefined) snapshot.requestsRemaining = requestsRemaining;
+  if (tokensRemaining !== undefined) snapshot.tokensRemaining = tokensRemaining;
+  if (resetMs !== undefined) snapshot.resetMs = resetMs;
+  return snapshot;
+}

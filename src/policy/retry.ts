@@ -1,0 +1,236 @@
+/**
+ * Retry: when to try a failed request again, and how long to wait first.
+ *
+ * Written thin rather than on cockatiel's `retry()`: cockatiel's backoff sleep (RetryPolicy.execute) is a bare
+ * `setTimeout` that ignores the AbortSignal, so an aborted call would leave its timer running; and it has no
+ * total deadline and no way to turn an over-long `retry-after` into an error. Those three are the point of this
+ * policy, so the loop is ours; the decision is a pure function (`decideRetry`) that property tests drive.
+ */
+import { TogetherError, isTogetherError, type ErrorCategory } from '../errors/index.js';
+import { systemClock, type Clock } from './clock.js';
+import type { PolicyEvents } from './events.js';
+import { formatDuration } from './format.js';
+import { sleep } from './sleep.js';
+
+/** Categories that no wait can fix: the same request fails the same way, so it is never sent again. */
+export const NEVER_RETRIED: ReadonlySet<ErrorCategory> = new Set<ErrorCategory>([
+  'auth',
+  'billing',
+  'validation',
+  'context_length',
+  'not_found',
+]);
+
+export interface RetryOptions {
+  /** Total attempts, the first included. Default 3 (what the official SDKs do). */
+  maxAttempts?: number;
+  /** First backoff ceiling. Default 500 ms. */
+  baseDelayMs?: number;
+  /** Growth of the ceiling per attempt. Default 2. */
+  factor?: number;
+  /** The ceiling stops growing here. Default 8 s. */
+  maxDelayMs?: number;
+  /** A server-requested wait above this is not waited: it becomes an error naming both. Default 30 s. */
+  maxRetryAfterMs?: number;
+}
+
+export type ResolvedRetryOptions = Required<RetryOptions>;
+
+export const DEFAULT_RETRY_OPTIONS: ResolvedRetryOptions = {
+  maxAttempts: 3,
+  baseDelayMs: 500,
+  factor: 2,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 30_000,
+};
+
+/** Checks and fills in retry options; a bad value gets an error naming the option and what it must be. */
+export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
+  const resolved = { ...DEFAULT_RETRY_OPTIONS };
+  for (const [name, value] of Object.entries(options) as [keyof RetryOptions, unknown][]) {
+    if (value === undefined) continue;
+    if (!(name in DEFAULT_RETRY_OPTIONS)) continue;
+    const min = name === 'maxAttempts' || name === 'factor' ? 1 : 0;
+    const ok = typeof value === 'number' && Number.isFinite(value) && value >= min;
+    if (!ok || (name === 'maxAttempts' && !Number.isInteger(value))) {
+      const what = name === 'maxAttempts' ? 'an integer >= 1' : `a finite number >= ${min}`;
+      throw new RangeError(`retry.${name} must be ${what} (got ${String(value)}).`);
+    }
+    resolved[name] = value as number;
+  }
+  return resolved;
+}
+
+/** What is known when an attempt has failed. */
+export interface RetryState {
+  error: TogetherError;
+  /** Attempts made so far, this one included (>= 1). */
+  attempt: number;
+  now: number;
+  /** Absolute time (ms, same clock as `now`) after which no attempt may still be running. */
+  deadlineAt?: number | undefined;
+  /** How long the next attempt is expected to take; a retry that would end after the deadline is not started. */
+  expectedAttemptMs?: number | undefined;
+}
+
+export type RetryDecision =
+  | { retry: true; delayMs: number; serverAsked: boolean }
+  | {
+      retry: false;
+      reason: 'not_retryable' | 'attempts_exhausted' | 'retry_after_above_cap' | 'deadline';
+      /** What the caller should throw: the attempt's own error, or one that says why tether stopped. */
+      error: TogetherError;
+    };
+
+/**
+ * Full jitter (a uniform draw in [0, min(cap, base * factor^(n-1)))), as in AWS's "Exponential Backoff And
+ * Jitter": of the usual schemes it spreads a crowd of clients that failed together (a 503 storm on one model) the
+ * most, for the least total waiting, and needs no state between attempts (decorrelated jitter would).
+ */
+export function backoffDelay(attempt: number, options: ResolvedRetryOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * options.factor ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** Decides whether a failed attempt is tried again and after how long. Pure: no clock, no I/O. */
+export function decideRetry(
+  state: RetryState,
+  options: ResolvedRetryOptions = DEFAULT_RETRY_OPTIONS,
+  random: () => number = Math.random,
+): RetryDecision {
+  const { error, attempt } = state;
+  if (!error.retryable || NEVER_RETRIED.has(error.category)) return { retry: false, reason: 'not_retryable', error };
+  if (attempt >= options.maxAttempts) return { retry: false, reason: 'attempts_exhausted', error };
+
+  const asked = error.retryAfterMs;
+  const serverAsked = asked !== undefined && Number.isFinite(asked) && asked >= 0;
+  if (serverAsked && asked > options.maxRetryAfterMs) {
+    return { retry: false, reason: 'retry_after_above_cap', error: retryAfterAboveCap(error, asked, options.maxRetryAfterMs) };
+  }
+  // The server's own wait is honoured exactly: jitter below it would only earn another 429.
+  const delayMs = serverAsked ? asked : backoffDelay(attempt, options, random);
+
+  if (state.deadlineAt !== undefined) {
+    const endsAt = state.now + delayMs + Math.max(0, state.expectedAttemptMs ?? 0);
+    if (endsAt > state.deadlineAt) {
+      return { retry: false, reason: 'deadline', error: deadlineExceeded(error, attempt, delayMs, state.deadlineAt - state.now) };
+    }
+  }
+  return { retry: true, delayMs, serverAsked };
+}
+
+function retryAfterAboveCap(error: TogetherError, waitMs: number, capMs: number): TogetherError {
+  return new TogetherError({
+    status: error.status,
+    code: error.code,
+    type: error.type,
+    param: error.param,
+    category: error.category,
+    message: `Together asked to wait ${formatDuration(waitMs)}, above the ${formatDuration(capMs)} cap (maxRetryAfterMs); last error: ${error.message}`,
+    cause: 'The API asked for a longer pause than this client is configured to wait inside one call.',
+    fix: `Try again in ${formatDuration(waitMs)} or send fewer requests; raise maxRetryAfterMs if a wait that long is acceptable.`,
+    retryable: false,
+    retryAfterMs: waitMs,
+    requestId: error.requestId,
+    model: error.model,
+    original: error,
+  });
+}
+
+function deadlineExceeded(error: TogetherError, attempts: number, delayMs: number, remainingMs: number): TogetherError {
+  const left = remainingMs > 0 ? `only ${formatDuration(remainingMs)} of the deadline was left` : 'the deadline had passed';
+  return new TogetherError({
+    status: error.status,
+    category: 'timeout',
+    message: `Gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: a retry in ${formatDuration(delayMs)} would end after the request's deadline (${left}); last error: ${error.message}`,
+    cause: `The request kept failing (${error.category}) and the total time allowed for it ran out before another attempt could finish.`,
+    fix: 'Raise the total deadline (deadlineMs / timeout), or retry later when the API has recovered.',
+    retryable: false,
+    requestId: error.requestId,
+    model: error.model,
+    original: error,
+  });
+}
+
+export interface AttemptContext {
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Aborts when the caller aborts or the deadline passes; attempts derive their own timeouts from it. */
+  signal: AbortSignal;
+}
+
+export interface RetryExecuteOptions {
+  signal?: AbortSignal | undefined;
+  /** Absolute time (clock ms) by which every attempt must have ended. */
+  deadlineAt?: number | undefined;
+  /** Model named in events. */
+  model?: string | undefined;
+  /**
+   * Turns anything else an attempt throws into a TogetherError (e.g. the errors module's network classifier).
+   * Without it, or when it returns undefined, a non-TogetherError is rethrown unchanged and never retried.
+   */
+  classify?: ((error: unknown) => TogetherError | undefined) | undefined;
+  /** Runs before each retry's wait (the pipeline penalizes the pacer on a 429 here). A throw ends the call. */
+  onRetry?: ((info: { attempt: number; delayMs: number; error: TogetherError }) => void | Promise<void>) | undefined;
+}
+
+export interface RetryPolicyOptions extends RetryOptions {
+  events?: PolicyEvents | undefined;
+  clock?: Clock | undefined;
+  random?: (() => number) | undefined;
+}
+
+const neverAborted = new AbortController().signal;
+
+/** Runs a function, retrying it by `decideRetry`; emits `attempt` and `retry` events. */
+export class RetryPolicy {
+  readonly options: ResolvedRetryOptions;
+  private readonly events: PolicyEvents | undefined;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+
+  constructor(options: RetryPolicyOptions = {}) {
+    this.options = resolveRetryOptions(options);
+    this.events = options.events;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+  }
+
+  decide(state: RetryState): RetryDecision {
+    return decideRetry(state, this.options, this.random);
+  }
+
+  async execute<T>(fn: (context: AttemptContext) => Promise<T>, run: RetryExecuteOptions = {}): Promise<T> {
+    const signal = run.signal ?? neverAborted;
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) throw signal.reason;
+      this.events?.emit('attempt', { attempt, model: run.model });
+      const startedAt = this.clock.now();
+      let error: TogetherError;
+      try {
+        return await fn({ attempt, signal });
+      } catch (thrown) {
+        // Once the caller (or the deadline) has aborted, its reason is the answer, whatever the attempt threw.
+        if (signal.aborted) throw signal.reason;
+        const classified = isTogetherError(thrown) ? thrown : run.classify?.(thrown);
+        if (!classified) throw thrown;
+        error = classified;
+      }
+      const now = this.clock.now();
+      // The last attempt's duration is the estimate for the next: a retry after a 30 s timeout that the
+      // deadline cannot fit fails now instead of being cut off half-way.
+      const decision = this.decide({ error, attempt, now, deadlineAt: run.deadlineAt, expectedAttemptMs: now - startedAt });
+      if (!decision.retry) throw decision.error;
+      this.events?.emit('retry', {
+        attempt,
+        delayMs: decision.delayMs,
+        reason: error.category,
+        serverAsked: decision.serverAsked,
+        model: run.model,
+        error,
+      });
+      await run.onRetry?.({ attempt, delayMs: decision.delayMs, error });
+      await sleep(decision.delayMs, signal, this.clock);
+    }
+  }
+}
