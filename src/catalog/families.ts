@@ -23,7 +23,10 @@ export function groupOf(family: string): string {
   return FAMILY_GROUPS[family] ?? family;
 }
 
-/** Together's `-Free` endpoints have tiny rate limits and an 8K context: never a default fallback for a paid model. */
+/**
+ * Together's `-Free` endpoints have tiny rate limits and an 8K context, so they are never a default fallback
+ * for a paid model; and a free model never falls back to a paid one by default (that would start billing).
+ */
 export function isFreeVariant(id: string): boolean {
   return /-free$/i.test(id);
 }
@@ -42,7 +45,7 @@ export function isUsable(model: CatalogModel, context: RouteContext = {}): boole
   return true;
 }
 
-/** Same type, same group, usable, not the primary, not a free variant of a paid one. Same family first. */
+/** Same type, same group, usable, not the primary, and free only for free (see isFreeVariant). Same family first. */
 function sameGroupCandidates(primary: CatalogModel, models: readonly CatalogModel[], context: RouteContext): {
   family: CatalogModel[];
   group: CatalogModel[];
@@ -51,17 +54,18 @@ function sameGroupCandidates(primary: CatalogModel, models: readonly CatalogMode
   const group: CatalogModel[] = [];
   if (primary.family === undefined) return { family, group };
   const primaryGroup = groupOf(primary.family);
-  const allowFree = isFreeVariant(primary.id);
+  const primaryIsFree = isFreeVariant(primary.id);
   for (const model of models) {
     if (model.id === primary.id || model.family === undefined || model.type !== primary.type) continue;
     if (groupOf(model.family) !== primaryGroup || !isUsable(model, context)) continue;
-    if (isFreeVariant(model.id) && !allowFree) continue;
+    if (isFreeVariant(model.id) !== primaryIsFree) continue;
     (model.family === primary.family ? family : group).push(model);
   }
   return { family, group };
 }
 
 const totalPrice = (model: CatalogModel): number => (model.pricing ? model.pricing.input + model.pricing.output : 0);
+
 
 /** Distance between two price points on a log scale (a 70B → 405B step is as far as 8B → 70B); unknown prices sort last. */
 function priceDistance(a: CatalogModel, b: CatalogModel): number {
@@ -91,9 +95,10 @@ export function defaultRoute(primary: CatalogModel, models: readonly CatalogMode
 }
 
 /**
- * Models of the same group whose context holds `neededTokens` (prompt + max_tokens), for
- * `onContextOverflow: 'fallback'`: largest context first, then cheapest. `route` (an override) replaces the
- * default candidates and keeps its own order.
+ * Models whose context holds `neededTokens` (prompt + max_tokens), for `onContextOverflow: 'fallback'`.
+ * Default candidates are those of the default route (same type, family then group), ordered larger context
+ * class first, then same family first, then closest price, then exact context. `route` (an override)
+ * replaces the default candidates and keeps its own order.
  */
 export function contextFallbacks(
   primary: CatalogModel,
@@ -111,8 +116,16 @@ export function contextFallbacks(
     });
   }
   const { family, group } = sameGroupCandidates(primary, models, context);
+  const sameFamily = new Set(family);
   return [...family, ...group]
     .filter(fits)
-    .sort((a, b) => (b.contextLength ?? 0) - (a.contextLength ?? 0) || totalPrice(a) - totalPrice(b) || a.id.localeCompare(b.id))
+    .sort(
+      (a, b) =>
+        contextClass(b) - contextClass(a) ||
+        Number(sameFamily.has(b)) - Number(sameFamily.has(a)) ||
+        priceDistance(primary, a) - priceDistance(primary, b) ||
+        (b.contextLength ?? 0) - (a.contextLength ?? 0) ||
+        a.id.localeCompare(b.id),
+    )
     .map((m) => m.id);
 }

@@ -77,7 +77,7 @@ function alternativesFor(model: CatalogModel, view: CatalogView, context: RouteC
   const out: string[] = [];
   const successor = model.deprecated?.successor;
   if (successor && view.byId.has(successor)) out.push(successor);
-  for (const id of defaultRoute({ ...model, serverless: true }, view.models, context)) if (!out.includes(id)) out.push(id);
+  for (const id of defaultRoute(model, view.models, context)) if (!out.includes(id)) out.push(id);
   if (out.length === 0) {
     for (const id of suggestionsFor(model.id, view, context)) if (id !== model.id && !out.includes(id)) out.push(id);
   }

@@ -140,6 +140,7 @@ class ChunkChecker {
   readonly collector: IssueCollector;
   readonly pending: PendingExample[] = [];
   private readonly text: Buffer;
+  private crAt = -1;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -183,12 +184,21 @@ class ChunkChecker {
     };
   }
 
+  /** The position of the first CR at or after `from` (bytes.length when none); cached, lines only move forward. */
+  private nextCr(from: number): number {
+    if (this.crAt < from) {
+      const found = this.text.indexOf(CR, from);
+      this.crAt = found < 0 ? this.bytes.length : found;
+    }
+    return this.crAt;
+  }
+
   /** Splits bytes[start, end) at lone CRs (line breaks for Together's check) and checks each piece. */
   private splitLoneCr(start: number, end: number, hasNewline: boolean, utf8: boolean): void {
     let from = start;
     for (;;) {
-      const cr = this.text.indexOf(CR, from);
-      if (cr < 0 || cr >= end) break;
+      const cr = this.nextCr(from);
+      if (cr >= end) break;
       this.checkLine(from, cr, false, utf8);
       this.collector.add(
         this.line,

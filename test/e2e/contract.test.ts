@@ -124,13 +124,16 @@ describe('emulator success responses match the OpenAPI contract', () => {
     assert.ok(last.choices[0]?.finish_reason, 'the last chunk carries finish_reason');
   });
 
-  test('POST /completions (JSON and stream)', async () => {
-    const body = { model: MODELS.language, prompt: 'The capital of France is', max_tokens: 8 };
-    const json = await rawCall(emu, 'POST', '/completions', { body });
+  const completionBody = { model: MODELS.language, prompt: 'The capital of France is', max_tokens: 8 };
+
+  test('POST /completions (JSON)', async () => {
+    const json = await rawCall(emu, 'POST', '/completions', { body: completionBody });
     assert.equal(json.status, 200, json.text);
     assertValid(validateResponse('POST', '/completions', 200, json.mediaType, json.json), 'completion');
+  });
 
-    const stream = await rawCall(emu, 'POST', '/completions', { body: { ...body, stream: true } });
+  test('POST /completions (stream): every chunk, then [DONE]', async () => {
+    const stream = await rawCall(emu, 'POST', '/completions', { body: { ...completionBody, stream: true } });
     assert.equal(stream.status, 200, stream.text);
     assert.equal(stream.mediaType, 'text/event-stream');
     const events = parseSseBody(stream.text);

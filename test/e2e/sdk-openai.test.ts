@@ -52,24 +52,25 @@ describe('openai SDK against the emulator', () => {
   });
 
   test('streamed chat: chunks concatenate to the content, usage arrives on the last chunk', async () => {
-    const stream = await client.chat.completions.create({
-      model: MODELS.chat,
-      messages: [{ role: 'user', content: 'Tell me a short story.' }],
-      max_tokens: 24,
-      stream: true,
-    });
+    // The emulator's output is a function of model, prompt and seed, so the same request unstreamed is the reference.
+    const request = { model: MODELS.chat, messages: [{ role: 'user' as const, content: 'Tell me a short story.' }], max_tokens: 24, seed: 7 };
+    const whole = await client.chat.completions.create(request);
+    const stream = await client.chat.completions.create({ ...request, stream: true });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     assert.ok(chunks.length >= 2, `only ${chunks.length} chunks`);
     assert.equal(new Set(chunks.map((c) => c.id)).size, 1, 'every chunk of one completion has the same id');
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
     assert.ok(text.length > 0);
+    assert.equal(text, whole.choices[0]?.message?.content, 'the chunks concatenate to the unstreamed content');
     const last = chunks.at(-1);
     assert.ok(last?.choices[0]?.finish_reason, 'the last chunk has finish_reason');
     const usage = last?.usage;
-    assert.ok(usage, 'the last chunk has usage');
-    assert.ok(usage.completion_tokens > 0);
-    assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
+    assert.ok(usage && usage.completion_tokens > 0, 'the last chunk has usage');
+    assert.deepEqual(
+      [usage.prompt_tokens, usage.completion_tokens, usage.total_tokens],
+      [whole.usage?.prompt_tokens, whole.usage?.completion_tokens, whole.usage?.total_tokens],
+    );
   });
 
   test('completion (legacy endpoint)', async () => {
@@ -127,12 +128,12 @@ describe('openai SDK against the emulator', () => {
   test('with default retries, a 429 with retry-after is waited out and succeeds', async () => {
     const caller = new OpenAI({ apiKey: KEYS.retry, baseURL: emu.baseUrl }); // maxRetries left at its default, 2
     const body = chatBody(MODELS.chat) as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
-    await caller.chat.completions.create(body); // spends this second's budget
     const limitedBefore = emu.stats().byStatus['429'] ?? 0;
     const started = performance.now();
-    const completion = await caller.chat.completions.create(body);
+    // Sent together: one is admitted, the other gets 429 + retry-after (about 1 s) and must be retried after it.
+    const completions = await Promise.all([caller.chat.completions.create(body), caller.chat.completions.create(body)]);
     const waitedMs = performance.now() - started;
-    assert.equal(completion.object, 'chat.completion');
+    assert.deepEqual(completions.map((c) => c.object), ['chat.completion', 'chat.completion']);
     assert.ok((emu.stats().byStatus['429'] ?? 0) > limitedBefore, 'the emulator sent no 429, so nothing was waited out');
     assert.ok(waitedMs >= 500, `answered after ${waitedMs.toFixed(0)} ms: retry-after was not honoured`);
     assert.ok(waitedMs < 5000, `took ${waitedMs.toFixed(0)} ms`);

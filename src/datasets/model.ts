@@ -1,0 +1,56 @@
+// What `--model` needs from the catalog snapshot: the fine-tuning context lengths and the tokenizer.
+import { findSnapshotModel, loadSnapshot } from '../catalog/index.js';
+import { DatasetInputError } from './errors.js';
+
+export interface FineTuneModel {
+  id: string;
+  /** Longest SFT example, in tokens. */
+  maxSeqLength: number;
+  /** Longest preference (DPO) example, in tokens. */
+  maxSeqLengthDpo: number;
+  /** What the token counter is given: the snapshot's tokenizer family, else the model id. */
+  tokenizer: string;
+}
+
+/** Levenshtein distance, for "did you mean" (ids are short; quadratic is fine). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The fine-tunable ids closest to `id` (case-insensitive edit distance). */
+export function closestFineTuneModels(id: string, limit = 3): string[] {
+  const wanted = id.toLowerCase();
+  return loadSnapshot()
+    .models.filter((m) => m.finetune !== null)
+    .map((m) => ({ id: m.id, d: distance(wanted, m.id.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, limit)
+    .map((m) => m.id);
+}
+
+/** The fine-tuning limits of a model id, or a DatasetInputError naming the closest fine-tunable ids. */
+export function resolveFineTuneModel(id: string): FineTuneModel {
+  const model = findSnapshotModel(id);
+  const suggestions = closestFineTuneModels(id);
+  const hint = suggestions.length > 0 ? ` Fine-tunable models close to it: ${suggestions.join(', ')}.` : '';
+  if (model === undefined) {
+    throw new DatasetInputError(`unknown model "${id}" (not in tether's catalog snapshot; ids are case-sensitive).${hint}`);
+  }
+  if (model.finetune === null) {
+    throw new DatasetInputError(`model "${id}" cannot be fine-tuned on Together (per the catalog snapshot of ${loadSnapshot().as_of}).${hint}`);
+  }
+  return {
+    id: model.id,
+    maxSeqLength: model.finetune.max_seq_length,
+    maxSeqLengthDpo: model.finetune.max_seq_length_dpo ?? model.finetune.max_seq_length,
+    tokenizer: model.tokenizer ?? model.id,
+  };
+}

@@ -1,0 +1,95 @@
+// A small pool of worker threads that check chunks. Buffers travel to the worker and back without copying
+// (transferred), and the caller bounds how many chunks are in flight.
+import { Worker } from 'node:worker_threads';
+import type { ChunkResult } from './chunk.js';
+import type { ChunkJob } from './job.js';
+import type { Chunk } from './reader.js';
+
+export interface ChunkRequest {
+  seq: number;
+  buffer: ArrayBuffer;
+  length: number;
+  final: boolean;
+}
+
+export type ChunkReply = { seq: number; buffer: ArrayBuffer; result: ChunkResult } | { seq: number; buffer: ArrayBuffer; error: string };
+
+export interface ChunkDone {
+  result: ChunkResult;
+  /** The chunk's buffer, back from the worker for reuse. */
+  buffer: ArrayBuffer;
+}
+
+interface Pending {
+  resolve: (done: ChunkDone) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Starts a worker running worker.ts/.js next to this module. From TypeScript source (tsx), the worker first
+ * registers tsx itself: loader hooks registered on the main thread do not reach workers on Node 20.
+ */
+function spawnWorker(job: ChunkJob): Worker {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const workerData = { job };
+  if (!fromSource) return new Worker(new URL('./worker.js', import.meta.url), { workerData, execArgv: [] });
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
+}
+
+class PoolWorker {
+  readonly pending = new Map<number, Pending>();
+  readonly worker: Worker;
+
+  constructor(job: ChunkJob, onFailure: (error: Error) => void) {
+    this.worker = spawnWorker(job);
+    this.worker.on('message', (reply: ChunkReply | { ready: true }) => {
+      if ('ready' in reply) return;
+      const waiter = this.pending.get(reply.seq);
+      if (waiter === undefined) return;
+      this.pending.delete(reply.seq);
+      if ('error' in reply) waiter.reject(new Error(`checking a chunk failed: ${reply.error}`));
+      else waiter.resolve({ result: reply.result, buffer: reply.buffer });
+    });
+    this.worker.on('error', onFailure);
+    this.worker.on('exit', (code) => {
+      if (this.pending.size > 0) onFailure(new Error(`a validation worker exited (code ${code}) with chunks in flight`));
+    });
+  }
+}
+
+export class WorkerPool {
+  private readonly workers: PoolWorker[];
+  private failed: Error | undefined;
+
+  constructor(size: number, job: ChunkJob) {
+    this.workers = Array.from({ length: size }, () => new PoolWorker(job, (error) => this.fail(error)));
+  }
+
+  private fail(error: Error): void {
+    this.failed ??= error;
+    for (const w of this.workers) {
+      for (const waiter of w.pending.values()) waiter.reject(error);
+      w.pending.clear();
+    }
+  }
+
+  /** Sends a chunk to the least busy worker; its buffer is transferred (unusable here until it comes back). */
+  submit(chunk: Chunk): Promise<ChunkDone> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (chunk.bytes.byteOffset !== 0) throw new Error('chunks must start at the beginning of their buffer');
+    const target = this.workers.reduce((best, w) => (w.pending.size < best.pending.size ? w : best));
+    const buffer = chunk.bytes.buffer as ArrayBuffer;
+    return new Promise<ChunkDone>((resolve, reject) => {
+      target.pending.set(chunk.seq, { resolve, reject });
+      const request: ChunkRequest = { seq: chunk.seq, buffer, length: chunk.bytes.length, final: chunk.final };
+      target.worker.postMessage(request, [buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
