@@ -67,11 +67,18 @@ function sameGroupCandidates(primary: CatalogModel, models: readonly CatalogMode
 const totalPrice = (model: CatalogModel): number => (model.pricing ? model.pricing.input + model.pricing.output : 0);
 
 
-/** Distance between two price points on a log scale (a 70B → 405B step is as far as 8B → 70B); unknown prices sort last. */
-function priceDistance(a: CatalogModel, b: CatalogModel): number {
-  const pa = totalPrice(a);
-  const pb = totalPrice(b);
-  return pa > 0 && pb > 0 ? Math.abs(Math.log(pa / pb)) : Infinity;
+/**
+ * How far a candidate's price sits from the primary's, as a sort key: candidates at least as expensive
+ * (price as the proxy for size/capability) come before cheaper ones, each closest first on a log scale
+ * (a 70B → 405B step is as far as 8B → 70B). A fallback should not silently lower quality; when it must,
+ * the nearest step down comes first. Unknown prices sort last.
+ */
+function priceKey(primary: CatalogModel, candidate: CatalogModel): number {
+  const p = totalPrice(primary);
+  const c = totalPrice(candidate);
+  if (p <= 0 || c <= 0) return Infinity;
+  const distance = Math.abs(Math.log(c / p));
+  return c >= p ? distance : 1_000 + distance;
 }
 
 /** Context length rounded to its power of two (130,815 and 131,072 are both "128K"). */
@@ -81,14 +88,14 @@ function contextClass(model: CatalogModel): number {
 
 /**
  * The default fallback route of `primary`: other usable models of the same type in its family, then in its
- * group. Within each: larger context class first (what fit the primary still fits), then the closest price
- * (the closest size class), then exact context length, then id.
+ * group. Within each: larger context class first (what fit the primary still fits), then by price (see
+ * priceKey: same or next size up first, then the nearest step down), then exact context length, then id.
  */
 export function defaultRoute(primary: CatalogModel, models: readonly CatalogModel[], context: RouteContext = {}): string[] {
   const { family, group } = sameGroupCandidates(primary, models, context);
   const order = (a: CatalogModel, b: CatalogModel): number =>
     contextClass(b) - contextClass(a) ||
-    priceDistance(primary, a) - priceDistance(primary, b) ||
+    priceKey(primary, a) - priceKey(primary, b) ||
     (b.contextLength ?? 0) - (a.contextLength ?? 0) ||
     a.id.localeCompare(b.id);
   return [...family.sort(order), ...group.sort(order)].map((m) => m.id);
@@ -97,7 +104,7 @@ export function defaultRoute(primary: CatalogModel, models: readonly CatalogMode
 /**
  * Models whose context holds `neededTokens` (prompt + max_tokens), for `onContextOverflow: 'fallback'`.
  * Default candidates are those of the default route (same type, family then group), ordered larger context
- * class first, then same family first, then closest price, then exact context. `route` (an override)
+ * class first, then same family first, then by price (see priceKey), then exact context. `route` (an override)
  * replaces the default candidates and keeps its own order.
  */
 export function contextFallbacks(
@@ -123,7 +130,7 @@ export function contextFallbacks(
       (a, b) =>
         contextClass(b) - contextClass(a) ||
         Number(sameFamily.has(b)) - Number(sameFamily.has(a)) ||
-        priceDistance(primary, a) - priceDistance(primary, b) ||
+        priceKey(primary, a) - priceKey(primary, b) ||
         (b.contextLength ?? 0) - (a.contextLength ?? 0) ||
         a.id.localeCompare(b.id),
     )

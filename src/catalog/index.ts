@@ -17,3 +17,5 @@ export type { SnapshotIndex } from './model.js';
 export type { Resolution, ResolvedModel, UnresolvedModel, ResolutionFailure } from './resolve.js';
 export { suggest, similarity, editDistance, canonicalTokens } from './suggest.js';
 export { familyOf, FAMILY_GROUPS, groupOf, isFreeVariant } from './families.js';
+export { filterModels } from './filter.js';
+export type { ModelFilter } from './filter.js';

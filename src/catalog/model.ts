@@ -77,6 +77,13 @@ function livePricing(live: ModelInfo | undefined): { input: number; output: numb
   return { input: pricing.input, output: pricing.output };
 }
 
+/** The snapshot's price; its 0/0 on a non-serverless id is a placeholder for "unknown", not a price. */
+function snapshotPricing(known: SnapshotModel | undefined): { input: number; output: number } | undefined {
+  if (known === undefined) return undefined;
+  if (!known.serverless && known.pricing.input === 0 && known.pricing.output === 0) return undefined;
+  return { input: known.pricing.input, output: known.pricing.output };
+}
+
 /**
  * Merge a live entry (may be absent: snapshot-only view) with the snapshot's knowledge of the same id.
  * The live list wins for what it states (type, names, context_length, pricing); the snapshot adds the rest.
@@ -98,7 +105,7 @@ export function mergeModel(
     organization: live?.organization ?? known?.organization,
     contextLength: plannedContextLength(api, docs),
     contextLengthSources: { api, docs },
-    pricing: livePricing(live) ?? (known ? { input: known.pricing.input, output: known.pricing.output } : undefined),
+    pricing: livePricing(live) ?? snapshotPricing(known),
     family: familyOverrides[id] ?? known?.family,
     tokenizer: known === undefined ? undefined : known.tokenizer,
     serverless: known?.serverless,

@@ -55,7 +55,7 @@ function quoteList(ids: readonly string[]): string {
 }
 
 function listNote(view: CatalogView): string {
-  return view.source === 'snapshot' ? ` (checked against the bundled catalog snapshot of ${view.index.snapshot.as_of}: the live list could not be fetched)` : '';
+  return view.source === 'snapshot' ? ` (checked against the bundled catalog snapshot of ${view.index.snapshot.as_of}, not the live list)` : '';
 }
 
 /** Close ids for an unknown one: current ids, and deprecated ids mapped to their successors. */

@@ -4,15 +4,18 @@
 import { EmulatorConfigError, parseFault } from './config.js';
 import type { FaultSpec } from './config.js';
 
-export const FAULT_SPEC_SYNTAX = `Fault SPEC syntax (first pair = kind and its main value; options after commas):
-  status=CODE[,rate=R][,model=M][,key=K][,path=P][,message=TEXT]  answer CODE (e.g. 503) at rate R (0..1, default 1)
-  credits=N[,key=K]                                     402 credit_limit after N requests (per key)
-  latency=MS[,jitter=MS][,rate=R][,model=M][,key=K][,path=P]  delay responses
-  reset[=R][,model=M][,key=K][,path=P]                  destroy the socket with no response, at rate R
-  stream_cut=K[,rate=R][,model=M][,key=K]               cut SSE streams after K chunks (no [DONE])
-  slow_stream=MS[,model=M][,key=K]                      wait MS between SSE chunks
-  stall[=K][,rate=R][,model=M][,key=K]                  stop sending after K chunks without closing
-  {"kind":"status","status":503,...}                    the same as JSON`;
+export const FAULT_SPEC_SYNTAX = `Fault SPEC syntax (the first pair names the kind and its main value; options follow after commas;
+R is a rate 0..1, default 1; M a model id; K a key or key name; P a path such as /v1/models):
+  status=CODE[,rate=R][,model=M][,key=K][,path=P][,message=TEXT]   answer CODE (e.g. 503, 500) in Together's envelope
+  credits=N[,key=K]                                   402 credit_limit once a key has made N requests
+  latency=MS[,jitter=MS][,rate=R][,model=M][,key=K][,path=P]       delay the answer by MS (+0..jitter)
+  reset[=R][,model=M][,key=K][,path=P]                destroy the socket, no response
+  stream_cut=N[,rate=R][,model=M][,key=K]             send N SSE chunks, then destroy the socket (no [DONE])
+  slow_stream=MS[,model=M][,key=K]                    wait MS before each SSE chunk
+  stall[=N][,rate=R][,model=M][,key=K]                send N SSE chunks, then nothing, socket left open
+                                                      (a non-streaming request is never answered)
+  {"kind":"status","status":503,...}                  any fault as JSON (see FaultSpec)
+Without path=, faults apply to /v1/chat/completions, /v1/completions and /v1/embeddings.`;
 
 const MAIN_PARAM: Record<string, string | undefined> = {
   status: 'status',

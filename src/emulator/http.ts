@@ -17,6 +17,8 @@ export interface Exchange {
   signal: AbortSignal;
   /** Headers added to every reply of this exchange (the rate-limit headers once the key is known). */
   extraHeaders: () => Record<string, string>;
+  /** Added to the request's log line: key name and model once known (never the key itself). */
+  logFields: Record<string, string>;
 }
 
 const NO_HEADERS = (): Record<string, string> => ({});
@@ -35,6 +37,7 @@ export function createExchange(req: IncomingMessage, res: ServerResponse, reques
     requestId,
     signal: AbortSignal.any([gone.signal, closing]),
     extraHeaders: NO_HEADERS,
+    logFields: {},
   };
 }
 

@@ -21,6 +21,7 @@ export function authenticate(state: EmulatorState, ex: Exchange): EmulatorKey | 
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   const key = match ? state.keys.get((match[1] as string).trim()) : undefined;
   state.stats.key(key ? key.name : '(none)');
+  if (key) ex.logFields.key = key.name;
   if (!key) sendError(ex, invalidApiKey());
   return key;
 }
@@ -47,6 +48,7 @@ export async function acceptRequest<T extends { model: string }>(
     return undefined;
   }
   state.stats.model(checked.value.model);
+  ex.logFields.model = checked.value.model;
   return { key, body: checked.value };
 }
 

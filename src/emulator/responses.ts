@@ -79,7 +79,8 @@ export function completionResponse(env: Envelope, choices: readonly GeneratedTex
     created: env.created,
     model: env.model,
     prompt: [],
-    choices: choices.map((c, index) => ({ index, text: c.text, finish_reason: c.finishReason, seed: c.seed, logprobs: null })),
+    // No `logprobs` key: CompletionChoicesData types it as an object, not nullable.
+    choices: choices.map((c, index) => ({ index, text: c.text, finish_reason: c.finishReason, seed: c.seed })),
     usage,
   };
 }

@@ -67,7 +67,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
     res.on('close', () => {
       log.info(
-        { reqId: ex.requestId, method: ex.method, path: ex.path, status: res.writableFinished ? res.statusCode : 'reset', ms: Math.round(performance.now() - started) },
+        {
+          reqId: ex.requestId,
+          method: ex.method,
+          path: ex.path,
+          ...ex.logFields,
+          status: res.writableFinished ? res.statusCode : 'reset',
+          ms: Math.round(performance.now() - started),
+        },
         'request',
       );
     });

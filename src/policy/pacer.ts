@@ -320,9 +320,7 @@ export class Pacer {
           await this.nap(state, Math.max(1, reservation.retryAt - this.clock.now()));
           continue;
         }
-        const waitMs = reservation.sendAt - this.clock.now();
-        if (waitMs > 0 && (await this.nap(state, waitMs))) continue;
-        if (state.queue[0] !== head) continue;
+        if (!(await this.waitForSlot(state, head, reservation.sendAt, limits))) continue;
         state.queue.shift();
         head.detach();
         state.lastSendAt = this.clock.now();
@@ -333,6 +331,21 @@ export class Pacer {
     } finally {
       state.running = false;
     }
+  }
+
+  /**
+   * Sleeps until the head's slot. Woken early, it keeps the slot unless it no longer fits: the head left, the
+   * limits changed (the probe's headers taught a new rate: plan again at it), or a pause ends after the slot.
+   * A pause that ends before the slot (an upstream window that is full only until then) costs nothing.
+   */
+  private async waitForSlot(state: KeyState, head: Waiter, sendAt: number, planned: EffectiveLimits): Promise<boolean> {
+    for (let waitMs = sendAt - this.clock.now(); waitMs > 0; waitMs = sendAt - this.clock.now()) {
+      if (!(await this.nap(state, waitMs))) break;
+      const now = this.effective(state);
+      const changed = now.requestsPerSecond !== planned.requestsPerSecond || now.tokensPerMinute !== planned.tokensPerMinute;
+      if (this.closed || state.queue[0] !== head || changed || state.pausedUntil > sendAt) return false;
+    }
+    return !this.closed && state.queue[0] === head;
   }
 
   private fail(state: KeyState, head: Waiter, error: unknown): void {

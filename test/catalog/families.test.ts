@@ -29,7 +29,11 @@ describe('default fallback routes', () => {
     assert.ok(!route.some((id) => id.includes('Llama-4') || id.includes('Guard')), 'other families and types stay out');
     assert.ok(!route.some(isFreeVariant), 'a free endpoint is not a fallback for a paid model');
     // 128K models before 8K ones: what fit the primary should fit the fallback.
-    assert.equal(route.at(-1), 'meta-llama/Meta-Llama-3-8B-Instruct-Lite');
+    const lastLarge = Math.max(...route.map((id, i) => ((catalog.get(id)?.contextLength ?? 0) > 100_000 ? i : -1)));
+    const firstSmall = route.findIndex((id) => (catalog.get(id)?.contextLength ?? 0) <= 8192);
+    assert.ok(firstSmall > lastLarge, JSON.stringify(route));
+    // Same size or larger before smaller: the 3B model comes after every 70B+ one of its context class.
+    assert.ok(route.indexOf('meta-llama/Llama-3.2-3B-Instruct-Turbo') > route.indexOf('meta-llama/Llama-3.3-70B-Instruct-Turbo'));
   });
 
   test('prefer the closest size class among equal contexts', async () => {
@@ -116,7 +120,7 @@ describe('route overrides', () => {
     try {
       await c.list();
       assert.equal(c.familyOf('acme/gpt-oss-ft'), 'gpt-oss');
-      assert.deepEqual(c.defaultFallbackRoute('acme/gpt-oss-ft'), []);
+      assert.deepEqual(c.defaultFallbackRoute('acme/gpt-oss-ft'), ['openai/gpt-oss-120b', 'openai/gpt-oss-20b']);
       assert.ok(c.defaultFallbackRoute('openai/gpt-oss-120b').includes('acme/gpt-oss-ft') === false, 'an id of unknown serverless status is not a default fallback');
     } finally {
       c.close();

@@ -9,7 +9,7 @@ interface EmulatorCliOptions {
   host?: string;
   config?: string;
   seed?: string;
-  fault: string[];
+  fault?: string[];
   logLevel?: string;
   json?: boolean;
 }
@@ -17,8 +17,8 @@ interface EmulatorCliOptions {
 const DEFAULT_CLI_PORT = 4010;
 const LOG_LEVELS: readonly EmulatorLogLevel[] = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function parseInteger(flag: string, raw: string, min: number, max: number): number {
@@ -41,7 +41,7 @@ function buildOptions(opts: EmulatorCliOptions): EmulatorFileConfig {
     port: opts.port !== undefined ? parseInteger('--port', opts.port, 0, 65535) : (file.port ?? DEFAULT_CLI_PORT),
     host: opts.host ?? file.host ?? '127.0.0.1',
     ...(opts.seed !== undefined ? { seed: parseInteger('--seed', opts.seed, -(2 ** 31), 2 ** 32) } : {}),
-    faults: [...(file.faults ?? []), ...opts.fault.map(parseFaultSpec)],
+    faults: [...(file.faults ?? []), ...(opts.fault ?? []).map(parseFaultSpec)],
     logLevel: logLevel as EmulatorLogLevel,
   };
 }
@@ -96,7 +96,7 @@ export function registerEmulator(program: Command): void {
     .option('--host <host>', 'interface to bind (default 127.0.0.1)')
     .option('--config <file>', 'JSON or YAML config: seed, keys, faults, models, latencyMs')
     .option('--seed <n>', 'seed for generated text, ids and fault draws (default 42)')
-    .option('--fault <spec>', 'inject a fault; repeat for more (syntax below)', collect, [])
+    .option('--fault <spec>', 'inject a fault; repeat for more (syntax below)', collect)
     .option('--log-level <level>', 'JSON request logs on stderr: silent, error, warn, info, debug (default info)')
     .option('--json', 'print the first line as JSON {baseUrl, apiKey, keys, admin}')
     .addHelpText('after', `\n${FAULT_SPEC_SYNTAX}\n\nExamples:\n  tether emulator --fault status=503,rate=0.3,model=meta-llama/Llama-3.3-70B-Instruct-Turbo\n  tether emulator --port 0 --fault stream_cut=3 --fault credits=100`)

@@ -1,0 +1,129 @@
+// validateFile(): one streaming pass over a fine-tuning file. The main thread reads chunks cut at line
+// breaks; a small worker pool checks them (or this thread, for small files); results merge in file order.
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { DatasetInputError } from './errors.js';
+import { runChunk } from './job.js';
+import type { ChunkJob } from './job.js';
+import { resolveFineTuneModel } from './model.js';
+import { WorkerPool } from './pool.js';
+import type { ChunkDone } from './pool.js';
+import { BufferPool, DEFAULT_CHUNK_SIZE, readChunks } from './reader.js';
+import { ReportBuilder } from './report.js';
+import type { ValidationReport } from './report.js';
+import { DEFAULT_RULE_OPTIONS } from './types.js';
+import type { RuleOptions, ValidationProfile } from './types.js';
+
+/** Together's Python SDK refuses files larger than 50.1 GiB (strictly greater). */
+export const MAX_FILE_BYTES = 50.1 * 2 ** 30;
+/** Below this size, starting workers costs more than it saves. */
+const WORKER_MIN_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_ERRORS = 20;
+
+export interface ValidateOptions {
+  /** Which of Together's rule sets to apply (default `current`). */
+  profile?: ValidationProfile;
+  allowSameRoleRuns?: boolean;
+  /** Errors (and warnings) kept per rule; the rest are only counted. Default 20. */
+  maxErrors?: number;
+  /** Count tokens with this model's tokenizer and check examples against its fine-tuning context. */
+  model?: string;
+  /** Worker threads; 0 checks on this thread. Default: up to 4 for files of 8 MiB or more, else 0. */
+  threads?: number;
+  chunkSize?: number;
+  /** Called after each chunk with the bytes checked so far and the file size. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+function defaultThreads(size: number): number {
+  const cores = availableParallelism();
+  return size >= WORKER_MIN_BYTES && cores >= 2 ? Math.min(4, cores) : 0;
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new DatasetInputError(`${path} is not a regular file`);
+    return info.size;
+  } catch (error) {
+    if (error instanceof DatasetInputError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DatasetInputError(code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path} (${code ?? String(error)})`);
+  }
+}
+
+function fileIssues(path: string, size: number, builder: ReportBuilder): void {
+  const ext = extname(path);
+  if (ext !== '.jsonl') {
+    const hint = ext.toLowerCase() === '.jsonl' ? ' (the check is case-sensitive)' : '';
+    builder.add({
+      line: 0,
+      rule: 'file.extension',
+      message: `the file name ends in "${ext || '(no extension)'}"${hint}; Together's upload accepts JSONL data only in a file named *.jsonl. Rename it.`,
+    });
+  }
+  if (size > MAX_FILE_BYTES) {
+    builder.add({
+      line: 0,
+      rule: 'file.too-large',
+      message: `the file is ${(size / 2 ** 30).toFixed(2)} GiB; Together accepts at most 50.1 GiB. Split it into several files.`,
+    });
+  }
+}
+
+/** Validates a fine-tuning JSONL file in one streaming pass and reports every problem found. */
+export async function validateFile(path: string, options: ValidateOptions = {}): Promise<ValidationReport> {
+  const cap = options.maxErrors ?? DEFAULT_MAX_ERRORS;
+  if (!Number.isInteger(cap) || cap < 1) throw new DatasetInputError(`maxErrors must be a positive integer, got ${cap}`);
+  const size = await fileSize(path);
+  const rules: RuleOptions = {
+    profile: options.profile ?? DEFAULT_RULE_OPTIONS.profile,
+    allowSameRoleRuns: options.allowSameRoleRuns ?? DEFAULT_RULE_OPTIONS.allowSameRoleRuns,
+  };
+  const model = options.model !== undefined ? resolveFineTuneModel(options.model) : undefined;
+  const job: ChunkJob = { options: rules, cap, ...(model ? { model } : {}) };
+  const builder = new ReportBuilder(cap);
+  fileIssues(path, size, builder);
+  const threads = options.threads ?? defaultThreads(size);
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const buffers = new BufferPool(chunkSize);
+  let done = 0;
+  const merge = (result: ChunkDone['result'], buffer: ArrayBuffer, length: number): void => {
+    builder.addChunk(result);
+    buffers.release(buffer);
+    done += length;
+    options.onProgress?.(done, size);
+  };
+
+  if (threads <= 0) {
+    for await (const chunk of readChunks(path, buffers, chunkSize)) {
+      merge(await runChunk(chunk.bytes, chunk.final, job), chunk.bytes.buffer as ArrayBuffer, chunk.bytes.length);
+    }
+    return builder.build(size, rules, model);
+  }
+
+  const pool = new WorkerPool(threads, job);
+  // In file order; bounded so memory stays flat however fast the disk is.
+  const queue: { done: Promise<ChunkDone>; length: number }[] = [];
+  const maxInFlight = threads * 2;
+  try {
+    for await (const chunk of readChunks(path, buffers, chunkSize)) {
+      const submitted = pool.submit(chunk);
+      submitted.catch(() => undefined); // awaited in order below; this keeps a failure from going unhandled
+      queue.push({ done: submitted, length: chunk.bytes.length });
+      while (queue.length >= maxInFlight) {
+        const next = queue.shift()!;
+        const { result, buffer } = await next.done;
+        merge(result, buffer, next.length);
+      }
+    }
+    for (const next of queue) {
+      const { result, buffer } = await next.done;
+      merge(result, buffer, next.length);
+    }
+  } finally {
+    await pool.close();
+  }
+  return builder.build(size, rules, model);
+}

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Pacer, createRedisPacerStore } from '../../src/policy/index.js';
+import { REDIS_BINARY, redisAvailable, startRedis, type TestRedis } from './redis-server.js';
+
+const KEY = 'sk-shared-key';
+const skip = redisAvailable() ? false : `redis-server not found at ${REDIS_BINARY} (install redis-server or set REDIS_SERVER_BIN)`;
+
+function maxInWindow(times: number[], windowMs: number): number {
+  let best = 0;
+  for (let i = 0; i < times.length; i++) {
+    let j = i;
+    while (j < times.length && times[j]! < times[i]! + windowMs) j++;
+    best = Math.max(best, j - i);
+  }
+  return best;
+}
+
+describe('Pacer shared through Redis', { skip }, () => {
+  let redis: TestRedis;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+
+  test('two pacers (own clients, as two processes would have) share one key budget', async () => {
+    const a = new Pacer({ requestsPerSecond: 20, store: createRedisPacerStore({ redis: await redis.client(), keyPrefix: 'share' }) });
+    const b = new Pacer({ requestsPerSecond: 20, store: createRedisPacerStore({ redis: await redis.client(), keyPrefix: 'share' }) });
+    const sent: { at: number; by: string }[] = [];
+    const started = performance.now();
+    const acquire = (pacer: Pacer, by: string) => pacer.acquire(KEY).then(() => sent.push({ at: performance.now(), by }));
+    await Promise.all(Array.from({ length: 15 }, () => [acquire(a, 'a'), acquire(b, 'b')]).flat());
+    const took = performance.now() - started;
+    await Promise.all([a.close(), b.close()]);
+
+    const interval = 1000 / (20 * 0.95);
+    // Alone, each pacer would finish its 15 in ~14 intervals (0.74 s); sharing, the 30 take ~29 intervals.
+    assert.ok(took >= 27 * interval, `30 sends took ${Math.round(took)} ms: the budget was not shared`);
+    assert.ok(took <= 29 * interval * 1.4, `30 sends took ${Math.round(took)} ms`);
+    assert.equal(sent.filter((s) => s.by === 'a').length, 15);
+    // One send per slot across both pacers: a second never holds more than the rate (+1 where a send fell late
+    // in its slot, which only two separate senders can produce).
+    const times = sent.map((s) => s.at).sort((x, y) => x - y);
+    assert.ok(maxInWindow(times, 1000) <= 21, `${maxInWindow(times, 1000)} sends in one second`);
+  });
+
+  test('a 429 seen by one pacer pauses the key for the other', async () => {
+    const a = new Pacer({ requestsPerSecond: 50, store: createRedisPacerStore({ redis: await redis.client(), keyPrefix: 'pause' }) });
+    const b = new Pacer({ requestsPerSecond: 50, store: createRedisPacerStore({ redis: await redis.client(), keyPrefix: 'pause' }) });
+    await a.acquire(KEY);
+    const penalizedAt = performance.now();
+    a.penalize(KEY, 400);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let the pause reach Redis
+    const { waitedMs } = await b.acquire(KEY);
+    const since = performance.now() - penalizedAt;
+    await Promise.all([a.close(), b.close()]);
+    assert.ok(since >= 390 && since < 800, `b sent ${Math.round(since)} ms after a's 429`);
+    assert.ok(waitedMs >= 300);
+  });
+
+  test('the store writes only fingerprints to Redis, never the API key', async () => {
+    const client = await redis.client();
+    const pacer = new Pacer({ requestsPerSecond: 5, tokensPerMinute: 10_000, store: createRedisPacerStore({ redis: client, keyPrefix: 'secret' }) });
+    await pacer.acquire(KEY, { tokens: 100 });
+    pacer.penalize(KEY, 1_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pacer.close();
+    const keys = await client.keys('secret:*');
+    assert.ok(keys.length >= 3, `slot, tokens and pause keys written: ${keys.join(', ')}`);
+    assert.ok(keys.every((k) => !k.includes(KEY)));
+  });
+
+  test('createRedisPacerStore without a client says what it needs', () => {
+    assert.throws(() => createRedisPacerStore({} as never), /needs \{ redis \}: an ioredis client/);
+  });
+});

@@ -1,0 +1,73 @@
+// Starts a throwaway redis-server on a free loopback port for a test, and stops it after.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+export const REDIS_BINARY = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
+
+export function redisAvailable(): boolean {
+  return existsSync(REDIS_BINARY);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface TestRedis {
+  url: string;
+  /** A new client, connected and ready (the store sends to its in-memory insurance while a client is not). */
+  client(): Promise<Redis>;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(REDIS_BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const clients: Redis[] = [];
+  const url = `redis://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  // Wait until it answers (it starts in a few ms; give up after 5 s).
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {}); // refused while the server boots: expected, retried below
+    try {
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      break;
+    } catch (error) {
+      probe.disconnect();
+      if (Date.now() > deadline || child.exitCode !== null) {
+        await stop();
+        throw new Error(`redis-server did not start on port ${port}: ${(error as Error).message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+  return {
+    url,
+    async client() {
+      const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+      clients.push(client);
+      await client.connect();
+      return client;
+    },
+    stop,
+  };
+}
