@@ -49,12 +49,15 @@ export interface CatalogStatus {
 }
 
 export interface Catalog {
-  /** The current model list (loading it first if there is none yet; the snapshot's if loading fails). */
+  /**
+   * The current model list (loading it first if there is none yet; the snapshot's if loading fails).
+   * An aborted `signal` stops the wait (rejecting with its reason); the shared load itself goes on.
+   */
   list(signal?: AbortSignal): Promise<CatalogModel[]>;
   /** Exact-match resolution; never substitutes another id unless `allowSuccessor` migrates a deprecated one. */
-  resolve(id: string, options?: { allowSuccessor?: boolean | undefined }): Promise<Resolution>;
+  resolve(id: string, options?: { allowSuccessor?: boolean | undefined; signal?: AbortSignal | undefined }): Promise<Resolution>;
   /** resolve() for a possibly deprecated id: to the successor when allowed, else an error naming it. */
-  migrate(id: string, options: { allowSuccessor: boolean }): Promise<Resolution>;
+  migrate(id: string, options: { allowSuccessor: boolean; signal?: AbortSignal | undefined }): Promise<Resolution>;
   /** The current entry for an exact id, without loading anything. */
   get(id: string): CatalogModel | undefined;
   familyOf(id: string): string | undefined;
@@ -152,10 +155,10 @@ export function createCatalog(options: CatalogOptions): Catalog {
       return [...(await view(signal)).models];
     },
     async resolve(id, resolveOptions = {}) {
-      return resolveInView(id, await view(), { ...context, allowSuccessor: resolveOptions.allowSuccessor });
+      return resolveInView(id, await view(resolveOptions.signal), { ...context, allowSuccessor: resolveOptions.allowSuccessor });
     },
     async migrate(id, migrateOptions) {
-      return resolveInView(id, await view(), { ...context, allowSuccessor: migrateOptions.allowSuccessor });
+      return resolveInView(id, await view(migrateOptions.signal), { ...context, allowSuccessor: migrateOptions.allowSuccessor });
     },
     get: (id) => currentView().byId.get(id),
     familyOf,

@@ -133,6 +133,15 @@ export function firstInvalidUtf8(bytes: Uint8Array, from: number, to: number): n
   return to - from + 1;
 }
 
+/** True when bytes[at, to) is the start of a multi-byte UTF-8 character cut short by the end of the data. */
+function isCutCharacter(bytes: Uint8Array, at: number, to: number): boolean {
+  const lead = bytes[at]!;
+  const length = lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xc2 && lead <= 0xdf ? 2 : 0;
+  if (length === 0 || to - at >= length) return false;
+  for (let i = at + 1; i < to; i++) if ((bytes[i]! & 0xc0) !== 0x80) return false;
+  return true;
+}
+
 class ChunkChecker {
   private line = 0;
   private samples = 0;
@@ -229,7 +238,11 @@ class ChunkChecker {
     }
     if (!chunkUtf8 && !isUtf8(bytes.subarray(from, to))) {
       const column = firstInvalidUtf8(bytes, from, to);
-      collector.add(line, 'line.utf8', `invalid UTF-8 at byte ${column} of the line; re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8).`);
+      if (lastWithoutNewline && isCutCharacter(bytes, from + column - 1, to)) {
+        collector.add(line, 'json.truncated', 'the file ends in the middle of a character and of a JSON value; it was cut off while being written or copied. Regenerate it, or delete this last line.');
+      } else {
+        collector.add(line, 'line.utf8', `invalid UTF-8 at byte ${column} of the line; re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8).`);
+      }
       return;
     }
     const text = this.text.toString('utf8', from, to);

@@ -153,8 +153,10 @@ describe('catalog cache', () => {
       fake.queue.push(() => gate.promise);
       const controller = new AbortController();
       const waiting = catalog.refresh(controller.signal);
+      const resolving = catalog.resolve('openai/gpt-oss-20b', { signal: controller.signal });
       controller.abort(new Error('caller left'));
       await assert.rejects(waiting, /caller left/);
+      await assert.rejects(resolving, /caller left/);
       assert.equal(fake.calls.at(-1)?.aborted, false, 'the shared load goes on');
       gate.resolve(LIVE);
       await delay(1);

@@ -72,6 +72,24 @@ describe('Pacer shared through Redis', { skip }, () => {
     assert.ok(keys.every((k) => !k.includes(KEY)));
   });
 
+  test('when Redis goes away, the pacer keeps pacing this process on its in-memory insurance', async () => {
+    const own = await startRedis();
+    try {
+      const client = await own.client();
+      client.on('error', () => {}); // the refused reconnects below are the point of the test
+      const pacer = new Pacer({ requestsPerSecond: 10, store: createRedisPacerStore({ redis: client, keyPrefix: 'down' }) });
+      await pacer.acquire(KEY);
+      client.disconnect(); // as if the connection dropped: the client is no longer ready
+      const started = performance.now();
+      await Promise.all([pacer.acquire(KEY), pacer.acquire(KEY), pacer.acquire(KEY)]);
+      const took = performance.now() - started;
+      await pacer.close();
+      assert.ok(took >= 2 * (1000 / 9.5) - 5, `still paced: 3 sends in ${Math.round(took)} ms`);
+    } finally {
+      await own.stop();
+    }
+  });
+
   test('createRedisPacerStore without a client says what it needs', () => {
     assert.throws(() => createRedisPacerStore({} as never), /needs \{ redis \}: an ioredis client/);
   });

@@ -1,7 +1,7 @@
 // Starts a throwaway redis-server on a free loopback port for a test, and stops it after.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
 export const REDIS_BINARY = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
@@ -18,6 +18,17 @@ function freePort(): Promise<number> {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
   });
 }
 
@@ -41,24 +52,14 @@ export async function startRedis(): Promise<TestRedis> {
     if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
   };
-  // Wait until it answers (it starts in a few ms; give up after 5 s).
+  // Wait until it accepts connections (a few ms; give up after 5 s).
   const deadline = Date.now() + 5_000;
-  for (;;) {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {}); // refused while the server boots: expected, retried below
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      break;
-    } catch (error) {
-      probe.disconnect();
-      if (Date.now() > deadline || child.exitCode !== null) {
-        await stop();
-        throw new Error(`redis-server did not start on port ${port}: ${(error as Error).message}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
+  while (!(await accepts(port))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stop();
+      throw new Error(`redis-server (${REDIS_BINARY}) did not start on 127.0.0.1:${port}.`);
     }
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return {
     url,
