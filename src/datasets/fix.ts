@@ -49,6 +49,12 @@ const LF = 0x0a;
 const CR = 0x0d;
 const NEWLINE = new Uint8Array([LF]);
 
+interface Part {
+  from: number;
+  to: number;
+  ending: 'lf' | 'crlf' | 'cr' | 'eof';
+}
+
 function isSpace(byte: number | undefined): boolean {
   return byte === 0x20 || byte === 0x09;
 }
@@ -89,37 +95,35 @@ class Repairer {
     }
   }
 
-  /** One LF-terminated piece; it may hold lone CRs (line breaks for Together's check). */
+  /** One LF-terminated piece; lone CRs inside it are line breaks for Together's check. */
   private piece(bytes: Uint8Array, start: number, end: number, crlf: boolean, hasNewline: boolean): void {
-    const pieces: [number, number][] = [];
+    const parts: Part[] = [];
     let from = start;
     for (let i = start; i < end; i++) {
       if (bytes[i] === CR) {
-        pieces.push([from, i]);
+        parts.push({ from, to: i, ending: 'cr' });
         from = i + 1;
       }
     }
     // A lone CR that ends the file leaves nothing after it: that is no line.
-    if (from < end || hasNewline || pieces.length === 0) pieces.push([from, end]);
-    const crs = pieces.length - 1;
-    // Turning a lone CR into LF is safe only when every piece is a complete JSON value (or blank);
-    // otherwise the CR may sit between the tokens of one object, and the piece is copied unchanged.
-    if (crs > 0 && !pieces.every(([a, b]) => this.blank(bytes, a, b) || this.json(bytes, a, b))) {
-      const first = this.line + 1;
-      this.line += pieces.length;
-      this.out.push(bytes.subarray(start, end), NEWLINE);
-      this.linesOut += pieces.length;
-      if (crlf) this.note(first + crs, 'crlf');
-      if (!hasNewline) this.note(first + crs, 'final-newline');
+    if (from < end || hasNewline || parts.length === 0) parts.push({ from, to: end, ending: hasNewline ? (crlf ? 'crlf' : 'lf') : 'eof' });
+    // Turning a lone CR into LF is safe only when every line it separates is a complete JSON value (or
+    // blank); otherwise the CR may sit between the tokens of one object, and the bytes are copied as they are.
+    const loneCr = parts.some((p) => p.ending === 'cr');
+    if (loneCr && !parts.every((p) => this.blank(bytes, p.from, p.to) || this.json(bytes, p.from, p.to))) {
+      this.line += parts.length;
+      this.linesOut += parts.length;
+      this.out.push(bytes.subarray(start, end));
+      if (hasNewline) this.out.push(NEWLINE);
+      if (crlf) this.note(this.line, 'crlf');
       return;
     }
-    pieces.forEach(([a, b], index) => {
+    for (const part of parts) {
       const line = ++this.line;
-      const last = index === pieces.length - 1;
-      if (!last) this.note(line, 'lone-cr');
-      else if (crlf) this.note(line, 'crlf');
-      this.emitLine(bytes, a, b, line, last && !hasNewline);
-    });
+      if (!this.emitLine(bytes, part.from, part.to, line, part.ending === 'eof')) continue; // removed: its ending too
+      if (part.ending === 'cr') this.note(line, 'lone-cr');
+      else if (part.ending === 'crlf') this.note(line, 'crlf');
+    }
   }
 
   private blank(bytes: Uint8Array, a: number, b: number): boolean {
@@ -132,14 +136,15 @@ class Repairer {
     return isJsonText(bytes, bom ? a + 3 : a, b);
   }
 
-  private emitLine(bytes: Uint8Array, a: number, b: number, line: number, missingNewline: boolean): void {
+  /** Writes one line, repaired; false when it was removed (blank). */
+  private emitLine(bytes: Uint8Array, a: number, b: number, line: number, missingNewline: boolean): boolean {
     if (b - a >= 3 && bytes[a] === 0xef && bytes[a + 1] === 0xbb && bytes[a + 2] === 0xbf) {
       this.note(line, 'bom');
       a += 3;
     }
     if (this.blank(bytes, a, b)) {
       this.note(line, 'blank-line');
-      return;
+      return false;
     }
     let from = a;
     let to = b;
@@ -159,6 +164,7 @@ class Repairer {
       this.note(line, 'final-newline');
       this.out.push(NEWLINE);
     }
+    return true;
   }
 }
 

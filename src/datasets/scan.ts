@@ -208,15 +208,18 @@ function skipArray(): boolean {
   }
 }
 
-/** True when buf[start, end) is exactly one JSON value with optional spaces/tabs around it. */
+/**
+ * True when buf[start, end) is exactly one JSON value with optional spaces/tabs around it. Bytes after
+ * `end` may be spaces or tabs (a trimmed line): a value cannot run across them, so they are harmless.
+ */
 export function isJsonText(bytes: Uint8Array, start: number, end: number): boolean {
   buf = bytes;
   pos = start;
   depth = 0;
   skipWs();
-  if (!skipValue()) return false;
+  if (!skipValue() || pos > end) return false;
   skipWs();
-  return pos === end;
+  return pos >= end;
 }
 
 /** A non-empty string without being its last byte at end-of-line; pos at the quote. */

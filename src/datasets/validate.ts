@@ -13,7 +13,7 @@ import { BufferPool, DEFAULT_CHUNK_SIZE, readChunks } from './reader.js';
 import { ReportBuilder } from './report.js';
 import type { ValidationReport } from './report.js';
 import { DEFAULT_RULE_OPTIONS } from './types.js';
-import type { RuleOptions, ValidationProfile } from './types.js';
+import type { Issue, RuleOptions, ValidationProfile } from './types.js';
 
 /** Together's Python SDK refuses files larger than 50.1 GiB (strictly greater). */
 export const MAX_FILE_BYTES = 50.1 * 2 ** 30;
@@ -53,23 +53,26 @@ async function fileSize(path: string): Promise<number> {
   }
 }
 
-function fileIssues(path: string, size: number, builder: ReportBuilder): void {
+/** Problems of the file as a whole, from its name and size. */
+export function fileLevelIssues(path: string, size: number): Issue[] {
+  const issues: Issue[] = [];
   const ext = extname(path);
   if (ext !== '.jsonl') {
     const hint = ext.toLowerCase() === '.jsonl' ? ' (the check is case-sensitive)' : '';
-    builder.add({
+    issues.push({
       line: 0,
       rule: 'file.extension',
       message: `the file name ends in "${ext || '(no extension)'}"${hint}; Together's upload accepts JSONL data only in a file named *.jsonl. Rename it.`,
     });
   }
   if (size > MAX_FILE_BYTES) {
-    builder.add({
+    issues.push({
       line: 0,
       rule: 'file.too-large',
       message: `the file is ${(size / 2 ** 30).toFixed(2)} GiB; Together accepts at most 50.1 GiB. Split it into several files.`,
     });
   }
+  return issues;
 }
 
 /** Validates a fine-tuning JSONL file in one streaming pass and reports every problem found. */
@@ -84,7 +87,7 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
   const model = options.model !== undefined ? resolveFineTuneModel(options.model) : undefined;
   const job: ChunkJob = { options: rules, cap, ...(model ? { model } : {}) };
   const builder = new ReportBuilder(cap);
-  fileIssues(path, size, builder);
+  for (const issue of fileLevelIssues(path, size)) builder.add(issue);
   const threads = options.threads ?? defaultThreads(size);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const buffers = new BufferPool(chunkSize);

@@ -36,6 +36,9 @@ export interface TestRedis {
   url: string;
   /** A new client, connected and ready (the store sends to its in-memory insurance while a client is not). */
   client(): Promise<Redis>;
+  /** Kills the server only (clients stay, as after a Redis crash). */
+  kill(): Promise<void>;
+  /** Closes every client, then the server. */
   stop(): Promise<void>;
 }
 
@@ -47,10 +50,13 @@ export async function startRedis(): Promise<TestRedis> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const clients: Redis[] = [];
   const url = `redis://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+  const kill = async (): Promise<void> => {
     if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
+  };
+  const stop = async (): Promise<void> => {
+    await Promise.all(clients.map((c) => (c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : c.disconnect())));
+    await kill();
   };
   // Wait until it accepts connections (a few ms; give up after 5 s).
   const deadline = Date.now() + 5_000;
@@ -64,11 +70,13 @@ export async function startRedis(): Promise<TestRedis> {
   return {
     url,
     async client() {
-      const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+      // A short disconnectTimeout: after a crash ioredis otherwise keeps a 2 s timer for a socket that already closed.
+      const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true, disconnectTimeout: 50 });
       clients.push(client);
       await client.connect();
       return client;
     },
+    kill,
     stop,
   };
 }

@@ -1,0 +1,109 @@
+// The pipeline's public contract: what every front door (library, gateway, batch runner, CLI) sends and gets back.
+// Front doors code against these types only; src/pipeline/* implements them by composing the stage modules.
+import type { TogetherError } from '../errors/index.js';
+import type { PolicyEvents, BreakerState } from '../policy/index.js';
+import type { Usage } from '../api/index.js';
+
+/** The inference endpoints the pipeline runs stages for. Anything else is passed through (`passthrough`). */
+export type Endpoint = 'chat' | 'completions' | 'embeddings';
+
+/** What a model overflow does before anything is sent. */
+export type ContextOverflowPolicy = 'error' | 'clamp' | 'fallback';
+
+/** Per-request overrides of the pipeline's options (all optional). */
+export interface RequestOverrides {
+  /** Ordered fallback models after the requested one; [] disables fallback for this request. */
+  fallbacks?: string[];
+  onContextOverflow?: ContextOverflowPolicy;
+  /** Move a deprecated id to its successor instead of failing. */
+  allowSuccessor?: boolean;
+  maxAttempts?: number;
+  /** Total deadline for the whole request, all attempts and waits included. */
+  deadlineMs?: number;
+  /** Per-attempt timeout; for a stream it covers the whole body. */
+  attemptTimeoutMs?: number;
+  /** Longest silence allowed between two stream chunks. */
+  idleTimeoutMs?: number;
+}
+
+export interface PipelineRequest {
+  endpoint: Endpoint;
+  /** The OpenAI/Together wire body as the caller sent it (unchecked: the first stage checks it). */
+  body: unknown;
+  /** Upstream key for this request (a gateway forwarding its caller's key); default: the pipeline's key. */
+  apiKey?: string;
+  signal?: AbortSignal;
+  /** The caller's request id, carried into events and logs. */
+  requestId?: string;
+  overrides?: RequestOverrides;
+}
+
+/** What one finished request cost and used; `costUsd` is usage × the catalog's pricing where known. */
+export interface UsageRecord {
+  model: string;
+  usage?: Usage;
+  costUsd?: number;
+}
+
+interface ResultBase {
+  /** The model that answered (after migration and fallback). */
+  model: string;
+  /** The model the caller asked for. */
+  requestedModel: string;
+  /** Upstream response headers of the answering attempt (lower-case names), e.g. x-request-id, x-ratelimit-*. */
+  headers: Record<string, string>;
+  /** Attempts made in all (retries and fallbacks included). */
+  attempts: number;
+  requestId?: string;
+}
+
+export interface JsonResult extends ResultBase {
+  kind: 'json';
+  status: number;
+  /** The upstream JSON body (its `model` field is the answering model). */
+  body: unknown;
+  record: UsageRecord;
+}
+
+export interface StreamResult extends ResultBase {
+  kind: 'stream';
+  status: 200;
+  /**
+   * Parsed SSE chunks as they arrive. Ends normally only after upstream's `[DONE]`; a cut, stalled (idle timeout)
+   * or erroring stream throws a TogetherError from the iterator — never a clean end. Breaking out of the loop
+   * (or the request's signal aborting) cancels the upstream request.
+   */
+  chunks: AsyncIterable<unknown>;
+  /** Resolves when the stream has ended, with the usage seen in its last chunk (if any). */
+  done: Promise<UsageRecord>;
+}
+
+export type PipelineResult = JsonResult | StreamResult;
+
+/** State for diagnostics and dashboards: pacing headroom per key and breaker state per model. */
+export interface PipelineState {
+  pacing: Array<{
+    /** Key fingerprint, never the key. */
+    key: string;
+    requestsPerSecond?: number;
+    requestsRemaining?: number;
+    tokensPerMinute?: number;
+    tokensRemaining?: number;
+    queued: number;
+  }>;
+  breakers: Array<{ model: string; state: BreakerState }>;
+}
+
+export interface Pipeline {
+  /** Runs one request through every stage. Rejects with a TogetherError, never anything else. */
+  send(request: PipelineRequest): Promise<PipelineResult>;
+  /** Together's model list through the catalog (cached). */
+  listModels(signal?: AbortSignal): Promise<unknown[]>;
+  /** Every stage reports here: attempt, retry, fallback, breaker, pacing_wait, outcome. */
+  readonly events: PolicyEvents;
+  state(): PipelineState;
+  /** Stops background work (catalog refresh, timers) and closes connections. */
+  close(): Promise<void>;
+}
+
+export type { TogetherError };
