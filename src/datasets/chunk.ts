@@ -4,7 +4,8 @@ import { isUtf8 } from 'node:buffer';
 import type { DatasetFormat, Issue, RuleOptions } from './types.js';
 import { severityOf } from './rules.js';
 import type { RuleId } from './rules.js';
-import { FAST_CONVERSATION, FAST_INSTRUCTION, FAST_TEXT, fastCheckLine, fastMessageCount, weightLiterals } from './scan.js';
+import { FAST_CONVERSATION, FAST_INSTRUCTION, FAST_TEXT, FAST_UNSURE, fastLine, fastMessageCount, fastNewline } from './fast.js';
+import { weightLiterals } from './scan.js';
 import { checkSample } from './schema.js';
 import { describeType } from './content.js';
 import { diagnoseJson } from './json-diagnose.js';
@@ -167,20 +168,21 @@ class ChunkChecker {
     const n = bytes.length;
     let start = 0;
     while (start < n) {
+      const format = fast && utf8 ? fastLine(bytes, start, allowRuns) : FAST_UNSURE;
+      if (format !== FAST_UNSURE) {
+        this.line++;
+        this.samples++;
+        if (format === FAST_CONVERSATION) this.messages += fastMessageCount();
+        this.collector.format(this.line, FAST_FORMATS[format]!);
+        start = fastNewline() + 1;
+        continue;
+      }
       const newline = text.indexOf(LF, start);
       const hasNewline = newline >= 0;
       const lineEnd = hasNewline ? newline : n;
       // A CR right before the LF is a CRLF ending, which Together accepts.
       const end = hasNewline && lineEnd > start && bytes[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
-      const format = fast && utf8 ? fastCheckLine(bytes, start, end, allowRuns) : 0;
-      if (format !== 0) {
-        this.line++;
-        this.samples++;
-        this.messages += format === FAST_CONVERSATION ? fastMessageCount() : 0;
-        this.collector.format(this.line, FAST_FORMATS[format]!);
-      } else {
-        this.splitLoneCr(start, end, hasNewline, utf8);
-      }
+      this.splitLoneCr(start, end, hasNewline, utf8);
       start = lineEnd + 1;
     }
     return {

@@ -1,7 +1,6 @@
 // One chunk's full check (rules, then token lengths with --model): what a worker or the main thread runs.
 import { checkChunk } from './chunk.js';
 import type { ChunkResult } from './chunk.js';
-import { countChunkTokens } from './example-tokens.js';
 import type { FineTuneModel } from './model.js';
 import type { RuleOptions } from './types.js';
 
@@ -15,6 +14,10 @@ export interface ChunkJob {
 
 export async function runChunk(bytes: Uint8Array, final: boolean, job: ChunkJob): Promise<ChunkResult> {
   const { result, pending } = checkChunk(bytes, { options: job.options, cap: job.cap, final, collect: job.model !== undefined });
-  if (job.model !== undefined) await countChunkTokens(result, pending, job.model, job.cap);
+  if (job.model !== undefined) {
+    // Loaded only with --model: the tokenizers are heavy, and most runs (and every worker) never need them.
+    const { countChunkTokens } = await import('./example-tokens.js');
+    await countChunkTokens(result, pending, job.model, job.cap);
+  }
   return result;
 }

@@ -42,11 +42,16 @@ function spawnWorker(job: ChunkJob): Worker {
 class PoolWorker {
   readonly pending = new Map<number, Pending>();
   readonly worker: Worker;
+  /** Set once the worker has loaded its code: before that, a chunk sent to it would only wait. */
+  ready = false;
 
   constructor(job: ChunkJob, onFailure: (error: Error) => void) {
     this.worker = spawnWorker(job);
     this.worker.on('message', (reply: ChunkReply | { ready: true }) => {
-      if ('ready' in reply) return;
+      if ('ready' in reply) {
+        this.ready = true;
+        return;
+      }
       const waiter = this.pending.get(reply.seq);
       if (waiter === undefined) return;
       this.pending.delete(reply.seq);
@@ -76,16 +81,24 @@ export class WorkerPool {
     }
   }
 
-  /** Sends a chunk to the least busy worker; its buffer is transferred (unusable here until it comes back). */
-  submit(chunk: Chunk): Promise<ChunkDone> {
+  /**
+   * Sends a chunk to a ready worker with fewer than `perWorker` chunks in flight, transferring its buffer
+   * (unusable here until it comes back); undefined when every worker is busy or still starting.
+   */
+  trySubmit(chunk: Chunk, perWorker: number): Promise<ChunkDone> | undefined {
     if (this.failed) return Promise.reject(this.failed);
     if (chunk.bytes.byteOffset !== 0) throw new Error('chunks must start at the beginning of their buffer');
-    const target = this.workers.reduce((best, w) => (w.pending.size < best.pending.size ? w : best));
+    let target: PoolWorker | undefined;
+    for (const w of this.workers) {
+      if (w.ready && w.pending.size < perWorker && (target === undefined || w.pending.size < target.pending.size)) target = w;
+    }
+    if (target === undefined) return undefined;
     const buffer = chunk.bytes.buffer as ArrayBuffer;
+    const worker = target;
     return new Promise<ChunkDone>((resolve, reject) => {
-      target.pending.set(chunk.seq, { resolve, reject });
+      worker.pending.set(chunk.seq, { resolve, reject });
       const request: ChunkRequest = { seq: chunk.seq, buffer, length: chunk.bytes.length, final: chunk.final };
-      target.worker.postMessage(request, [buffer]);
+      worker.worker.postMessage(request, [buffer]);
     });
   }
 

@@ -1,6 +1,8 @@
 // Reads a file as a sequence of chunks that end on a line break, so each chunk can be checked on its own.
-// Memory stays bounded: one read buffer per chunk in flight, plus the longest line when it outgrows a chunk.
+// The next read is already under way while the caller checks a chunk. Memory stays bounded: a read
+// buffer per chunk in flight, plus the longest line when it outgrows a chunk.
 import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 
 export interface Chunk {
   seq: number;
@@ -29,36 +31,55 @@ export class BufferPool {
   }
 }
 
+interface Read {
+  buffer: Uint8Array;
+  /** Bytes in `buffer`: the carried-over start of a line, then what this read added. */
+  filled: number;
+  /** Bytes this read added; 0 at the end of the file. */
+  added: number;
+}
+
+/** Starts reading into a buffer that begins with `carry` (the unfinished line of the previous read). */
+async function readAfter(handle: FileHandle, pool: BufferPool, carry: Uint8Array, size: number): Promise<Read> {
+  // Everything about `carry` is taken now: its buffer may be handed to a worker (detached) while we read.
+  const kept = carry.length;
+  const buffer = new Uint8Array(pool.take(Math.max(size, kept + 1)));
+  buffer.set(carry, 0);
+  const { bytesRead } = await handle.read(buffer, kept, buffer.length - kept, null);
+  return { buffer, filled: kept + bytesRead, added: bytesRead };
+}
+
 /** Yields chunks of whole lines; the final chunk holds whatever follows the last newline (maybe nothing). */
 export async function* readChunks(path: string, pool: BufferPool, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<Chunk> {
   const handle = await open(path, 'r');
+  let next: Promise<Read> | undefined;
   try {
-    let carry: Uint8Array = new Uint8Array(0);
-    let size = chunkSize;
     let seq = 0;
+    let size = chunkSize;
+    next = readAfter(handle, pool, new Uint8Array(0), size);
     for (;;) {
-      const buffer = new Uint8Array(pool.take(Math.max(size, carry.length + 1)));
-      buffer.set(carry, 0);
-      let filled = carry.length;
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
-      filled += bytesRead;
-      if (bytesRead === 0) {
+      const { buffer, filled, added } = await next;
+      next = undefined;
+      if (added === 0) {
         yield { seq: seq++, bytes: buffer.subarray(0, filled), final: true };
         return;
       }
       const cut = buffer.lastIndexOf(0x0a, filled - 1);
       if (cut < 0) {
         // One line longer than the buffer: grow until its end is in sight.
-        carry = buffer.slice(0, filled);
-        pool.release(buffer.buffer);
         size = buffer.length * 2;
+        next = readAfter(handle, pool, buffer.subarray(0, filled), size);
+        pool.release(buffer.buffer as ArrayBuffer); // readAfter copied the carry before its first await
         continue;
       }
-      carry = buffer.slice(cut + 1, filled);
       size = chunkSize;
+      // Copies the unfinished line at once, so the caller may hand this buffer to a worker.
+      next = readAfter(handle, pool, buffer.subarray(cut + 1, filled), size);
       yield { seq: seq++, bytes: buffer.subarray(0, cut + 1), final: false };
     }
   } finally {
+    // Let a read still under way finish before the file closes (the caller stopped early or failed).
+    await next?.catch(() => undefined);
     await handle.close();
   }
 }

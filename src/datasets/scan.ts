@@ -1,12 +1,9 @@
-// Byte-level JSON scanning of one line, without decoding it or building objects.
+// Byte-level JSON scanning of a line without decoding it or building objects: a generic value skipper
+// (used by the fast path for keys it does not know), a JSON-text test (used by --fix) and the literal text
+// of `weight` numbers (JSON.parse reads 1.0 as 1; Together's Python check rejects it).
 //
-// fastCheckLine() is the fast path: it returns a format only when it is certain the line is a valid
-// example that schema.ts would pass with no problem at all; anything unusual (escapes in keys, tool calls,
-// content lists, empty strings, a weight other than a bare 0 or 1, a syntax error…) returns FAST_UNSURE
-// and the caller runs the reference checks (JSON.parse + schema.ts). Tests check that both agree.
-//
-// The line is buf[start, end). The byte at `end` is always "\n", "\r" or past the view (undefined), and
-// each of them fails every comparison below, so scans stop at the line's end without a bounds test.
+// The line is buf[start, end). The byte after a line is "\n", "\r" or past the view (undefined), and each
+// of them fails every comparison below, so scans stop at the line's end without a bounds test.
 // Uint8Array reads past the view yield undefined, which the `!` assertions let through on purpose.
 
 let buf: Uint8Array = new Uint8Array(0);
@@ -14,17 +11,8 @@ let pos = 0;
 let depth = 0;
 /** Set by skipString when the string held an escape sequence. */
 let escaped = false;
-/** Messages in the last conversation fastCheckLine accepted. */
-let lastMessages = 0;
-/** Where the key readKey() last read starts. */
-let keyFrom = 0;
 
 const MAX_DEPTH = 200;
-
-export const FAST_UNSURE = 0;
-export const FAST_TEXT = 1;
-export const FAST_CONVERSATION = 2;
-export const FAST_INSTRUCTION = 3;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -37,34 +25,6 @@ const CLOSE_ARRAY = 0x5d;
 
 function bytesOf(text: string): Uint8Array {
   return new TextEncoder().encode(text);
-}
-
-const KEY_MESSAGES = bytesOf('messages');
-const KEY_TEXT = bytesOf('text');
-const KEY_PROMPT = bytesOf('prompt');
-const KEY_COMPLETION = bytesOf('completion');
-const KEY_ROLE = bytesOf('role');
-const KEY_CONTENT = bytesOf('content');
-const KEY_WEIGHT = bytesOf('weight');
-const KEY_TOOL_CALLS = bytesOf('tool_calls');
-const ROLE_SYSTEM = bytesOf('system');
-const ROLE_USER = bytesOf('user');
-const ROLE_ASSISTANT = bytesOf('assistant');
-
-const TOP_MESSAGES = 1;
-const TOP_TEXT = 2;
-const TOP_PROMPT = 4;
-const TOP_COMPLETION = 8;
-
-const R_SYSTEM = 1;
-const R_USER = 2;
-const R_ASSISTANT = 3;
-
-/** True when buf[from, to) holds exactly `word`. */
-function equals(from: number, to: number, word: Uint8Array): boolean {
-  if (to - from !== word.length) return false;
-  for (let i = 0; i < word.length; i++) if (buf[from + i] !== word[i]) return false;
-  return true;
 }
 
 function skipWs(): void {
@@ -208,41 +168,7 @@ function skipArray(): boolean {
   }
 }
 
-/**
- * True when buf[start, end) is exactly one JSON value with optional spaces/tabs around it. Bytes after
- * `end` may be spaces or tabs (a trimmed line): a value cannot run across them, so they are harmless.
- */
-export function isJsonText(bytes: Uint8Array, start: number, end: number): boolean {
-  buf = bytes;
-  pos = start;
-  depth = 0;
-  skipWs();
-  if (!skipValue() || pos > end) return false;
-  skipWs();
-  return pos >= end;
-}
-
-/** A non-empty string without being its last byte at end-of-line; pos at the quote. */
-function skipNonEmptyString(): boolean {
-  return buf[pos] === QUOTE && buf[pos + 1] !== QUOTE && skipString();
-}
-
-/** Reads a key (no escapes allowed) and the colon after it; returns the key's [from, to) or -1. */
-function readKey(): number {
-  if (buf[pos] !== QUOTE) return -1;
-  const from = pos + 1;
-  escaped = false;
-  if (!skipString() || escaped) return -1;
-  const keyEnd = pos - 1;
-  skipWs();
-  if (buf[pos] !== COLON) return -1;
-  pos++;
-  skipWs();
-  keyFrom = from;
-  return keyEnd;
-}
-
-/** After a member's value: true when the object continues (a comma), false when it closed; -1 on error. */
+/** After a member's value: 1 when the container continues (a comma), 0 when it closed, -1 on an error. */
 function nextMember(close: number): number {
   skipWs();
   const c = buf[pos];
@@ -258,117 +184,26 @@ function nextMember(close: number): number {
   return -1;
 }
 
-function readRole(): number {
-  if (buf[pos] !== QUOTE) return 0;
-  const from = pos + 1;
-  escaped = false;
-  if (!skipString() || escaped) return 0;
-  const to = pos - 1;
-  if (equals(from, to, ROLE_USER)) return R_USER;
-  if (equals(from, to, ROLE_ASSISTANT)) return R_ASSISTANT;
-  if (equals(from, to, ROLE_SYSTEM)) return R_SYSTEM;
-  return 0; // "tool" and anything else: the reference checks decide.
-}
-
-/** One message object with a known role and non-empty string content; returns its role or 0. */
-function scanMessage(): number {
-  if (buf[pos] !== OPEN_OBJECT) return 0;
-  pos++;
-  skipWs();
-  let role = 0;
-  let content = false;
-  let weight = false;
-  for (;;) {
-    const keyEnd = readKey();
-    if (keyEnd < 0) return 0;
-    const from = keyFrom;
-    if (equals(from, keyEnd, KEY_ROLE)) {
-      if (role !== 0) return 0;
-      role = readRole();
-      if (role === 0) return 0;
-    } else if (equals(from, keyEnd, KEY_CONTENT)) {
-      if (content || !skipNonEmptyString()) return 0;
-      content = true;
-    } else if (equals(from, keyEnd, KEY_WEIGHT)) {
-      // Only a bare 0 or 1; "1.0", "-0", "10" or true fail the member check below or here.
-      const c = buf[pos];
-      if (weight || (c !== 0x30 && c !== 0x31)) return 0;
-      pos++;
-      weight = true;
-    } else if (equals(from, keyEnd, KEY_TOOL_CALLS)) {
-      return 0;
-    } else if (!skipValue()) {
-      return 0;
-    }
-    const more = nextMember(CLOSE_OBJECT);
-    if (more < 0) return 0;
-    if (more === 0) break;
-  }
-  return content ? role : 0;
-}
-
-function scanMessages(allowSameRoleRuns: boolean): boolean {
-  if (buf[pos] !== OPEN_ARRAY) return false;
-  pos++;
-  skipWs();
-  let previous = 0;
-  let assistant = false;
-  let count = 0;
-  for (;;) {
-    const role = scanMessage();
-    if (role === 0 || (role === previous && !allowSameRoleRuns)) return false;
-    if (role === R_ASSISTANT) assistant = true;
-    previous = role;
-    count++;
-    const more = nextMember(CLOSE_ARRAY);
-    if (more < 0) return false;
-    if (more === 0) break;
-  }
-  lastMessages = count;
-  return assistant;
-}
-
 /**
- * The fast path for one line: FAST_TEXT, FAST_CONVERSATION or FAST_INSTRUCTION when the line is certainly a
- * valid example with no warning, FAST_UNSURE otherwise. Assumes the bytes are valid UTF-8.
+ * True when buf[start, end) is exactly one JSON value with optional spaces/tabs around it. Bytes after
+ * `end` may be spaces or tabs (a trimmed line): a value cannot run across them, so they are harmless.
  */
-export function fastCheckLine(bytes: Uint8Array, start: number, end: number, allowSameRoleRuns: boolean): number {
+export function isJsonText(bytes: Uint8Array, start: number, end: number): boolean {
   buf = bytes;
   pos = start;
   depth = 0;
   skipWs();
-  if (buf[pos] !== OPEN_OBJECT) return FAST_UNSURE;
-  pos++;
+  if (!skipValue() || pos > end) return false;
   skipWs();
-  let seen = 0;
-  for (;;) {
-    const keyEnd = readKey();
-    if (keyEnd < 0) return FAST_UNSURE;
-    const from = keyFrom;
-    let key: number;
-    if (equals(from, keyEnd, KEY_MESSAGES)) key = TOP_MESSAGES;
-    else if (equals(from, keyEnd, KEY_TEXT)) key = TOP_TEXT;
-    else if (equals(from, keyEnd, KEY_PROMPT)) key = TOP_PROMPT;
-    else if (equals(from, keyEnd, KEY_COMPLETION)) key = TOP_COMPLETION;
-    else return FAST_UNSURE;
-    if ((seen & key) !== 0) return FAST_UNSURE;
-    seen |= key;
-    if (key === TOP_MESSAGES ? !scanMessages(allowSameRoleRuns) : !skipNonEmptyString()) return FAST_UNSURE;
-    const more = nextMember(CLOSE_OBJECT);
-    if (more < 0) return FAST_UNSURE;
-    if (more === 0) break;
-  }
-  skipWs();
-  if (pos !== end) return FAST_UNSURE;
-  if (seen === TOP_MESSAGES) return FAST_CONVERSATION;
-  if (seen === TOP_TEXT) return FAST_TEXT;
-  if (seen === (TOP_PROMPT | TOP_COMPLETION)) return FAST_INSTRUCTION;
-  return FAST_UNSURE;
+  return pos >= end;
 }
 
-/** The number of messages in the conversation fastCheckLine last accepted. */
-export function fastMessageCount(): number {
-  return lastMessages;
+/** Skips the JSON value at bytes[at]; returns the index after it, or -1 when it is not valid JSON. */
+export function skipJsonValue(bytes: Uint8Array, at: number): number {
+  buf = bytes;
+  pos = at;
+  depth = 0;
+  return skipValue() ? pos : -1;
 }
 
 /** A key's name: the bytes themselves, or JSON-decoded when it holds escapes. */

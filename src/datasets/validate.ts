@@ -17,6 +17,8 @@ import type { Issue, RuleOptions, ValidationProfile } from './types.js';
 
 /** Together's Python SDK refuses files larger than 50.1 GiB (strictly greater). */
 export const MAX_FILE_BYTES = 50.1 * 2 ** 30;
+/** Chunks in flight per worker: one being checked, one waiting, so a worker never idles between chunks. */
+const PER_WORKER = 2;
 /** Below this size, starting workers costs more than it saves. */
 const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_ERRORS = 20;
@@ -36,10 +38,12 @@ export interface ValidateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Workers to start: one per core beyond this thread's (which checks chunks too), at most 3. */
 function defaultThreads(size: number): number {
   const cores = availableParallelism();
-  return size >= WORKER_MIN_BYTES && cores >= 2 ? Math.min(4, cores) : 0;
+  return size >= WORKER_MIN_BYTES && cores >= 2 ? Math.min(3, cores - 1) : 0;
 }
+
 
 async function fileSize(path: string): Promise<number> {
   try {
@@ -107,15 +111,26 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
   }
 
   const pool = new WorkerPool(threads, job);
-  // In file order; bounded so memory stays flat however fast the disk is.
-  const queue: { done: Promise<ChunkDone>; length: number }[] = [];
-  const maxInFlight = threads * 2;
+  // In file order, bounded so memory stays flat however fast the disk is. This thread checks a chunk
+  // itself whenever no worker can take it (while they start, or when all are busy): no core idles.
+  const queue: { done: Promise<ChunkDone>; length: number; settled: boolean }[] = [];
+  const maxQueued = threads * PER_WORKER + 2;
   try {
     for await (const chunk of readChunks(path, buffers, chunkSize)) {
-      const submitted = pool.submit(chunk);
-      submitted.catch(() => undefined); // awaited in order below; this keeps a failure from going unhandled
-      queue.push({ done: submitted, length: chunk.bytes.length });
-      while (queue.length >= maxInFlight) {
+      const submitted = pool.trySubmit(chunk, PER_WORKER);
+      if (submitted === undefined) {
+        const result = await runChunk(chunk.bytes, chunk.final, job);
+        queue.push({ done: Promise.resolve({ result, buffer: chunk.bytes.buffer as ArrayBuffer }), length: chunk.bytes.length, settled: true });
+      } else {
+        const entry = { done: submitted, length: chunk.bytes.length, settled: false };
+        // Awaited in order below; the handlers also keep a failure from going unhandled meanwhile.
+        submitted.then(
+          () => (entry.settled = true),
+          () => (entry.settled = true),
+        );
+        queue.push(entry);
+      }
+      while (queue.length >= maxQueued || queue[0]?.settled) {
         const next = queue.shift()!;
         const { result, buffer } = await next.done;
         merge(result, buffer, next.length);

@@ -20,6 +20,14 @@ export const DEFAULT_KEY_LIMITS = {
 } as const;
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Uploaded files live in memory, so each is capped: 100 MiB by default (Together's own cap for a Batch API input
+ * file is 100 MB; fine-tuning files may be up to 50.1 GB there). A larger upload is read to the end and refused
+ * with a 413.
+ */
+export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
+/** Time a fine-tune job spends in each stage (pending, queued, running, compressing, uploading). */
+export const DEFAULT_FINE_TUNE_STEP_MS = 200;
 
 const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type EmulatorLogLevel = (typeof LOG_LEVELS)[number];
@@ -82,6 +90,18 @@ const stallFault = z.strictObject({
   key: keyFilter.optional(),
 });
 
+/** Fine-tune jobs matching `model` and/or `suffix` (all jobs when both are left out) fail at the end of stage `at`. */
+const fineTuneFailureSchema = z.strictObject({
+  model: z.string().min(1).optional(),
+  suffix: z.string().min(1).optional(),
+  /** The stage that fails (default `running`). */
+  at: z.enum(['pending', 'queued', 'running', 'compressing', 'uploading']).optional(),
+  /** `error` (default) or `user_error` (the Python SDK's extra terminal status; not in the OpenAPI enum). */
+  status: z.enum(['error', 'user_error']).optional(),
+  message: z.string().min(1).optional(),
+});
+export type FineTuneFailure = z.infer<typeof fineTuneFailureSchema>;
+
 export const faultSpecSchema = z.discriminatedUnion('kind', [
   statusFault,
   creditsFault,
@@ -137,6 +157,13 @@ export const emulatorFileSchema = z.strictObject({
   /** Added to every inference response before it is sent. */
   latencyMs: z.number().int().min(0).optional(),
   maxBodyBytes: z.number().int().positive().optional(),
+  /** Largest file `/v1/files` accepts (default 100 MiB); files are kept in memory. */
+  maxFileBytes: z.number().int().positive().optional(),
+  /** How long a fine-tune file's server-side check reports `processing_status: RUNNING` (default 0). */
+  fileProcessingMs: z.number().int().min(0).optional(),
+  /** Time per fine-tune stage (default 200 ms): pending → queued → running → compressing → uploading → completed. */
+  fineTuneStepMs: z.number().int().min(1).optional(),
+  fineTuneFailures: z.array(fineTuneFailureSchema).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
 });
 
@@ -166,6 +193,10 @@ export interface EmulatorConfig {
   models: { extra: EmulatorExtraModel[]; exclude: string[] };
   latencyMs: number;
   maxBodyBytes: number;
+  maxFileBytes: number;
+  fileProcessingMs: number;
+  fineTuneStepMs: number;
+  fineTuneFailures: FineTuneFailure[];
   logLevel: EmulatorLogLevel;
 }
 
@@ -255,6 +286,10 @@ export function resolveEmulatorConfig(options: unknown = {}): EmulatorConfig {
     models: { extra: input.models?.extra ?? [], exclude: input.models?.exclude ?? [] },
     latencyMs: input.latencyMs ?? 0,
     maxBodyBytes: input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxFileBytes: input.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    fileProcessingMs: input.fileProcessingMs ?? 0,
+    fineTuneStepMs: input.fineTuneStepMs ?? DEFAULT_FINE_TUNE_STEP_MS,
+    fineTuneFailures: input.fineTuneFailures ?? [],
     logLevel: input.logLevel ?? 'silent',
   };
 }

@@ -16,7 +16,10 @@ import { adminRoutes } from './routes/admin.js';
 import { chatRoutes } from './routes/chat.js';
 import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
+import { fileRoutes } from './routes/files.js';
+import { fineTuneRoutes } from './routes/fine-tunes.js';
 import { modelRoutes } from './routes/models.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { createState, findKey, resetState, statsSnapshot } from './state.js';
 import type { EmulatorState, ResetScope } from './state.js';
 import type { EmulatorStats } from './stats.js';
@@ -32,7 +35,7 @@ export interface RunningEmulator {
   stats(): EmulatorStats;
   /** Zero the counters (stats only). */
   resetStats(): void;
-  /** Back to the start state; `scope` picks parts (stats, limits, credits, faults), all by default. */
+  /** Back to the start state; `scope` picks parts (stats, limits, credits, faults, data), all by default. */
   reset(scope?: ResetScope): void;
   /** Replace every fault at run time; throws EmulatorConfigError naming a bad field. */
   setFaults(faults: FaultSpec[]): void;
@@ -43,7 +46,7 @@ export interface RunningEmulator {
 }
 
 function buildRoutes(state: EmulatorState): Route[] {
-  return [...modelRoutes(state), ...chatRoutes(state), ...completionRoutes(state), ...embeddingRoutes(state), ...adminRoutes(state)];
+  return [...modelRoutes(state), ...chatRoutes(state), ...completionRoutes(state), ...embeddingRoutes(state), ...whoamiRoutes(state), ...fileRoutes(state), ...fineTuneRoutes(state), ...adminRoutes(state)];
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -131,7 +134,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return closed;
     },
     stats: () => statsSnapshot(state),
-    resetStats: () => resetState(state, { stats: true, limits: false, credits: false, faults: false }),
+    resetStats: () => resetState(state, { stats: true, limits: false, credits: false, faults: false, data: false }),
     reset: (scope) => resetState(state, scope),
     setFaults(faults) {
       state.faults.replace(parseFaults(faults));

@@ -4,6 +4,8 @@ import type { EmulatorConfig, EmulatorKey } from './config.js';
 import { EmulatorCatalog } from './catalog.js';
 import { CreditLedger } from './credits.js';
 import { FaultEngine } from './faults.js';
+import { FileStore } from './files-store.js';
+import { FineTuneStore } from './fine-tunes-store.js';
 import { KeyLimiter } from './limits.js';
 import { StatsRecorder } from './stats.js';
 import type { EmulatorStats } from './stats.js';
@@ -16,6 +18,9 @@ export interface EmulatorState {
   credits: CreditLedger;
   faults: FaultEngine;
   stats: StatsRecorder;
+  /** Uploaded files and fine-tune jobs, per key. */
+  files: FileStore;
+  fineTunes: FineTuneStore;
   log: Logger;
   now: () => number;
 }
@@ -29,6 +34,8 @@ export function createState(config: EmulatorConfig, log: Logger, now: () => numb
     credits: new CreditLedger(config.keys),
     faults: new FaultEngine(config.seed, config.faults),
     stats: new StatsRecorder(),
+    files: new FileStore(config.seed, config.fileProcessingMs, now),
+    fineTunes: new FineTuneStore(config.seed, config.fineTuneStepMs, config.fineTuneFailures, now),
     log,
     now,
   };
@@ -55,6 +62,8 @@ export interface ResetScope {
   limits?: boolean;
   credits?: boolean;
   faults?: boolean;
+  /** Uploaded files and fine-tune jobs. */
+  data?: boolean;
 }
 
 /** Back to the start state; each part can be left alone. */
@@ -66,4 +75,8 @@ export function resetState(state: EmulatorState, scope: ResetScope = {}): void {
   if (scope.limits ?? true) for (const limiter of state.limiters.values()) limiter.clear();
   if (scope.credits ?? true) state.credits.restore();
   if (scope.faults ?? true) state.faults.replace(state.config.faults);
+  if (scope.data ?? true) {
+    state.files.clear();
+    state.fineTunes.clear();
+  }
 }

@@ -92,16 +92,26 @@ export interface PipelineState {
     queued: number;
   }>;
   breakers: Array<{ model: string; state: BreakerState }>;
+  /** Fingerprints of the keys a 402 stopped (see `resetKey`). */
+  stoppedKeys?: string[];
 }
 
 export interface Pipeline {
-  /** Runs one request through every stage. Rejects with a TogetherError, never anything else. */
+  /**
+   * Runs one request through every stage. Rejects with a TogetherError, never anything else (a caller's abort
+   * too: category `network`, code `AbortError`, the signal's reason in `original`).
+   */
   send(request: PipelineRequest): Promise<PipelineResult>;
   /** Together's model list through the catalog (cached). */
   listModels(signal?: AbortSignal): Promise<unknown[]>;
   /** Every stage reports here: attempt, retry, fallback, breaker, pacing_wait, outcome. */
   readonly events: PolicyEvents;
   state(): PipelineState;
+  /**
+   * After a 402 (billing) nothing more is sent with that key: every request fails at once with the same error.
+   * This lets the key send again (default: the pipeline's own key), once credit is added. True if it was stopped.
+   */
+  resetKey(apiKey?: string): boolean;
   /** Stops background work (catalog refresh, timers) and closes connections. */
   close(): Promise<void>;
 }

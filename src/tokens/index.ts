@@ -1,9 +1,9 @@
 // Public API of the tokens module: exact token counts per model family (Hugging Face's Rust tokenizer on the
 // families' own tokenizer.json files, chat templates rendered as servers render them), and conservative
 // estimates (exact: false) where no tokenizer fits or its optional package is not installed.
-import { createCounter, type ChatCountOptions, type TokenCount } from './count.js';
+import { createCounter, estimateChatTokens, type ChatCountOptions, type TokenCount } from './count.js';
 import { resolveFamily, type TokenizerFamily } from './families.js';
-import type { ChatMessageLike } from './messages.js';
+import { normalizeMessage, type ChatMessageLike } from './messages.js';
 import { TokenizerRegistry, type TokenizerStatus } from './registry.js';
 
 export { TOKENIZER_FAMILIES, familyForModel, isTokenizerFamily, resolveFamily } from './families.js';
@@ -38,6 +38,16 @@ export function countChatTokens(
 /** The prompt string the family's chat template renders for `messages` (throws for an unknown model). */
 export function renderChat(modelOrFamily: string, messages: readonly ChatMessageLike[], options?: ChatCountOptions): string {
   return counter.renderChat(modelOrFamily, messages, options);
+}
+
+/**
+ * A cheap bound on a chat's prompt tokens that needs no tokenizer: the chat rendered ChatML-style, bounded by its
+ * UTF-8 bytes (see bound.ts), plus room for the largest fixed template preamble — the estimate countChatTokens
+ * falls back to. Far above the exact count for prose; lets a caller skip exact counting when even this fits.
+ * Tool definitions are counted as compact JSON, which a template may render longer: with tools, count exactly.
+ */
+export function upperBoundChatTokens(messages: readonly ChatMessageLike[], options: { tools?: unknown } = {}): number {
+  return estimateChatTokens(messages.map(normalizeMessage), options.tools);
 }
 
 /**

@@ -3,7 +3,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { FAST_UNSURE, fastCheckLine, isJsonText, weightLiterals } from '../../src/datasets/scan.js';
+import { FAST_UNSURE, fastLine, fastNewline } from '../../src/datasets/fast.js';
+import { isJsonText, weightLiterals } from '../../src/datasets/scan.js';
 import { checkSample } from '../../src/datasets/schema.js';
 import { DEFAULT_RULE_OPTIONS } from '../../src/datasets/types.js';
 import { bytesOf, checkContent } from './helpers.js';
@@ -75,7 +76,7 @@ describe('fast path against the reference checks', () => {
     fc.assert(
       fc.property(line, (text) => {
         const bytes = bytesOf(text);
-        const fast = fastCheckLine(bytes, 0, bytes.length, false);
+        const fast = fastLine(bytes, 0, false);
         if (fast === FAST_UNSURE) return;
         accepted++;
         const ref = reference(text);
@@ -104,15 +105,21 @@ describe('fast path against the reference checks', () => {
       '{"messages":[{"role":"user","content":"q","name":"n","metadata":{"x":[1,2.5e3,null,true]}},{"content":"a","role":"assistant"}]}',
     ]) {
       const bytes = bytesOf(text);
-      assert.notEqual(fastCheckLine(bytes, 0, bytes.length, false), FAST_UNSURE, text);
+      assert.notEqual(fastLine(bytes, 0, false), FAST_UNSURE, text);
+      assert.equal(fastNewline(), bytes.length);
     }
   });
 
   test('the scan stops at the line end and ignores the bytes after it', () => {
     const bytes = bytesOf('{"text":"a"}\n{"text":');
-    assert.notEqual(fastCheckLine(bytes, 0, 12, false), FAST_UNSURE);
-    const cut = bytesOf('{"text":"a\n"}');
-    assert.equal(fastCheckLine(cut, 0, 10, false), FAST_UNSURE);
+    assert.notEqual(fastLine(bytes, 0, false), FAST_UNSURE);
+    assert.equal(fastNewline(), 12);
+    const crlf = bytesOf('{"text":"a"} \r\n');
+    assert.notEqual(fastLine(crlf, 0, false), FAST_UNSURE);
+    assert.equal(fastNewline(), 14);
+    for (const text of ['{"text":"a\n"}', '{"text":"a"}\r{"text":"b"}\n', '{"text":"a"}x\n', '{"text":"a"']) {
+      assert.equal(fastLine(bytesOf(text), 0, false), FAST_UNSURE, text);
+    }
   });
 });
 

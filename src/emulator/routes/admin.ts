@@ -39,6 +39,7 @@ const resetBody = z.strictObject({
   limits: z.boolean().optional(),
   credits: z.boolean().optional(),
   faults: z.boolean().optional(),
+  data: z.boolean().optional(),
 });
 
 export function adminRoutes(state: EmulatorState): Route[] {
@@ -85,7 +86,7 @@ export function adminRoutes(state: EmulatorState): Route[] {
         if (!body) return;
         const parsed = resetBody.safeParse(body.value);
         if (!parsed.success) {
-          return sendError(ex, invalidRequest('Send {} to reset everything, or pick parts: {"stats", "limits", "credits", "faults"} as booleans.'));
+          return sendError(ex, invalidRequest('Send {} to reset everything, or pick parts: {"stats", "limits", "credits", "faults", "data"} as booleans.'));
         }
         resetState(state, parsed.data);
         sendJson(ex, 200, { ok: true });

@@ -1,0 +1,40 @@
+// One-line progress for a terminal: bar, counts, rate, ETA and spend. Pure: the CLI decides when to draw it.
+export interface ProgressView {
+  total: number;
+  done: number;
+  failed: number;
+  spentUsd: number;
+  inFlight: number;
+  /** Requests finished by this process since it started, and the time that took: the rate. */
+  finishedThisRun: number;
+  elapsedMs: number;
+}
+
+export function formatDurationShort(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function formatUsd(usd: number): string {
+  return usd >= 1 || usd === 0 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
+}
+
+export function progressBar(fraction: number, width: number): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+}
+
+export function formatProgress(view: ProgressView, width = 24): string {
+  const fraction = view.total === 0 ? 1 : view.done / view.total;
+  const rate = view.elapsedMs > 0 ? view.finishedThisRun / (view.elapsedMs / 1000) : 0;
+  const left = view.total - view.done;
+  const eta = left === 0 ? '0s' : rate > 0 ? formatDurationShort((left / rate) * 1000) : '?';
+  const failed = view.failed ? ` · ${view.failed} failed` : '';
+  return (
+    `${progressBar(fraction, width)} ${view.done}/${view.total} ${Math.floor(fraction * 100)}%` +
+    ` · ${rate.toFixed(1)}/s · ETA ${eta} · ${formatUsd(view.spentUsd)}${failed}`
+  );
+}

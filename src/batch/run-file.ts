@@ -1,0 +1,81 @@
+// `tether run` as a function: check every line of the input, attach to the job's checkpoint, run what is left,
+// and write the output from the checkpoint once every request has a result.
+import { readFile } from 'node:fs/promises';
+import { snapshotCostBound } from './cost.js';
+import { parseBatchInput } from './input.js';
+import type { InputIssue } from './input.js';
+import { openStore, parseStoreSpec } from './open-store.js';
+import { writeJobOutput } from './output.js';
+import { runJob } from './runner.js';
+import type { RunJobOptions, RunOutcome } from './runner.js';
+import type { SendFn } from './send.js';
+
+export interface RunFileOptions {
+  inputPath: string;
+  outputPath: string;
+  /** The --store value (see parseStoreSpec); default SQLite at `OUT.tether.sqlite`. */
+  store?: string | undefined;
+  send: SendFn;
+  concurrency?: number | undefined;
+  maxCostUsd?: number | undefined;
+  /** Use this model for every request. */
+  model?: string | undefined;
+  /** Redo failed requests whose failure was retryable (rate limit, overload, timeout…). */
+  retryFailed?: boolean | undefined;
+  onProgress?: RunJobOptions['onProgress'];
+  /** Called once the job is attached, before anything is sent. */
+  onStart?: (info: { total: number; done: number; checkpoint: string; durable: boolean }) => void;
+  signal?: AbortSignal | undefined;
+  pollMs?: number | undefined;
+  costBound?: RunJobOptions['costBound'];
+}
+
+export type RunFileResult =
+  | { kind: 'invalid'; issues: InputIssue[]; requests: number }
+  | { kind: 'ran'; outcome: RunOutcome; checkpoint: string; durable: boolean; outputWritten: boolean };
+
+/** The input file could not be read (missing, unreadable, not UTF-8 text). */
+export class InputFileError extends Error {
+  override readonly name = 'InputFileError';
+}
+
+export async function readInputFile(path: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputFileError(code === 'ENOENT' ? `${path}: file not found` : `cannot read ${path} (${code ?? (error as Error).message})`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputFileError(`${path} is not UTF-8 text; save it as UTF-8 JSONL`);
+  }
+}
+
+export async function runFile(options: RunFileOptions): Promise<RunFileResult> {
+  const parsed = parseBatchInput(await readInputFile(options.inputPath), { model: options.model });
+  if (parsed.issues.length) return { kind: 'invalid', issues: parsed.issues, requests: parsed.requests.length };
+  const store = openStore(parseStoreSpec(options.store, options.outputPath));
+  try {
+    const total = parsed.requests.length;
+    const before = await store.open({ fingerprint: parsed.fingerprint, total }, { retryFailed: options.retryFailed ?? false });
+    options.onStart?.({ total, done: before.done, checkpoint: store.location, durable: store.durable });
+    const outcome = await runJob({
+      requests: parsed.requests,
+      store,
+      send: options.send,
+      concurrency: options.concurrency,
+      maxCostUsd: options.maxCostUsd,
+      costBound: options.costBound ?? snapshotCostBound,
+      onProgress: options.onProgress,
+      signal: options.signal,
+      pollMs: options.pollMs,
+    });
+    if (outcome.complete) await writeJobOutput(store, options.outputPath, total);
+    return { kind: 'ran', outcome, checkpoint: store.location, durable: store.durable, outputWritten: outcome.complete };
+  } finally {
+    await store.close();
+  }
+}

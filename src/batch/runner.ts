@@ -1,0 +1,253 @@
+// The live runner: every request of a job through the pipeline, `concurrency` at a time, each finished one
+// checkpointed. It stops sending at once when the account cannot pay (402) or the key is refused (401): requests
+// in flight finish and are kept, the rest stay for a resume. `maxCostUsd` stops before the spend could pass the
+// cap: what is spent, plus a reservation for every request in flight, plus the next one's estimate.
+import { TogetherError, isTogetherError } from '../errors/index.js';
+import type { BatchRequest } from './input.js';
+import { errorLine, responseLine } from './result-line.js';
+import type { SendFn } from './send.js';
+import type { CheckpointStore, JobSummary, SavedResult } from './store.js';
+
+export type StopReason = 'billing' | 'auth' | 'max_cost' | 'interrupted' | 'stopped_elsewhere' | 'store' | 'crash';
+
+export interface RunStop {
+  reason: StopReason;
+  /** One sentence for a person. */
+  message: string;
+  error?: TogetherError;
+}
+
+export interface RunProgress extends JobSummary {
+  inFlight: number;
+  /** Requests finished by this process in this run. */
+  finishedThisRun: number;
+  elapsedMs: number;
+}
+
+export interface RunOutcome extends JobSummary {
+  complete: boolean;
+  stop?: RunStop;
+  left: number;
+  /** Requests this run sent (finished or not). */
+  sent: number;
+  finishedThisRun: number;
+}
+
+export interface RunJobOptions {
+  requests: readonly BatchRequest[];
+  store: CheckpointStore;
+  send: SendFn;
+  concurrency?: number;
+  maxCostUsd?: number;
+  /**
+   * An upper-bound guess of one request's cost before it is sent (0 when unknown). The reservation for a request
+   * in flight is the larger of this and the most one request has cost so far; while neither is known (the first
+   * request of a capped run), requests go one at a time.
+   */
+  costBound?: (request: BatchRequest) => number;
+  onProgress?: (progress: RunProgress) => void;
+  /** Aborting stops sending (like a 402); requests in flight finish and are kept. */
+  signal?: AbortSignal;
+  /** How long to wait before asking again when other workers hold every remaining request. */
+  pollMs?: number;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+
+/** Failures after which sending anything more is pointless: the account or the key, not the request. */
+export function stopReasonFor(error: TogetherError): 'billing' | 'auth' | undefined {
+  if (error.category === 'billing') return 'billing';
+  if (error.category === 'auth' && error.status === 401) return 'auth';
+  return undefined;
+}
+
+function asTogetherError(error: unknown): TogetherError | undefined {
+  return isTogetherError(error) ? error : undefined;
+}
+
+/** Collects finished results and saves them in one transaction per event-loop turn. */
+class ResultWriter {
+  private pending: SavedResult[] = [];
+  private scheduled = false;
+  private chain: Promise<void> = Promise.resolve();
+  failure: Error | undefined;
+
+  constructor(
+    private readonly store: CheckpointStore,
+    private readonly onSaved: () => void,
+  ) {}
+
+  add(result: SavedResult): void {
+    this.pending.push(result);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length) {
+      this.chain = this.chain
+        .then(() => this.store.save(batch))
+        .then(this.onSaved, (error: unknown) => {
+          this.failure ??= error instanceof Error ? error : new Error(String(error));
+        });
+    }
+    return this.chain;
+  }
+}
+
+export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
+  const { requests, store, send } = options;
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  const pollMs = options.pollMs ?? 1000;
+  const started = performance.now();
+  let summary = await store.summary();
+  let stop: RunStop | undefined;
+  let sent = 0;
+  let finishedThisRun = 0;
+  let reserved = 0;
+  let maxSeen = summary.maxRequestCostUsd;
+  let spentSeen = summary.spentUsd;
+  const inflight = new Map<number, Promise<void>>();
+  const queue: number[] = [];
+
+  const halt = (next: RunStop): void => {
+    stop ??= next;
+  };
+  const onAbort = (): void => halt({ reason: 'interrupted', message: 'interrupted; sending stopped at once' });
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const report = (): void => {
+    options.onProgress?.({ ...summary, inFlight: inflight.size, finishedThisRun, elapsedMs: performance.now() - started });
+  };
+  const writer = new ResultWriter(store, () => {
+    void store.summary().then((s) => {
+      summary = s;
+      report();
+    });
+  });
+
+  const estimate = (request: BatchRequest): number => Math.max(options.costBound?.(request) ?? 0, maxSeen);
+  // Under a cost cap, nothing is known about what a request costs until one has been answered: send one first.
+  let costKnown = summary.done > summary.failed;
+  const limit = (): number => (options.maxCostUsd !== undefined && !costKnown ? 1 : concurrency);
+
+  const finish = (result: SavedResult): void => {
+    finishedThisRun++;
+    spentSeen += result.costUsd;
+    maxSeen = Math.max(maxSeen, result.costUsd);
+    if (!result.failed) costKnown = true;
+    writer.add(result);
+  };
+
+  async function runOne(request: BatchRequest, reservation: number): Promise<void> {
+    try {
+      const result = await send({ endpoint: request.endpoint, body: request.body, requestId: request.customId });
+      if (result.kind !== 'json') {
+        throw new TogetherError({
+          category: 'validation',
+          message: 'the pipeline answered with a stream; batch requests must not set `stream: true`',
+          cause: 'A streamed answer cannot be stored as one output line.',
+          fix: 'Remove `stream` from the request body.',
+          retryable: false,
+        });
+      }
+      const costUsd = result.record.costUsd ?? 0;
+      finish({ index: request.index, line: responseLine(request.customId, result.body), costUsd, failed: false, retryable: false });
+    } catch (thrown) {
+      const error = asTogetherError(thrown);
+      if (!error) {
+        halt({ reason: 'crash', message: `unexpected failure: ${thrown instanceof Error ? thrown.message : String(thrown)}` });
+        await store.release([request.index]).catch(() => undefined);
+        return;
+      }
+      const reason = stopReasonFor(error);
+      if (reason) {
+        const message =
+          reason === 'billing'
+            ? `credits ran out (HTTP ${error.status ?? 402}); sending stopped at once`
+            : `the API key was refused (HTTP ${error.status ?? 401}); sending stopped at once`;
+        if (!stop) void store.stopAll(message).catch(() => undefined);
+        halt({ reason, message, error });
+        await store.release([request.index]).catch(() => undefined);
+        return;
+      }
+      finish({ index: request.index, line: errorLine(request.customId, error), costUsd: 0, failed: true, retryable: error.retryable });
+    } finally {
+      reserved -= reservation;
+    }
+  }
+
+  const start = (index: number): void => {
+    const request = requests[index];
+    if (!request) throw new Error(`the store handed out request ${index}, but the job has ${requests.length}`);
+    const reservation = estimate(request);
+    reserved += reservation;
+    sent++;
+    const task = runOne(request, reservation).finally(() => {
+      inflight.delete(index);
+      report();
+    });
+    inflight.set(index, task);
+  };
+
+  let exhausted: 'none' | 'later' | undefined;
+  while (true) {
+    if (writer.failure) halt({ reason: 'store', message: writer.failure.message });
+    while (!stop && exhausted === undefined && inflight.size < limit()) {
+      if (queue.length === 0) {
+        let claim;
+        try {
+          claim = await store.claim(Math.max(1, limit() - inflight.size));
+        } catch (error) {
+          halt({ reason: 'store', message: (error as Error).message });
+          break;
+        }
+        summary = claim.summary;
+        spentSeen = Math.max(spentSeen, claim.summary.spentUsd);
+        if (claim.stoppedBy !== undefined) {
+          halt({ reason: 'stopped_elsewhere', message: `another worker stopped this job: ${claim.stoppedBy}` });
+          break;
+        }
+        if (claim.indexes.length === 0) {
+          exhausted = claim.more;
+          break;
+        }
+        queue.push(...claim.indexes);
+      }
+      const next = requests[queue[0] as number];
+      if (next && options.maxCostUsd !== undefined && spentSeen + reserved + estimate(next) > options.maxCostUsd) {
+        const spent = `$${spentSeen.toFixed(4)}`;
+        halt({ reason: 'max_cost', message: `the next request could take the spend (${spent} so far) past --max-cost $${options.maxCostUsd}` });
+        break;
+      }
+      start(queue.shift() as number);
+    }
+    if (inflight.size > 0) {
+      await Promise.race(inflight.values());
+      if (exhausted === 'later') exhausted = undefined;
+      continue;
+    }
+    if (stop || exhausted === 'none' || writer.failure) break;
+    if (exhausted === 'later') {
+      // Other workers hold the rest: wait for them to finish, or for a crashed one's lease to run out.
+      await writer.flush();
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      exhausted = undefined;
+    }
+  }
+  options.signal?.removeEventListener('abort', onAbort);
+  if (queue.length) await store.release(queue).catch(() => undefined);
+  await writer.flush();
+  if (writer.failure) halt({ reason: 'store', message: writer.failure.message });
+  summary = await store.summary();
+  report();
+  const left = summary.total - summary.done;
+  return { ...summary, complete: left === 0, ...(stop && left > 0 ? { stop } : {}), left, sent, finishedThisRun };
+}

@@ -1,0 +1,237 @@
+// `tether run FILE -o OUT`: every request of a JSONL file through the pipeline, checkpointed, resumable.
+// Parsing and output only; the work is src/batch's runFile.
+import type { Command } from 'commander';
+import {
+  CheckpointBusyError,
+  CheckpointMismatchError,
+  CheckpointStoreError,
+  DEFAULT_CONCURRENCY,
+  formatIssues,
+  formatProgress,
+  formatUsd,
+  InputFileError,
+  parseStoreSpec,
+  runFile,
+  StoreSpecError,
+} from '../../batch/index.js';
+import type { RunFileResult, RunOutcome, RunProgress } from '../../batch/index.js';
+import { createPipeline } from '../../pipeline/index.js';
+import type { PipelineOptions } from '../../pipeline/index.js';
+import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
+
+interface RunOptions {
+  output: string;
+  concurrency: string;
+  store?: string;
+  maxCost?: string;
+  model?: string;
+  retryFailed?: boolean;
+  baseUrl?: string;
+  apiKey?: string;
+  json?: boolean;
+}
+
+const PROGRESS_INTERVAL_MS = 100;
+
+function positiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`${flag} must be a whole number from 1 to 10000 (got ${value})`);
+  return n;
+}
+
+function positiveNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value.replace(/^\$/, ''));
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be an amount in USD above 0, e.g. ${flag} 5 (got ${value})`);
+  return n;
+}
+
+/** Quote one argument for a POSIX shell (only when it needs it). */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that resumes this run: this invocation's own arguments, with secrets replaced by placeholders (an
+ * --api-key value, a password in a redis:// URL) so the line is safe to print and to paste into a log.
+ */
+export function resumeCommand(argv: readonly string[]): string {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--api-key') {
+      args.push(arg, '<your-api-key>');
+      i++;
+    } else if (arg.startsWith('--api-key=')) args.push('--api-key=<your-api-key>');
+    else args.push(arg.replace(/(rediss?:\/\/[^:/@]*:)[^@/]*@/i, '$1<password>@'));
+  }
+  return ['tether', ...args].map((a) => (a.includes('<your-api-key>') || a.includes('<password>') ? a : shellQuote(a))).join(' ');
+}
+
+function apiKeyOption(options: RunOptions): Pick<PipelineOptions, 'apiKey' | 'keySource'> {
+  if (options.apiKey !== undefined && options.apiKey.trim() !== '') return { apiKey: options.apiKey.trim(), keySource: 'flag' };
+  if ((process.env['TOGETHER_API_KEY'] ?? '').trim() !== '') return {};
+  throw new UsageError('no API key: set TOGETHER_API_KEY or pass --api-key');
+}
+
+/** Redraws one progress line on a terminal; silent elsewhere. */
+function progressPrinter(enabled: boolean): { update: (p: RunProgress) => void; end: () => void } {
+  let last = 0;
+  let latest: RunProgress | undefined;
+  let drawn = false;
+  const draw = (): void => {
+    if (!latest) return;
+    process.stderr.write(`\r\x1b[2K${formatProgress(latest)}`);
+    drawn = true;
+  };
+  return {
+    update(p) {
+      latest = p;
+      if (!enabled) return;
+      const now = performance.now();
+      if (now - last < PROGRESS_INTERVAL_MS) return;
+      last = now;
+      draw();
+    },
+    end() {
+      if (!enabled) return;
+      draw();
+      if (drawn) process.stderr.write('\n');
+    },
+  };
+}
+
+function summaryJson(result: Extract<RunFileResult, { kind: 'ran' }>, output: string, resume: string): Record<string, unknown> {
+  const o = result.outcome;
+  return {
+    complete: o.complete,
+    total: o.total,
+    done: o.done,
+    failed: o.failed,
+    left: o.left,
+    spentUsd: o.spentUsd,
+    /** Requests this process finished (with several workers on one job, its share). */
+    finishedHere: o.finishedThisRun,
+    output: o.complete ? output : null,
+    checkpoint: result.checkpoint,
+    ...(o.stop ? { stop: { reason: o.stop.reason, message: o.stop.message, ...(o.stop.error ? { error: o.stop.error.toJSON() } : {}) } } : {}),
+    ...(o.complete ? {} : { resume }),
+  };
+}
+
+function stopAdvice(outcome: RunOutcome): string {
+  switch (outcome.stop?.reason) {
+    case 'billing':
+      return outcome.stop.error?.fix ?? 'Add credit, then resume.';
+    case 'auth':
+      return outcome.stop.error?.fix ?? 'Fix the API key, then resume.';
+    case 'max_cost':
+      return 'Raise --max-cost to continue (the cap counts the whole job, earlier runs included).';
+    case 'store':
+      return 'Check the checkpoint store, then resume.';
+    default:
+      return 'Resume when ready.';
+  }
+}
+
+function humanSummary(result: Extract<RunFileResult, { kind: 'ran' }>, output: string, resume: string): string {
+  const o = result.outcome;
+  const failed = o.failed ? ` (${o.failed} failed: their lines carry the error)` : '';
+  if (o.complete) {
+    return `done: ${o.done} of ${o.total} requests${failed}, ${formatUsd(o.spentUsd)} spent\noutput: ${output}\ncheckpoint: ${result.checkpoint}\n`;
+  }
+  return (
+    `stopped: ${o.stop?.message ?? 'the run ended early'}\n` +
+    `done: ${o.done} of ${o.total}${failed}, left: ${o.left}, spent: ${formatUsd(o.spentUsd)}\n` +
+    `kept in: ${result.checkpoint}${result.durable ? '' : ' (not durable: --store memory keeps nothing after this process)'}\n` +
+    `${stopAdvice(o)}\n` +
+    `resume with:\n  ${resume}\n`
+  );
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('Run every request of a JSONL file live through the pipeline, checkpointed: stops on a 402 and resumes where it stopped')
+    .argument('<file>', 'JSONL: {"custom_id": "...", "body": {...}} lines, or plain request bodies (ids line-<n>)')
+    .requiredOption('-o, --output <file>', 'where to write the results (one line per input line, in input order)')
+    .option('--concurrency <n>', 'requests in flight at once', String(DEFAULT_CONCURRENCY))
+    .option('--store <path|redis://…|memory>', 'checkpoint: a SQLite file (default OUT.tether.sqlite), redis://host:port[/db] to share the job between processes, or memory for none')
+    .option('--max-cost <usd>', "stop before the job's spend could pass this many USD")
+    .option('--model <id>', 'use this model for every request')
+    .option('--retry-failed', 'redo requests that failed with a retryable error (rate limit, overload, timeout)')
+    .option('--base-url <url>', 'API base URL (default: TOGETHER_BASE_URL, else https://api.together.xyz/v1)')
+    .option('--api-key <key>', 'API key (default: TOGETHER_API_KEY)')
+    .option('--json', 'print a JSON summary')
+    .action(async (file: string, options: RunOptions) => {
+      const concurrency = positiveInteger('--concurrency', options.concurrency);
+      const maxCostUsd = positiveNumber('--max-cost', options.maxCost);
+      let spec;
+      try {
+        spec = parseStoreSpec(options.store, options.output);
+      } catch (error) {
+        if (error instanceof StoreSpecError) throw new UsageError(error.message);
+        throw error;
+      }
+      const pipelineOptions: PipelineOptions = {
+        ...apiKeyOption(options),
+        ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+        // Processes sharing a job through Redis share the key's rate budget through the same Redis.
+        ...(spec.kind === 'redis' ? { pacing: { store: { redis: spec.url } } } : {}),
+      };
+      let pipeline;
+      try {
+        pipeline = createPipeline(pipelineOptions);
+      } catch (error) {
+        throw new UsageError(error instanceof Error ? error.message : String(error));
+      }
+      const resume = resumeCommand(process.argv.slice(2));
+      const interrupt = new AbortController();
+      const onSigint = (): void => {
+        if (interrupt.signal.aborted) process.exit(130);
+        process.stderr.write('\nstopping: waiting for the requests in flight (Ctrl-C again to quit at once; they will be redone)\n');
+        interrupt.abort();
+      };
+      process.on('SIGINT', onSigint);
+      const progress = progressPrinter(process.stderr.isTTY === true && !options.json);
+      let result: RunFileResult;
+      try {
+        result = await runFile({
+          inputPath: file,
+          outputPath: options.output,
+          store: options.store,
+          send: (request) => pipeline.send(request),
+          concurrency,
+          maxCostUsd,
+          model: options.model,
+          retryFailed: options.retryFailed,
+          onProgress: progress.update,
+          signal: interrupt.signal,
+        });
+      } catch (error) {
+        if (error instanceof InputFileError || error instanceof CheckpointMismatchError || error instanceof CheckpointBusyError) {
+          throw new UsageError(error.message);
+        }
+        if (error instanceof CheckpointStoreError) {
+          process.stderr.write(`tether: ${error.message}\n`);
+          process.exitCode = EXIT_FINDING;
+          return;
+        }
+        throw error;
+      } finally {
+        progress.end();
+        process.off('SIGINT', onSigint);
+        await pipeline.close();
+      }
+      if (result.kind === 'invalid') {
+        const issues = formatIssues(result.issues);
+        if (options.json) process.stdout.write(`${JSON.stringify({ valid: false, issues: result.issues })}\n`);
+        else process.stderr.write(`${file}: ${result.issues.length} problem(s); nothing was sent:\n${issues.map((i) => `  ${i}`).join('\n')}\n`);
+        process.exitCode = EXIT_FINDING;
+        return;
+      }
+      if (options.json) process.stdout.write(`${JSON.stringify(summaryJson(result, options.output, resume))}\n`);
+      else (result.outcome.complete ? process.stdout : process.stderr).write(humanSummary(result, options.output, resume));
+      process.exitCode = result.outcome.complete ? EXIT_OK : EXIT_FINDING;
+    });
+}

@@ -1,0 +1,274 @@
+// The fast path: decides from the raw bytes, in one scan and without decoding or allocating, that a line is
+// a valid example with nothing to report. It returns a format only when it is certain that the reference
+// checks (JSON.parse + schema.ts) would find no problem at all; anything unusual — escapes in keys, tool
+// calls, content lists, empty strings, a weight other than a bare 0 or 1, a syntax error — returns
+// FAST_UNSURE and the line goes through the reference checks. Property tests hold the two together.
+//
+// Reads past the line hit "\n", "\r" or the end of the view (undefined), and each fails every test below,
+// so scans stop at the line's end without bounds checks; the `!` assertions let undefined through on purpose.
+import { skipJsonValue } from './scan.js';
+
+export const FAST_UNSURE = 0;
+export const FAST_TEXT = 1;
+export const FAST_CONVERSATION = 2;
+export const FAST_INSTRUCTION = 3;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const LF = 0x0a;
+const CR = 0x0d;
+
+const TOP_MESSAGES = 1;
+const TOP_TEXT = 2;
+const TOP_PROMPT = 4;
+const TOP_COMPLETION = 8;
+
+const R_SYSTEM = 1;
+const R_USER = 2;
+const R_ASSISTANT = 3;
+
+/** 0 for a byte that may appear raw inside a JSON string; the quote, backslash and controls stop a scan. */
+const STRING_STOP = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STRING_STOP[c] = 1;
+STRING_STOP[QUOTE] = 1;
+STRING_STOP[BACKSLASH] = 1;
+
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+const MESSAGES = encode('messages');
+const TEXT = encode('text');
+const PROMPT = encode('prompt');
+const COMPLETION = encode('completion');
+const ROLE = encode('role');
+const CONTENT = encode('content');
+const WEIGHT = encode('weight');
+const TOOL_CALLS = encode('tool_calls');
+const USER = encode('user');
+const ASSISTANT = encode('assistant');
+const SYSTEM = encode('system');
+
+let lastMessages = 0;
+let lastNewline = 0;
+
+/** b[at, at + word.length) equals word (the caller has checked the length). */
+function same(b: Uint8Array, at: number, word: Uint8Array): boolean {
+  for (let k = 0; k < word.length; k++) if (b[at + k] !== word[k]) return false;
+  return true;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+// Long strings are scanned four bytes at a time through a 32-bit view of the same memory.
+let wordsOf: Uint8Array | undefined;
+let words = new Int32Array(0);
+/** Offset of words[0] from b[0], in bytes. */
+let wordsStart = 0;
+
+function setWords(b: Uint8Array): void {
+  wordsOf = b;
+  const first = (b.byteOffset + 3) & ~3;
+  const count = Math.max(0, (b.byteOffset + b.length - first) >> 2);
+  words = new Int32Array(b.buffer, first, count);
+  wordsStart = first - b.byteOffset;
+}
+
+/** Skips ordinary string bytes from b[i]; returns the index of the first quote, backslash, control or end. */
+function skipPlain(b: Uint8Array, i: number): number {
+  if (b !== wordsOf) setWords(b);
+  // Byte by byte up to a word boundary (most short strings end before it).
+  while (((i - wordsStart) & 3) !== 0) {
+    if (STRING_STOP[b[i]!] !== 0) return i;
+    i++;
+  }
+  let k = (i - wordsStart) >> 2;
+  const n = words.length;
+  for (; k < n; k++) {
+    const w = words[k]!;
+    // Any byte < 0x20, == 0x22 or == 0x5c (bit tricks: "has less than", "has zero byte").
+    const q = w ^ 0x22222222;
+    const e = w ^ 0x5c5c5c5c;
+    if ((((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((e - 0x01010101) & ~e)) & 0x80808080) break;
+  }
+  i = wordsStart + (k << 2);
+  while (STRING_STOP[b[i]!] === 0) i++;
+  return i;
+}
+
+/** i at an opening quote: the index after the closing quote, or -1 (control character, bad escape, line end). */
+function stringEnd(b: Uint8Array, i: number): number {
+  i++;
+  for (;;) {
+    i = skipPlain(b, i);
+    const c = b[i]!;
+    if (c === QUOTE) return i + 1;
+    if (c !== BACKSLASH) return -1;
+    const d = b[i + 1]!;
+    if (d === 0x75) {
+      if (!isHex(b[i + 2]!) || !isHex(b[i + 3]!) || !isHex(b[i + 4]!) || !isHex(b[i + 5]!)) return -1;
+      i += 6;
+    } else if (d === QUOTE || d === BACKSLASH || d === 0x2f || d === 0x62 || d === 0x66 || d === 0x6e || d === 0x72 || d === 0x74) {
+      i += 2;
+    } else {
+      return -1;
+    }
+  }
+}
+
+/** i at an opening quote of a string without escapes (a key, a role): the index after it, or -1. */
+function plainStringEnd(b: Uint8Array, i: number): number {
+  let c = b[++i]!;
+  while (STRING_STOP[c] === 0) c = b[++i]!;
+  return c === QUOTE ? i + 1 : -1;
+}
+
+function skipSpace(b: Uint8Array, i: number): number {
+  let c = b[i];
+  while (c === 0x20 || c === 0x09) c = b[++i];
+  return i;
+}
+
+/** i at "[": the index after the messages array of a clean conversation, or -1. Sets lastMessages. */
+function messagesEnd(b: Uint8Array, i: number, allowSameRoleRuns: boolean): number {
+  if (b[i] !== 0x5b) return -1;
+  i = skipSpace(b, i + 1);
+  let previous = 0;
+  let assistant = false;
+  let count = 0;
+  for (;;) {
+    if (b[i] !== 0x7b) return -1;
+    i = skipSpace(b, i + 1);
+    let role = 0;
+    let content = false;
+    let weight = false;
+    for (;;) {
+      if (b[i] !== QUOTE) return -1;
+      const key = i + 1;
+      i = plainStringEnd(b, i);
+      if (i < 0) return -1;
+      const length = i - 1 - key;
+      i = skipSpace(b, i);
+      if (b[i] !== COLON) return -1;
+      i = skipSpace(b, i + 1);
+      if (length === 4 && same(b, key, ROLE)) {
+        if (role !== 0 || b[i] !== QUOTE) return -1;
+        const value = i + 1;
+        i = plainStringEnd(b, i);
+        if (i < 0) return -1;
+        const n = i - 1 - value;
+        if (n === 4 && same(b, value, USER)) role = R_USER;
+        else if (n === 9 && same(b, value, ASSISTANT)) role = R_ASSISTANT;
+        else if (n === 6 && same(b, value, SYSTEM)) role = R_SYSTEM;
+        else return -1; // "tool" and anything else: the reference checks decide
+      } else if (length === 7 && same(b, key, CONTENT)) {
+        if (content || b[i] !== QUOTE || b[i + 1] === QUOTE) return -1;
+        i = stringEnd(b, i);
+        if (i < 0) return -1;
+        content = true;
+      } else if (length === 6 && same(b, key, WEIGHT)) {
+        // Only a bare 0 or 1: "1.0", "10" fail the member check below; "-0", true go to the reference.
+        const c = b[i];
+        if (weight || (c !== 0x30 && c !== 0x31)) return -1;
+        i++;
+        weight = true;
+      } else if (length === 10 && same(b, key, TOOL_CALLS)) {
+        return -1;
+      } else {
+        i = skipJsonValue(b, i);
+        if (i < 0) return -1;
+      }
+      i = skipSpace(b, i);
+      const c = b[i];
+      if (c === COMMA) {
+        i = skipSpace(b, i + 1);
+        continue;
+      }
+      if (c !== 0x7d) return -1;
+      i++;
+      break;
+    }
+    if (role === 0 || !content || (role === previous && !allowSameRoleRuns)) return -1;
+    if (role === R_ASSISTANT) assistant = true;
+    previous = role;
+    count++;
+    i = skipSpace(b, i);
+    const c = b[i];
+    if (c === COMMA) {
+      i = skipSpace(b, i + 1);
+      continue;
+    }
+    if (c !== 0x5d) return -1;
+    i++;
+    break;
+  }
+  if (!assistant) return -1;
+  lastMessages = count;
+  return i;
+}
+
+/**
+ * Checks the line starting at `start` (up to the next LF or the end of `b`): FAST_TEXT, FAST_CONVERSATION
+ * or FAST_INSTRUCTION when it is certainly a valid example with no warning, else FAST_UNSURE. On success,
+ * fastNewline() is the index of the line's LF (or b.length). Assumes the bytes are valid UTF-8.
+ */
+export function fastLine(b: Uint8Array, start: number, allowSameRoleRuns: boolean): number {
+  let i = skipSpace(b, start);
+  if (b[i] !== 0x7b) return FAST_UNSURE;
+  i = skipSpace(b, i + 1);
+  let seen = 0;
+  for (;;) {
+    if (b[i] !== QUOTE) return FAST_UNSURE;
+    const key = i + 1;
+    i = plainStringEnd(b, i);
+    if (i < 0) return FAST_UNSURE;
+    const length = i - 1 - key;
+    i = skipSpace(b, i);
+    if (b[i] !== COLON) return FAST_UNSURE;
+    i = skipSpace(b, i + 1);
+    let member: number;
+    if (length === 8 && same(b, key, MESSAGES)) member = TOP_MESSAGES;
+    else if (length === 4 && same(b, key, TEXT)) member = TOP_TEXT;
+    else if (length === 6 && same(b, key, PROMPT)) member = TOP_PROMPT;
+    else if (length === 10 && same(b, key, COMPLETION)) member = TOP_COMPLETION;
+    else return FAST_UNSURE;
+    if ((seen & member) !== 0) return FAST_UNSURE;
+    seen |= member;
+    if (member === TOP_MESSAGES) {
+      i = messagesEnd(b, i, allowSameRoleRuns);
+    } else {
+      if (b[i] !== QUOTE || b[i + 1] === QUOTE) return FAST_UNSURE;
+      i = stringEnd(b, i);
+    }
+    if (i < 0) return FAST_UNSURE;
+    i = skipSpace(b, i);
+    const c = b[i];
+    if (c === COMMA) {
+      i = skipSpace(b, i + 1);
+      continue;
+    }
+    if (c !== 0x7d) return FAST_UNSURE;
+    i = skipSpace(b, i + 1);
+    break;
+  }
+  const end = b[i];
+  if (end === LF) lastNewline = i;
+  else if (end === CR && b[i + 1] === LF) lastNewline = i + 1;
+  else if (i === b.length) lastNewline = i;
+  else return FAST_UNSURE;
+  if (seen === TOP_MESSAGES) return FAST_CONVERSATION;
+  if (seen === TOP_TEXT) return FAST_TEXT;
+  if (seen === (TOP_PROMPT | TOP_COMPLETION)) return FAST_INSTRUCTION;
+  return FAST_UNSURE;
+}
+
+/** Where the line fastLine last accepted ends: the index of its LF, or the end of the bytes. */
+export function fastNewline(): number {
+  return lastNewline;
+}
+
+/** The number of messages of the conversation fastLine last accepted. */
+export function fastMessageCount(): number {
+  return lastMessages;
+}

@@ -1,0 +1,47 @@
+// The pacing and breaker state a long-running front door saves for the debug bundle (the bundle runs in another
+// process and cannot ask the gateway's memory). The shape is the pipeline's PipelineState plus when it was saved.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { BreakerState } from '../policy/index.js';
+import { defaultStatePath } from './paths.js';
+
+/**
+ * The pipeline's `PipelineState` (src/pipeline/contract.ts), restated here because the pipeline has no public
+ * index yet; the two are structurally identical, so a pipeline's `state()` can be passed as is.
+ */
+export interface PipelineStateLike {
+  pacing: Array<{ key: string; requestsPerSecond?: number; requestsRemaining?: number; tokensPerMinute?: number; tokensRemaining?: number; queued: number }>;
+  breakers: Array<{ model: string; state: BreakerState }>;
+}
+
+export interface SavedState extends PipelineStateLike {
+  savedAt: string;
+  pid: number;
+}
+
+/** Saves a state snapshot atomically (write then rename), so a reader never sees half a file. */
+export function writeStateFile(state: PipelineStateLike, path: string = defaultStatePath(), now: number = Date.now()): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const saved: SavedState = { savedAt: new Date(now).toISOString(), pid: process.pid, pacing: state.pacing, breakers: state.breakers };
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temp, path);
+}
+
+/** The saved state, or undefined when there is none (or it is unreadable: the bundle says so). */
+export function readStateFile(path: string = defaultStatePath()): { state?: SavedState; problem?: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? {} : { problem: `cannot read ${path} (${code ?? 'unreadable'})` };
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<SavedState>;
+    if (!Array.isArray(parsed.pacing) || !Array.isArray(parsed.breakers)) return { problem: `${path} is not a saved pipeline state` };
+    return { state: parsed as SavedState };
+  } catch {
+    return { problem: `${path} is not valid JSON` };
+  }
+}

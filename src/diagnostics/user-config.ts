@@ -1,0 +1,156 @@
+// The user's tether config file (JSON or YAML) as the doctor and the debug bundle see it: the key and base URL it
+// may hold, the model ids it names, and its secrets. No schema is imposed: the gateway's config, or a plain
+// `{ models: [...] }`, are both read for the fields below.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { YAMLParseError, parse as parseYaml } from 'yaml';
+
+export interface UserConfig {
+  path: string;
+  format: 'json' | 'yaml';
+  data: unknown;
+}
+
+/** A config file that cannot be read or parsed. The message never quotes the file's content (it may hold a key). */
+export class ConfigFileError extends Error {
+  override readonly name = 'ConfigFileError';
+}
+
+/** Line and column of a JSON.parse failure, from the position Node reports. */
+function jsonErrorPlace(text: string, error: unknown): string {
+  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (position === undefined) return '';
+  const before = text.slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${column}`;
+}
+
+export function parseUserConfig(text: string, path: string): UserConfig {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.json') {
+    try {
+      return { path, format: 'json', data: JSON.parse(text) };
+    } catch (error) {
+      throw new ConfigFileError(`The config file ${path} is not valid JSON${jsonErrorPlace(text, error)}; fix the syntax (or use YAML with a .yaml name).`);
+    }
+  }
+  try {
+    // YAML is a superset of JSON, so a config without a known extension is read either way.
+    return { path, format: 'yaml', data: parseYaml(text) };
+  } catch (error) {
+    const place = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+    const code = error instanceof YAMLParseError ? ` (${error.code})` : '';
+    throw new ConfigFileError(`The config file ${path} is not valid YAML${place}${code}; fix the syntax.`);
+  }
+}
+
+export function loadUserConfig(path: string): UserConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigFileError(`Cannot read the config file ${path} (${code}); check the path given to --config.`);
+  }
+  const config = parseUserConfig(text, path);
+  if (config.data !== null && config.data !== undefined && (typeof config.data !== 'object' || Array.isArray(config.data))) {
+    throw new ConfigFileError(`The config file ${path} must hold a mapping (key: value pairs) at the top level.`);
+  }
+  return config;
+}
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `upstream.apiKey` style path. */
+function joinWhere(where: string, key: string | number): string {
+  if (typeof key === 'number') return `${where}[${key}]`;
+  const plain = /^[A-Za-z_][\w-]*$/.test(key) ? key : JSON.stringify(key);
+  return where === '' ? plain : /^[A-Za-z_]/.test(plain) ? `${where}.${plain}` : `${where}[${plain}]`;
+}
+
+/** A value at one of `names` under the top level or one of `sections`, with where it was found. */
+function firstString(data: unknown, names: readonly string[], sections: readonly string[]): { value: string; where: string } | undefined {
+  if (!isRecord(data)) return undefined;
+  const scopes: Array<[Json, string]> = [[data, '']];
+  for (const section of sections) {
+    const inner = data[section];
+    if (isRecord(inner)) scopes.push([inner, section]);
+  }
+  for (const [scope, where] of scopes) {
+    for (const name of names) {
+      const value = scope[name];
+      if (typeof value === 'string' && value.trim() !== '') return { value, where: joinWhere(where, name) };
+    }
+  }
+  return undefined;
+}
+
+const SECTIONS = ['upstream', 'together', 'api'];
+
+/** The Together API key a config file holds (top level, or under `upstream` / `together` / `api`). */
+export function apiKeyIn(data: unknown): { value: string; where: string } | undefined {
+  return firstString(data, ['apiKey', 'api_key', 'togetherApiKey', 'together_api_key', 'key'], SECTIONS);
+}
+
+/** The base URL a config file sets. */
+export function baseUrlIn(data: unknown): { value: string; where: string } | undefined {
+  return firstString(data, ['baseUrl', 'base_url', 'baseURL', 'url'], SECTIONS);
+}
+
+export interface NamedModel {
+  id: string;
+  /** Where the file names it, e.g. `aliases.fast` or `routes["a/b"][1]`. */
+  where: string;
+}
+
+const MODEL_FIELDS = new Set(['model', 'defaultModel', 'default_model', 'fallbackModel', 'fallback_model', 'target', 'upstreamModel']);
+const MODEL_LIST_FIELDS = new Set(['models', 'fallbacks', 'fallback', 'route', 'chain']);
+
+/** Model ids look like `org/name`; alias and family keys (`fast`, `llama-3.x`) do not. */
+function looksLikeModelId(text: string): boolean {
+  return /^[^\s/]+\/\S+$/.test(text);
+}
+
+/**
+ * Every model id the config names: `model`-like fields, `models` / `fallbacks` lists, `aliases` values, and
+ * `routes` (keys that are model ids, and their lists). Each id once, at the first place it appears.
+ */
+export function modelsNamedIn(data: unknown): NamedModel[] {
+  const found = new Map<string, string>();
+  const add = (id: string, where: string): void => {
+    const trimmed = id.trim();
+    if (trimmed !== '' && !found.has(trimmed)) found.set(trimmed, where);
+  };
+  const visitList = (value: unknown, where: string): void => {
+    if (typeof value === 'string') add(value, where);
+    else if (Array.isArray(value)) value.forEach((item, i) => (typeof item === 'string' ? add(item, joinWhere(where, i)) : visit(item, joinWhere(where, i))));
+    else visit(value, where);
+  };
+  const visit = (value: unknown, where: string, depth = 0): void => {
+    if (depth > 12) return;
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, joinWhere(where, i), depth + 1));
+      return;
+    }
+    if (!isRecord(value)) return;
+    for (const [key, inner] of Object.entries(value)) {
+      const here = joinWhere(where, key);
+      if (MODEL_FIELDS.has(key) && typeof inner === 'string') add(inner, here);
+      else if (MODEL_LIST_FIELDS.has(key)) visitList(inner, here);
+      else if ((key === 'aliases' || key === 'routes') && isRecord(inner)) {
+        for (const [name, target] of Object.entries(inner)) {
+          const at = joinWhere(here, name);
+          if (key === 'routes' && looksLikeModelId(name)) add(name, `${at} (key)`);
+          visitList(target, at);
+        }
+      } else visit(inner, here, depth + 1);
+    }
+  };
+  visit(data, '');
+  return [...found].map(([id, where]) => ({ id, where }));
+}

@@ -1,0 +1,309 @@
+// The gateway's configuration: one zod schema for the config file (JSON or YAML) and for createGateway's input,
+// and its resolution into a complete GatewayConfig (defaults filled, env keys read, aliases applied to routes).
+// Every error names the bad field (`clients[1].token`) and never repeats a secret's value.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { formatIssuePath, parseBaseUrl, resolveBaseUrl } from '../api/index.js';
+
+export const DEFAULT_GATEWAY_PORT = 8787;
+export const DEFAULT_GATEWAY_HOST = '127.0.0.1';
+
+export const DEFAULT_LIMITS = {
+  /** 10 MiB: room for long prompts and base64 images, not for a memory attack. */
+  maxBodyBytes: 10 * 1024 * 1024,
+  /** A client that has not sent its headers by then is cut off (slowloris). */
+  headersTimeoutMs: 10_000,
+  /** The whole request (headers and body) must arrive within this; responses (long streams) are not limited. */
+  requestTimeoutMs: 60_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+} as const;
+
+const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type GatewayLogLevel = (typeof LOG_LEVELS)[number];
+
+const name = z.string().min(1);
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+const positiveMs = z.number().int().positive();
+
+const upstreamKeySchema = z.strictObject({
+  name,
+  /** The key itself, or `apiKeyEnv`: the environment variable holding it. */
+  apiKey: z.string().min(1).optional(),
+  apiKeyEnv: envName.optional(),
+});
+
+const upstreamSchema = z.strictObject({
+  /** Default: TOGETHER_BASE_URL, else https://api.together.xyz/v1. */
+  baseUrl: z.string().min(1).optional(),
+  /** The default upstream key; default: TOGETHER_API_KEY. */
+  apiKey: z.string().min(1).optional(),
+  apiKeyEnv: envName.optional(),
+  /** More keys, by name, for clients that should spend their own budget (`clients[].upstreamKey`). */
+  keys: z.array(upstreamKeySchema).optional(),
+});
+
+const clientSchema = z.strictObject({
+  /** How logs and metrics name this client (never by its token). Default `client-N`. */
+  name: name.optional(),
+  token: z.string().min(8, 'must be at least 8 characters').optional(),
+  tokenEnv: envName.optional(),
+  requestsPerSecond: z.number().positive().optional(),
+  requestsPerMinute: z.number().int().positive().optional(),
+  /** Name of an `upstream.keys` entry this client's requests are sent with; default the default key. */
+  upstreamKey: name.optional(),
+});
+
+const pacingSchema = z.strictObject({
+  requestsPerSecond: z.number().positive().optional(),
+  tokensPerMinute: z.number().int().positive().optional(),
+  learnFromHeaders: z.boolean().optional(),
+  initialRequestsPerSecond: z.number().positive().optional(),
+  safetyFactor: z.number().gt(0).max(1).optional(),
+});
+
+const retriesSchema = z.strictObject({
+  maxAttempts: z.number().int().min(1).max(20).optional(),
+  baseDelayMs: z.number().int().min(0).optional(),
+  factor: z.number().min(1).optional(),
+  maxDelayMs: z.number().int().min(0).optional(),
+  maxRetryAfterMs: z.number().int().min(0).optional(),
+});
+
+const preflightSchema = z.strictObject({
+  onContextOverflow: z.enum(['error', 'clamp', 'fallback']).optional(),
+  allowSuccessor: z.boolean().optional(),
+});
+
+const breakerSchema = z.strictObject({
+  threshold: z.number().int().min(1).optional(),
+  coolDownMs: positiveMs.optional(),
+});
+
+const timeoutsSchema = z.strictObject({
+  deadlineMs: positiveMs.optional(),
+  attemptTimeoutMs: positiveMs.optional(),
+  idleTimeoutMs: positiveMs.optional(),
+});
+
+const policiesSchema = z.strictObject({
+  /** `false` turns pacing off. */
+  pacing: z.union([z.literal(false), pacingSchema]).optional(),
+  retries: retriesSchema.optional(),
+  preflight: preflightSchema.optional(),
+  breaker: breakerSchema.optional(),
+  timeouts: timeoutsSchema.optional(),
+});
+
+const limitsSchema = z.strictObject({
+  maxBodyBytes: z.number().int().min(1024).optional(),
+  headersTimeoutMs: positiveMs.optional(),
+  requestTimeoutMs: positiveMs.optional(),
+  keepAliveTimeoutMs: positiveMs.optional(),
+});
+
+export const gatewayFileSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  upstream: upstreamSchema.optional(),
+  /** Client-facing model name → Together model id. */
+  aliases: z.record(z.string().min(1), z.string().min(1)).optional(),
+  /** Model (or alias) → ordered fallback models tried after it. */
+  routes: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).optional(),
+  policies: policiesSchema.optional(),
+  /** Client tokens for the gateway's own auth. Without any, only a loopback address may be bound. */
+  clients: z.array(clientSchema).optional(),
+  limits: limitsSchema.optional(),
+  /** Share pacing budgets between gateways through this Redis (`redis://host:6379`). */
+  redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
+});
+
+/** The config file's shape; `createGateway` and `reload` take the same fields. */
+export type GatewayFileConfig = z.infer<typeof gatewayFileSchema>;
+export type GatewayPolicies = z.infer<typeof policiesSchema>;
+
+/** A config that does not validate: the message names the bad field and what it must be. */
+export class GatewayConfigError extends Error {
+  override readonly name = 'GatewayConfigError';
+}
+
+export interface ResolvedClient {
+  name: string;
+  token: string;
+  requestsPerSecond?: number | undefined;
+  requestsPerMinute?: number | undefined;
+  /** The upstream key this client's requests use; undefined: the default key. */
+  upstreamKey?: string | undefined;
+}
+
+/** Where the default upstream key came from, for the first line and error messages (never the key). */
+export type KeySource = 'config' | 'env' | 'none';
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  upstream: {
+    baseUrl: string;
+    /** The default upstream key; undefined when none is configured (the caller decides: emulator or error). */
+    apiKey?: string | undefined;
+    keySource: KeySource;
+    /** Where the key came from, e.g. `TOGETHER_API_KEY` or `upstream.apiKey`. */
+    keyOrigin: string;
+  };
+  aliases: ReadonlyMap<string, string>;
+  /** Together id → its fallbacks (aliases already resolved on both sides). */
+  routes: ReadonlyMap<string, readonly string[]>;
+  policies: GatewayPolicies;
+  clients: readonly ResolvedClient[];
+  limits: { maxBodyBytes: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
+  redis?: string | undefined;
+  logLevel: GatewayLogLevel;
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const where = issue.path.length ? ` in \`${formatIssuePath(issue.path)}\`` : '';
+        return `unknown field ${issue.keys.map((k) => `\`${k}\``).join(', ')}${where}`;
+      }
+      const path = issue.path.length ? formatIssuePath(issue.path) : '(top level)';
+      return `\`${path}\`: ${issue.message.replace(/^Invalid input: /, '')}`;
+    })
+    .join('; ');
+}
+
+/** Validate a parsed config file or options object; `source` names where it came from in the error. */
+export function parseGatewayConfig(input: unknown, source = 'gateway config'): GatewayFileConfig {
+  const result = gatewayFileSchema.safeParse(input ?? {});
+  if (!result.success) throw new GatewayConfigError(`${source} is invalid: ${describeIssues(result.error.issues)}`);
+  return result.data;
+}
+
+/** Read and validate a JSON or YAML config file (`.json` is JSON, anything else YAML, which also reads JSON). */
+export function loadGatewayConfigFile(path: string): GatewayFileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new GatewayConfigError(`cannot read gateway config ${path}: ${reason}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new GatewayConfigError(`gateway config ${path} is not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+  }
+  return parseGatewayConfig(parsed, `gateway config ${path}`);
+}
+
+/** A secret given inline or by environment variable name; `where` names the field in errors. */
+function readSecret(inline: string | undefined, envVar: string | undefined, where: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (inline !== undefined && envVar !== undefined) {
+    throw new GatewayConfigError(`\`${where}\`: give the value or its environment variable (\`…Env\`), not both`);
+  }
+  if (envVar === undefined) return inline;
+  const value = env[envVar]?.trim();
+  if (!value) throw new GatewayConfigError(`\`${where}Env\`: environment variable ${envVar} is not set or empty`);
+  return value;
+}
+
+function resolveUpstreamKeys(file: GatewayFileConfig, env: NodeJS.ProcessEnv): Map<string, string> {
+  const keys = new Map<string, string>();
+  (file.upstream?.keys ?? []).forEach((entry, index) => {
+    const where = `upstream.keys[${index}]`;
+    if (keys.has(entry.name)) throw new GatewayConfigError(`\`${where}.name\`: "${entry.name}" is used twice`);
+    const key = readSecret(entry.apiKey, entry.apiKeyEnv, `${where}.apiKey`, env);
+    if (key === undefined) throw new GatewayConfigError(`\`${where}\`: give \`apiKey\` or \`apiKeyEnv\``);
+    keys.set(entry.name, key);
+  });
+  return keys;
+}
+
+function resolveClients(file: GatewayFileConfig, upstreamKeys: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): ResolvedClient[] {
+  const seenTokens = new Set<string>();
+  const seenNames = new Set<string>();
+  return (file.clients ?? []).map((client, index) => {
+    const where = `clients[${index}]`;
+    const token = readSecret(client.token, client.tokenEnv, `${where}.token`, env);
+    if (token === undefined) throw new GatewayConfigError(`\`${where}\`: give \`token\` or \`tokenEnv\``);
+    if (seenTokens.has(token)) throw new GatewayConfigError(`\`${where}.token\`: the same token is given to another client`);
+    seenTokens.add(token);
+    const clientName = client.name ?? `client-${index + 1}`;
+    if (seenNames.has(clientName)) throw new GatewayConfigError(`\`${where}.name\`: "${clientName}" is used twice`);
+    seenNames.add(clientName);
+    let upstreamKey: string | undefined;
+    if (client.upstreamKey !== undefined) {
+      upstreamKey = upstreamKeys.get(client.upstreamKey);
+      if (upstreamKey === undefined) {
+        const known = [...upstreamKeys.keys()];
+        const hint = known.length ? `one of ${known.map((k) => `"${k}"`).join(', ')}` : 'a name declared under `upstream.keys`';
+        throw new GatewayConfigError(`\`${where}.upstreamKey\`: no upstream key is named "${client.upstreamKey}"; use ${hint}`);
+      }
+    }
+    return { name: clientName, token, requestsPerSecond: client.requestsPerSecond, requestsPerMinute: client.requestsPerMinute, upstreamKey };
+  });
+}
+
+function resolveRoutes(file: GatewayFileConfig, aliases: ReadonlyMap<string, string>): Map<string, readonly string[]> {
+  const routes = new Map<string, readonly string[]>();
+  for (const [model, fallbacks] of Object.entries(file.routes ?? {})) {
+    const id = aliases.get(model) ?? model;
+    if (routes.has(id)) throw new GatewayConfigError(`\`routes.${model}\`: a route for ${id} is already given (an alias and its id name the same model)`);
+    routes.set(
+      id,
+      fallbacks.map((m) => aliases.get(m) ?? m),
+    );
+  }
+  return routes;
+}
+
+function checkLimits(limits: GatewayConfig['limits']): void {
+  // node:http refuses a header timeout longer than the whole-request timeout.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new GatewayConfigError(
+      `\`limits.headersTimeoutMs\` (${limits.headersTimeoutMs}) must not exceed \`limits.requestTimeoutMs\` (${limits.requestTimeoutMs})`,
+    );
+  }
+}
+
+/** Fill every default and read keys from the environment. Throws GatewayConfigError naming the bad field. */
+export function resolveGatewayConfig(input: unknown, env: NodeJS.ProcessEnv = process.env, source?: string): GatewayConfig {
+  const file = parseGatewayConfig(input, source);
+  const upstreamKeys = resolveUpstreamKeys(file, env);
+  const configured = readSecret(file.upstream?.apiKey, file.upstream?.apiKeyEnv, 'upstream.apiKey', env);
+  const fromEnv = env['TOGETHER_API_KEY']?.trim() || undefined;
+  const apiKey = configured ?? fromEnv;
+  const keySource: KeySource = configured !== undefined ? 'config' : fromEnv !== undefined ? 'env' : 'none';
+  const keyOrigin =
+    keySource === 'config' ? (file.upstream?.apiKeyEnv ?? 'upstream.apiKey') : keySource === 'env' ? 'TOGETHER_API_KEY' : 'nowhere';
+
+  const baseUrl = resolveBaseUrl(file.upstream?.baseUrl, env);
+  try {
+    parseBaseUrl(baseUrl);
+  } catch (error) {
+    const field = file.upstream?.baseUrl !== undefined ? '`upstream.baseUrl`' : 'TOGETHER_BASE_URL';
+    throw new GatewayConfigError(`${field}: ${(error as Error).message}`);
+  }
+
+  const aliases = new Map(Object.entries(file.aliases ?? {}));
+  const limits = { ...DEFAULT_LIMITS, ...file.limits };
+  checkLimits(limits);
+  return {
+    host: file.host ?? DEFAULT_GATEWAY_HOST,
+    port: file.port ?? DEFAULT_GATEWAY_PORT,
+    upstream: { baseUrl, apiKey, keySource, keyOrigin },
+    aliases,
+    routes: resolveRoutes(file, aliases),
+    policies: file.policies ?? {},
+    clients: resolveClients(file, upstreamKeys, env),
+    limits,
+    redis: file.redis,
+    logLevel: file.logLevel ?? 'info',
+  };
+}

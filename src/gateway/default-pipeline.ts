@@ -1,0 +1,32 @@
+// The gateway's config → the real pipeline's options. Every policy is the pipeline's; this only renames.
+import { createPipeline } from '../pipeline/index.js';
+import type { PipelineOptions } from '../pipeline/index.js';
+import type { Pipeline } from './pipeline.js';
+import type { PipelineSettings } from './generation.js';
+
+export function pipelineOptions(settings: PipelineSettings): PipelineOptions {
+  const { pacing, retries, preflight, breaker, timeouts } = settings.policies;
+  const options: PipelineOptions = {
+    baseUrl: settings.baseUrl,
+    apiKey: settings.apiKey,
+    keySource: settings.keySource === 'none' ? undefined : settings.keySource,
+    // The gateway's own environment is not the pipeline's business: keys and URLs come resolved.
+    env: {},
+  };
+  if (pacing === false) options.pacing = false;
+  else if (pacing !== undefined || settings.redis !== undefined) {
+    options.pacing = { ...pacing, ...(settings.redis !== undefined ? { store: { redis: settings.redis } } : {}) };
+  }
+  if (retries !== undefined) options.retry = retries;
+  if (breaker !== undefined) options.breaker = breaker;
+  if (preflight?.onContextOverflow !== undefined) options.onContextOverflow = preflight.onContextOverflow;
+  if (preflight?.allowSuccessor !== undefined) options.allowSuccessor = preflight.allowSuccessor;
+  if (timeouts?.deadlineMs !== undefined) options.deadlineMs = timeouts.deadlineMs;
+  if (timeouts?.attemptTimeoutMs !== undefined) options.attemptTimeoutMs = timeouts.attemptTimeoutMs;
+  if (timeouts?.idleTimeoutMs !== undefined) options.idleTimeoutMs = timeouts.idleTimeoutMs;
+  return options;
+}
+
+export function createDefaultPipeline(settings: PipelineSettings): Pipeline {
+  return createPipeline(pipelineOptions(settings));
+}

@@ -1,0 +1,218 @@
+// The gateway's routes. Inference requests go through `pipeline.send` and nothing else: the gateway only reads
+// the body once, maps an alias, adds the configured overrides, and writes back the result (JSON, or SSE chunk by
+// chunk) or the error envelope.
+import { formatSSE, SSE_DONE } from '../api/index.js';
+import { isTogetherError } from '../errors/index.js';
+import type { TogetherError } from '../errors/index.js';
+import { clientRateLimited, internalError, malformedJson, notJsonObject, bodyTooLarge, togetherErrorReply, unauthorized } from './envelope.js';
+import type { ErrorReply } from './envelope.js';
+import { consumeLimits } from './clients.js';
+import type { Exchange } from './exchange.js';
+import { drained, parseJson, readBody, sendError, sendJson } from './http.js';
+import type { Logger } from './log.js';
+import type { GatewayMetrics } from './metrics.js';
+import { toWireModel } from './models.js';
+import type { Endpoint, JsonResult, StreamResult } from './pipeline.js';
+
+export interface HandlerContext {
+  log: Logger;
+  metrics: GatewayMetrics;
+}
+
+function fail(ex: Exchange, reply: ErrorReply, closeConnection = false): void {
+  ex.category = reply.category;
+  sendError(ex.res, reply, ex.requestId, closeConnection);
+}
+
+/** Auth and per-client limits; false when the request was answered (401/429). */
+async function admit(ex: Exchange): Promise<boolean> {
+  const auth = ex.generation.clients.authenticate(ex.req.headers.authorization);
+  if (!auth.ok) {
+    ex.req.resume();
+    fail(ex, unauthorized(auth.hasHeader));
+    return false;
+  }
+  const client = auth.client;
+  if (client === undefined) return true;
+  ex.client = client.name;
+  ex.upstreamKey = client.upstreamKey;
+  if (client.limits.length === 0) return true;
+  const limited = await consumeLimits(client);
+  if (limited.ok) return true;
+  ex.req.resume();
+  fail(ex, clientRateLimited(client.name, limited.retryAfterMs, limited.label));
+  return false;
+}
+
+/** Reads and parses the JSON object body; undefined when the request was answered (413/400) or abandoned. */
+async function readJsonObject(ex: Exchange): Promise<Record<string, unknown> | undefined> {
+  const read = await readBody(ex.req, ex.generation.config.limits.maxBodyBytes);
+  if (!read.ok) {
+    if (read.reason === 'too_large') fail(ex, bodyTooLarge(ex.generation.config.limits.maxBodyBytes), true);
+    return undefined;
+  }
+  const parsed = parseJson(read.body);
+  if (!parsed.ok) {
+    fail(ex, malformedJson(parsed.detail));
+    return undefined;
+  }
+  const value = parsed.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail(ex, notJsonObject());
+    return undefined;
+  }
+  return value as Record<string, unknown>;
+}
+
+function resultHeaders(ex: Exchange, result: JsonResult | StreamResult): Record<string, string | number> {
+  const headers: Record<string, string | number> = { 'x-request-id': ex.requestId, 'x-tether-model': result.model, 'x-tether-attempts': result.attempts };
+  const upstreamId = result.headers['x-request-id'];
+  if (upstreamId !== undefined) {
+    headers['x-together-request-id'] = upstreamId;
+    ex.upstreamRequestId = upstreamId;
+  }
+  return headers;
+}
+
+function writeJson(ex: Exchange, result: JsonResult, metrics: GatewayMetrics): void {
+  metrics.usage(result.record);
+  sendJson(ex.res, result.status, JSON.stringify(result.body), resultHeaders(ex, result));
+}
+
+/** The error event that ends a failed stream: the envelope as one data frame, and no [DONE] after it. */
+function streamErrorFrame(error: unknown): { frame: string; category: string } {
+  const reply = isTogetherError(error) ? togetherErrorReply(error) : internalError();
+  return { frame: formatSSE(reply.body), category: reply.category };
+}
+
+async function writeStream(ex: Exchange, result: StreamResult, ctx: HandlerContext): Promise<void> {
+  const { res } = ex;
+  result.done.then(
+    (record) => ctx.metrics.usage(record),
+    () => undefined, // the failure reaches us through the iterator
+  );
+  const headers = resultHeaders(ex, result);
+  headers['content-type'] = 'text/event-stream; charset=utf-8';
+  headers['cache-control'] = 'no-cache';
+  headers['x-accel-buffering'] = 'no';
+  res.writeHead(200, headers);
+  res.flushHeaders();
+  let first = true;
+  try {
+    for await (const chunk of result.chunks) {
+      if (res.destroyed) break; // the client left: leaving the loop cancels upstream
+      if (first) {
+        first = false;
+        ctx.metrics.firstChunkWritten(ex.route, (performance.now() - ex.started) / 1000);
+      }
+      if (!res.write(formatSSE(chunk))) await drained(res);
+    }
+    if (!res.destroyed) res.end(SSE_DONE);
+  } catch (error) {
+    if (res.destroyed || ex.abort?.signal.aborted) return; // cancelled by the client: nothing to tell anyone
+    const { frame, category } = streamErrorFrame(error);
+    ex.category = category;
+    if (!isTogetherError(error)) ctx.log.error({ reqId: ex.requestId, err: error }, 'stream failed with an unexpected error');
+    res.end(frame);
+  }
+}
+
+export async function handleInference(ex: Exchange, endpoint: Endpoint, ctx: HandlerContext): Promise<void> {
+  if (!(await admit(ex))) return;
+  const body = await readJsonObject(ex);
+  if (body === undefined) return;
+  const generation = ex.generation;
+  let model: string | undefined;
+  if (typeof body.model === 'string') {
+    model = generation.resolveAlias(body.model);
+    if (model !== body.model) body.model = model;
+    ex.model = model;
+  }
+  ex.stream = body.stream === true;
+  const abort = new AbortController();
+  ex.abort = abort;
+  const overrides = generation.overridesFor(model);
+  let result: JsonResult | StreamResult;
+  try {
+    result = await generation.pipeline.send({
+      endpoint,
+      body,
+      signal: abort.signal,
+      requestId: ex.requestId,
+      ...(ex.upstreamKey !== undefined ? { apiKey: ex.upstreamKey } : {}),
+      ...(overrides !== undefined ? { overrides } : {}),
+    });
+  } catch (error) {
+    if (abort.signal.aborted || ex.res.destroyed) return;
+    if (isTogetherError(error)) {
+      ex.attempts = attemptsOf(error);
+      fail(ex, togetherErrorReply(error));
+      return;
+    }
+    ctx.log.error({ reqId: ex.requestId, err: error }, 'pipeline.send failed with something other than a TogetherError');
+    fail(ex, internalError());
+    return;
+  }
+  ex.answeredBy = result.model;
+  ex.attempts = result.attempts;
+  if (ex.res.destroyed) {
+    if (result.kind === 'stream') void closeStream(result);
+    return;
+  }
+  if (result.kind === 'json') writeJson(ex, result, ctx.metrics);
+  else await writeStream(ex, result, ctx);
+}
+
+/** A stream nobody will read (the client left while it was being set up): cancel it upstream. */
+async function closeStream(result: StreamResult): Promise<void> {
+  result.done.catch(() => undefined);
+  try {
+    await result.chunks[Symbol.asyncIterator]().return?.();
+  } catch {
+    // cancelled; nothing to report
+  }
+}
+
+function attemptsOf(error: TogetherError): number | undefined {
+  const attempts = error.details?.attempts;
+  return typeof attempts === 'number' ? attempts : undefined;
+}
+
+/** `GET /v1/models`: OpenAI's list shape, or Together's bare array for Together's own SDK (which expects it). */
+export async function handleModels(ex: Exchange, ctx: HandlerContext): Promise<void> {
+  if (!(await admit(ex))) return;
+  ex.req.resume();
+  const abort = new AbortController();
+  ex.abort = abort;
+  try {
+    const models = (await ex.generation.pipeline.listModels(abort.signal)).map(toWireModel);
+    if (ex.res.destroyed) return;
+    const together = (ex.req.headers['user-agent'] ?? '').startsWith('Together/');
+    sendJson(ex.res, 200, JSON.stringify(together ? models : { object: 'list', data: models }), { 'x-request-id': ex.requestId });
+  } catch (error) {
+    if (abort.signal.aborted || ex.res.destroyed) return;
+    if (isTogetherError(error)) fail(ex, togetherErrorReply(error));
+    else {
+      ctx.log.error({ reqId: ex.requestId, err: error }, 'listModels failed with something other than a TogetherError');
+      fail(ex, internalError());
+    }
+  }
+}
+
+export function handleHealth(ex: Exchange, inflight: number): void {
+  ex.req.resume();
+  const state = ex.generation.pipeline.state();
+  const open = state.breakers.filter((b) => b.state !== 'closed').map((b) => ({ model: b.model, state: b.state }));
+  // Keys a 402 stopped (fingerprints): nothing is sent with them until the config is reloaded (e.g. touched).
+  const stoppedKeys = state.stoppedKeys ?? [];
+  const body = JSON.stringify({ status: 'ok', config: ex.generation.id, inflight, breakers: open, stoppedKeys });
+  sendJson(ex.res, 200, body, { 'x-request-id': ex.requestId, 'cache-control': 'no-store' });
+}
+
+export async function handleMetrics(ex: Exchange, metrics: GatewayMetrics): Promise<void> {
+  ex.req.resume();
+  const text = await metrics.text();
+  if (ex.res.destroyed) return;
+  ex.res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text), 'x-request-id': ex.requestId });
+  ex.res.end(text);
+}

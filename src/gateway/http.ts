@@ -1,0 +1,150 @@
+// Small node:http helpers for the gateway's hot path: request ids, reading a bounded body, writing JSON and error
+// envelopes, and the raw answer for connections that never became a request (header timeout, bad HTTP).
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { gatewayErrorReply, type ErrorReply } from './envelope.js';
+
+/** Ids unique per process and across restarts: a random prefix and a counter (cheaper than a UUID each). */
+export function requestIdGenerator(): () => string {
+  const prefix = `gw-${randomBytes(5).toString('hex')}-`;
+  let counter = 0;
+  return () => prefix + (counter++).toString(36);
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A caller's own `x-request-id`, kept when it is short and plain (it ends up in headers and logs). */
+export function callerRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : undefined;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || bare.toLowerCase().startsWith('::ffff:127.');
+  return false;
+}
+
+export type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'aborted' };
+
+/** Reads the whole body, refusing (without buffering) anything over `limit` bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) return Promise.resolve({ ok: false, reason: 'too_large' });
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (result: BodyRead): void => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        finish({ ok: false, reason: 'too_large' });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => finish({ ok: true, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) });
+    const onError = (): void => finish({ ok: false, reason: 'aborted' });
+    const onClose = (): void => {
+      if (!req.complete) finish({ ok: false, reason: 'aborted' });
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+export type JsonParse = { ok: true; value: unknown } | { ok: false; detail: string };
+
+export function parseJson(body: Buffer): JsonParse {
+  if (body.length === 0) return { ok: false, detail: 'the body is empty' };
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  }
+}
+
+/** Writes a JSON body with its length (no chunked encoding) and the given headers. */
+export function sendJson(res: ServerResponse, status: number, text: string, headers: Record<string, string | number>): void {
+  headers['content-type'] = 'application/json';
+  headers['content-length'] = Buffer.byteLength(text);
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, reply: ErrorReply, requestId: string, closeConnection = false): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string | number> = { ...reply.headers, 'x-request-id': requestId };
+  if (closeConnection) headers.connection = 'close';
+  sendJson(res, reply.status, JSON.stringify(reply.body), headers);
+}
+
+/** The answer for a connection node:http could not turn into a request: still the envelope, never a stack. */
+export function rawClientError(socket: Duplex, code: string | undefined): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const timeout = code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const tooLarge = code === 'HPE_HEADER_OVERFLOW';
+  const reply = timeout
+    ? gatewayErrorReply({
+        status: 408,
+        category: 'timeout',
+        code: 'request_timeout',
+        message: 'The request was not received in time.',
+        fix: 'Send the whole request promptly, or raise `limits.headersTimeoutMs` / `limits.requestTimeoutMs` in the gateway config.',
+      })
+    : tooLarge
+      ? gatewayErrorReply({
+          status: 431,
+          category: 'validation',
+          code: 'headers_too_large',
+          message: 'The request headers are too large.',
+          fix: 'Send smaller headers.',
+        })
+      : gatewayErrorReply({
+          status: 400,
+          category: 'validation',
+          code: 'bad_http_request',
+          message: 'The request is not valid HTTP/1.1.',
+          fix: 'Use an HTTP client library.',
+        });
+  const body = JSON.stringify(reply.body);
+  const reason = timeout ? 'Request Timeout' : tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${reply.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-tether-category: ${reply.category}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Resolves when `res` can take more data, or when it closed (the caller checks `res.destroyed`). */
+export function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,22 @@
+// Public API of the gateway: an OpenAI-compatible HTTP server with every inference request going through the
+// pipeline, its config (JSON or YAML), and the runner behind `tether gateway`.
+export { createGateway } from './server.js';
+export type { GatewayOptions, RunningGateway } from './server.js';
+export {
+  DEFAULT_GATEWAY_HOST,
+  DEFAULT_GATEWAY_PORT,
+  DEFAULT_LIMITS,
+  GatewayConfigError,
+  gatewayFileSchema,
+  loadGatewayConfigFile,
+  parseGatewayConfig,
+  resolveGatewayConfig,
+} from './config.js';
+export type { GatewayConfig, GatewayFileConfig, GatewayLogLevel, GatewayPolicies, KeySource, ResolvedClient } from './config.js';
+export type { PipelineFactory, PipelineSettings } from './generation.js';
+export { GatewayMetrics } from './metrics.js';
+export { isLoopbackHost } from './http.js';
+export { togetherErrorReply, asciiHeader } from './envelope.js';
+export type { ErrorEnvelope, ErrorReply } from './envelope.js';
+export { startGatewayService } from './run.js';
+export type { GatewayRunOptions, GatewayService } from './run.js';

@@ -1,0 +1,297 @@
+// createGateway: the node:http shell. Routes each request to its handler with the generation (config + pipeline)
+// current when it arrived, enforces the node-level limits (header/request/idle timeouts), and swaps generations
+// on reload without dropping requests in flight.
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { resolveGatewayConfig, GatewayConfigError } from './config.js';
+import type { GatewayConfig, GatewayFileConfig } from './config.js';
+import { internalError, methodNotAllowed, shuttingDown, unknownPath } from './envelope.js';
+import { settle } from './exchange.js';
+import type { Exchange } from './exchange.js';
+import { Generation, PipelineSlot, pipelineSettings, settingsKey } from './generation.js';
+import type { PipelineFactory } from './generation.js';
+import { handleHealth, handleInference, handleMetrics, handleModels } from './handlers.js';
+import type { HandlerContext } from './handlers.js';
+import { callerRequestId, isLoopbackHost, rawClientError, requestIdGenerator, sendError } from './http.js';
+import { createGatewayLogger } from './log.js';
+import type { Logger } from './log.js';
+import { GatewayMetrics } from './metrics.js';
+import type { Endpoint } from './pipeline.js';
+
+export interface GatewayOptions {
+  /** Builds a pipeline for a config; default: the real pipeline (`createPipeline`). Tests pass fakes. */
+  pipelineFactory?: PipelineFactory;
+  /** Default: pino JSON lines on stderr at the config's `logLevel`. */
+  logger?: Logger;
+  /** Where `TOGETHER_API_KEY`, `TOGETHER_BASE_URL` and `…Env` fields are read. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningGateway {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** url + '/v1': the base URL an OpenAI/Together SDK takes. */
+  baseUrl: string;
+  port: number;
+  /** The config in force (keys and tokens included: never log it). */
+  readonly config: GatewayConfig;
+  readonly metrics: GatewayMetrics;
+  /**
+   * Apply a new config: new requests use it at once, requests in flight finish on the old pipeline, which is then
+   * closed. An invalid config throws a GatewayConfigError and changes nothing. `host` and `port` need a restart.
+   */
+  reload(config: GatewayFileConfig | unknown): Promise<void>;
+  /** Stop accepting requests, give those in flight `graceMs` (default 0) to finish, then close everything. */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+type RouteKind = { kind: 'inference'; endpoint: Endpoint } | { kind: 'models' } | { kind: 'health' } | { kind: 'metrics' };
+
+interface RouteEntry {
+  route: RouteKind;
+  method: 'GET' | 'POST';
+}
+
+const ROUTES = new Map<string, RouteEntry>([
+  ['/v1/chat/completions', { route: { kind: 'inference', endpoint: 'chat' }, method: 'POST' }],
+  ['/v1/completions', { route: { kind: 'inference', endpoint: 'completions' }, method: 'POST' }],
+  ['/v1/embeddings', { route: { kind: 'inference', endpoint: 'embeddings' }, method: 'POST' }],
+  ['/v1/models', { route: { kind: 'models' }, method: 'GET' }],
+  ['/healthz', { route: { kind: 'health' }, method: 'GET' }],
+  ['/metrics', { route: { kind: 'metrics' }, method: 'GET' }],
+]);
+
+/** Refuse a public bind without client tokens: anyone who can reach it would spend the upstream key. */
+function checkExposure(config: GatewayConfig): void {
+  if (config.clients.length === 0 && !isLoopbackHost(config.host)) {
+    throw new GatewayConfigError(
+      `refusing to listen on ${config.host} without client tokens: anyone who reaches it would spend your Together key. ` +
+        'Add `clients` with tokens to the gateway config, or bind 127.0.0.1.',
+    );
+  }
+}
+
+function checkUpstreamKey(config: GatewayConfig): void {
+  if (config.upstream.apiKey === undefined) {
+    throw new GatewayConfigError('no upstream key: set TOGETHER_API_KEY, or `upstream.apiKey` / `upstream.apiKeyEnv` in the gateway config');
+  }
+}
+
+/**
+ * A reload is how an operator says "credit was added": keys the pipeline stopped after a 402 may send again.
+ * (A new pipeline starts with none stopped; a kept one is told.)
+ */
+function releaseStoppedKeys(slot: PipelineSlot, config: GatewayConfig): void {
+  const keys = new Set<string | undefined>([undefined, ...config.clients.map((c) => c.upstreamKey).filter((k) => k !== undefined)]);
+  for (const key of keys) slot.pipeline.resetKey(key);
+}
+
+async function loadPipelineFactory(): Promise<PipelineFactory> {
+  const { createDefaultPipeline } = await import('./default-pipeline.js');
+  return createDefaultPipeline;
+}
+
+export async function createGateway(input: GatewayFileConfig | unknown = {}, options: GatewayOptions = {}): Promise<RunningGateway> {
+  const env = options.env ?? process.env;
+  let config = resolveGatewayConfig(input, env);
+  checkExposure(config);
+  checkUpstreamKey(config);
+  const log = options.logger ?? createGatewayLogger(config.logLevel);
+  const factory = options.pipelineFactory ?? (await loadPipelineFactory());
+  const metrics = new GatewayMetrics();
+  const ctx: HandlerContext = { log, metrics };
+  const nextId = requestIdGenerator();
+  const sockets = new Set<Socket>();
+  const exchanges = new Set<Exchange>();
+  /** Every pipeline not yet closed: the current one and retired ones still finishing requests. */
+  const slots = new Set<PipelineSlot>();
+  let closing = false;
+
+  const buildSlot = (cfg: GatewayConfig): PipelineSlot => {
+    const settings = pipelineSettings(cfg);
+    const pipeline = factory(settings);
+    const unwatch = metrics.watch(pipeline.events);
+    const slot: PipelineSlot = new PipelineSlot(pipeline, settingsKey(settings), unwatch, (error) => {
+      slots.delete(slot);
+      if (error) log.error({ err: error }, 'closing a pipeline failed');
+      else log.debug('pipeline closed');
+    });
+    slots.add(slot);
+    return slot;
+  };
+  let generation = new Generation(1, config, buildSlot(config));
+
+  function dispatch(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const entry = ROUTES.get(path);
+    const method = req.method ?? 'GET';
+    const gen = generation;
+    const ex: Exchange = {
+      req,
+      res,
+      requestId: callerRequestId(req.headers['x-request-id']) ?? nextId(),
+      method,
+      path,
+      route: entry ? path : 'unknown',
+      started,
+      generation: gen,
+      abort: undefined,
+    };
+    gen.slot.enter();
+    exchanges.add(ex);
+    metrics.requestStarted();
+    res.on('close', () => {
+      if (!res.writableFinished) ex.abort?.abort(new Error('client closed the connection'));
+      exchanges.delete(ex);
+      gen.slot.leave();
+      settle(ex, log, metrics);
+    });
+
+    if (closing) {
+      req.resume();
+      sendError(res, shuttingDown(), ex.requestId, true);
+      ex.category = 'overloaded';
+      return;
+    }
+    if (entry === undefined) {
+      req.resume();
+      const reply = unknownPath(method, path);
+      ex.category = reply.category;
+      sendError(res, reply, ex.requestId);
+      return;
+    }
+    if (method !== entry.method && !(entry.method === 'GET' && method === 'HEAD')) {
+      req.resume();
+      const reply = methodNotAllowed(method, path, entry.method);
+      ex.category = reply.category;
+      sendError(res, reply, ex.requestId);
+      return;
+    }
+    let work: Promise<void> | void;
+    switch (entry.route.kind) {
+      case 'inference':
+        work = handleInference(ex, entry.route.endpoint, ctx);
+        break;
+      case 'models':
+        work = handleModels(ex, ctx);
+        break;
+      case 'health':
+        work = handleHealth(ex, exchanges.size);
+        break;
+      case 'metrics':
+        work = handleMetrics(ex, metrics);
+        break;
+    }
+    if (work) {
+      work.catch((error: unknown) => {
+        log.error({ reqId: ex.requestId, err: error }, 'handler failed');
+        ex.category = 'server';
+        if (!res.headersSent) sendError(res, internalError(), ex.requestId);
+        else res.destroy();
+      });
+    }
+  }
+
+  const server = createServer(
+    {
+      headersTimeout: config.limits.headersTimeoutMs,
+      requestTimeout: config.limits.requestTimeoutMs,
+      // How often node checks the two timeouts above; its default (30 s) would let a slow client hold far longer.
+      connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(config.limits.headersTimeoutMs / 4))),
+      keepAliveTimeout: config.limits.keepAliveTimeoutMs,
+      noDelay: true,
+    },
+    dispatch,
+  );
+  server.keepAliveTimeout = config.limits.keepAliveTimeoutMs;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    log.debug({ code: error.code }, 'client error');
+    rawClientError(socket, error.code);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (error: unknown) => {
+    await generation.slot.close();
+    throw error;
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+  log.info({ url, clients: config.clients.length, aliases: config.aliases.size, routes: config.routes.size }, 'gateway listening');
+
+  let generations = 1;
+  async function reload(next: GatewayFileConfig | unknown): Promise<void> {
+    let resolved: GatewayConfig;
+    try {
+      resolved = resolveGatewayConfig(next, env);
+      checkUpstreamKey(resolved);
+      // The bound address cannot change, but a reload must not leave a public bind without tokens.
+      checkExposure({ ...resolved, host: config.host });
+    } catch (error) {
+      metrics.reload('rejected');
+      throw error;
+    }
+    if (resolved.host !== config.host || resolved.port !== config.port) {
+      log.warn({ host: resolved.host, port: resolved.port }, 'host and port changes take effect at the next restart');
+    }
+    const old = generation;
+    const key = settingsKey(pipelineSettings(resolved));
+    const slot = key === old.slot.settingsKey ? old.slot : buildSlot(resolved);
+    generations += 1;
+    generation = new Generation(generations, { ...resolved, host: config.host, port: config.port }, slot);
+    config = generation.config;
+    server.headersTimeout = config.limits.headersTimeoutMs;
+    server.requestTimeout = config.limits.requestTimeoutMs;
+    server.keepAliveTimeout = config.limits.keepAliveTimeoutMs;
+    metrics.reload('applied');
+    log.info({ config: generation.id, newPipeline: slot !== old.slot, inflight: old.slot.inflight }, 'config reloaded');
+    if (slot !== old.slot) await old.slot.retire();
+    else releaseStoppedKeys(slot, config);
+  }
+
+  let closed: Promise<void> | undefined;
+  async function shutdown(graceMs: number): Promise<void> {
+    closing = true;
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (exchanges.size > 0 && graceMs > 0) {
+      const deadline = Date.now() + graceMs;
+      while (exchanges.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const ex of exchanges) ex.abort?.abort(new Error('gateway closing'));
+    for (const socket of sockets) socket.destroy();
+    await stopped;
+    await Promise.all([...slots].map((slot) => slot.close()));
+    log.info('gateway closed');
+    log.flush?.();
+  }
+
+  return {
+    url,
+    baseUrl: `${url}/v1`,
+    port,
+    get config() {
+      return config;
+    },
+    metrics,
+    reload,
+    close(closeOptions = {}) {
+      closed ??= shutdown(closeOptions.graceMs ?? 0);
+      return closed;
+    },
+  };
+}

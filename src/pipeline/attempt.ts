@@ -1,0 +1,185 @@
+// One attempt on one model: wait for rate budget, take the model's breaker ticket, send, classify. Every answer's
+// headers teach the pacer; a 429 pauses the key, a 402 stops it, an overload counts against the model's circuit.
+// A JSON answer is read whole here; a stream is read up to its first content chunk (see stream.ts).
+import { PATHS } from '../api/index.js';
+import type { RawResponse, Transport } from '../api/index.js';
+import { TogetherError, classify, classifyNetworkError, isTogetherError } from '../errors/index.js';
+import type { KeySource } from '../errors/index.js';
+import { createAttemptScope } from '../policy/index.js';
+import type { AttemptScope, BreakerRegistry, BreakerTicket, Pacer, PolicyEvents } from '../policy/index.js';
+import type { BillingStop } from './billing-stop.js';
+import type { Endpoint } from './contract.js';
+import { abortError } from './errors.js';
+import { openStream, readFailure } from './stream.js';
+import type { OpenedStream } from './stream.js';
+
+export const ENDPOINT_PATH: Record<Endpoint, string> = {
+  chat: PATHS.chatCompletions,
+  completions: PATHS.completions,
+  embeddings: PATHS.embeddings,
+};
+
+/** The model's circuit refused the attempt: not an error of the request, a reason to go to the next model. */
+export class CircuitRefusal extends Error {
+  override readonly name = 'CircuitRefusal';
+  constructor(readonly model: string) {
+    super(`The circuit of ${model} is open`);
+  }
+}
+
+export interface AttemptStages {
+  transport: Transport;
+  pacer: Pacer | undefined;
+  breakers: BreakerRegistry;
+  billing: BillingStop;
+  events: PolicyEvents;
+  /** Records the headers of every answer (for `state()`). */
+  observed(apiKey: string, headers: Record<string, string>): void;
+}
+
+export interface AttemptRequest {
+  endpoint: Endpoint;
+  stream: boolean;
+  model: string;
+  body: Record<string, unknown>;
+  apiKey: string;
+  keySource: KeySource | undefined;
+  /** Tokens charged to the key's tokens/min budget. */
+  budgetTokens: number;
+  /** The request's signal (caller + deadline). */
+  signal: AbortSignal;
+  /** Attempt number on this model, from 1 (for the `attempt` event). */
+  attempt: number;
+  attemptTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Called just before the request goes upstream. */
+  onSend(): void;
+}
+
+export type AttemptResult =
+  | { kind: 'json'; status: number; headers: Record<string, string>; body: unknown }
+  | { kind: 'stream'; headers: Record<string, string>; opened: OpenedStream; scope: AttemptScope; ticket: BreakerTicket };
+
+function invalidJson(model: string, status: number, error: unknown): TogetherError {
+  return new TogetherError({
+    status,
+    category: 'server',
+    code: 'invalid_response',
+    message: `HTTP ${status} with a body that is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    cause: 'Something other than Together’s API answered (a proxy or captive portal), or the answer was cut short.',
+    fix: 'Check TOGETHER_BASE_URL; if it is right, retry and report the request id to Together support if it persists.',
+    retryable: true,
+    model,
+    original: error,
+  });
+}
+
+/** The pacer could not grant budget (closed, or its shared store failed): nothing was sent. */
+function pacingFailure(error: unknown, model: string): TogetherError {
+  return new TogetherError({
+    category: 'network',
+    code: 'pacing_failed',
+    message: error instanceof Error ? error.message : String(error),
+    cause: 'The request could not get rate budget: the pipeline was closed, or its shared rate-limit store did not answer.',
+    fix: 'Send through an open pipeline; with a Redis pacing store, check the Redis connection.',
+    retryable: false,
+    model,
+    original: error,
+  });
+}
+
+/** The billing error that stops the key, if a 402 has stopped it. */
+function stoppedKey(stages: AttemptStages, apiKey: string): TogetherError | undefined {
+  return stages.billing.check(apiKey);
+}
+
+/** An upstream error answer: classified, with the key's and the model's bookkeeping done. */
+async function failedAnswer(stages: AttemptStages, request: AttemptRequest, response: RawResponse): Promise<TogetherError> {
+  let text = '';
+  try {
+    text = await response.body.text();
+  } catch (error) {
+    if (request.signal.aborted) throw error;
+    // The status alone still classifies.
+  }
+  const error = classify({ status: response.status, headers: response.headers, body: text, model: request.model, keySource: request.keySource });
+  if (error.category === 'rate_limit') stages.pacer?.penalize(request.apiKey, error.retryAfterMs);
+  if (error.category === 'billing') stages.billing.stop(request.apiKey, error);
+  return error;
+}
+
+export async function runAttempt(stages: AttemptStages, request: AttemptRequest): Promise<AttemptResult> {
+  const stopped = stoppedKey(stages, request.apiKey);
+  if (stopped) throw stopped;
+  if (stages.breakers.isOpen(request.model)) throw new CircuitRefusal(request.model);
+  try {
+    await stages.pacer?.acquire(request.apiKey, { tokens: request.budgetTokens, signal: request.signal });
+  } catch (error) {
+    if (request.signal.aborted) throw abortError(request.signal.reason, request.model);
+    throw pacingFailure(error, request.model);
+  }
+  // A 402 may have stopped the key while this request waited for budget: nothing more is sent with it.
+  const stoppedWhileWaiting = stoppedKey(stages, request.apiKey);
+  if (stoppedWhileWaiting) throw stoppedWhileWaiting;
+  const ticket = stages.breakers.acquire(request.model);
+  if (!ticket) throw new CircuitRefusal(request.model);
+
+  stages.events.emit('attempt', { attempt: request.attempt, model: request.model });
+  const scope = createAttemptScope({
+    signal: request.signal,
+    attemptTimeoutMs: request.attemptTimeoutMs,
+    idleTimeoutMs: request.idleTimeoutMs,
+    model: request.model,
+  });
+  let handedOff = false;
+  try {
+    let response: RawResponse;
+    request.onSend();
+    try {
+      response = await stages.transport.send({
+        method: 'POST',
+        path: ENDPOINT_PATH[request.endpoint],
+        body: request.body,
+        stream: request.stream,
+        apiKey: request.apiKey,
+        model: request.model,
+        signal: scope.signal,
+      });
+    } catch (error) {
+      throw readFailure(error, scope, false, request.model);
+    }
+    scope.touch();
+    stages.pacer?.observe(request.apiKey, response.headers);
+    stages.observed(request.apiKey, response.headers);
+
+    if (response.status < 200 || response.status >= 300) {
+      const error = await failedAnswer(stages, request, response).catch((thrown: unknown) => {
+        throw readFailure(thrown, scope, false, request.model);
+      });
+      ticket.failure(error);
+      throw error;
+    }
+    if (!request.stream) {
+      let body: unknown;
+      try {
+        body = await response.body.json();
+      } catch (error) {
+        if (scope.signal.aborted || isTogetherError(error)) throw readFailure(error, scope, false, request.model);
+        throw invalidJson(request.model, response.status, error);
+      }
+      ticket.success();
+      return { kind: 'json', status: response.status, headers: response.headers, body };
+    }
+    const opened = await openStream(response, scope, request.model);
+    handedOff = true;
+    return { kind: 'stream', headers: response.headers, opened, scope, ticket };
+  } catch (thrown) {
+    const error =
+      thrown instanceof TogetherError ? thrown : request.signal.aborted ? abortError(request.signal.reason, request.model) : classifyNetworkError(thrown, { model: request.model });
+    if (request.signal.aborted) ticket.release();
+    else ticket.failure(error);
+    throw error;
+  } finally {
+    if (!handedOff) scope.done();
+  }
+}

@@ -1,0 +1,209 @@
+// The TogetherErrors the pipeline raises itself, before or instead of an upstream answer: an invalid body, a model
+// id the catalog refuses, a prompt that cannot fit, no key, an open circuit, a stream that broke, an abort.
+// Each names what was wrong and the next step; none carries an API key.
+import { CATEGORY_DEFAULTS, TogetherError, classify, classifyNetworkError, isTogetherError } from '../errors/index.js';
+import type { ErrorCategory, KeySource } from '../errors/index.js';
+import type { BodyIssue, SSEStreamError } from '../api/index.js';
+import type { UnresolvedModel } from '../catalog/index.js';
+import type { Endpoint } from './contract.js';
+
+const ENDPOINT_PATHS: Record<Endpoint, string> = {
+  chat: 'POST /chat/completions',
+  completions: 'POST /completions',
+  embeddings: 'POST /embeddings',
+};
+
+/** A body the schema refuses: never sent (Together would answer 400 with one issue; this lists them all). */
+export function invalidBodyError(endpoint: Endpoint, message: string, issues: readonly BodyIssue[]): TogetherError {
+  const first = issues[0];
+  return new TogetherError({
+    category: 'validation',
+    code: 'invalid_request_body',
+    ...(first !== undefined && first.path !== '(body)' ? { param: first.path } : {}),
+    message,
+    cause: `The ${ENDPOINT_PATHS[endpoint]} body does not match Together's request schema, so it was not sent.`,
+    fix: `Correct ${issues.length === 1 ? 'the field' : `the ${issues.length} fields`} named in the message (the API reference is at https://docs.together.ai/reference).`,
+    retryable: false,
+    details: { issues: issues.length },
+  });
+}
+
+const RESOLUTION_CODES: Record<UnresolvedModel['reason'], { category: ErrorCategory; code: string; cause: string }> = {
+  unknown: {
+    category: 'not_found',
+    code: 'model_not_found',
+    cause: 'Together model ids must match exactly, and this one is not in the model list, so no request was sent.',
+  },
+  deprecated: {
+    category: 'not_found',
+    code: 'model_not_found',
+    cause: 'Together retired this model id, so a request naming it would fail; no request was sent.',
+  },
+  not_serverless: {
+    category: 'not_found',
+    code: 'model_not_available',
+    cause: 'This model runs only on dedicated endpoints, so a serverless request would fail; no request was sent.',
+  },
+  tier_gated: {
+    category: 'auth',
+    code: 'tier_too_low',
+    cause: "This model needs a higher build tier than the account's, so a request would be refused; no request was sent.",
+  },
+};
+
+/** The catalog refused the id: stopped before any inference call, with the closest ids and the successor. */
+export function unresolvedModelError(resolution: UnresolvedModel): TogetherError {
+  const row = RESOLUTION_CODES[resolution.reason];
+  const details: Record<string, string> = { reason: resolution.reason };
+  if (resolution.suggestions.length > 0) details['suggestions'] = resolution.suggestions.join(', ');
+  if (resolution.successor !== undefined) details['successor'] = resolution.successor;
+  return new TogetherError({
+    category: row.category,
+    code: row.code,
+    param: 'model',
+    message: resolution.message,
+    cause: row.cause,
+    fix: resolution.fix,
+    retryable: false,
+    model: resolution.id,
+    details,
+  });
+}
+
+export interface OverflowFacts {
+  model: string;
+  limit: number;
+  promptTokens: number;
+  maxTokens: number;
+  /** Whether promptTokens is the tokenizer's exact count (else a conservative estimate). */
+  exact: boolean;
+  /** What the policy tried before giving up, when it was not 'error'. */
+  tried?: string;
+}
+
+function render(sentence: (typeof CATEGORY_DEFAULTS)['context_length']['cause'], facts: OverflowFacts, message: string): string {
+  const numbers = { limit: facts.limit, promptTokens: facts.promptTokens, maxTokens: facts.maxTokens };
+  return typeof sentence === 'string' ? sentence : sentence({ message, model: facts.model, details: numbers });
+}
+
+/** Prompt + max_tokens over the model's context, stopped before sending with the exact numbers. */
+export function contextOverflowError(facts: OverflowFacts): TogetherError {
+  const counted = facts.exact ? '' : ' (a conservative estimate: no exact tokenizer for this model)';
+  const message =
+    `Prompt (${facts.promptTokens} tokens${counted}) + max_tokens (${facts.maxTokens}) = ${facts.promptTokens + facts.maxTokens} ` +
+    `exceeds the ${facts.limit}-token context of ${facts.model}; not sent.${facts.tried ? ` ${facts.tried}` : ''}`;
+  const defaults = CATEGORY_DEFAULTS.context_length;
+  return new TogetherError({
+    category: 'context_length',
+    code: 'context_length_exceeded',
+    param: 'max_tokens',
+    message,
+    cause: render(defaults.cause, facts, message),
+    fix: `${render(defaults.fix, facts, message)} The pipeline can do either for you: onContextOverflow 'clamp' or 'fallback'.`,
+    retryable: false,
+    model: facts.model,
+    details: { limit: facts.limit, promptTokens: facts.promptTokens, maxTokens: facts.maxTokens },
+  });
+}
+
+const KEY_HINT: Record<KeySource | 'unknown', string> = {
+  env: 'Set TOGETHER_API_KEY',
+  flag: 'Pass --api-key',
+  config: "Put a key in tether's config file",
+  unknown: 'Set TOGETHER_API_KEY or pass apiKey to the client',
+};
+
+/** No key at all: Together would answer 401, so nothing is sent. */
+export function missingKeyError(keySource: KeySource | undefined): TogetherError {
+  return new TogetherError({
+    category: 'auth',
+    code: 'missing_api_key',
+    message: 'No Together API key: nothing was sent.',
+    cause: 'Every Together API call needs a key, and none was given (TOGETHER_API_KEY is unset and no apiKey option was passed).',
+    fix: `${KEY_HINT[keySource ?? 'unknown']} to a key from https://api.together.xyz/settings/api-keys.`,
+    retryable: false,
+  });
+}
+
+/** Every model of the route has an open circuit: fail fast rather than add load to an overloaded model. */
+export function breakerOpenError(models: readonly string[], retryAfterMs: number | undefined): TogetherError {
+  const list = models.map((m) => `"${m}"`).join(', ');
+  return new TogetherError({
+    category: 'overloaded',
+    code: 'circuit_open',
+    message: `Not sent: the circuit of ${list} is open after repeated overload, and no fallback model is available.`,
+    cause: 'The model failed (503/500/timeouts) several times in a row, so tether holds its traffic for a cool-down before probing it again.',
+    fix: 'Retry after the cool-down, or add fallback models (the `routes` option or per-request `fallbacks`).',
+    retryable: true,
+    retryAfterMs,
+    model: models[0],
+  });
+}
+
+/**
+ * A broken stream as a TogetherError. A cut (the body ended or failed before `[DONE]`) is `network`; an error frame
+ * is classified like an error response; a frame that is not JSON is `server`. Retryable only while nothing has
+ * reached the caller: after the first content chunk, re-sending would repeat what the caller already has.
+ */
+export function streamError(error: SSEStreamError, committed: boolean, model: string): TogetherError {
+  const retryable = !committed;
+  const where = `after ${error.chunksReceived} chunk(s)`;
+  const underlying = error.cause;
+  if (isTogetherError(underlying) && underlying.category !== 'network') {
+    // The transport classified the failure under the cut as something more specific (a timeout).
+    return committed ? notRetryable(underlying, where) : underlying;
+  }
+  if (error.kind === 'error_event') {
+    const inner = (error.error ?? {}) as { status?: unknown; code?: unknown };
+    const status = typeof inner.status === 'number' ? inner.status : typeof inner.code === 'number' ? inner.code : 500;
+    const classified = classify({ status, body: { error: error.error }, model });
+    return new TogetherError({
+      ...classified.toJSON(),
+      status: undefined,
+      message: `The stream carried an error ${where}: ${classified.message}`,
+      retryable: retryable && classified.retryable,
+      original: error,
+    });
+  }
+  if (error.kind === 'malformed') {
+    return new TogetherError({
+      category: 'server',
+      code: 'stream_malformed',
+      message: `The stream sent a frame that is not JSON ${where}: ${error.message}`,
+      cause: 'Something between you and Together (or Together itself) sent a broken server-sent event.',
+      fix: 'Retry; if it persists, report the request id to Together support (https://support.together.ai).',
+      retryable,
+      model,
+      original: error,
+    });
+  }
+  const detail = isTogetherError(underlying) ? underlying.message : error.message;
+  return new TogetherError({
+    category: 'network',
+    code: 'stream_cut',
+    message: `The stream was cut ${where}, before data: [DONE]: ${detail}`,
+    cause: 'The connection closed in the middle of the streamed answer (an upstream restart, a proxy timeout or a network failure).',
+    fix: committed
+      ? 'The partial answer is incomplete: send the request again (tether retries only before the first chunk reaches you).'
+      : 'Retry with backoff; tether does this itself for streams cut before their first chunk.',
+    retryable,
+    model,
+    details: { chunksReceived: error.chunksReceived },
+    original: error,
+  });
+}
+
+function notRetryable(error: TogetherError, where: string): TogetherError {
+  if (!error.retryable) return error;
+  return new TogetherError({ ...error.toJSON(), message: `${error.message} (${where})`, retryable: false, original: error.original });
+}
+
+/** Whatever a caller's abort carried, as the TogetherError the pipeline promises (`network`, not retryable). */
+export function abortError(reason: unknown, model: string | undefined): TogetherError {
+  if (isTogetherError(reason)) return reason;
+  const classified = classifyNetworkError(reason, { model });
+  if (classified.retryable || classified.category === 'network') {
+    return new TogetherError({ ...classified.toJSON(), retryable: false, original: reason });
+  }
+  return classified;
+}

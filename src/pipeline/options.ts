@@ -1,0 +1,128 @@
+// createPipeline's options: what each stage is told, with defaults, checked up front so a bad value fails at
+// construction with a message naming the option.
+import type { Transport } from '../api/index.js';
+import type { Catalog, CatalogOptions } from '../catalog/index.js';
+import type { KeySource } from '../errors/index.js';
+import type { BreakerOptions, PolicyEvents, RetryOptions } from '../policy/index.js';
+import type { ContextOverflowPolicy } from './contract.js';
+
+export interface PacingOptions {
+  /** A cap on requests per second per key; the limit learned from x-ratelimit-* headers applies when lower. */
+  requestsPerSecond?: number;
+  /** A cap on tokens per minute per key (prompt + max_tokens, estimated before sending). */
+  tokensPerMinute?: number;
+  /** Where budgets are kept: this process (default), or Redis to share one key's budget across processes. */
+  store?: 'memory' | { redis: string };
+  /** Learn limits from response headers (default true). */
+  learnFromHeaders?: boolean;
+  /** Rate while a key's limit is still unknown (default the pacer's: 1/s until the first response's headers). */
+  initialRequestsPerSecond?: number;
+  /** Share of each limit used (default the pacer's 0.95). */
+  safetyFactor?: number;
+}
+
+/** Catalog settings when the pipeline builds its catalog (fetchModels defaults to GET /models with the pipeline's key). */
+export type PipelineCatalogOptions = Omit<CatalogOptions, 'fetchModels' | 'routes'> & {
+  fetchModels?: CatalogOptions['fetchModels'];
+};
+
+export interface PipelineOptions {
+  /** Default: TOGETHER_API_KEY. A request's own `apiKey` (a gateway forwarding its caller's) wins. */
+  apiKey?: string | undefined;
+  /** Where `apiKey` came from, so a 401 names the place to fix (default 'env' when read from TOGETHER_API_KEY). */
+  keySource?: KeySource | undefined;
+  /** Default: TOGETHER_BASE_URL, then https://api.together.xyz/v1. */
+  baseUrl?: string | undefined;
+  /** Environment to read TOGETHER_API_KEY / TOGETHER_BASE_URL from (default process.env). */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** A transport to send through (the pipeline then neither creates nor closes one). */
+  transport?: Transport | undefined;
+  /** A ready catalog (not closed by the pipeline), or options for the one the pipeline builds. */
+  catalog?: Catalog | PipelineCatalogOptions | undefined;
+  /** Fallback routes replacing the default, keyed by model id, family key or group key. */
+  routes?: Readonly<Record<string, readonly string[]>> | undefined;
+  /** How many models of a DEFAULT route (derived from the family) to fall back along. Default 2. */
+  maxFallbacks?: number | undefined;
+  /** What a prompt + max_tokens over the context does. Default 'error' (stop before sending, with the numbers). */
+  onContextOverflow?: ContextOverflowPolicy | undefined;
+  /** Migrate a deprecated id to its successor instead of failing. Default false. */
+  allowSuccessor?: boolean | undefined;
+  retry?: RetryOptions | undefined;
+  /** Pacing per key; `false` turns it off. */
+  pacing?: PacingOptions | false | undefined;
+  breaker?: Omit<BreakerOptions, 'events' | 'clock'> | undefined;
+  /** Total time per request, every attempt, wait and a streamed body included. Default: none. */
+  deadlineMs?: number | undefined;
+  /** Per attempt, a streamed body included. Default 10 minutes (the official SDKs' timeout). */
+  attemptTimeoutMs?: number | undefined;
+  /** Longest silence between two chunks of a response. Default 60 s. */
+  idleTimeoutMs?: number | undefined;
+  /**
+   * Completion tokens charged to the tokens/min budget for a request without max_tokens (Together then lets the
+   * completion run to the end of the context, which would hold the budget far too long). Default 512.
+   */
+  assumedCompletionTokens?: number | undefined;
+  /** The event bus to report on (default: a new one, `pipeline.events`). */
+  events?: PolicyEvents | undefined;
+}
+
+export const PIPELINE_DEFAULTS = {
+  maxFallbacks: 2,
+  onContextOverflow: 'error' as ContextOverflowPolicy,
+  attemptTimeoutMs: 600_000,
+  idleTimeoutMs: 60_000,
+  assumedCompletionTokens: 512,
+};
+
+const POLICIES: readonly ContextOverflowPolicy[] = ['error', 'clamp', 'fallback'];
+
+function positive(name: string, value: unknown, integer = false): void {
+  if (value === undefined) return;
+  const ok = typeof value === 'number' && Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value));
+  if (!ok) throw new RangeError(`createPipeline: ${name} must be a positive ${integer ? 'integer' : 'number'} (got ${String(value)}).`);
+}
+
+/** Throws a RangeError/TypeError naming the first bad option. */
+export function checkPipelineOptions(options: PipelineOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('createPipeline: options must be an object.');
+  positive('deadlineMs', options.deadlineMs);
+  positive('attemptTimeoutMs', options.attemptTimeoutMs);
+  positive('idleTimeoutMs', options.idleTimeoutMs);
+  positive('assumedCompletionTokens', options.assumedCompletionTokens, true);
+  if (options.maxFallbacks !== undefined && !(Number.isInteger(options.maxFallbacks) && options.maxFallbacks >= 0)) {
+    throw new RangeError(`createPipeline: maxFallbacks must be an integer >= 0 (got ${String(options.maxFallbacks)}).`);
+  }
+  checkOverflowPolicy('onContextOverflow', options.onContextOverflow);
+  if (options.pacing) {
+    const store = options.pacing.store;
+    if (store !== undefined && store !== 'memory' && typeof store?.redis !== 'string') {
+      throw new TypeError("createPipeline: pacing.store must be 'memory' or { redis: 'redis://host:port' }.");
+    }
+  }
+  if (options.routes !== undefined) {
+    for (const [key, route] of Object.entries(options.routes)) {
+      if (!Array.isArray(route) || route.some((id) => typeof id !== 'string' || id === '')) {
+        throw new TypeError(`createPipeline: routes["${key}"] must be a list of model ids.`);
+      }
+    }
+  }
+}
+
+export function checkOverflowPolicy(name: string, value: unknown): void {
+  if (value !== undefined && !POLICIES.includes(value as ContextOverflowPolicy)) {
+    throw new RangeError(`${name} must be one of ${POLICIES.map((p) => `'${p}'`).join(', ')} (got ${JSON.stringify(value)}).`);
+  }
+}
+
+/** The key and where it came from: the option, else TOGETHER_API_KEY. */
+export function resolveApiKey(options: PipelineOptions): { apiKey: string | undefined; keySource: KeySource | undefined } {
+  const given = options.apiKey?.trim();
+  if (given) return { apiKey: given, keySource: options.keySource };
+  const fromEnv = (options.env ?? process.env)['TOGETHER_API_KEY']?.trim();
+  if (fromEnv) return { apiKey: fromEnv, keySource: options.keySource ?? 'env' };
+  return { apiKey: undefined, keySource: options.keySource };
+}
+
+export function isCatalog(value: PipelineOptions['catalog']): value is Catalog {
+  return typeof (value as Catalog | undefined)?.resolve === 'function' && typeof (value as Catalog).fallbackRoute === 'function';
+}

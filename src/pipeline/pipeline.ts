@@ -1,0 +1,500 @@
+// createPipeline: the stages composed into one send(). Per request: check the body → resolve the model → preflight
+// tokens → then along the route of models (the resolved one, then its fallbacks), per model up to maxAttempts
+// attempts (pacing, breaker, send, classify — attempt.ts), with backoff between them; a failure another model may
+// not share moves the request to the next model. Every decision is reported on `events`.
+import { Redis } from 'ioredis';
+import { createTransport, listModels } from '../api/index.js';
+import type { Transport } from '../api/index.js';
+import { createCatalog } from '../catalog/index.js';
+import type { Catalog, CatalogModel } from '../catalog/index.js';
+import { TogetherError, classifyNetworkError, isTogetherError } from '../errors/index.js';
+import type { KeySource } from '../errors/index.js';
+import {
+  BreakerRegistry,
+  DEFAULT_FALLBACK_ON,
+  FallbackRoute,
+  Pacer,
+  PolicyEvents,
+  createDeadline,
+  createRedisPacerStore,
+  decideRetry,
+  keyFingerprint,
+  parseRateLimitHeaders,
+  resolveRetryOptions,
+  sleep,
+} from '../policy/index.js';
+import type { Deadline, PacerStore, RateLimitSnapshot, ResolvedRetryOptions } from '../policy/index.js';
+import { loadTokenizer, resolveFamily } from '../tokens/index.js';
+import { CircuitRefusal, runAttempt } from './attempt.js';
+import type { AttemptResult, AttemptStages } from './attempt.js';
+import { BillingStop } from './billing-stop.js';
+import { checkBody, isEndpoint, wantsStream } from './check-body.js';
+import type { CheckedBody } from './check-body.js';
+import type {
+  ContextOverflowPolicy,
+  JsonResult,
+  Pipeline,
+  PipelineRequest,
+  PipelineResult,
+  PipelineState,
+  RequestOverrides,
+  StreamResult,
+  UsageRecord,
+} from './contract.js';
+import { abortError, breakerOpenError, contextOverflowError, missingKeyError, unresolvedModelError } from './errors.js';
+import { PIPELINE_DEFAULTS, checkOverflowPolicy, checkPipelineOptions, isCatalog, resolveApiKey } from './options.js';
+import type { PipelineOptions } from './options.js';
+import { bodyFor, budgetTokens, preflight } from './preflight.js';
+import { fallbacksFor } from './route.js';
+import { streamChunks } from './stream.js';
+import type { StreamEnd } from './stream.js';
+import { usageOf, usageRecord } from './usage.js';
+
+/** A model ready to be sent to: its catalog entry, the body for it, and the tokens to charge. */
+interface Target {
+  model: CatalogModel;
+  body: Record<string, unknown>;
+  budgetTokens: number;
+}
+
+/** What one request carries through the stages. */
+interface RequestRun {
+  endpoint: CheckedBody['endpoint'];
+  checked: CheckedBody;
+  stream: boolean;
+  apiKey: string;
+  keySource: KeySource | undefined;
+  requestedModel: string;
+  requestId: string | undefined;
+  deadline: Deadline;
+  policy: ContextOverflowPolicy;
+  retry: ResolvedRetryOptions;
+  attemptTimeoutMs: number;
+  idleTimeoutMs: number;
+  progress: Progress;
+}
+
+/** What the outcome event reports: attempts sent so far (every model included) and the latest attempt's model. */
+interface Progress {
+  attempts: number;
+  model: string | undefined;
+}
+
+function closedError(): TogetherError {
+  return new TogetherError({
+    category: 'network',
+    code: 'pipeline_closed',
+    message: 'The pipeline is closed: nothing was sent.',
+    cause: 'close() was called on this pipeline (or the client that owns it) before this request.',
+    fix: 'Create a new client or pipeline to send more requests.',
+    retryable: false,
+  });
+}
+
+function unknownEndpointError(endpoint: unknown): TogetherError {
+  return new TogetherError({
+    category: 'validation',
+    code: 'unknown_endpoint',
+    message: `Unknown endpoint ${JSON.stringify(endpoint)}: the pipeline runs 'chat', 'completions' and 'embeddings'.`,
+    cause: 'The request named an endpoint the pipeline does not run.',
+    fix: "Use endpoint 'chat', 'completions' or 'embeddings'; send other paths through the transport directly.",
+    retryable: false,
+  });
+}
+
+/** Per-request overrides are input too: a bad one is a validation error, not a crash. */
+function checkOverrides(overrides: RequestOverrides): void {
+  try {
+    checkOverflowPolicy('overrides.onContextOverflow', overrides.onContextOverflow);
+    if (overrides.maxAttempts !== undefined) resolveRetryOptions({ maxAttempts: overrides.maxAttempts });
+    for (const name of ['deadlineMs', 'attemptTimeoutMs', 'idleTimeoutMs'] as const) {
+      const value = overrides[name];
+      if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+        throw new RangeError(`overrides.${name} must be a positive number of milliseconds (got ${String(value)}).`);
+      }
+    }
+    if (overrides.fallbacks !== undefined && (!Array.isArray(overrides.fallbacks) || overrides.fallbacks.some((id) => typeof id !== 'string'))) {
+      throw new TypeError('overrides.fallbacks must be a list of model ids ([] turns fallback off).');
+    }
+  } catch (error) {
+    throw new TogetherError({
+      category: 'validation',
+      code: 'invalid_overrides',
+      message: (error as Error).message,
+      cause: 'A per-request option passed to the pipeline is out of range; nothing was sent.',
+      fix: 'Correct the option named in the message.',
+      retryable: false,
+    });
+  }
+}
+
+/** Anything thrown, as the one error type the pipeline rejects with. */
+function asTogetherError(thrown: unknown, model: string | undefined): TogetherError {
+  return isTogetherError(thrown) ? thrown : classifyNetworkError(thrown, { model });
+}
+
+function pacerStore(options: PipelineOptions): { store?: PacerStore; redis?: Redis } {
+  const store = options.pacing ? options.pacing.store : undefined;
+  if (store === undefined || store === 'memory') return {};
+  // Fail fast to the store's in-memory insurance rather than queue commands while Redis is away.
+  const redis = new Redis(store.redis, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {}); // reconnects on its own; the store falls back to its insurance limiter meanwhile
+  return { store: createRedisPacerStore({ redis }), redis };
+}
+
+export function createPipeline(options: PipelineOptions = {}): Pipeline {
+  checkPipelineOptions(options);
+  const events = options.events ?? new PolicyEvents();
+  const { apiKey: defaultKey, keySource: defaultKeySource } = resolveApiKey(options);
+  const ownsTransport = options.transport === undefined;
+  const transport: Transport =
+    options.transport ?? createTransport({ baseUrl: options.baseUrl, apiKey: defaultKey, env: options.env });
+  let catalogKey = defaultKey;
+  const ownsCatalog = !isCatalog(options.catalog);
+  const catalog: Catalog = isCatalog(options.catalog)
+    ? options.catalog
+    : createCatalog({
+        // The list loads with the pipeline's key or, without one (resilientFetch, a gateway), the first caller's.
+        fetchModels: (signal) =>
+          listModels(transport, { signal, keySource: defaultKeySource, ...(catalogKey !== undefined ? { apiKey: catalogKey } : {}) }),
+        ...options.catalog,
+        ...(options.routes !== undefined ? { routes: options.routes } : {}),
+      });
+  const retryDefaults = resolveRetryOptions(options.retry);
+  const breakers = new BreakerRegistry({ ...options.breaker, events });
+  const { store, redis } = pacerStore(options);
+  const pacer =
+    options.pacing === false
+      ? undefined
+      : new Pacer({
+          ...(options.pacing?.requestsPerSecond !== undefined ? { requestsPerSecond: options.pacing.requestsPerSecond } : {}),
+          ...(options.pacing?.tokensPerMinute !== undefined ? { tokensPerMinute: options.pacing.tokensPerMinute } : {}),
+          ...(options.pacing?.learnFromHeaders !== undefined ? { learnFromHeaders: options.pacing.learnFromHeaders } : {}),
+          ...(options.pacing?.initialRequestsPerSecond !== undefined ? { initialRequestsPerSecond: options.pacing.initialRequestsPerSecond } : {}),
+          ...(options.pacing?.safetyFactor !== undefined ? { safetyFactor: options.pacing.safetyFactor } : {}),
+          ...(store !== undefined ? { store } : {}),
+          events,
+        });
+  const billing = new BillingStop();
+  const maxFallbacks = options.maxFallbacks ?? PIPELINE_DEFAULTS.maxFallbacks;
+  const assumedCompletionTokens = options.assumedCompletionTokens ?? PIPELINE_DEFAULTS.assumedCompletionTokens;
+  /** Keys seen, by fingerprint, with the rate-limit headers of their latest answer. */
+  const keys = new Map<string, { apiKey: string; snapshot: RateLimitSnapshot }>();
+  const preloaded = new Set<string>();
+  const preloads = new Set<NodeJS.Immediate>();
+  let closed = false;
+
+  const stages: AttemptStages = {
+    transport,
+    pacer,
+    breakers,
+    billing,
+    events,
+    observed(apiKey, headers) {
+      const snapshot = parseRateLimitHeaders(headers);
+      const entry = keys.get(keyFingerprint(apiKey));
+      if (entry && (snapshot.requestsRemaining !== undefined || snapshot.tokensRemaining !== undefined)) entry.snapshot = snapshot;
+    },
+  };
+
+  /** Warm the model's tokenizer in the background, so a later exact count does not stall a request on its load. */
+  function preload(model: CatalogModel): void {
+    if (model.tokenizer === null) return;
+    const family = resolveFamily(model.tokenizer ?? model.id);
+    if (family === undefined || preloaded.has(family) || closed) return;
+    preloaded.add(family);
+    const immediate = setImmediate(() => {
+      preloads.delete(immediate);
+      void loadTokenizer(family);
+    });
+    preloads.add(immediate);
+  }
+
+  /** A fallback model: resolved exactly (no migration) and preflighted; an error is a reason to skip it. */
+  async function prepare(run: RequestRun, id: string): Promise<Target | TogetherError> {
+    const resolution = await catalog.resolve(id, { signal: run.deadline.signal });
+    if (!resolution.ok) return unresolvedModelError(resolution);
+    return preflightOn(run, resolution.model);
+  }
+
+  async function preflightOn(run: RequestRun, model: CatalogModel): Promise<Target | TogetherError> {
+    const result = await preflight(run.checked, model, run.policy === 'clamp');
+    if (!result.fits) return contextOverflowError(result.facts);
+    preload(model);
+    return { model, body: bodyFor(run.checked, model.id, result.plan), budgetTokens: budgetTokens(result.plan, assumedCompletionTokens) };
+  }
+
+  /** Attempts on one model until one succeeds, the retry policy gives up, or the circuit refuses. */
+  async function attemptsOn(run: RequestRun, target: Target): Promise<AttemptResult> {
+    const signal = run.deadline.signal;
+    for (let attempt = 1; ; attempt++) {
+      const startedAt = Date.now();
+      try {
+        return await runAttempt(stages, {
+          endpoint: run.endpoint,
+          stream: run.stream,
+          model: target.model.id,
+          body: target.body,
+          apiKey: run.apiKey,
+          keySource: run.keySource,
+          budgetTokens: target.budgetTokens,
+          signal,
+          attempt,
+          attemptTimeoutMs: run.attemptTimeoutMs,
+          idleTimeoutMs: run.idleTimeoutMs,
+          onSend: () => {
+            run.progress.attempts += 1;
+            run.progress.model = target.model.id;
+          },
+        });
+      } catch (thrown) {
+        if (signal.aborted) throw abortError(signal.reason, target.model.id);
+        if (thrown instanceof CircuitRefusal) throw thrown;
+        const error = asTogetherError(thrown, target.model.id);
+        const now = Date.now();
+        const decision = decideRetry(
+          { error, attempt, now, deadlineAt: Number.isFinite(run.deadline.at) ? run.deadline.at : undefined, expectedAttemptMs: now - startedAt },
+          run.retry,
+        );
+        if (!decision.retry) throw decision.error;
+        events.emit('retry', {
+          attempt,
+          delayMs: decision.delayMs,
+          reason: error.category,
+          serverAsked: decision.serverAsked,
+          model: target.model.id,
+          error,
+        });
+        try {
+          await sleep(decision.delayMs, signal);
+        } catch {
+          throw abortError(signal.reason, target.model.id);
+        }
+      }
+    }
+  }
+
+  /** The route: the primary, then its fallbacks; under 'fallback', an overflowing primary's larger-context models. */
+  async function answer(run: RequestRun, primary: CatalogModel, fallbacks: string[] | undefined): Promise<{ result: AttemptResult; target: Target }> {
+    const first = await preflightOn(run, primary);
+    let rest: string[];
+    if (first instanceof TogetherError) {
+      if (run.policy !== 'fallback') throw first;
+      const needed = Number(first.details?.['promptTokens'] ?? 0) + Number(first.details?.['maxTokens'] ?? 0);
+      rest = (fallbacks ?? catalog.largerContextModels(primary.id, needed)).filter((id, i, all) => id !== primary.id && all.indexOf(id) === i);
+      if (rest.length === 0) {
+        throw contextOverflowError({
+          model: primary.id,
+          limit: Number(first.details?.['limit']),
+          promptTokens: Number(first.details?.['promptTokens']),
+          maxTokens: Number(first.details?.['maxTokens']),
+          exact: true,
+          tried: 'No larger-context model of its family is available to fall back to.',
+        });
+      }
+    } else {
+      rest = fallbacksFor(catalog, primary.id, fallbacks, maxFallbacks);
+    }
+    const route = new FallbackRoute([primary.id, ...rest], { breakers, events, fallbackOn: DEFAULT_FALLBACK_ON });
+    let index = 0;
+    let lastError: TogetherError | undefined;
+    const refused: string[] = [];
+    for (;;) {
+      const id = route.models[index] as string;
+      const target = index === 0 ? first : await prepare(run, id);
+      let trigger: TogetherError | 'breaker_open';
+      if (target instanceof TogetherError) trigger = target;
+      else {
+        try {
+          return { result: await attemptsOn(run, target), target };
+        } catch (thrown) {
+          if (thrown instanceof CircuitRefusal) {
+            trigger = 'breaker_open';
+            refused.push(id);
+          } else {
+            trigger = asTogetherError(thrown, id);
+            // Upstream disagreed with the preflight about the context: only the 'fallback' policy moves on for it.
+            if (trigger.category === 'context_length' && run.policy !== 'fallback') throw trigger;
+          }
+        }
+      }
+      if (trigger !== 'breaker_open') lastError = trigger;
+      if (run.deadline.signal.aborted) throw abortError(run.deadline.signal.reason, id);
+      const step = route.next(index, trigger);
+      if (step === undefined) {
+        if (trigger !== 'breaker_open') throw trigger;
+        throw lastError ?? breakerOpenError(refused, options.breaker?.coolDownMs);
+      }
+      index = step.index;
+    }
+  }
+
+  function jsonResult(run: RequestRun, target: Target, result: Extract<AttemptResult, { kind: 'json' }>): JsonResult {
+    return {
+      kind: 'json',
+      status: result.status,
+      body: result.body,
+      record: usageRecord(target.model.id, usageOf(result.body), target.model.pricing),
+      model: target.model.id,
+      requestedModel: run.requestedModel,
+      headers: result.headers,
+      attempts: run.progress.attempts,
+      ...(run.requestId !== undefined ? { requestId: run.requestId } : {}),
+    };
+  }
+
+  function streamResult(
+    run: RequestRun,
+    target: Target,
+    result: Extract<AttemptResult, { kind: 'stream' }>,
+    ended: (end: StreamEnd) => void,
+  ): StreamResult {
+    let resolveDone!: (record: UsageRecord) => void;
+    let rejectDone!: (error: TogetherError) => void;
+    const done = new Promise<UsageRecord>((resolve, reject) => {
+      resolveDone = resolve;
+      rejectDone = reject;
+    });
+    done.catch(() => {}); // awaited by whoever wants it; never an unhandled rejection
+    const chunks = streamChunks(result.opened, result.scope, target.model.id, (end) => {
+      result.scope.done();
+      if (end.kind === 'completed') result.ticket.success();
+      else if (end.kind === 'failed') result.ticket.failure(end.error);
+      else result.ticket.release();
+      ended(end);
+      if (end.kind === 'failed') rejectDone(end.error);
+      else resolveDone(usageRecord(target.model.id, end.usage, target.model.pricing));
+    });
+    return {
+      kind: 'stream',
+      status: 200,
+      chunks,
+      done,
+      model: target.model.id,
+      requestedModel: run.requestedModel,
+      headers: result.headers,
+      attempts: run.progress.attempts,
+      ...(run.requestId !== undefined ? { requestId: run.requestId } : {}),
+    };
+  }
+
+  async function send(request: PipelineRequest): Promise<PipelineResult> {
+    const startedAt = performance.now();
+    const overrides = request?.overrides ?? {};
+    const outcome = (run: Progress, error?: TogetherError): void => {
+      events.emit('outcome', {
+        ok: error === undefined,
+        model: run.model,
+        attempts: run.attempts,
+        elapsedMs: performance.now() - startedAt,
+        ...(error !== undefined ? { error } : {}),
+      });
+    };
+    const progress: Progress = { attempts: 0, model: undefined };
+    let deadline: Deadline | undefined;
+    let handedOff = false;
+    try {
+      if (closed) throw closedError();
+      if (!isEndpoint(request?.endpoint)) throw unknownEndpointError(request?.endpoint);
+      checkOverrides(overrides);
+      const checked = checkBody(request.endpoint, request.body);
+      if (checked instanceof TogetherError) throw checked;
+      const apiKey = request.apiKey?.trim() || defaultKey;
+      const keySource = request.apiKey?.trim() ? undefined : defaultKeySource;
+      if (apiKey === undefined) throw missingKeyError(keySource);
+      const stopped = billing.check(apiKey);
+      if (stopped) throw stopped;
+      if (!keys.has(keyFingerprint(apiKey))) keys.set(keyFingerprint(apiKey), { apiKey, snapshot: {} });
+      catalogKey ??= apiKey;
+
+      deadline = createDeadline({ timeoutMs: overrides.deadlineMs ?? options.deadlineMs, signal: request.signal });
+      const owned = deadline;
+      // An abort (caller or deadline) ends the request at once: its timer must not outlive it.
+      owned.signal.addEventListener('abort', () => owned.dispose(), { once: true });
+      const run: RequestRun = {
+        endpoint: checked.endpoint,
+        checked,
+        stream: wantsStream(checked),
+        apiKey,
+        keySource,
+        requestedModel: checked.body.model,
+        requestId: request.requestId,
+        deadline,
+        policy: overrides.onContextOverflow ?? options.onContextOverflow ?? PIPELINE_DEFAULTS.onContextOverflow,
+        retry: overrides.maxAttempts !== undefined ? resolveRetryOptions({ ...retryDefaults, maxAttempts: overrides.maxAttempts }) : retryDefaults,
+        attemptTimeoutMs: overrides.attemptTimeoutMs ?? options.attemptTimeoutMs ?? PIPELINE_DEFAULTS.attemptTimeoutMs,
+        idleTimeoutMs: overrides.idleTimeoutMs ?? options.idleTimeoutMs ?? PIPELINE_DEFAULTS.idleTimeoutMs,
+        progress,
+      };
+
+      let resolution;
+      try {
+        resolution = await catalog.resolve(run.requestedModel, {
+          allowSuccessor: overrides.allowSuccessor ?? options.allowSuccessor ?? false,
+          signal: deadline.signal,
+        });
+      } catch (error) {
+        throw deadline.signal.aborted ? abortError(deadline.signal.reason, run.requestedModel) : asTogetherError(error, run.requestedModel);
+      }
+      if (!resolution.ok) throw unresolvedModelError(resolution);
+
+      const { result, target } = await answer(run, resolution.model, overrides.fallbacks);
+      if (result.kind === 'json') {
+        const json = jsonResult(run, target, result);
+        outcome(progress);
+        return json;
+      }
+      handedOff = true;
+      return streamResult(run, target, result, (end) => {
+        owned.dispose();
+        outcome(progress, end.kind === 'failed' ? end.error : undefined);
+      });
+    } catch (thrown) {
+      const error = request?.signal?.aborted ? abortError(request.signal.reason, progress.model) : asTogetherError(thrown, progress.model);
+      outcome(progress, error);
+      throw error;
+    } finally {
+      if (!handedOff) deadline?.dispose();
+    }
+  }
+
+  function state(): PipelineState {
+    const pacing: PipelineState['pacing'] = [];
+    for (const [id, { apiKey, snapshot }] of keys) {
+      const limits = pacer?.limits(apiKey);
+      pacing.push({
+        key: id,
+        ...(limits?.requestsPerSecond !== undefined ? { requestsPerSecond: limits.requestsPerSecond } : {}),
+        ...(snapshot.requestsRemaining !== undefined ? { requestsRemaining: snapshot.requestsRemaining } : {}),
+        ...(limits?.tokensPerMinute !== undefined ? { tokensPerMinute: limits.tokensPerMinute } : {}),
+        ...(snapshot.tokensRemaining !== undefined ? { tokensRemaining: snapshot.tokensRemaining } : {}),
+        queued: pacer?.pending(apiKey) ?? 0,
+      });
+    }
+    const breakerList = Object.entries(breakers.snapshot()).map(([model, circuit]) => ({ model, state: circuit.state }));
+    return { pacing, breakers: breakerList, stoppedKeys: billing.keys() };
+  }
+
+  return {
+    send,
+    async listModels(signal) {
+      return catalog.list(signal);
+    },
+    events,
+    state,
+    resetKey(apiKey) {
+      const key = apiKey?.trim() || defaultKey;
+      return key === undefined ? false : billing.reset(key);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const immediate of preloads) clearImmediate(immediate);
+      preloads.clear();
+      if (ownsCatalog) catalog.close();
+      await pacer?.close();
+      if (redis !== undefined) await redis.quit().catch(() => redis.disconnect());
+      if (ownsTransport) await transport.close();
+    },
+  };
+}
