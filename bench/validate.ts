@@ -2,9 +2,9 @@
 //
 //   npx tsx bench/validate.ts [--runs N] [--keep] [--no-2gb] [--source]
 //
-// Generates, under bench/.data/ (git-ignored): a ~200 MB file of ~1 KB conversational lines, a file of
+// Generates, under bench/.data/validate/ (git-ignored): a ~200 MB file of ~1 KB conversational lines, a file of
 // 1,000,000 short lines, a ~2 GB file (memory must stay flat) and a 20 MB slice for the --model run. Builds
-// tether (tsc into bench/.data/dist, the form an installed package runs; --source runs bin/tether.js through
+// tether (tsc into bench/.data/validate/dist, the form an installed package runs; --source runs bin/tether.js through
 // tsx instead), then measures, in the same run:
 //   - `tether validate FILE --json` as a process: wall time (MB/s) and peak RSS (/usr/bin/time);
 //   - validateFile() inside a process (the same code without CLI start-up), and the SDK's checkFile() the
@@ -19,7 +19,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = join(ROOT, 'bench', '.data');
+// A folder of its own: other benchmarks share bench/.data.
+const DATA = join(ROOT, 'bench', '.data', 'validate');
 const DIST = join(DATA, 'dist');
 const MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference';
 
@@ -64,8 +65,8 @@ function conversationLine(random: () => number): string {
   const messages = [{ role: 'system', content: sentence(random, 6, 14) }];
   const turns = 1 + Math.floor(random() * 3);
   for (let t = 0; t < turns; t++) {
-    messages.push({ role: 'user', content: sentence(random, 6, 22) });
-    messages.push({ role: 'assistant', content: sentence(random, 14, 48) });
+    messages.push({ role: 'user', content: sentence(random, 8, 26) });
+    messages.push({ role: 'assistant', content: sentence(random, 18, 56) });
   }
   return JSON.stringify({ messages });
 }
@@ -207,7 +208,7 @@ async function best(label: string, bytes: number, command: string, commandArgs: 
 
 function build(): { cli: string[]; library: string } {
   if (FROM_SOURCE) return { cli: [join(ROOT, 'bin', 'tether.js')], library: join(ROOT, 'src', 'datasets', 'index.ts') };
-  log('building tether into bench/.data/dist (tsc)…');
+  log('building tether into bench/.data/validate/dist (tsc)…');
   // tsc emits even when files outside src/datasets have type errors; the CLI is then run from the output.
   spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', DIST], { stdio: 'ignore' });
   const main = join(DIST, 'cli', 'main.js');
@@ -288,10 +289,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(summary));
   } finally {
     if (!KEEP) {
-      for (const f of Object.values(files)) rmSync(f.path, { force: true });
-      rmSync(DIST, { recursive: true, force: true });
-      rmSync(join(DATA, 'data'), { recursive: true, force: true });
-      rmSync(join(DATA, 'rss.txt'), { force: true });
+      rmSync(DATA, { recursive: true, force: true });
       log('deleted the generated files (use --keep to keep them)');
     }
   }

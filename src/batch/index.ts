@@ -21,3 +21,22 @@ export { runFile, readInputFile, InputFileError } from './run-file.js';
 export type { RunFileOptions, RunFileResult } from './run-file.js';
 export { formatProgress, formatUsd, formatDurationShort, progressBar } from './progress.js';
 export type { ProgressView } from './progress.js';
+// Together's Batch API: submit (check, split, upload, create), status, wait, cancel, list, results.
+export {
+  BATCH_STATUSES,
+  batchJobSchema,
+  cancelBatch,
+  createBatch,
+  fileContent,
+  getBatch,
+  isTerminalBatchStatus,
+  listBatches,
+} from './batch-api.js';
+export type { BatchJob, BatchRequestOptions, BatchStatus, CreateBatchInput } from './batch-api.js';
+export { checkBatchModels } from './batch-check.js';
+export { BATCH_LIMITS, planParts, submitBatch } from './submit.js';
+export type { PartPlan, SplitLimits, SubmitOptions, SubmitResult, SubmittedPart } from './submit.js';
+export { BatchNotFinishedError, mergeBatchResults, statusForErrorCode, unansweredError, writeBatchResults } from './results.js';
+export type { BatchFiles, MergedResults, ResultsSummary } from './results.js';
+export { BatchWaitTimeoutError, DEFAULT_BATCH_POLL_MS, waitForBatches } from './wait.js';
+export type { WaitBatchesOptions } from './wait.js';

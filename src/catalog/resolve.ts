@@ -136,7 +136,10 @@ function deprecatedResult(id: string, view: CatalogView, context: RouteContext):
  */
 export function resolveInView(id: string, view: CatalogView, options: ResolveOptions = {}, hops = 0): Resolution {
   const model = view.byId.get(id);
-  if (model !== undefined) {
+  // A deprecated id the live list still shows (kept for dedicated endpoints) but the snapshot has no model entry
+  // for: a serverless call fails, so it is treated as deprecated unless the caller declared a dedicated endpoint.
+  const listedButRetired = model !== undefined && model.deprecated !== undefined && model.serverless === undefined && !(options.dedicated?.has(id) ?? false);
+  if (model !== undefined && !listedButRetired) {
     if (model.serverless === false && !(options.dedicated?.has(id) ?? false)) {
       const suggestions = alternativesFor(model, view, options);
       const successor = model.deprecated?.successor ?? undefined;

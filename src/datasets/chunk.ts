@@ -9,13 +9,9 @@ import { weightLiterals } from './scan.js';
 import { checkSample } from './schema.js';
 import { describeType } from './content.js';
 import { diagnoseJson } from './json-diagnose.js';
-
-/** Consecutive examples of one format; `lines` keeps the first few (chunk-relative) for format.mixed errors. */
-export interface FormatRun {
-  format: DatasetFormat;
-  count: number;
-  lines: number[];
-}
+import { IssueCollector } from './collector.js';
+import type { FormatRun } from './collector.js';
+import { firstInvalidUtf8, isCutCharacter } from './utf8.js';
 
 export interface ChunkResult {
   /** Lines in the chunk, counting a lone CR as a line break like Together's check. */
@@ -59,38 +55,6 @@ const FAST_FORMATS: Record<number, DatasetFormat> = { [FAST_TEXT]: 'text', [FAST
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** Collects issues with a per-rule cap, and format runs. */
-export class IssueCollector {
-  readonly issues: Issue[] = [];
-  readonly omitted: Partial<Record<RuleId, number>> = {};
-  private readonly counts = new Map<RuleId, number>();
-  readonly runs: FormatRun[] = [];
-
-  constructor(private readonly cap: number) {}
-
-  add(line: number, rule: RuleId, message: string): void {
-    const count = (this.counts.get(rule) ?? 0) + 1;
-    this.counts.set(rule, count);
-    if (count <= this.cap) this.issues.push({ line, rule, message });
-    else this.omitted[rule] = (this.omitted[rule] ?? 0) + 1;
-  }
-
-  format(line: number, format: DatasetFormat): void {
-    const last = this.runs[this.runs.length - 1];
-    if (last !== undefined && last.format === format) {
-      last.count++;
-      if (last.lines.length < this.cap) last.lines.push(line);
-    } else {
-      this.runs.push({ format, count: 1, lines: [line] });
-    }
-  }
-
-  /** Issues sorted by line (stable, so a line's issues keep the order they were found in). */
-  sorted(): Issue[] {
-    return this.issues.sort((a, b) => a.line - b.line);
-  }
-}
-
 function isBlank(bytes: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (bytes[i] !== 0x20 && bytes[i] !== 0x09) return false;
   return true;
@@ -98,49 +62,6 @@ function isBlank(bytes: Uint8Array, from: number, to: number): boolean {
 
 function hasBom(bytes: Uint8Array, from: number, to: number): boolean {
   return to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf;
-}
-
-/** 1-based byte column of the first invalid UTF-8 sequence in bytes[from, to). */
-export function firstInvalidUtf8(bytes: Uint8Array, from: number, to: number): number {
-  let i = from;
-  while (i < to) {
-    const b = bytes[i]!;
-    let need: number;
-    let min: number;
-    if (b < 0x80) {
-      i++;
-      continue;
-    } else if (b >= 0xc2 && b <= 0xdf) {
-      need = 1;
-      min = 0x80;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      min = 0x800;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      min = 0x10000;
-    } else {
-      return i - from + 1;
-    }
-    let cp = b & (0x3f >> need);
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if (c === undefined || i + k >= to || (c & 0xc0) !== 0x80) return i - from + 1;
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i - from + 1;
-    i += need + 1;
-  }
-  return to - from + 1;
-}
-
-/** True when bytes[at, to) is the start of a multi-byte UTF-8 character cut short by the end of the data. */
-function isCutCharacter(bytes: Uint8Array, at: number, to: number): boolean {
-  const lead = bytes[at]!;
-  const length = lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xc2 && lead <= 0xdf ? 2 : 0;
-  if (length === 0 || to - at >= length) return false;
-  for (let i = at + 1; i < to; i++) if ((bytes[i]! & 0xc0) !== 0x80) return false;
-  return true;
 }
 
 class ChunkChecker {

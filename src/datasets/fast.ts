@@ -40,18 +40,26 @@ const MESSAGES = encode('messages');
 const TEXT = encode('text');
 const PROMPT = encode('prompt');
 const COMPLETION = encode('completion');
-const ROLE = encode('role');
-const CONTENT = encode('content');
-const WEIGHT = encode('weight');
 const TOOL_CALLS = encode('tool_calls');
-const USER = encode('user');
-const ASSISTANT = encode('assistant');
-const SYSTEM = encode('system');
+// Message keys and role values with their closing quote, and their lengths with it.
+const ROLE_KEY = encode('role"');
+const CONTENT_KEY = encode('content"');
+const WEIGHT_KEY = encode('weight"');
+const USER_VALUE = encode('user"');
+const ASSISTANT_VALUE = encode('assistant"');
+const SYSTEM_VALUE = encode('system"');
+const M_OTHER = 0;
+const M_ROLE = 1;
+const M_CONTENT = 2;
+const M_WEIGHT = 3;
+const KEY_LENGTHS = [0, ROLE_KEY.length, CONTENT_KEY.length, WEIGHT_KEY.length];
+
+const ROLE_LENGTHS = [0, SYSTEM_VALUE.length, USER_VALUE.length, ASSISTANT_VALUE.length];
 
 let lastMessages = 0;
 let lastNewline = 0;
 
-/** b[at, at + word.length) equals word (the caller has checked the length). */
+/** b[at, at + word.length) equals word. */
 function same(b: Uint8Array, at: number, word: Uint8Array): boolean {
   for (let k = 0; k < word.length; k++) if (b[at + k] !== word[k]) return false;
   return true;
@@ -63,7 +71,7 @@ function isHex(c: number): boolean {
 
 // Long strings are scanned four bytes at a time through a 32-bit view of the same memory.
 let wordsOf: Uint8Array | undefined;
-let words = new Int32Array(0);
+let words: Int32Array = new Int32Array(0);
 /** Offset of words[0] from b[0], in bytes. */
 let wordsStart = 0;
 
@@ -145,36 +153,42 @@ function messagesEnd(b: Uint8Array, i: number, allowSameRoleRuns: boolean): numb
     let weight = false;
     for (;;) {
       if (b[i] !== QUOTE) return -1;
+      // The usual keys are matched with their closing quote in one comparison; others are scanned.
       const key = i + 1;
-      i = plainStringEnd(b, i);
-      if (i < 0) return -1;
-      const length = i - 1 - key;
+      let member: number;
+      if (same(b, key, ROLE_KEY)) member = M_ROLE;
+      else if (same(b, key, CONTENT_KEY)) member = M_CONTENT;
+      else if (same(b, key, WEIGHT_KEY)) member = M_WEIGHT;
+      else member = M_OTHER;
+      if (member !== M_OTHER) {
+        i = key + KEY_LENGTHS[member]!;
+      } else {
+        i = plainStringEnd(b, i);
+        if (i < 0) return -1;
+        if (i - 1 - key === 10 && same(b, key, TOOL_CALLS)) return -1;
+      }
       i = skipSpace(b, i);
       if (b[i] !== COLON) return -1;
       i = skipSpace(b, i + 1);
-      if (length === 4 && same(b, key, ROLE)) {
+      if (member === M_ROLE) {
         if (role !== 0 || b[i] !== QUOTE) return -1;
         const value = i + 1;
-        i = plainStringEnd(b, i);
-        if (i < 0) return -1;
-        const n = i - 1 - value;
-        if (n === 4 && same(b, value, USER)) role = R_USER;
-        else if (n === 9 && same(b, value, ASSISTANT)) role = R_ASSISTANT;
-        else if (n === 6 && same(b, value, SYSTEM)) role = R_SYSTEM;
+        if (same(b, value, USER_VALUE)) role = R_USER;
+        else if (same(b, value, ASSISTANT_VALUE)) role = R_ASSISTANT;
+        else if (same(b, value, SYSTEM_VALUE)) role = R_SYSTEM;
         else return -1; // "tool" and anything else: the reference checks decide
-      } else if (length === 7 && same(b, key, CONTENT)) {
+        i = value + ROLE_LENGTHS[role]!;
+      } else if (member === M_CONTENT) {
         if (content || b[i] !== QUOTE || b[i + 1] === QUOTE) return -1;
         i = stringEnd(b, i);
         if (i < 0) return -1;
         content = true;
-      } else if (length === 6 && same(b, key, WEIGHT)) {
+      } else if (member === M_WEIGHT) {
         // Only a bare 0 or 1: "1.0", "10" fail the member check below; "-0", true go to the reference.
         const c = b[i];
         if (weight || (c !== 0x30 && c !== 0x31)) return -1;
         i++;
         weight = true;
-      } else if (length === 10 && same(b, key, TOOL_CALLS)) {
-        return -1;
       } else {
         i = skipJsonValue(b, i);
         if (i < 0) return -1;

@@ -83,10 +83,12 @@ export class WorkerPool {
 
   /**
    * Sends a chunk to a ready worker with fewer than `perWorker` chunks in flight, transferring its buffer
-   * (unusable here until it comes back); undefined when every worker is busy or still starting.
+   * (unusable here until it comes back); undefined when every worker is busy, still starting or failed.
    */
   trySubmit(chunk: Chunk, perWorker: number): Promise<ChunkDone> | undefined {
-    if (this.failed) return Promise.reject(this.failed);
+    // After a worker failure the caller checks the remaining chunks itself (chunks that were in
+    // flight reject with the failure).
+    if (this.failed) return undefined;
     if (chunk.bytes.byteOffset !== 0) throw new Error('chunks must start at the beginning of their buffer');
     let target: PoolWorker | undefined;
     for (const w of this.workers) {

@@ -168,7 +168,10 @@ function checkMessages(messages: unknown, path: string, requireAssistant: boolea
     }
     previousRole = typeof role === 'string' ? role : undefined;
 
-    const hasCalls = options.profile === 'current' && 'tool_calls' in message && checkToolCalls(message, where, declared, problems);
+    // The newer Python SDK drops null-valued keys first: "tool_calls": null or "weight": null (common in
+    // OpenAI-style exports) mean no calls and no weight. The legacy checks take the keys as they are.
+    const present = (key: string): boolean => key in message && !(options.profile === 'current' && (message[key] === null || (key === 'tool_calls' && Array.isArray(message[key]) && message[key].length === 0)));
+    const hasCalls = options.profile === 'current' && present('tool_calls') && checkToolCalls(message, where, declared, problems);
     let messageImages = 0;
     if (hasCalls && (message.content === undefined || message.content === null || message.content === '')) {
       // A tool-calling assistant turn needs no text (current docs).
@@ -180,7 +183,7 @@ function checkMessages(messages: unknown, path: string, requireAssistant: boolea
       messageImages = result.images;
     }
     images += messageImages;
-    if ('weight' in message) checkWeight(message.weight, where, messageImages, ctx);
+    if (present('weight')) checkWeight(message.weight, where, messageImages, ctx);
   });
   if (kinds.size > 1) {
     problems.push({

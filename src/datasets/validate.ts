@@ -9,6 +9,7 @@ import type { ChunkJob } from './job.js';
 import { resolveFineTuneModel } from './model.js';
 import { WorkerPool } from './pool.js';
 import type { ChunkDone } from './pool.js';
+import type { ChunkResult } from './chunk.js';
 import { BufferPool, DEFAULT_CHUNK_SIZE, readChunks } from './reader.js';
 import { ReportBuilder } from './report.js';
 import type { ValidationReport } from './report.js';
@@ -17,6 +18,8 @@ import type { Issue, RuleOptions, ValidationProfile } from './types.js';
 
 /** Together's Python SDK refuses files larger than 50.1 GiB (strictly greater). */
 export const MAX_FILE_BYTES = 50.1 * 2 ** 30;
+/** More workers than this only cost memory. */
+const MAX_THREADS = 16;
 /** Chunks in flight per worker: one being checked, one waiting, so a worker never idles between chunks. */
 const PER_WORKER = 2;
 /** Below this size, starting workers costs more than it saves. */
@@ -79,40 +82,22 @@ export function fileLevelIssues(path: string, size: number): Issue[] {
   return issues;
 }
 
-/** Validates a fine-tuning JSONL file in one streaming pass and reports every problem found. */
-export async function validateFile(path: string, options: ValidateOptions = {}): Promise<ValidationReport> {
-  const cap = options.maxErrors ?? DEFAULT_MAX_ERRORS;
-  if (!Number.isInteger(cap) || cap < 1) throw new DatasetInputError(`maxErrors must be a positive integer, got ${cap}`);
-  const size = await fileSize(path);
-  const rules: RuleOptions = {
-    profile: options.profile ?? DEFAULT_RULE_OPTIONS.profile,
-    allowSameRoleRuns: options.allowSameRoleRuns ?? DEFAULT_RULE_OPTIONS.allowSameRoleRuns,
-  };
-  const model = options.model !== undefined ? resolveFineTuneModel(options.model) : undefined;
-  const job: ChunkJob = { options: rules, cap, ...(model ? { model } : {}) };
-  const builder = new ReportBuilder(cap);
-  for (const issue of fileLevelIssues(path, size)) builder.add(issue);
-  const threads = options.threads ?? defaultThreads(size);
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const buffers = new BufferPool(chunkSize);
-  let done = 0;
-  const merge = (result: ChunkDone['result'], buffer: ArrayBuffer, length: number): void => {
-    builder.addChunk(result);
-    buffers.release(buffer);
-    done += length;
-    options.onProgress?.(done, size);
-  };
+/** Takes a checked chunk's result, in file order, and the buffer for reuse. */
+type Merge = (result: ChunkResult, buffer: ArrayBuffer, length: number) => void;
 
-  if (threads <= 0) {
-    for await (const chunk of readChunks(path, buffers, chunkSize)) {
-      merge(await runChunk(chunk.bytes, chunk.final, job), chunk.bytes.buffer as ArrayBuffer, chunk.bytes.length);
-    }
-    return builder.build(size, rules, model);
+async function checkOnThisThread(path: string, job: ChunkJob, buffers: BufferPool, chunkSize: number, merge: Merge): Promise<void> {
+  for await (const chunk of readChunks(path, buffers, chunkSize)) {
+    merge(await runChunk(chunk.bytes, chunk.final, job), chunk.bytes.buffer as ArrayBuffer, chunk.bytes.length);
   }
+}
 
+/**
+ * Hands chunks to the workers, and checks a chunk on this thread whenever no worker can take it (while
+ * they start, or when all are busy), so no core idles. Results merge in file order; the queue is bounded,
+ * so memory stays flat however fast the disk is.
+ */
+async function checkWithWorkers(path: string, job: ChunkJob, threads: number, buffers: BufferPool, chunkSize: number, merge: Merge): Promise<void> {
   const pool = new WorkerPool(threads, job);
-  // In file order, bounded so memory stays flat however fast the disk is. This thread checks a chunk
-  // itself whenever no worker can take it (while they start, or when all are busy): no core idles.
   const queue: { done: Promise<ChunkDone>; length: number; settled: boolean }[] = [];
   const maxQueued = threads * PER_WORKER + 2;
   try {
@@ -143,5 +128,33 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
   } finally {
     await pool.close();
   }
+}
+
+/** Validates a fine-tuning JSONL file in one streaming pass and reports every problem found. */
+export async function validateFile(path: string, options: ValidateOptions = {}): Promise<ValidationReport> {
+  const cap = options.maxErrors ?? DEFAULT_MAX_ERRORS;
+  if (!Number.isInteger(cap) || cap < 1) throw new DatasetInputError(`maxErrors must be a positive integer, got ${cap}`);
+  const size = await fileSize(path);
+  const rules: RuleOptions = {
+    profile: options.profile ?? DEFAULT_RULE_OPTIONS.profile,
+    allowSameRoleRuns: options.allowSameRoleRuns ?? DEFAULT_RULE_OPTIONS.allowSameRoleRuns,
+  };
+  const model = options.model !== undefined ? resolveFineTuneModel(options.model) : undefined;
+  const job: ChunkJob = { options: rules, cap, ...(model ? { model } : {}) };
+  const builder = new ReportBuilder(cap);
+  for (const issue of fileLevelIssues(path, size)) builder.add(issue);
+  const threads = Math.min(options.threads ?? defaultThreads(size), MAX_THREADS);
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const buffers = new BufferPool(chunkSize);
+  let done = 0;
+  const merge: Merge = (result, buffer, length) => {
+    builder.addChunk(result);
+    buffers.release(buffer);
+    done += length;
+    options.onProgress?.(done, size);
+  };
+
+  if (threads <= 0) await checkOnThisThread(path, job, buffers, chunkSize, merge);
+  else await checkWithWorkers(path, job, threads, buffers, chunkSize, merge);
   return builder.build(size, rules, model);
 }

@@ -6,7 +6,7 @@ import { formatDuration } from '../policy/index.js';
 import type { DoctorOptions } from './doctor/context.js';
 import { runDoctor } from './doctor/run.js';
 import { readJournal, type JournalEntry } from './journal.js';
-import { keyHint } from './key-shape.js';
+import { keyEnding } from './key-shape.js';
 import { defaultJournalPath, defaultStatePath } from './paths.js';
 import { createScrubber, isSecretName } from './scrub.js';
 import { readStateFile, type SavedState } from './state-file.js';
@@ -56,7 +56,7 @@ function describeEnv(env: NodeJS.ProcessEnv): string[] {
     const value = env[name];
     if (value === undefined || !SHOWN_ENV.test(name)) continue;
     let shown = value;
-    if (name === 'TOGETHER_API_KEY') shown = value.trim() === '' ? '(set but empty)' : `(set, ending ${keyHint(value.trim())})`;
+    if (name === 'TOGETHER_API_KEY') shown = value.trim() === '' ? '(set but empty)' : `(set, ${keyEnding(value.trim())})`;
     else if (isSecretName(name) || name === 'TOGETHER_CUSTOM_HEADERS') shown = `(set, ${value.length} characters, not shown)`;
     else if (/proxy$/i.test(name) && !/^no_proxy$/i.test(name)) shown = withoutCredentials(value);
     out.push(`${name}=${shown}`);
@@ -129,7 +129,8 @@ function summaryLines(bundle: Omit<DebugBundle, 'summary'>, secretCount: number)
     const counts = Object.entries(errors.byCategory).map(([category, n]) => `${category} ×${n}`).join(', ');
     lines.push(`errors: last ${errors.shown} journal entries: ${counts || 'breaker changes only'}`);
     if (last !== undefined) {
-      lines.push(`  latest: ${last.time} ${last.kind} ${last.status ?? ''} ${last.category ?? ''} ${last.model ?? ''}${last.requestId ? ` request ${last.requestId}` : ''}`.replace(/\s+/g, ' ').trimEnd());
+      const what = [last.time, last.kind, last.status, last.category, last.model, last.requestId ? `request ${last.requestId}` : undefined].filter((part) => part !== undefined);
+      lines.push(`  latest: ${what.join(' ')}`);
     }
   }
   const open = bundle.state.breakers.filter((b) => b.state !== 'closed');

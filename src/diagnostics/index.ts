@@ -1,6 +1,7 @@
 // Public API of the diagnostics module: `tether doctor` (step-by-step checks from this machine to a working
 // completion), the error journal the pipeline writes, the redacted debug bundle, and saved-response parsing.
 export { runDoctor, DOCTOR_STEPS, DEFAULT_DOCTOR_TIMEOUT_MS } from './doctor/run.js';
+export { cheapestChatModel, median } from './doctor/api-steps.js';
 export type { DoctorOptions } from './doctor/context.js';
 export { formatDoctorReport, formatStep, formatCounts } from './doctor/format.js';
 export { STEP_IDS } from './types.js';
@@ -31,7 +32,7 @@ export { readRateLimits } from './rate-limit-words.js';
 export type { RateLimitReading } from './rate-limit-words.js';
 export { estimateSkew, judgeSkew, SKEW_WARN_MS, SKEW_FAIL_MS } from './clock-skew.js';
 export type { SkewEstimate, TimedResponse } from './clock-skew.js';
-export { keyShape, keyHint, keyFacts, keyPasteProblem } from './key-shape.js';
+export { keyShape, keyHint, keyEnding, keyFacts, keyPasteProblem } from './key-shape.js';
 export type { KeyShape, KeyFacts } from './key-shape.js';
 export { collectVersions, tetherVersion } from './versions.js';
 export type { Versions } from './versions.js';

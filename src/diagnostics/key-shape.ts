@@ -15,9 +15,15 @@ export const KEY_SHAPE_WORDS: Record<KeyShape, string> = {
   other: 'not in a Together key format',
 };
 
-/** `…Va12`: the last four characters, and only for keys long enough that four reveal little. */
-export function keyHint(key: string): string {
-  return key.length >= 16 ? `…${key.slice(-4)}` : '(short key, not shown)';
+/** `…Va12`: the last four characters, only for keys long enough that four reveal little; else undefined. */
+export function keyHint(key: string): string | undefined {
+  return key.length >= 16 ? `…${key.slice(-4)}` : undefined;
+}
+
+/** "ending …Va12", or the length alone for a key too short to show any of it. */
+export function keyEnding(key: string): string {
+  const hint = keyHint(key);
+  return hint === undefined ? `${key.length} characters long` : `ending ${hint}`;
 }
 
 /** Something wrong with how the key was pasted, or undefined when it looks clean. */
@@ -40,8 +46,8 @@ export function keyPasteProblem(raw: string): { problem: string; fix: string } |
 }
 
 export interface KeyFacts {
-  /** Last four characters, e.g. `…Va12`. */
-  hint: string;
+  /** Last four characters, e.g. `…Va12` (undefined for a short key). */
+  hint: string | undefined;
   /** policy's keyFingerprint: what pacing state and logs name the key by. */
   fingerprint: string;
   shape: KeyShape;

@@ -30,6 +30,7 @@ function headEnd(buf: Buffer, from: number): [number, number] | undefined {
 
 function parseHead(text: string, lineOffset: number): Omit<SavedResponse, 'body'> {
   const lines = text.split(/\r?\n/);
+  while (lines.length > 1 && lines[lines.length - 1]?.trim() === '') lines.pop(); // a head with no body after it
   const statusLine = (lines[0] ?? '').trim();
   const match = STATUS_LINE.exec(statusLine);
   if (!match) {

@@ -16,14 +16,19 @@ export class ConfigFileError extends Error {
   override readonly name = 'ConfigFileError';
 }
 
-/** Line and column of a JSON.parse failure, from the position Node reports. */
+/** Line and column of a JSON syntax error: from Node's message when it gives a position, else from the YAML parser. */
 function jsonErrorPlace(text: string, error: unknown): string {
   const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
-  if (position === undefined) return '';
-  const before = text.slice(0, Number(position));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return ` at line ${line}, column ${column}`;
+  if (position !== undefined) {
+    const before = text.slice(0, Number(position));
+    return ` at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
+  }
+  try {
+    parseYaml(text); // JSON is YAML: its parser locates most JSON syntax errors too
+  } catch (yamlError) {
+    if (yamlError instanceof YAMLParseError && yamlError.linePos) return ` at line ${yamlError.linePos[0].line}, column ${yamlError.linePos[0].col}`;
+  }
+  return '';
 }
 
 export function parseUserConfig(text: string, path: string): UserConfig {
@@ -126,10 +131,15 @@ export function modelsNamedIn(data: unknown): NamedModel[] {
     const trimmed = id.trim();
     if (trimmed !== '' && !found.has(trimmed)) found.set(trimmed, where);
   };
+  const visitItem = (item: unknown, where: string): void => {
+    if (typeof item === 'string') add(item, where);
+    // A list entry may be `{ id: "org/name", ... }`: there `id` is the model id.
+    else if (isRecord(item) && typeof item.id === 'string' && item.model === undefined) add(item.id, joinWhere(where, 'id'));
+    else visit(item, where);
+  };
   const visitList = (value: unknown, where: string): void => {
-    if (typeof value === 'string') add(value, where);
-    else if (Array.isArray(value)) value.forEach((item, i) => (typeof item === 'string' ? add(item, joinWhere(where, i)) : visit(item, joinWhere(where, i))));
-    else visit(value, where);
+    if (Array.isArray(value)) value.forEach((item, i) => visitItem(item, joinWhere(where, i)));
+    else visitItem(value, where);
   };
   const visit = (value: unknown, where: string, depth = 0): void => {
     if (depth > 12) return;

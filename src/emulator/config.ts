@@ -102,6 +102,20 @@ const fineTuneFailureSchema = z.strictObject({
 });
 export type FineTuneFailure = z.infer<typeof fineTuneFailureSchema>;
 
+/** The Batch API's timing, limits and injected failures (src/emulator/batches-store.ts has the defaults). */
+const batchesSchema = z.strictObject({
+  /** VALIDATING lasts one step; IN_PROGRESS runs `linesPerStep` requests per step (default 100 ms, 1000). */
+  stepMs: z.number().int().min(1).optional(),
+  linesPerStep: z.number().int().min(1).optional(),
+  /** The completion window: a batch not done within it ends EXPIRED, keeping what it finished (default 24 h). */
+  windowMs: z.number().int().min(1).optional(),
+  /** Most requests in one batch (default 50,000, Together's limit); a larger input file FAILS validation. */
+  maxLines: z.number().int().min(1).optional(),
+  /** A batch whose model (`model_id`, else the first request's) matches FAILS validation with `message`. */
+  failures: z.array(z.strictObject({ model: z.string().min(1).optional(), message: z.string().min(1).optional() })).optional(),
+});
+export type BatchesConfig = z.infer<typeof batchesSchema>;
+
 export const faultSpecSchema = z.discriminatedUnion('kind', [
   statusFault,
   creditsFault,
@@ -164,6 +178,7 @@ export const emulatorFileSchema = z.strictObject({
   /** Time per fine-tune stage (default 200 ms): pending → queued → running → compressing → uploading → completed. */
   fineTuneStepMs: z.number().int().min(1).optional(),
   fineTuneFailures: z.array(fineTuneFailureSchema).optional(),
+  batches: batchesSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
 });
 
@@ -197,6 +212,7 @@ export interface EmulatorConfig {
   fileProcessingMs: number;
   fineTuneStepMs: number;
   fineTuneFailures: FineTuneFailure[];
+  batches: BatchesConfig;
   logLevel: EmulatorLogLevel;
 }
 
@@ -290,6 +306,7 @@ export function resolveEmulatorConfig(options: unknown = {}): EmulatorConfig {
     fileProcessingMs: input.fileProcessingMs ?? 0,
     fineTuneStepMs: input.fineTuneStepMs ?? DEFAULT_FINE_TUNE_STEP_MS,
     fineTuneFailures: input.fineTuneFailures ?? [],
+    batches: input.batches ?? {},
     logLevel: input.logLevel ?? 'silent',
   };
 }

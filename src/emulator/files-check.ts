@@ -46,7 +46,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function checkContent(value: unknown, where: string, flags: Flags): void {
-  if (typeof value === 'string') return;
+  if (typeof value === 'string' && value !== '') return;
   if (Array.isArray(value) && value.length > 0) {
     flags.multimodal = true;
     return;

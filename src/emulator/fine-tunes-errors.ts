@@ -13,7 +13,7 @@ export function jobNotFound(id: string): EmulatorError {
 }
 
 export function jobNotCancellable(id: string, status: string): EmulatorError {
-  return error(400, `Fine-tune job ${id} is already ${status} and cannot be cancelled; only jobs that have not finished can be.`, 'job_not_cancellable', 'id');
+  return error(400, `Fine-tune job ${id} is already ${status} and cannot be cancelled; only jobs that have not finished can be.`, 'job_not_cancellable');
 }
 
 /** The model is not one the emulator knows. */

@@ -13,6 +13,7 @@ import { requestIdGenerator } from './ids.js';
 import { matchRoute } from './router.js';
 import type { Route } from './router.js';
 import { adminRoutes } from './routes/admin.js';
+import { batchRoutes } from './routes/batches.js';
 import { chatRoutes } from './routes/chat.js';
 import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
@@ -46,7 +47,7 @@ export interface RunningEmulator {
 }
 
 function buildRoutes(state: EmulatorState): Route[] {
-  return [...modelRoutes(state), ...chatRoutes(state), ...completionRoutes(state), ...embeddingRoutes(state), ...whoamiRoutes(state), ...fileRoutes(state), ...fineTuneRoutes(state), ...adminRoutes(state)];
+  return [...modelRoutes(state), ...chatRoutes(state), ...completionRoutes(state), ...embeddingRoutes(state), ...whoamiRoutes(state), ...fileRoutes(state), ...fineTuneRoutes(state), ...batchRoutes(state), ...adminRoutes(state)];
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {

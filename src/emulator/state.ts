@@ -4,6 +4,7 @@ import type { EmulatorConfig, EmulatorKey } from './config.js';
 import { EmulatorCatalog } from './catalog.js';
 import { CreditLedger } from './credits.js';
 import { FaultEngine } from './faults.js';
+import { BatchStore, resolveBatchesConfig } from './batches-store.js';
 import { FileStore } from './files-store.js';
 import { FineTuneStore } from './fine-tunes-store.js';
 import { KeyLimiter } from './limits.js';
@@ -21,6 +22,7 @@ export interface EmulatorState {
   /** Uploaded files and fine-tune jobs, per key. */
   files: FileStore;
   fineTunes: FineTuneStore;
+  batches: BatchStore;
   log: Logger;
   now: () => number;
 }
@@ -36,6 +38,7 @@ export function createState(config: EmulatorConfig, log: Logger, now: () => numb
     stats: new StatsRecorder(),
     files: new FileStore(config.seed, config.fileProcessingMs, now),
     fineTunes: new FineTuneStore(config.seed, config.fineTuneStepMs, config.fineTuneFailures, now),
+    batches: new BatchStore(config.seed, resolveBatchesConfig(config.batches), now),
     log,
     now,
   };
@@ -62,7 +65,7 @@ export interface ResetScope {
   limits?: boolean;
   credits?: boolean;
   faults?: boolean;
-  /** Uploaded files and fine-tune jobs. */
+  /** Uploaded files, fine-tune jobs and batches. */
   data?: boolean;
 }
 
@@ -78,5 +81,6 @@ export function resetState(state: EmulatorState, scope: ResetScope = {}): void {
   if (scope.data ?? true) {
     state.files.clear();
     state.fineTunes.clear();
+    state.batches.clear();
   }
 }

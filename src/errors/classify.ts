@@ -111,7 +111,8 @@ export function classify(input: ClassifyInput): TogetherError {
 
   const message = scrub(messageFor(status, body, code));
   const model = input.model ?? modelFromMessage(innerMessage);
-  const retryAfterMs = parseRetryAfterMs(input.headers, input.nowMs ?? Date.now());
+  // x-ratelimit-reset rides on every answer; only a 429 makes it a wait.
+  const retryAfterMs = parseRetryAfterMs(input.headers, input.nowMs ?? Date.now(), { rateLimitReset: status === 429 });
   const requestId = extractRequestId(input.headers) ?? body.id;
   const details = rule.details?.(innerMessage);
   const hasDetails = details !== undefined && Object.keys(details).length > 0;

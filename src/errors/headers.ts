@@ -112,12 +112,18 @@ function fromRateLimitReset(value: string | undefined, nowMs: number): number | 
  * How long the server asked us to wait, in whole milliseconds (rounded up), or undefined when it did not say.
  * `retry-after-ms` first, then `retry-after` (seconds or an HTTP date), then Together's `x-ratelimit-reset`
  * (seconds, or a unix timestamp when it is that large). A garbage value falls through to the next header.
+ * `rateLimitReset: false` skips `x-ratelimit-reset`: Together sends it on every answer, and it is a wait only on a
+ * 429 (on a 503 it times the rate window, not the overload).
  */
-export function parseRetryAfterMs(headers: HeadersLike | null | undefined, nowMs: number = Date.now()): number | undefined {
+export function parseRetryAfterMs(
+  headers: HeadersLike | null | undefined,
+  nowMs: number = Date.now(),
+  options: { rateLimitReset?: boolean } = {},
+): number | undefined {
   const ms =
     fromRetryAfterMs(getHeader(headers, 'retry-after-ms')) ??
     fromRetryAfter(getHeader(headers, 'retry-after'), nowMs) ??
-    fromRateLimitReset(getHeader(headers, 'x-ratelimit-reset'), nowMs);
+    (options.rateLimitReset === false ? undefined : fromRateLimitReset(getHeader(headers, 'x-ratelimit-reset'), nowMs));
   return ms === undefined ? undefined : Math.ceil(ms);
 }
 

@@ -98,10 +98,19 @@ function progressReporter(file: LocalFile, options: UploadOptions): (done: numbe
   return (done) => options.onProgress?.({ phase: 'upload', done, total: file.size });
 }
 
+/** What object storage said: S3-style `<Error><Code>…<Message>…` XML, else Together's JSON envelope or the text. */
+function storageDetail(response: RawResponse, text: string): string | undefined {
+  const xml = (tag: string): string | undefined => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(text)?.[1]?.trim();
+  const code = xml('Code');
+  const message = xml('Message');
+  if (code !== undefined || message !== undefined) return [code, message].filter(Boolean).join(': ');
+  const body = parseErrorBody(text, response.headers['content-type']);
+  return body.message ?? body.code;
+}
+
 /** A failed PUT to the presigned URL: object storage answered, not Together's API, so the key is not the problem. */
 function storageError(response: RawResponse, text: string): TogetherError {
-  const body = parseErrorBody(text, response.headers['content-type']);
-  const detail = body.message ?? body.code;
+  const detail = storageDetail(response, text);
   return new TogetherError({
     status: response.status,
     category: response.status >= 500 ? 'server' : 'validation',

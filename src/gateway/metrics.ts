@@ -33,6 +33,8 @@ export class GatewayMetrics {
   private readonly upstream: Histogram<'outcome'>;
   private readonly inflight: Gauge;
   private readonly reloads: Counter<'result'>;
+  /** Label children per (route, status, category, stream), so the per-request path hashes no label objects. */
+  private readonly requestChildren = new Map<string, { count: Counter.Internal<'route' | 'status' | 'category'>; duration: Histogram.Internal<'route' | 'stream'> }>();
 
   constructor() {
     const registers = [this.registry];
@@ -127,8 +129,17 @@ export class GatewayMetrics {
 
   requestEnded(observation: RequestObservation): void {
     this.inflight.dec();
-    this.requests.inc({ route: observation.route, status: String(observation.status), category: observation.category });
-    this.duration.observe({ route: observation.route, stream: observation.stream ? 'true' : 'false' }, observation.seconds);
+    const key = `${observation.route} ${observation.status} ${observation.category} ${observation.stream ? 1 : 0}`;
+    let children = this.requestChildren.get(key);
+    if (children === undefined) {
+      children = {
+        count: this.requests.labels({ route: observation.route, status: String(observation.status), category: observation.category }),
+        duration: this.duration.labels({ route: observation.route, stream: observation.stream ? 'true' : 'false' }),
+      };
+      this.requestChildren.set(key, children);
+    }
+    children.count.inc();
+    children.duration.observe(observation.seconds);
   }
 
   firstChunkWritten(route: string, seconds: number): void {

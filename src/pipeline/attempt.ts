@@ -54,6 +54,8 @@ export interface AttemptRequest {
   idleTimeoutMs: number;
   /** Called just before the request goes upstream. */
   onSend(): void;
+  /** The caller's request id, for the events. */
+  requestId: string | undefined;
 }
 
 export type AttemptResult =
@@ -124,7 +126,11 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
   const ticket = stages.breakers.acquire(request.model);
   if (!ticket) throw new CircuitRefusal(request.model);
 
-  stages.events.emit('attempt', { attempt: request.attempt, model: request.model });
+  stages.events.emit('attempt', {
+    attempt: request.attempt,
+    model: request.model,
+    ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
+  });
   const scope = createAttemptScope({
     signal: request.signal,
     attemptTimeoutMs: request.attemptTimeoutMs,

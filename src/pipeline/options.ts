@@ -62,6 +62,11 @@ export interface PipelineOptions {
    * completion run to the end of the context, which would hold the budget far too long). Default 512.
    */
   assumedCompletionTokens?: number | undefined;
+  /**
+   * Load a resolved model's tokenizer in the background (default true), so that the first request needing an exact
+   * count does not wait ~1 s for it. Tests and short-lived scripts that never overflow can turn it off.
+   */
+  preloadTokenizers?: boolean | undefined;
   /** The event bus to report on (default: a new one, `pipeline.events`). */
   events?: PolicyEvents | undefined;
 }

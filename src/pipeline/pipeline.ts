@@ -11,14 +11,13 @@ import { TogetherError, classifyNetworkError, isTogetherError } from '../errors/
 import type { KeySource } from '../errors/index.js';
 import {
   BreakerRegistry,
-  DEFAULT_FALLBACK_ON,
-  FallbackRoute,
   Pacer,
   PolicyEvents,
   createDeadline,
   createRedisPacerStore,
   decideRetry,
   keyFingerprint,
+  nextModel,
   parseRateLimitHeaders,
   resolveRetryOptions,
   sleep,
@@ -128,6 +127,11 @@ function checkOverrides(overrides: RequestOverrides): void {
   }
 }
 
+/** The caller's request id on an event, when there is one. */
+function tag(run: { requestId: string | undefined }): { requestId?: string } {
+  return run.requestId !== undefined ? { requestId: run.requestId } : {};
+}
+
 /** Anything thrown, as the one error type the pipeline rejects with. */
 function asTogetherError(thrown: unknown, model: string | undefined): TogetherError {
   return isTogetherError(thrown) ? thrown : classifyNetworkError(thrown, { model });
@@ -137,7 +141,7 @@ function pacerStore(options: PipelineOptions): { store?: PacerStore; redis?: Red
   const store = options.pacing ? options.pacing.store : undefined;
   if (store === undefined || store === 'memory') return {};
   // Fail fast to the store's in-memory insurance rather than queue commands while Redis is away.
-  const redis = new Redis(store.redis, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const redis = new Redis(store.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, disconnectTimeout: 50 });
   redis.on('error', () => {}); // reconnects on its own; the store falls back to its insurance limiter meanwhile
   return { store: createRedisPacerStore({ redis }), redis };
 }
@@ -201,7 +205,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   function preload(model: CatalogModel): void {
     if (model.tokenizer === null) return;
     const family = resolveFamily(model.tokenizer ?? model.id);
-    if (family === undefined || preloaded.has(family) || closed) return;
+    if (options.preloadTokenizers === false || family === undefined || preloaded.has(family) || closed) return;
     preloaded.add(family);
     const immediate = setImmediate(() => {
       preloads.delete(immediate);
@@ -242,6 +246,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           attempt,
           attemptTimeoutMs: run.attemptTimeoutMs,
           idleTimeoutMs: run.idleTimeoutMs,
+          requestId: run.requestId,
           onSend: () => {
             run.progress.attempts += 1;
             run.progress.model = target.model.id;
@@ -264,6 +269,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           serverAsked: decision.serverAsked,
           model: target.model.id,
           error,
+          ...tag(run),
         });
         try {
           await sleep(decision.delayMs, signal);
@@ -295,12 +301,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     } else {
       rest = fallbacksFor(catalog, primary.id, fallbacks, maxFallbacks);
     }
-    const route = new FallbackRoute([primary.id, ...rest], { breakers, events, fallbackOn: DEFAULT_FALLBACK_ON });
+    const route = [primary.id, ...rest];
     let index = 0;
     let lastError: TogetherError | undefined;
     const refused: string[] = [];
     for (;;) {
-      const id = route.models[index] as string;
+      const id = route[index] as string;
       const target = index === 0 ? first : await prepare(run, id);
       let trigger: TogetherError | 'breaker_open';
       if (target instanceof TogetherError) trigger = target;
@@ -320,7 +326,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       }
       if (trigger !== 'breaker_open') lastError = trigger;
       if (run.deadline.signal.aborted) throw abortError(run.deadline.signal.reason, id);
-      const step = route.next(index, trigger);
+      const step = nextModel(route, index, trigger, { breakers });
+      if (step !== undefined) events.emit('fallback', { from: id, to: step.model, why: step.why, ...tag(run) });
       if (step === undefined) {
         if (trigger !== 'breaker_open') throw trigger;
         throw lastError ?? breakerOpenError(refused, options.breaker?.coolDownMs);
@@ -388,6 +395,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         attempts: run.attempts,
         elapsedMs: performance.now() - startedAt,
         ...(error !== undefined ? { error } : {}),
+        ...(request?.requestId !== undefined ? { requestId: request.requestId } : {}),
       });
     };
     const progress: Progress = { attempts: 0, model: undefined };

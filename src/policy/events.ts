@@ -6,10 +6,13 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 /** Why a request moved from one model of its route to the next: the failed attempt's category, or an open circuit. */
 export type FallbackReason = ErrorCategory | 'breaker_open';
 
-/** Payload of each policy event, by name. Keys are fingerprints (see `keyFingerprint`), never API keys. */
+/**
+ * Payload of each policy event, by name. Keys are fingerprints (see `keyFingerprint`), never API keys. `requestId`
+ * is the caller's id for the request (set by the pipeline), so logs can tie a request's events together.
+ */
 export interface PolicyEventMap {
   /** An attempt is about to be sent (attempt counts from 1 within one model). */
-  attempt: { attempt: number; model?: string | undefined };
+  attempt: { attempt: number; model?: string | undefined; requestId?: string | undefined };
   /** A failed attempt will be retried after `delayMs`. */
   retry: {
     attempt: number;
@@ -20,9 +23,10 @@ export interface PolicyEventMap {
     serverAsked: boolean;
     model?: string | undefined;
     error: TogetherError;
+    requestId?: string | undefined;
   };
   /** The request moves to the next model of its route. */
-  fallback: { from: string; to: string; why: FallbackReason };
+  fallback: { from: string; to: string; why: FallbackReason; requestId?: string | undefined };
   /** A model's circuit changed state. */
   breaker: { model: string; from: BreakerState; to: BreakerState };
   /** A request waited for rate budget before it was sent. */
@@ -34,6 +38,7 @@ export interface PolicyEventMap {
     attempts: number;
     elapsedMs: number;
     error?: TogetherError | undefined;
+    requestId?: string | undefined;
   };
 }
 

@@ -323,8 +323,11 @@ export class Pacer {
         if (!(await this.waitForSlot(state, head, reservation.sendAt, limits))) continue;
         state.queue.shift();
         head.detach();
-        state.lastSendAt = this.clock.now();
-        const waitedMs = Math.max(0, state.lastSendAt - head.enqueuedAt);
+        const sentAt = this.clock.now();
+        // Space the next send from this one's planned slot, not from the (late) wake-up: a few ms of timer lateness
+        // per send would otherwise add up over a long queue (300 sends: a second). At most one interval is caught up.
+        state.lastSendAt = intervalMs === undefined ? sentAt : Math.max(reservation.sendAt, sentAt - intervalMs);
+        const waitedMs = Math.max(0, sentAt - head.enqueuedAt);
         if (waitedMs > 0) this.events?.emit('pacing_wait', { key: state.id, waitedMs });
         head.resolve({ waitedMs });
       }

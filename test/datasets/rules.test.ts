@@ -2,6 +2,7 @@
 // and the reference checks (helpers.checkContent asserts they agree).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { RULE_IDS, RULES } from '../../src/datasets/rules.js';
 import type { RuleId } from '../../src/datasets/rules.js';
 import type { RuleOptions } from '../../src/datasets/types.js';
@@ -98,7 +99,7 @@ const CASES: Case[] = [
   { rule: 'tools.invalid', bad: toolConversation([call('get_weather')], [{ type: 'function', function: {} }]), good: toolConversation([call('get_weather')]) },
   { rule: 'tool-call.invalid', bad: toolConversation([call('get_weather', { city: 'Paris' })]), good: toolConversation([call('get_weather')]), says: /JSON\.stringify/ },
   { rule: 'tool-call.invalid', bad: toolConversation([call('get_weather', '[1]')]), good: toolConversation([call('get_weather', '{}')]) },
-  { rule: 'tool-call.invalid', bad: toolConversation([]), good: toolConversation([call('get_weather')]) },
+  { rule: 'tool-call.invalid', bad: toolConversation(['get_weather']), good: toolConversation([call('get_weather')]) },
   { rule: 'tool-call.invalid', bad: conversation({ ...user('a'), tool_calls: [call('get_weather')] }, assistant('b')), good: OK },
   { rule: 'tool-call.unknown-function', bad: toolConversation([call('get_time')]), good: toolConversation([call('get_weather')]), says: /get_time/ },
   { rule: 'preference.input', bad: preference('hi'), good: preference({ messages: [user('q')] }) },
@@ -129,6 +130,11 @@ describe('each rule: a failing line and its passing counterpart', () => {
       assert.equal(good.valid, true);
     });
   }
+
+  test('docs/validate.md lists every rule id with its severity', () => {
+    const docs = readFileSync(new URL('../../docs/validate.md', import.meta.url), 'utf8');
+    for (const id of RULE_IDS) assert.match(docs, new RegExp(`\\| \`${id.replace('.', '\\.')}\` \\| ${RULES[id].severity} \\|`), id);
+  });
 
   test('every rule id has a case here or a named test elsewhere', () => {
     const covered = new Set<RuleId>([...CASES.map((c) => c.rule), ...TESTED_ELSEWHERE]);
@@ -180,8 +186,15 @@ describe('profiles and flags where Together checks disagree', () => {
     assert.deepEqual(rulesOf(checkContent(line)), ['message.role-repeat']);
   });
 
+  test('null tool_calls and weight count as absent (current), not with --profile legacy', () => {
+    const line = conversation(user('a'), { ...assistant('b'), tool_calls: null, weight: null });
+    assert.deepEqual(rulesOf(checkContent(line)), []);
+    assert.deepEqual(rulesOf(checkContent(conversation(user('a'), { ...assistant('b'), tool_calls: [] }))), []);
+    assert.deepEqual(rulesOf(checkContent(line, { profile: 'legacy' })), ['message.weight']);
+  });
+
   test('weight true, 1.0 and 1e0 are rejected; 0, 1 and -0 accepted', () => {
-    for (const w of ['true', '1.0', '1e0', '"1"', '2', 'null']) {
+    for (const w of ['true', '1.0', '1e0', '"1"', '2', '0.5']) {
       const line = `{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b","weight":${w}}]}`;
       assert.deepEqual(rulesOf(checkContent(line)), ['message.weight'], w);
     }

@@ -3,6 +3,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { isUtf8 } from 'node:buffer';
+import { firstInvalidUtf8 } from '../../src/datasets/utf8.js';
 import { FAST_UNSURE, fastLine, fastNewline } from '../../src/datasets/fast.js';
 import { isJsonText, weightLiterals } from '../../src/datasets/scan.js';
 import { checkSample } from '../../src/datasets/schema.js';
@@ -154,5 +156,18 @@ describe('isJsonText agrees with JSON.parse', () => {
   test('numbers follow the JSON grammar', () => {
     for (const good of ['0', '-0', '1.5', '1e5', '1E+5', '-1.25e-3', '10']) assert.equal(isJsonText(bytesOf(good), 0, good.length), true, good);
     for (const bad of ['01', '+1', '1.', '.5', '1e', '-', '0x10', 'NaN', 'Infinity']) assert.equal(isJsonText(bytesOf(bad), 0, bad.length), false, bad);
+  });
+});
+
+describe('firstInvalidUtf8 agrees with isUtf8', () => {
+  test('on random bytes and on valid text', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 8 }).map((s) => new Uint8Array(Buffer.from(s)))), (bytes) => {
+        const column = firstInvalidUtf8(bytes, 0, bytes.length);
+        assert.equal(column === bytes.length + 1, isUtf8(bytes));
+        if (column <= bytes.length) assert.equal(isUtf8(bytes.subarray(0, column - 1)), true, 'everything before it is valid');
+      }),
+      { numRuns: 3000, seed: 5 },
+    );
   });
 });

@@ -34,21 +34,21 @@ describe('tether run against the emulator', () => {
 
     const straight = join(dir, 'straight.jsonl');
     emu.reset();
-    const clean = await runCli(['run', input, '-o', straight, '--concurrency', '16'], env);
+    const clean = await runCli(['run', input, '-o', straight, '--concurrency', '64'], env);
     assert.equal(clean.code, 0, clean.stderr);
     assert.equal(emu.stats().inferenceCalls, TOTAL);
 
     const out = join(dir, 'out.jsonl');
     emu.reset();
     emu.setFaults([{ kind: 'credits', afterRequests: 700 }]);
-    const stopped = await runCli(['run', input, '-o', out, '--concurrency', '16'], env);
+    const stopped = await runCli(['run', input, '-o', out, '--concurrency', '64'], env);
     assert.equal(stopped.code, 1, stopped.stderr);
     assert.match(stopped.stderr, /stopped: credits ran out \(HTTP 402\)/);
     assert.match(stopped.stderr, /done: 700 of 2000, left: 1300/);
     assert.equal(existsSync(out), false, 'no partial output file');
     assert.equal(emu.stats().inferenceCalls, 700);
     const resume = printedResumeArgs(stopped.stderr);
-    assert.deepEqual(resume, ['run', input, '-o', out, '--concurrency', '16']);
+    assert.deepEqual(resume, ['run', input, '-o', out, '--concurrency', '64']);
 
     emu.setFaults([]);
     emu.reset({ credits: true, stats: true, faults: false, limits: false });
@@ -66,7 +66,7 @@ describe('tether run against the emulator', () => {
   test('kill -9 at random points (3 runs), then resume: no duplicate, no loss', async (t) => {
     const dir = tempDir(t);
     const input = join(dir, 'in.jsonl');
-    const n = 1500;
+    const n = 600;
     writeRequests(input, n);
     const out = join(dir, 'out.jsonl');
     const checkpoint = `${out}.tether.sqlite`;
@@ -87,8 +87,8 @@ describe('tether run against the emulator', () => {
     let keptBefore = 0;
     for (let run = 0; run < 3; run++) {
       // A random point in the next quarter of the job: somewhere while requests are in flight.
-      const target = keptBefore + 50 + Math.floor(Math.random() * (n / 4));
-      const { child, done } = startCli(['run', input, '-o', out, '--concurrency', '12'], env);
+      const target = keptBefore + 20 + Math.floor(Math.random() * (n / 5));
+      const { child, done } = startCli(['run', input, '-o', out, '--concurrency', '32'], env);
       while (doneInCheckpoint() < target) {
         const exited = await Promise.race([done.then(() => true), new Promise((r) => setTimeout(() => r(false), 20))]);
         assert.equal(exited, false, 'the run ended before it was killed');
@@ -101,7 +101,7 @@ describe('tether run against the emulator', () => {
       keptBefore = kept;
     }
     assert.equal(existsSync(out), false);
-    const final = await runCli(['run', input, '-o', out, '--concurrency', '12'], env);
+    const final = await runCli(['run', input, '-o', out, '--concurrency', '32'], env);
     assert.equal(final.code, 0, final.stderr);
     const ids = customIds(out);
     assert.deepEqual(
@@ -110,9 +110,9 @@ describe('tether run against the emulator', () => {
     );
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     assert.ok(lines.every((line) => (JSON.parse(line) as { response?: { choices?: unknown[] } }).response?.choices?.length === 1));
-    // Only requests in flight at a kill were sent twice: at most 3 kills × 12 in flight.
+    // Only requests in flight at a kill were sent twice: at most 3 kills × 32 in flight.
     const calls = emu.stats().inferenceCalls;
-    assert.ok(calls >= n && calls <= n + 3 * 12, `${calls} calls for ${n} requests`);
+    assert.ok(calls >= n && calls <= n + 3 * 32, `${calls} calls for ${n} requests`);
   });
 
   test('three workers on one Redis job, 2,000 requests: each done exactly once', { skip: !redisAvailable() && 'redis-server is not installed' }, async (t) => {
@@ -123,7 +123,7 @@ describe('tether run against the emulator', () => {
     writeRequests(input, TOTAL);
     emu.reset();
     const store = `${redis.url}/0`;
-    const workers = [0, 1, 2].map((i) => runCli(['run', input, '-o', join(dir, `out-${i}.jsonl`), '--store', store, '--concurrency', '8', '--json'], env));
+    const workers = [0, 1, 2].map((i) => runCli(['run', input, '-o', join(dir, `out-${i}.jsonl`), '--store', store, '--concurrency', '32', '--json'], env));
     const results = await Promise.all(workers);
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     assert.equal(emu.stats().inferenceCalls, TOTAL, 'the emulator answered each request once');

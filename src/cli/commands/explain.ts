@@ -1,6 +1,7 @@
 // `tether explain`: classify a status + body + headers (or a transport error code) and say what to do about it.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { SavedResponseError, parseSavedResponse } from '../../diagnostics/index.js';
 import { classify, classifyNetworkError, formatDuration } from '../../errors/index.js';
 import type { KeySource, TogetherError } from '../../errors/index.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
@@ -10,12 +11,13 @@ interface ExplainOptions {
   body?: string;
   header: string[];
   network?: string;
+  response?: string;
   model?: string;
   keySource?: string;
   json?: boolean;
 }
 
-/** What to classify. Each input form (flags today; a saved HTTP response later) is read into one of these. */
+/** What to classify. Each input form (flags, or a saved HTTP response) is read into one of these. */
 type ExplainRequest =
   | { kind: 'http'; status: number; headers: Array<[string, string]>; body?: string | Buffer; model?: string; keySource?: KeySource }
   | { kind: 'network'; error: unknown; model?: string };
@@ -66,11 +68,38 @@ function networkError(code: string): unknown {
   return Object.assign(new Error(`simulated ${trimmed}`), { code: trimmed.toUpperCase() });
 }
 
+/** `--response FILE|-`: a saved response (status line, headers, blank line, body) read and parsed. */
+function readSavedResponse(path: string): { status: number; headers: Array<[string, string]>; body: Buffer } {
+  if (path.trim() === '') throw new UsageError('--response needs a file path, or - to read the saved response from stdin');
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path === '-' ? 0 : path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UsageError(`cannot read the --response file ${path} (${code}); save the response with curl -i … > response.txt`);
+  }
+  try {
+    const saved = parseSavedResponse(raw);
+    return { status: saved.status, headers: saved.headers, body: saved.body };
+  } catch (error) {
+    if (error instanceof SavedResponseError) throw new UsageError(`--response ${path === '-' ? '(stdin)' : path}: ${error.message}`);
+    throw error;
+  }
+}
+
 function requestFromOptions(options: ExplainOptions): ExplainRequest {
   if (options.keySource !== undefined && !KEY_SOURCES.includes(options.keySource as KeySource)) {
     throw new UsageError(`--key-source must be one of ${KEY_SOURCES.join(', ')}`);
   }
   const model = options.model === undefined ? {} : { model: options.model };
+  const keySource = options.keySource === undefined ? {} : { keySource: options.keySource as KeySource };
+  if (options.response !== undefined) {
+    if (options.network !== undefined || options.status !== undefined || options.body !== undefined || options.header.length > 0) {
+      throw new UsageError('--response holds the status, headers and body: do not combine it with --status, --body, --header or --network');
+    }
+    const saved = readSavedResponse(options.response);
+    return { kind: 'http', status: saved.status, headers: saved.headers, ...(saved.body.length > 0 ? { body: saved.body } : {}), ...model, ...keySource };
+  }
   if (options.network !== undefined) {
     if (options.status !== undefined || options.body !== undefined || options.header.length > 0) {
       throw new UsageError('--network describes a failure with no response: do not combine it with --status, --body or --header');
@@ -78,7 +107,7 @@ function requestFromOptions(options: ExplainOptions): ExplainRequest {
     return { kind: 'network', error: networkError(options.network), ...model };
   }
   if (options.status === undefined) {
-    throw new UsageError('give --status <code> (with --body / --header from the response), or --network <error code>');
+    throw new UsageError('give --status <code> (with --body / --header from the response), --response <saved response file>, or --network <error code>');
   }
   return {
     kind: 'http',
@@ -86,7 +115,7 @@ function requestFromOptions(options: ExplainOptions): ExplainRequest {
     headers: options.header.map(parseHeader),
     ...(options.body === undefined ? {} : { body: readBody(options.body) }),
     ...model,
-    ...(options.keySource === undefined ? {} : { keySource: options.keySource as KeySource }),
+    ...keySource,
   };
 }
 
@@ -128,6 +157,7 @@ export function registerExplain(program: Command): void {
     .option('--status <code>', 'HTTP status of the response (e.g. 429)')
     .option('--body <json|text|@file>', 'response body: JSON, text, or @path to read it from a file (@- for stdin)')
     .option('-H, --header <line>', "a response header as 'name: value' (repeatable)", collect, [])
+    .option('--response <file|->', 'a saved HTTP response (status line, headers, body), e.g. from curl -i; - reads stdin')
     .option('--network <code>', 'a transport error instead of a response: ECONNRESET, ENOTFOUND, UND_ERR_HEADERS_TIMEOUT, TimeoutError…')
     .option('--model <id>', 'the model the request named')
     .option('--key-source <source>', 'where the API key came from: env, flag or config')
@@ -139,6 +169,8 @@ Examples:
   tether explain --status 429 --header 'retry-after: 2' --body '{"error":{"message":"...","type":"dynamic_request_limited"}}'
   tether explain --status 400 --body @error.json --json
   tether explain --network ECONNRESET
+  curl -si https://api.together.xyz/v1/models -H "Authorization: Bearer $TOGETHER_API_KEY" | tether explain --response -
+  tether explain --response saved-429.txt --json
 `,
     )
     .action((options: ExplainOptions) => {

@@ -44,10 +44,10 @@ function requestIdNote(headers: Record<string, string>): string[] {
 }
 
 /** A failed call as a step failure: the classified message and its fix. */
-function failure(what: string, error: TogetherError, extraDetails: string[] = []): ReturnType<typeof fail> {
+function failure(what: string | undefined, error: TogetherError, extraDetails: string[] = []): ReturnType<typeof fail> {
   const status = error.status === undefined ? '' : `${error.status} `;
-  return fail(`${what}: ${status}${error.category} — ${error.message}`, error.fix, {
-    details: [...extraDetails, ...(error.requestId ? [`request id: ${error.requestId}`] : [])],
+  return fail(`${what === undefined ? '' : `${what}: `}${status}${error.category} — ${error.message}`, error.fix, {
+    details: [...new Set([...extraDetails, ...(error.requestId ? [`request id: ${error.requestId}`] : [])])],
     data: { error: error.toJSON() },
   });
 }
@@ -61,10 +61,10 @@ export const modelsStep: DoctorStep = {
     try {
       reply = await timedRequest(ctx, 'GET', PATHS.models);
     } catch (error) {
-      return failure('GET /models failed', error as TogetherError);
+      return failure(undefined, error as TogetherError);
     }
     if (reply.status < 200 || reply.status >= 300) {
-      return failure('GET /models', classify({ status: reply.status, headers: reply.headers, body: reply.text, keySource: ctx.key?.source }));
+      return failure(undefined, classify({ status: reply.status, headers: reply.headers, body: reply.text, keySource: ctx.key?.source }), requestIdNote(reply.headers));
     }
     let parsed: unknown;
     try {
@@ -103,7 +103,7 @@ export const whoamiStep: DoctorStep = {
     if (reply.status === 404) return skip('this server has no /whoami (the key was already accepted by GET /models)');
     if (reply.status < 200 || reply.status >= 300) {
       const error = classify({ status: reply.status, headers: reply.headers, body: reply.text, keySource: ctx.key?.source });
-      return error.category === 'auth' ? failure('GET /whoami', error) : warn(`GET /whoami: ${reply.status} ${error.category} — ${error.message}`, error.fix);
+      return error.category === 'auth' ? failure(undefined, error) : warn(`GET /whoami: ${reply.status} ${error.category} — ${error.message}`, error.fix);
     }
     let body: Record<string, unknown> = {};
     try {
@@ -117,9 +117,9 @@ export const whoamiStep: DoctorStep = {
     const org = text('organization_name') ?? text('organization_id');
     const project = text('project_name') ?? text('project_slug') ?? text('project_id');
     const keyId = text('api_key_id');
-    const parts = [keyId ? `key ${keyId}` : 'the key', org ? `belongs to organization "${org}"` : 'identifies an account', project ? `project "${project}"` : undefined].filter(Boolean);
+    const who = `${keyId ? `key ${keyId}` : 'the key'} ${org ? `belongs to organization "${org}"` : 'identifies an account'}`;
     const fields = ['api_key_id', 'organization_id', 'organization_name', 'project_id', 'project_name', 'project_slug', 'user_id'];
-    return pass(parts.join(', '), { data: Object.fromEntries(fields.filter((f) => text(f) !== undefined).map((f) => [f, text(f)])) });
+    return pass(project ? `${who}, project "${project}"` : who, { data: Object.fromEntries(fields.filter((f) => text(f) !== undefined).map((f) => [f, text(f)])) });
   },
 };
 
@@ -196,7 +196,7 @@ export const completionStep: DoctorStep = {
     try {
       reply = await timedRequest(ctx, 'POST', PATHS.chatCompletions, body, model);
     } catch (error) {
-      return failure(`POST /chat/completions (${model}) failed`, error as TogetherError);
+      return failure(model, error as TogetherError);
     }
     ctx.completionHeaders = reply.headers;
     if (reply.status < 200 || reply.status >= 300) {

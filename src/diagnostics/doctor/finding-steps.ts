@@ -34,6 +34,7 @@ export const configModelsStep: DoctorStep = {
       results.push({ id, where, ok: false, reason: resolution.reason, successor: resolution.successor, suggestions: resolution.suggestions });
     }
     const bad = results.filter((r) => r.ok === false);
+    if (source === 'snapshot') details.push('(checked against the bundled catalog snapshot: the live list could not be loaded)');
     const against = source === 'live' ? 'the live list' : 'the bundled snapshot (the live list could not be loaded)';
     const data = { checkedAgainst: source, models: results };
     if (bad.length > 0) {

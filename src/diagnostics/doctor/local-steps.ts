@@ -1,7 +1,7 @@
 // Steps that need no network: the config file, the API key, the base URL, the proxy variables.
 import { DEFAULT_BASE_URL, parseBaseUrl } from '../../api/index.js';
 import type { KeySource } from '../../errors/index.js';
-import { KEY_SHAPE_WORDS, keyFacts, keyPasteProblem } from '../key-shape.js';
+import { KEY_SHAPE_WORDS, keyEnding, keyFacts, keyPasteProblem } from '../key-shape.js';
 import { proxyFor, proxySettingsFromEnv, withoutCredentials } from '../proxy.js';
 import { ConfigFileError, apiKeyIn, baseUrlIn, loadUserConfig, modelsNamedIn } from '../user-config.js';
 import { fail, pass, skip, warn, type DoctorContext, type DoctorStep } from './context.js';
@@ -87,7 +87,7 @@ export const keyStep: DoctorStep = {
     const details = others.map((other) =>
       other.value.trim() === chosen.value.trim()
         ? `${other.where} holds the same key`
-        : `${other.where} holds a different key (${keyFacts(other.value.trim()).hint}), not used: ${chosen.where} wins`,
+        : `${other.where} holds a different key (${keyEnding(other.value.trim())}), not used: ${chosen.where} wins`,
     );
     const paste = keyPasteProblem(chosen.value);
     if (paste !== undefined) {
@@ -98,13 +98,13 @@ export const keyStep: DoctorStep = {
     const facts = keyFacts(value);
     const data = { source: chosen.source, where: chosen.where, ...facts };
     const trimmed = value !== chosen.value ? ' (surrounding whitespace trimmed)' : '';
-    const said = `from ${chosen.where}: ${KEY_SHAPE_WORDS[facts.shape]}, ending ${facts.hint}${trimmed}`;
+    const said = `from ${chosen.where}: ${KEY_SHAPE_WORDS[facts.shape]}, ${keyEnding(value)}${trimmed}`;
     if (facts.shape === 'other') {
       const host = targetHost(ctx);
       if (host !== undefined && isTogetherHost(host)) {
         return warn(said, `Together keys start with tgp_v1_; check this is a Together key (from ${KEYS_URL}), not another provider's.`, { details, data });
       }
-      return pass(`from ${chosen.where}, ending ${facts.hint}${trimmed} (format not checked: the base URL is not Together's)`, { details, data });
+      return pass(`from ${chosen.where}, ${keyEnding(value)}${trimmed} (format not checked: the base URL is not Together's)`, { details, data });
     }
     return pass(said, { details, data });
   },

@@ -25,9 +25,10 @@ export const dnsStep: DoctorStep = {
       const result = await resolveHost(connect.host, ctx.timeoutMs);
       const addresses = result.addresses.map((a) => a.address);
       const list = addresses.slice(0, 4).join(', ') + (addresses.length > 4 ? `, +${addresses.length - 4} more` : '');
-      const how = result.elapsedMs === 0 ? 'an IP address, no lookup needed' : ms(result.elapsedMs);
       const details = connect.viaProxy ? [`the proxy resolves ${ctx.target?.url.hostname ?? 'the API host'} itself`] : undefined;
-      return pass(`${what} → ${list} (${how})`, { details, data: { host: connect.host, addresses } });
+      const data = { host: connect.host, addresses };
+      if (result.elapsedMs === 0) return pass(`${what} is an IP address: no lookup needed`, { details, data });
+      return pass(`${what} → ${list} (${ms(result.elapsedMs)})`, { details, data });
     } catch (error) {
       const code = probeCode(error);
       return fail(`DNS lookup of ${what} failed (${code})`, DNS_FIXES[code] ?? 'Check the host name and your DNS settings.', { data: { host: connect.host, code } });

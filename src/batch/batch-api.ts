@@ -1,0 +1,119 @@
+// Together's Batch API over the api module's transport: create (201 `{job, warning?}`), get, list (a bare array),
+// cancel, and reading a file's content. Every non-2xx answer is thrown as a classified TogetherError (the batch
+// endpoints' `{"error": "<string>"}` envelope included).
+import { z } from 'zod';
+import { PATHS, pathTo } from '../api/index.js';
+import type { RawResponse, Transport } from '../api/index.js';
+import { TogetherError, classify } from '../errors/index.js';
+import type { KeySource } from '../errors/index.js';
+
+export const BATCH_STATUSES = ['VALIDATING', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+const TERMINAL: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED']);
+
+/** A terminal status: nothing more will happen to the batch. (The Python SDK's `CANCELING` is not one.) */
+export function isTerminalBatchStatus(status: string): boolean {
+  return TERMINAL.has(status);
+}
+
+/** OpenAPI `BatchJob` (every field optional there; `id` and `status` are what tether cannot do without). */
+export const batchJobSchema = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  user_id: z.string().optional(),
+  input_file_id: z.string().optional(),
+  file_size_bytes: z.number().optional(),
+  job_deadline: z.string().optional(),
+  created_at: z.string().optional(),
+  completed_at: z.string().optional(),
+  endpoint: z.string().optional(),
+  progress: z.number().optional(),
+  model_id: z.string().optional(),
+  output_file_id: z.string().optional(),
+  error_file_id: z.string().optional(),
+  error: z.string().optional(),
+});
+export type BatchJob = z.infer<typeof batchJobSchema>;
+
+export interface BatchRequestOptions {
+  signal?: AbortSignal | undefined;
+  keySource?: KeySource | undefined;
+}
+
+function unexpected(response: RawResponse, what: string): TogetherError {
+  return new TogetherError({
+    status: response.status,
+    category: 'server',
+    message: `${response.url} answered ${response.status} but ${what}`,
+    cause: "Something other than Together's API answered: a proxy, a captive portal, or a base URL that points at the wrong service.",
+    fix: 'Check TOGETHER_BASE_URL (or --base-url); it should end in /v1, e.g. https://api.together.xyz/v1.',
+    retryable: false,
+  });
+}
+
+async function readText(response: RawResponse, options: BatchRequestOptions): Promise<string> {
+  const text = await response.body.text();
+  if (response.status < 200 || response.status >= 300) {
+    throw classify({ status: response.status, headers: response.headers, body: text, keySource: options.keySource });
+  }
+  return text;
+}
+
+async function readJson<T>(response: RawResponse, schema: z.ZodType<T>, what: string, options: BatchRequestOptions): Promise<T> {
+  const text = await readText(response, options);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw unexpected(response, 'the body is not JSON');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw unexpected(response, `the body is not ${what}`);
+  return parsed.data;
+}
+
+export interface CreateBatchInput {
+  inputFileId: string;
+  /** Default `/v1/chat/completions`. */
+  endpoint?: string;
+  /** Together's window is fixed at 24h; the Python SDK always sends it. */
+  completionWindow?: string;
+  modelId?: string;
+}
+
+export async function createBatch(
+  transport: Transport,
+  input: CreateBatchInput,
+  options: BatchRequestOptions = {},
+): Promise<{ job: BatchJob; warning?: string }> {
+  const body = {
+    endpoint: input.endpoint ?? '/v1/chat/completions',
+    input_file_id: input.inputFileId,
+    completion_window: input.completionWindow ?? '24h',
+    ...(input.modelId ? { model_id: input.modelId } : {}),
+  };
+  const response = await transport.send({ method: 'POST', path: PATHS.batches, body, signal: options.signal });
+  const created = await readJson(response, z.looseObject({ job: batchJobSchema, warning: z.string().optional() }), 'a created batch ({"job": {...}})', options);
+  return { job: created.job, ...(created.warning ? { warning: created.warning } : {}) };
+}
+
+export async function getBatch(transport: Transport, id: string, options: BatchRequestOptions = {}): Promise<BatchJob> {
+  const response = await transport.send({ method: 'GET', path: pathTo.batch(id), signal: options.signal });
+  return readJson(response, batchJobSchema, 'a batch job', options);
+}
+
+export async function listBatches(transport: Transport, options: BatchRequestOptions = {}): Promise<BatchJob[]> {
+  const response = await transport.send({ method: 'GET', path: PATHS.batches, signal: options.signal });
+  return readJson(response, z.array(batchJobSchema), 'a list of batch jobs (a JSON array)', options);
+}
+
+export async function cancelBatch(transport: Transport, id: string, options: BatchRequestOptions = {}): Promise<BatchJob> {
+  const response = await transport.send({ method: 'POST', path: pathTo.batchCancel(id), signal: options.signal });
+  return readJson(response, batchJobSchema, 'a batch job', options);
+}
+
+/** A file's content as text (input, output and error files are JSONL). */
+export async function fileContent(transport: Transport, fileId: string, options: BatchRequestOptions = {}): Promise<string> {
+  const response = await transport.send({ method: 'GET', path: pathTo.fileContent(fileId), headers: { accept: 'application/binary' }, signal: options.signal });
+  return readText(response, options);
+}

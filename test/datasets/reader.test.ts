@@ -1,0 +1,44 @@
+// readChunks(): chunks end on a line break, cover the file exactly, survive their buffers being
+// transferred away (to a worker) while the next read is under way, and grow for lines longer than a chunk.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
+import { BufferPool, readChunks } from '../../src/datasets/reader.js';
+import { tempDir } from './helpers.js';
+
+const tmp = tempDir();
+after(tmp.cleanup);
+
+function content(): Buffer {
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++) lines.push(JSON.stringify({ text: `line ${i} ${'é'.repeat(i % 7)}${'x'.repeat((i * 37) % 300)}` }));
+  lines.push('y'.repeat(5000)); // longer than the chunk size
+  return Buffer.from(`${lines.join('\n')}\nno final newline`);
+}
+
+test('chunks are whole lines and add up to the file, even when each buffer is transferred away and back', async () => {
+  const bytes = content();
+  const path = tmp.file('chunks.jsonl', bytes);
+  const pool = new BufferPool(1024);
+  const { port1, port2 } = new MessageChannel();
+  port2.on('message', (m: { buffer: ArrayBuffer }) => port2.postMessage(m, [m.buffer]));
+  const seen: Buffer[] = [];
+  let finals = 0;
+  try {
+    for await (const chunk of readChunks(path, pool, 1024)) {
+      seen.push(Buffer.from(chunk.bytes));
+      if (chunk.final) finals++;
+      else assert.equal(chunk.bytes[chunk.bytes.length - 1], 0x0a, 'a chunk ends with a newline');
+      // As the worker pool does: the buffer leaves this thread (detached here) and comes back later.
+      const buffer = chunk.bytes.buffer as ArrayBuffer;
+      const back = new Promise<ArrayBuffer>((resolve) => port1.once('message', (m: { buffer: ArrayBuffer }) => resolve(m.buffer)));
+      port1.postMessage({ buffer }, [buffer]);
+      pool.release(await back);
+    }
+  } finally {
+    port1.close();
+  }
+  assert.equal(finals, 1);
+  assert.ok(Buffer.concat(seen).equals(bytes));
+  assert.ok(seen.some((chunk) => chunk.length > 5000), 'a line longer than the chunk size comes whole');
+});
