@@ -18,7 +18,7 @@ export type { ErrorJournal, ErrorJournalOptions, JournalEntry, JournalRead } fro
 export { buildDebugBundle, writeDebugBundle } from './bundle.js';
 export type { DebugBundle, DebugBundleOptions } from './bundle.js';
 export { writeStateFile, readStateFile } from './state-file.js';
-export type { SavedState, PipelineStateLike } from './state-file.js';
+export type { SavedState } from './state-file.js';
 export { createScrubber, isSecretName, base64Cores } from './scrub.js';
 export type { Scrubber } from './scrub.js';
 export { parseSavedResponse, SavedResponseError } from './saved-response.js';

@@ -25,6 +25,8 @@ export interface JournalEntry {
   fix?: string;
   retryable?: boolean;
   requestId?: string;
+  /** The caller's own request id (a gateway's), when the event carries one. */
+  callerRequestId?: string;
   attempts?: number;
   elapsedMs?: number;
   /** retry: the wait before the next attempt, and whether the server asked for it. */
@@ -216,8 +218,9 @@ export function attachErrorJournal(events: PolicyEvents, options: ErrorJournalOp
   const unsubscribe: Array<() => void> = [
     events.on('outcome', (event) => {
       if (event.ok || event.error === undefined) return;
-      const headers = (event as { headers?: unknown }).headers;
-      record(entryFromError(event.error, { kind: 'failed', at: event.at, model: event.model, attempts: event.attempts, elapsedMs: event.elapsedMs, headers }, scrubber));
+      const { headers, requestId } = event as { headers?: unknown; requestId?: unknown };
+      const entry = entryFromError(event.error, { kind: 'failed', at: event.at, model: event.model, attempts: event.attempts, elapsedMs: event.elapsedMs, headers }, scrubber);
+      record(typeof requestId === 'string' ? { ...entry, callerRequestId: clip(requestId) } : entry);
     }),
   ];
   if (options.retries ?? true) {

@@ -2,25 +2,16 @@
 // process and cannot ask the gateway's memory). The shape is the pipeline's PipelineState plus when it was saved.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BreakerState } from '../policy/index.js';
+import type { PipelineState } from '../pipeline/index.js';
 import { defaultStatePath } from './paths.js';
 
-/**
- * The pipeline's `PipelineState` (src/pipeline/contract.ts), restated here because the pipeline has no public
- * index yet; the two are structurally identical, so a pipeline's `state()` can be passed as is.
- */
-export interface PipelineStateLike {
-  pacing: Array<{ key: string; requestsPerSecond?: number; requestsRemaining?: number; tokensPerMinute?: number; tokensRemaining?: number; queued: number }>;
-  breakers: Array<{ model: string; state: BreakerState }>;
-}
-
-export interface SavedState extends PipelineStateLike {
+export interface SavedState extends PipelineState {
   savedAt: string;
   pid: number;
 }
 
 /** Saves a state snapshot atomically (write then rename), so a reader never sees half a file. */
-export function writeStateFile(state: PipelineStateLike, path: string = defaultStatePath(), now: number = Date.now()): void {
+export function writeStateFile(state: PipelineState, path: string = defaultStatePath(), now: number = Date.now()): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const saved: SavedState = { savedAt: new Date(now).toISOString(), pid: process.pid, pacing: state.pacing, breakers: state.breakers };
   const temp = `${path}.${process.pid}.tmp`;

@@ -33,8 +33,11 @@ export class GatewayMetrics {
   private readonly upstream: Histogram<'outcome'>;
   private readonly inflight: Gauge;
   private readonly reloads: Counter<'result'>;
+  /** Label children per model (tokens, cost, attempts), built once per model answered. */
+  private readonly modelChildren = new Map<string, { prompt: Counter.Internal; completion: Counter.Internal; cost: Counter.Internal; attempts: Counter.Internal }>();
+  private readonly outcomeChildren = new Map<string, Histogram.Internal<'outcome'>>();
   /** Label children per (route, status, category, stream), so the per-request path hashes no label objects. */
-  private readonly requestChildren = new Map<string, { count: Counter.Internal<'route' | 'status' | 'category'>; duration: Histogram.Internal<'route' | 'stream'> }>();
+  private readonly requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'route' | 'stream'> }>();
 
   constructor() {
     const registers = [this.registry];
@@ -147,12 +150,22 @@ export class GatewayMetrics {
   }
 
   usage(record: UsageRecord): void {
+    let children = this.modelChildren.get(record.model);
+    if (children === undefined) {
+      children = {
+        prompt: this.tokens.labels({ model: record.model, kind: 'prompt' }),
+        completion: this.tokens.labels({ model: record.model, kind: 'completion' }),
+        cost: this.cost.labels({ model: record.model }),
+        attempts: this.attempts.labels({ model: record.model }),
+      };
+      this.modelChildren.set(record.model, children);
+    }
     const usage = record.usage;
     if (usage) {
-      if (usage.prompt_tokens > 0) this.tokens.inc({ model: record.model, kind: 'prompt' }, usage.prompt_tokens);
-      if (usage.completion_tokens > 0) this.tokens.inc({ model: record.model, kind: 'completion' }, usage.completion_tokens);
+      if (usage.prompt_tokens > 0) children.prompt.inc(usage.prompt_tokens);
+      if (usage.completion_tokens > 0) children.completion.inc(usage.completion_tokens);
     }
-    if (record.costUsd !== undefined && record.costUsd > 0) this.cost.inc({ model: record.model }, record.costUsd);
+    if (record.costUsd !== undefined && record.costUsd > 0) children.cost.inc(record.costUsd);
   }
 
   reload(result: 'applied' | 'rejected'): void {
@@ -162,7 +175,7 @@ export class GatewayMetrics {
   /** Subscribe to a pipeline's events; returns the unsubscribe function (called when that pipeline is retired). */
   watch(events: PolicyEvents): () => void {
     const off = [
-      events.on('attempt', (e) => this.attempts.inc({ model: e.model ?? 'unknown' })),
+      events.on('attempt', (e) => this.attemptChild(e.model ?? 'unknown').inc()),
       events.on('retry', (e) => this.retries.inc({ reason: e.reason })),
       events.on('fallback', (e) => this.fallbacks.inc({ from: e.from, to: e.to, why: e.why })),
       events.on('breaker', (e) => this.setBreaker(e.model, e.to)),
@@ -170,11 +183,22 @@ export class GatewayMetrics {
         this.pacingWaits.inc({ key: e.key });
         this.pacingWaitSeconds.observe({ key: e.key }, e.waitedMs / 1000);
       }),
-      events.on('outcome', (e) => this.upstream.observe({ outcome: e.ok ? 'ok' : (e.error?.category ?? 'error') }, e.elapsedMs / 1000)),
+      events.on('outcome', (e) => this.outcomeChild(e.ok ? 'ok' : (e.error?.category ?? 'error')).observe(e.elapsedMs / 1000)),
     ];
     return () => {
       for (const unsubscribe of off) unsubscribe();
     };
+  }
+
+  private attemptChild(model: string): Counter.Internal {
+    const known = this.modelChildren.get(model);
+    return known ? known.attempts : this.attempts.labels({ model });
+  }
+
+  private outcomeChild(outcome: string): Histogram.Internal<'outcome'> {
+    let child = this.outcomeChildren.get(outcome);
+    if (child === undefined) this.outcomeChildren.set(outcome, (child = this.upstream.labels({ outcome })));
+    return child;
   }
 
   private setBreaker(model: string, state: BreakerState): void {

@@ -16,6 +16,7 @@ import {
   createDeadline,
   createRedisPacerStore,
   decideRetry,
+  fallbackReason,
   keyFingerprint,
   nextModel,
   parseRateLimitHeaders,
@@ -303,14 +304,20 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     }
     const route = [primary.id, ...rest];
     let index = 0;
-    let lastError: TogetherError | undefined;
+    /** The latest failure of an attempt that was sent: what the caller sees when no model is left. */
+    let attemptError: TogetherError | undefined;
+    /** The first model that could not be used at all (unknown, too small): reported when nothing was sent. */
+    let unusable: TogetherError | undefined;
     const refused: string[] = [];
     for (;;) {
       const id = route[index] as string;
       const target = index === 0 ? first : await prepare(run, id);
       let trigger: TogetherError | 'breaker_open';
-      if (target instanceof TogetherError) trigger = target;
-      else {
+      if (target instanceof TogetherError) {
+        unusable ??= target;
+        // A model that cannot take the request is skipped whatever made it unusable.
+        trigger = fallbackReason(target) === undefined ? new TogetherError({ ...target.toJSON(), category: 'not_found' }) : target;
+      } else {
         try {
           return { result: await attemptsOn(run, target), target };
         } catch (thrown) {
@@ -318,20 +325,16 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
             trigger = 'breaker_open';
             refused.push(id);
           } else {
-            trigger = asTogetherError(thrown, id);
+            trigger = attemptError = asTogetherError(thrown, id);
             // Upstream disagreed with the preflight about the context: only the 'fallback' policy moves on for it.
             if (trigger.category === 'context_length' && run.policy !== 'fallback') throw trigger;
           }
         }
       }
-      if (trigger !== 'breaker_open') lastError = trigger;
       if (run.deadline.signal.aborted) throw abortError(run.deadline.signal.reason, id);
       const step = nextModel(route, index, trigger, { breakers });
-      if (step !== undefined) events.emit('fallback', { from: id, to: step.model, why: step.why, ...tag(run) });
-      if (step === undefined) {
-        if (trigger !== 'breaker_open') throw trigger;
-        throw lastError ?? breakerOpenError(refused, options.breaker?.coolDownMs);
-      }
+      if (step === undefined) throw attemptError ?? unusable ?? breakerOpenError(refused, options.breaker?.coolDownMs);
+      events.emit('fallback', { from: id, to: step.model, why: step.why, ...tag(run) });
       index = step.index;
     }
   }

@@ -96,6 +96,19 @@ describe('pipeline: answers, retries, fallback', () => {
     await h.pipeline.close();
   });
 
+  test('fallbacks that cannot take the request are skipped; with none left, the primary\'s own error surfaces', async () => {
+    const h = harness(
+      (request) =>
+        (request.body as { model: string }).model === MODEL ? { kind: 'error', status: 503, body: errorBody('overloaded') } : { kind: 'json', body: chatJson(FALLBACK) },
+      { retry: { maxAttempts: 1 } },
+    );
+    const skipped = (await h.pipeline.send({ endpoint: 'chat', body: chatBody(), overrides: { fallbacks: ['acme/not-a-model', FALLBACK] } })) as JsonResult;
+    assert.equal(skipped.model, FALLBACK);
+    const error = await rejection(h.pipeline.send({ endpoint: 'chat', body: chatBody(), overrides: { fallbacks: ['acme/not-a-model'] } }));
+    assert.equal(error.status, 503, 'the failure that was sent, not the unusable fallback');
+    await h.pipeline.close();
+  });
+
   test("a 429's retry-after-ms is waited exactly; one over the cap is an error naming it", async () => {
     let n = 0;
     const h = harness(() =>

@@ -24,7 +24,7 @@ test('two pipelines with a Redis pacing store share one key budget', { skip }, a
       transport: fakeTransport(() => ({ kind: 'json', body: chatJson(MODEL) })),
       env: {},
       preloadTokenizers: false,
-      pacing: { requestsPerSecond: 20, learnFromHeaders: false, store: 'memory' },
+      pacing: { requestsPerSecond: 20, learnFromHeaders: false, store: { redis: redis.url } },
     });
   const a = make();
   const b = make();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBatch } from './batch.js';
 import { registerDebugBundle } from './debug-bundle.js';
 import { registerDoctor } from './doctor.js';
 import { registerEmulator } from './emulator.js';
@@ -13,6 +14,7 @@ import { registerValidate } from './validate.js';
 /** Every command registers itself here, one line each. */
 export function registerCommands(program: Command): void {
   void program;
+  registerBatch(program);
   registerDebugBundle(program);
   registerDoctor(program);
   registerEmulator(program);

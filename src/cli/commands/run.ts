@@ -17,17 +17,17 @@ import {
 import type { RunFileResult, RunOutcome, RunProgress } from '../../batch/index.js';
 import { createPipeline } from '../../pipeline/index.js';
 import type { PipelineOptions } from '../../pipeline/index.js';
+import { addApiOptions, resolveApiKey } from '../api-options.js';
+import type { ApiFlags } from '../api-options.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
 
-interface RunOptions {
+interface RunOptions extends ApiFlags {
   output: string;
   concurrency: string;
   store?: string;
   maxCost?: string;
   model?: string;
   retryFailed?: boolean;
-  baseUrl?: string;
-  apiKey?: string;
   json?: boolean;
 }
 
@@ -66,12 +66,6 @@ export function resumeCommand(argv: readonly string[]): string {
     else args.push(arg.replace(/(rediss?:\/\/[^:/@]*:)[^@/]*@/i, '$1<password>@'));
   }
   return ['tether', ...args].map((a) => (a.includes('<your-api-key>') || a.includes('<password>') ? a : shellQuote(a))).join(' ');
-}
-
-function apiKeyOption(options: RunOptions): Pick<PipelineOptions, 'apiKey' | 'keySource'> {
-  if (options.apiKey !== undefined && options.apiKey.trim() !== '') return { apiKey: options.apiKey.trim(), keySource: 'flag' };
-  if ((process.env['TOGETHER_API_KEY'] ?? '').trim() !== '') return {};
-  throw new UsageError('no API key: set TOGETHER_API_KEY or pass --api-key');
 }
 
 /** Redraws one progress line on a terminal; silent elsewhere. */
@@ -150,7 +144,7 @@ function humanSummary(result: Extract<RunFileResult, { kind: 'ran' }>, output: s
 }
 
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command('run')
     .description('Run every request of a JSONL file live through the pipeline, checkpointed: stops on a 402 and resumes where it stopped')
     .argument('<file>', 'JSONL: {"custom_id": "...", "body": {...}} lines, or plain request bodies (ids line-<n>)')
@@ -160,10 +154,8 @@ export function registerRun(program: Command): void {
     .option('--max-cost <usd>', "stop before the job's spend could pass this many USD")
     .option('--model <id>', 'use this model for every request')
     .option('--retry-failed', 'redo requests that failed with a retryable error (rate limit, overload, timeout)')
-    .option('--base-url <url>', 'API base URL (default: TOGETHER_BASE_URL, else https://api.together.xyz/v1)')
-    .option('--api-key <key>', 'API key (default: TOGETHER_API_KEY)')
-    .option('--json', 'print a JSON summary')
-    .action(async (file: string, options: RunOptions) => {
+    .option('--json', 'print a JSON summary');
+  addApiOptions(command).action(async (file: string, options: RunOptions) => {
       const concurrency = positiveInteger('--concurrency', options.concurrency);
       const maxCostUsd = positiveNumber('--max-cost', options.maxCost);
       let spec;
@@ -173,8 +165,10 @@ export function registerRun(program: Command): void {
         if (error instanceof StoreSpecError) throw new UsageError(error.message);
         throw error;
       }
+      const { key, source } = resolveApiKey(options);
       const pipelineOptions: PipelineOptions = {
-        ...apiKeyOption(options),
+        apiKey: key,
+        keySource: source,
         ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
         // Processes sharing a job through Redis share the key's rate budget through the same Redis.
         ...(spec.kind === 'redis' ? { pacing: { store: { redis: spec.url } } } : {}),

@@ -48,7 +48,7 @@ function keyCandidates(ctx: DoctorContext): KeyCandidate[] {
   const env = ctx.env['TOGETHER_API_KEY'];
   if (env !== undefined && env.trim() !== '') out.push({ source: 'env', where: 'TOGETHER_API_KEY', value: env });
   const fromConfig = ctx.config === undefined ? undefined : apiKeyIn(ctx.config.data);
-  if (fromConfig) out.push({ source: 'config', where: `${ctx.config?.path ?? 'config'}: ${fromConfig.where}`, value: fromConfig.value });
+  if (fromConfig) out.push({ source: 'config', where: `${fromConfig.where} in ${ctx.config?.path ?? 'the config file'}`, value: fromConfig.value });
   return out;
 }
 
@@ -63,7 +63,7 @@ function baseUrlCandidate(ctx: DoctorContext): { value: string; source: string }
   const env = ctx.env['TOGETHER_BASE_URL'];
   if (env !== undefined && env.trim() !== '') return { value: env.trim(), source: 'TOGETHER_BASE_URL' };
   const fromConfig = ctx.config === undefined ? undefined : baseUrlIn(ctx.config.data);
-  if (fromConfig) return { value: fromConfig.value.trim(), source: `${ctx.config?.path ?? 'config'}: ${fromConfig.where}` };
+  if (fromConfig) return { value: fromConfig.value.trim(), source: `${fromConfig.where} in ${ctx.config?.path ?? 'the config file'}` };
   return { value: DEFAULT_BASE_URL, source: 'the default' };
 }
 

@@ -85,7 +85,7 @@ function scrubResult(result: StepResult, secrets: readonly string[]): StepResult
     ...result,
     summary: text(result.summary),
     ...(result.fix === undefined ? {} : { fix: text(result.fix) }),
-    ...(result.details === undefined ? {} : { details: result.details.map(text) }),
+    ...(result.details === undefined || result.details.length === 0 ? { details: undefined } : { details: result.details.map(text) }),
     ...(result.data === undefined ? {} : { data: JSON.parse(text(JSON.stringify(result.data))) as Record<string, unknown> }),
   };
 }
