@@ -4,6 +4,7 @@
 //   direct       autocannon → upstream
 //   passthrough  autocannon → a bare undici pass-through proxy (written below: undici.request + keep-alive Agent)
 //   tether       autocannon → `createGateway` with its policies on (pacing, retries, breaker, preflight) → upstream
+//   tether-nopacing  the same with `policies.pacing: false` (everything else on), to show what pacing costs
 //   portkey      autocannon → @portkey-ai/gateway 1.15.2 → upstream
 // The upstream is a minimal local server answering a fixed chat completion (or SSE stream) with Together's
 // rate-limit headers at once, and a second one answering after 50 ms.
@@ -138,9 +139,12 @@ function runPassthrough(upstream: string): Promise<number> {
   return listen(server);
 }
 
-async function runTether(upstream: string, logLevel: string): Promise<number> {
+async function runTether(upstream: string, logLevel: string, pacing: boolean): Promise<number> {
   const { createGateway } = await import('../src/gateway/index.js');
-  const gateway = await createGateway({ port: 0, logLevel, upstream: { baseUrl: `${upstream}/v1`, apiKey: API_KEY } }, { env: {} });
+  const gateway = await createGateway(
+    { port: 0, logLevel, upstream: { baseUrl: `${upstream}/v1`, apiKey: API_KEY }, ...(pacing ? {} : { policies: { pacing: false } }) },
+    { env: {} },
+  );
   return gateway.port;
 }
 
@@ -275,6 +279,11 @@ async function ttfb(url: string, headers: Record<string, string>, count: number)
   return round(percentile(times.slice(Math.floor(count / 10)), 50), 3); // the first tenth is warm-up
 }
 
+/** tether loads its tokenizer (about 2 s of CPU) on its first requests: warm it up longer. */
+function warmUpSeconds(name: string): number {
+  return name.startsWith('tether') ? 6 : 2;
+}
+
 async function main(): Promise<void> {
   const seconds = Number(arg('duration', '10'));
   const logLevel = arg('log-level', 'info');
@@ -287,6 +296,7 @@ async function main(): Promise<void> {
     { ...up0, name: 'direct' },
     await startRole('passthrough', ['passthrough', '--upstream', up0.url]),
     await startRole('tether', ['tether', '--upstream', up0.url, '--log-level', logLevel]),
+    await startRole('tether-nopacing', ['tether', '--upstream', up0.url, '--log-level', logLevel, '--pacing', 'off']),
   ];
   if (withPortkey) targets.push(await startPortkey(await freePort()));
 
@@ -294,7 +304,7 @@ async function main(): Promise<void> {
   const throughput: Record<string, LoadResult> = {};
   for (const target of targets) {
     const headers = headersFor(target.name, up0.url);
-    await load(target.url, headers, 2); // warm-up: JIT, connection pools, tether's catalog and tokenizer
+    await load(target.url, headers, warmUpSeconds(target.name)); // JIT, connection pools, tether's catalog and tokenizer
     throughput[target.name] = await load(target.url, headers, seconds, target.child.pid);
     const r = throughput[target.name]!;
     console.log(`${target.name.padEnd(12)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu/req ${r.cpuMsPerRequest ?? '-'} ms  non2xx ${r.non2xx}  errors ${r.errors}`);
@@ -305,11 +315,12 @@ async function main(): Promise<void> {
     { ...up50, name: 'direct' },
     await startRole('passthrough', ['passthrough', '--upstream', up50.url]),
     await startRole('tether', ['tether', '--upstream', up50.url, '--log-level', logLevel]),
+    await startRole('tether-nopacing', ['tether', '--upstream', up50.url, '--log-level', logLevel, '--pacing', 'off']),
   ];
   const latency: Record<string, LoadResult> = {};
   for (const target of slowTargets) {
     const headers = headersFor(target.name, up50.url);
-    await load(target.url, headers, 2);
+    await load(target.url, headers, warmUpSeconds(target.name));
     latency[target.name] = await load(target.url, headers, seconds, target.child.pid);
     const r = latency[target.name]!;
     console.log(`50ms ${target.name.padEnd(12)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms`);
@@ -323,6 +334,7 @@ async function main(): Promise<void> {
   }
 
   const tether = throughput.tether!;
+  const noPacing = throughput['tether-nopacing']!;
   const summary = {
     bench: 'gateway',
     connections: CONNECTIONS,
@@ -333,11 +345,14 @@ async function main(): Promise<void> {
       ...latency,
       addedP50Ms: round(latency.tether!.p50 - latency.direct!.p50, 3),
       addedP99Ms: round(latency.tether!.p99 - latency.direct!.p99, 3),
+      addedP50MsNoPacing: round(latency['tether-nopacing']!.p50 - latency.direct!.p50, 3),
+      addedP99MsNoPacing: round(latency['tether-nopacing']!.p99 - latency.direct!.p99, 3),
     },
-    ttfbMs: { ...ttfbMs, addedMs: round(ttfbMs.tether! - ttfbMs.direct!, 3) },
+    ttfbMs: { ...ttfbMs, addedMs: round(ttfbMs.tether! - ttfbMs.direct!, 3), addedMsNoPacing: round(ttfbMs['tether-nopacing']! - ttfbMs.direct!, 3) },
     ratios: {
       tetherOverPassthrough: round(tether.rps / throughput.passthrough!.rps, 3),
-      ...(throughput.portkey ? { tetherOverPortkey: round(tether.rps / throughput.portkey.rps, 2) } : {}),
+      tetherNoPacingOverPassthrough: round(noPacing.rps / throughput.passthrough!.rps, 3),
+      ...(throughput.portkey ? { tetherOverPortkey: round(tether.rps / throughput.portkey.rps, 2), tetherNoPacingOverPortkey: round(noPacing.rps / throughput.portkey.rps, 2) } : {}),
     },
     targets: {
       atLeast5xPortkey: throughput.portkey ? tether.rps >= 5 * throughput.portkey.rps : null,
@@ -355,7 +370,7 @@ async function role(): Promise<void> {
   let port: number;
   if (kind === 'upstream') port = await runUpstream(Number(arg('latency', '0')));
   else if (kind === 'passthrough') port = await runPassthrough(arg('upstream', ''));
-  else if (kind === 'tether') port = await runTether(arg('upstream', ''), arg('log-level', 'info'));
+  else if (kind === 'tether') port = await runTether(arg('upstream', ''), arg('log-level', 'info'), arg('pacing', 'on') !== 'off');
   else throw new Error(`unknown role ${kind}`);
   process.stdout.write(`READY ${port}\n`);
 }

@@ -1,4 +1,4 @@
-// Gateway soak test (not part of `npm test`): `node --import tsx bench/soak.ts [--minutes 10] [--workers 16]`.
+// Gateway soak test (not part of `npm test`): `node --expose-gc --import tsx bench/soak.ts [--minutes 10] [--workers 16]`.
 //
 // The emulator (with faults: 503s, 500s, connection resets, cut and stalled streams, latency) behind the gateway
 // with the real pipeline, both in this process on loopback, under a mixed load for a bounded time:
@@ -200,6 +200,7 @@ const started = Date.now();
 const endAt = started + MINUTES * 60_000;
 const samples: Array<{ atS: number; heapMb: number; rssMb: number; fds: number }> = [];
 const sample = (): void => {
+  global.gc?.(); // with --expose-gc the heap figure is what is live, not what awaits collection
   const memory = process.memoryUsage();
   samples.push({ atS: Math.round((Date.now() - started) / 1000), heapMb: Math.round(memory.heapUsed / 1e6), rssMb: Math.round(memory.rss / 1e6), fds: openFds() });
 };
@@ -227,7 +228,6 @@ await Promise.all(
 );
 clearInterval(sampler);
 await new Promise((resolve) => setTimeout(resolve, 2_000)); // let sockets settle before the last sample
-global.gc?.();
 sample();
 
 // After warm-up (the first fifth), heap and descriptors must not keep growing past the bounds.

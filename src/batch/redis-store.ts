@@ -136,6 +136,8 @@ export class RedisStore implements CheckpointStore {
   /** Claimed and not yet saved or released: renewed every lease/3. */
   private readonly held = new Set<number>();
   private renewTimer: NodeJS.Timeout | undefined;
+  /** The connection's last error (ioredis reports ECONNREFUSED there, and only "Connection is closed" to the command). */
+  private lastError: Error | undefined;
   private renewing: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: RedisStoreOptions) {
@@ -143,7 +145,9 @@ export class RedisStore implements CheckpointStore {
     this.leaseMs = options.leaseMs ?? 60_000;
     // lazyConnect: open() connects and turns a refused connection into one clear error instead of retry noise.
     this.redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true }) as RedisWithScripts;
-    this.redis.on('error', () => {}); // surfaced through the failing command instead
+    this.redis.on('error', (error: Error) => {
+      this.lastError = error; // surfaced through the failing command
+    });
     this.redis.defineCommand('tetherClaim', { numberOfKeys: 3, lua: CLAIM });
     this.redis.defineCommand('tetherRenew', { numberOfKeys: 1, lua: RENEW });
     this.redis.defineCommand('tetherSave', { numberOfKeys: 4, lua: SAVE });
@@ -158,7 +162,8 @@ export class RedisStore implements CheckpointStore {
     try {
       return await run();
     } catch (error) {
-      throw new CheckpointStoreError(`Redis ${what} failed at ${describeRedisUrl(this.options.url)}: ${(error as Error).message}`);
+      const reason = this.lastError && this.redis.status !== 'ready' ? this.lastError.message : (error as Error).message;
+      throw new CheckpointStoreError(`Redis ${what} failed at ${describeRedisUrl(this.options.url)}: ${reason}. Check that Redis runs there and the URL is right.`);
     }
   }
 

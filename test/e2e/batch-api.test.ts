@@ -34,6 +34,7 @@ async function emulator(batches: EmulatorOptions['batches']): Promise<RunningEmu
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- result lines are inspected field by field
 function readLines(path: string): any[] {
   return readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
 }

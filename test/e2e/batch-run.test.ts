@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { customIds, printedResumeArgs, runCli, startCli, tempDir, withoutCallIdentity, writeRequests } from '../batch/cli-helpers.js';

@@ -49,6 +49,7 @@ async function create(emu: RunningEmulator, fileId: string, extra: Record<string
   return reply;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- BatchJob bodies are inspected field by field
 async function waitFor(emu: RunningEmulator, id: string, done: (job: any) => boolean, timeoutMs = 5000): Promise<Reply> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -59,6 +60,7 @@ async function waitFor(emu: RunningEmulator, id: string, done: (job: any) => boo
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- file lines are inspected field by field
 async function content(emu: RunningEmulator, fileId: string): Promise<any[]> {
   const reply = await call(emu, `/v1/files/${fileId}/content`);
   assert.equal(reply.status, 200);

@@ -273,6 +273,8 @@ describe('pipeline: an AbortSignal cancels everything', () => {
     const waiting = await abortedAfter(30, (signal) => paced.pipeline.send({ endpoint: 'chat', body: chatBody(), signal }));
     assert.ok(waiting.tookMs < 500, `pacing wait cancelled in ${waiting.tookMs} ms`);
     assert.equal(waiting.error.category, 'network');
+    assert.equal(waiting.error.code, 'AbortError');
+    assert.equal(waiting.error.retryable, false);
     assert.equal(paced.transport.calls.length, 1);
     await paced.pipeline.close();
 

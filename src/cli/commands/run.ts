@@ -156,76 +156,76 @@ export function registerRun(program: Command): void {
     .option('--retry-failed', 'redo requests that failed with a retryable error (rate limit, overload, timeout)')
     .option('--json', 'print a JSON summary');
   addApiOptions(command).action(async (file: string, options: RunOptions) => {
-      const concurrency = positiveInteger('--concurrency', options.concurrency);
-      const maxCostUsd = positiveNumber('--max-cost', options.maxCost);
-      let spec;
-      try {
-        spec = parseStoreSpec(options.store, options.output);
-      } catch (error) {
-        if (error instanceof StoreSpecError) throw new UsageError(error.message);
-        throw error;
+    const concurrency = positiveInteger('--concurrency', options.concurrency);
+    const maxCostUsd = positiveNumber('--max-cost', options.maxCost);
+    let spec;
+    try {
+      spec = parseStoreSpec(options.store, options.output);
+    } catch (error) {
+      if (error instanceof StoreSpecError) throw new UsageError(error.message);
+      throw error;
+    }
+    const { key, source } = resolveApiKey(options);
+    const pipelineOptions: PipelineOptions = {
+      apiKey: key,
+      keySource: source,
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      // Processes sharing a job through Redis share the key's rate budget through the same Redis.
+      ...(spec.kind === 'redis' ? { pacing: { store: { redis: spec.url } } } : {}),
+    };
+    let pipeline;
+    try {
+      pipeline = createPipeline(pipelineOptions);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    const resume = resumeCommand(process.argv.slice(2));
+    const interrupt = new AbortController();
+    const onSigint = (): void => {
+      if (interrupt.signal.aborted) process.exit(130);
+      process.stderr.write('\nstopping: waiting for the requests in flight (Ctrl-C again to quit at once; they will be redone)\n');
+      interrupt.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const progress = progressPrinter(process.stderr.isTTY === true && !options.json);
+    let result: RunFileResult;
+    try {
+      result = await runFile({
+        inputPath: file,
+        outputPath: options.output,
+        store: options.store,
+        send: (request) => pipeline.send(request),
+        concurrency,
+        maxCostUsd,
+        model: options.model,
+        retryFailed: options.retryFailed,
+        onProgress: progress.update,
+        signal: interrupt.signal,
+      });
+    } catch (error) {
+      if (error instanceof InputFileError || error instanceof CheckpointMismatchError || error instanceof CheckpointBusyError) {
+        throw new UsageError(error.message);
       }
-      const { key, source } = resolveApiKey(options);
-      const pipelineOptions: PipelineOptions = {
-        apiKey: key,
-        keySource: source,
-        ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-        // Processes sharing a job through Redis share the key's rate budget through the same Redis.
-        ...(spec.kind === 'redis' ? { pacing: { store: { redis: spec.url } } } : {}),
-      };
-      let pipeline;
-      try {
-        pipeline = createPipeline(pipelineOptions);
-      } catch (error) {
-        throw new UsageError(error instanceof Error ? error.message : String(error));
-      }
-      const resume = resumeCommand(process.argv.slice(2));
-      const interrupt = new AbortController();
-      const onSigint = (): void => {
-        if (interrupt.signal.aborted) process.exit(130);
-        process.stderr.write('\nstopping: waiting for the requests in flight (Ctrl-C again to quit at once; they will be redone)\n');
-        interrupt.abort();
-      };
-      process.on('SIGINT', onSigint);
-      const progress = progressPrinter(process.stderr.isTTY === true && !options.json);
-      let result: RunFileResult;
-      try {
-        result = await runFile({
-          inputPath: file,
-          outputPath: options.output,
-          store: options.store,
-          send: (request) => pipeline.send(request),
-          concurrency,
-          maxCostUsd,
-          model: options.model,
-          retryFailed: options.retryFailed,
-          onProgress: progress.update,
-          signal: interrupt.signal,
-        });
-      } catch (error) {
-        if (error instanceof InputFileError || error instanceof CheckpointMismatchError || error instanceof CheckpointBusyError) {
-          throw new UsageError(error.message);
-        }
-        if (error instanceof CheckpointStoreError) {
-          process.stderr.write(`tether: ${error.message}\n`);
-          process.exitCode = EXIT_FINDING;
-          return;
-        }
-        throw error;
-      } finally {
-        progress.end();
-        process.off('SIGINT', onSigint);
-        await pipeline.close();
-      }
-      if (result.kind === 'invalid') {
-        const issues = formatIssues(result.issues);
-        if (options.json) process.stdout.write(`${JSON.stringify({ valid: false, issues: result.issues })}\n`);
-        else process.stderr.write(`${file}: ${result.issues.length} problem(s); nothing was sent:\n${issues.map((i) => `  ${i}`).join('\n')}\n`);
+      if (error instanceof CheckpointStoreError) {
+        process.stderr.write(`tether: ${error.message}\n`);
         process.exitCode = EXIT_FINDING;
         return;
       }
-      if (options.json) process.stdout.write(`${JSON.stringify(summaryJson(result, options.output, resume))}\n`);
-      else (result.outcome.complete ? process.stdout : process.stderr).write(humanSummary(result, options.output, resume));
-      process.exitCode = result.outcome.complete ? EXIT_OK : EXIT_FINDING;
-    });
+      throw error;
+    } finally {
+      progress.end();
+      process.off('SIGINT', onSigint);
+      await pipeline.close();
+    }
+    if (result.kind === 'invalid') {
+      const issues = formatIssues(result.issues);
+      if (options.json) process.stdout.write(`${JSON.stringify({ valid: false, issues: result.issues })}\n`);
+      else process.stderr.write(`${file}: ${result.issues.length} problem(s); nothing was sent:\n${issues.map((i) => `  ${i}`).join('\n')}\n`);
+      process.exitCode = EXIT_FINDING;
+      return;
+    }
+    if (options.json) process.stdout.write(`${JSON.stringify(summaryJson(result, options.output, resume))}\n`);
+    else (result.outcome.complete ? process.stdout : process.stderr).write(humanSummary(result, options.output, resume));
+    process.exitCode = result.outcome.complete ? EXIT_OK : EXIT_FINDING;
+  });
 }

@@ -1,0 +1,19 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatDurationShort, formatProgress, formatUsd, progressBar } from '../../src/batch/index.js';
+
+test('the progress line shows the bar, counts, rate, ETA and spend', () => {
+  const line = formatProgress({ total: 2000, done: 700, failed: 3, spentUsd: 0.01234, inFlight: 8, finishedThisRun: 500, elapsedMs: 5000 }, 10);
+  assert.equal(line, '████░░░░░░ 700/2000 35% · 100.0/s · ETA 13s · $0.0123 · 3 failed');
+});
+
+test('an idle start has no rate and an unknown ETA', () => {
+  assert.match(formatProgress({ total: 10, done: 0, failed: 0, spentUsd: 0, inFlight: 0, finishedThisRun: 0, elapsedMs: 0 }), /0\.0\/s · ETA \? · \$0\.00$/);
+});
+
+test('helpers', () => {
+  assert.equal(progressBar(2, 4), '████');
+  assert.equal(formatDurationShort(3_725_000), '1h02m');
+  assert.equal(formatDurationShort(65_000), '1m05s');
+  assert.equal(formatUsd(12.5), '$12.50');
+});
