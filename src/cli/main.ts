@@ -3,6 +3,14 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { EXIT_USAGE, UsageError } from './exit-codes.js';
 
+// A reader that goes away (`tether models | head`) is not an error: stop quietly instead of a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const program = new Command('tether')
   .description('Keeps applications working against the Together AI API when it fails them.')
   .version('0.1.0')
