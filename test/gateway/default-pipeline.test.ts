@@ -1,0 +1,46 @@
+// The gateway config → createPipeline options mapping: every policy reaches the pipeline under its own name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pipelineOptions } from '../../src/gateway/default-pipeline.js';
+import { pipelineSettings } from '../../src/gateway/generation.js';
+import { resolveGatewayConfig } from '../../src/gateway/index.js';
+
+test('policies, redis and the key reach the pipeline options', () => {
+  const config = resolveGatewayConfig(
+    {
+      upstream: { baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'tg-key' },
+      redis: 'redis://127.0.0.1:6379',
+      policies: {
+        pacing: { requestsPerSecond: 5, safetyFactor: 0.9 },
+        retries: { maxAttempts: 4 },
+        preflight: { onContextOverflow: 'clamp', allowSuccessor: true },
+        breaker: { threshold: 3, coolDownMs: 1000 },
+        timeouts: { deadlineMs: 9000, attemptTimeoutMs: 8000, idleTimeoutMs: 7000 },
+      },
+    },
+    {},
+  );
+  assert.deepEqual(pipelineOptions(pipelineSettings(config)), {
+    baseUrl: 'http://127.0.0.1:9/v1',
+    apiKey: 'tg-key',
+    keySource: 'config',
+    env: {},
+    pacing: { requestsPerSecond: 5, safetyFactor: 0.9, store: { redis: 'redis://127.0.0.1:6379' } },
+    retry: { maxAttempts: 4 },
+    breaker: { threshold: 3, coolDownMs: 1000 },
+    onContextOverflow: 'clamp',
+    allowSuccessor: true,
+    deadlineMs: 9000,
+    attemptTimeoutMs: 8000,
+    idleTimeoutMs: 7000,
+  });
+});
+
+test('pacing: false turns pacing off; redis alone shares the default pacing', () => {
+  const off = resolveGatewayConfig({ upstream: { apiKey: 'k' }, policies: { pacing: false } }, {});
+  assert.equal(pipelineOptions(pipelineSettings(off)).pacing, false);
+  const shared = resolveGatewayConfig({ upstream: { apiKey: 'k' }, redis: 'redis://h:1' }, {});
+  assert.deepEqual(pipelineOptions(pipelineSettings(shared)).pacing, { store: { redis: 'redis://h:1' } });
+  const env = resolveGatewayConfig({}, { TOGETHER_API_KEY: 'from-env' });
+  assert.equal(pipelineOptions(pipelineSettings(env)).keySource, 'env');
+});
