@@ -40,3 +40,16 @@ export { BatchNotFinishedError, mergeBatchResults, statusForErrorCode, unanswere
 export type { BatchFiles, MergedResults, ResultsSummary } from './results.js';
 export { BatchWaitTimeoutError, DEFAULT_BATCH_POLL_MS, waitForBatches } from './wait.js';
 export type { WaitBatchesOptions } from './wait.js';
+// `tether run` progress files under $TETHER_HOME/runs/, read by the gateway's dashboard.
+export {
+  createRunStatusReporter,
+  parseRunStatus,
+  pruneRunStatuses,
+  readRunStatuses,
+  runJobId,
+  runStatusFromProgress,
+  runsDir,
+  writeRunStatus,
+  RUN_STATUS_STALE_MS,
+} from './run-status-file.js';
+export type { RunState, RunStatus, RunStatusReporter, RunStatusReporterOptions, RunStatusView } from './run-status-file.js';

@@ -74,7 +74,7 @@ class ResultWriter {
 
   constructor(
     private readonly store: CheckpointStore,
-    private readonly onSaved: () => void,
+    private readonly onSaved: (batch: readonly SavedResult[]) => void,
   ) {}
 
   add(result: SavedResult): void {
@@ -93,7 +93,7 @@ class ResultWriter {
     if (batch.length) {
       this.chain = this.chain
         .then(() => this.store.save(batch))
-        .then(this.onSaved, (error: unknown) => {
+        .then(() => this.onSaved(batch), (error: unknown) => {
           this.failure ??= error instanceof Error ? error : new Error(String(error));
         });
     }
@@ -126,11 +126,15 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
   const report = (): void => {
     options.onProgress?.({ ...summary, inFlight: inflight.size, finishedThisRun, elapsedMs: performance.now() - started });
   };
-  const writer = new ResultWriter(store, () => {
-    void store.summary().then((s) => {
-      summary = s;
-      report();
-    });
+  // Progress counts what this process saved; other workers' work shows up with each claim's store-wide summary.
+  const writer = new ResultWriter(store, (batch) => {
+    summary = {
+      ...summary,
+      done: Math.min(summary.total, summary.done + batch.length),
+      failed: summary.failed + batch.filter((r) => r.failed).length,
+      spentUsd: summary.spentUsd + batch.reduce((sum, r) => sum + r.costUsd, 0),
+    };
+    report();
   });
 
   const estimate = (request: BatchRequest): number => Math.max(options.costBound?.(request) ?? 0, maxSeen);

@@ -17,7 +17,8 @@ import { callerRequestId, isLoopbackHost, rawClientError, requestIdGenerator, se
 import { createGatewayLogger } from './log.js';
 import type { Logger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
-import type { Endpoint } from './pipeline.js';
+import type { Endpoint, Pipeline } from './pipeline.js';
+import { createDashboard } from './ui/dashboard.js';
 
 export interface GatewayOptions {
   /** Builds a pipeline for a config; default: the real pipeline (`createPipeline`). Tests pass fakes. */
@@ -46,7 +47,12 @@ export interface RunningGateway {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-type RouteKind = { kind: 'inference'; endpoint: Endpoint } | { kind: 'models' } | { kind: 'health' } | { kind: 'metrics' };
+type RouteKind =
+  | { kind: 'inference'; endpoint: Endpoint }
+  | { kind: 'models' }
+  | { kind: 'health' }
+  | { kind: 'metrics' }
+  | { kind: 'ui'; part: 'page' | 'data' };
 
 interface RouteEntry {
   route: RouteKind;
@@ -60,6 +66,8 @@ const ROUTES = new Map<string, RouteEntry>([
   ['/v1/models', { route: { kind: 'models' }, method: 'GET' }],
   ['/healthz', { route: { kind: 'health' }, method: 'GET' }],
   ['/metrics', { route: { kind: 'metrics' }, method: 'GET' }],
+  ['/ui', { route: { kind: 'ui', part: 'page' }, method: 'GET' }],
+  ['/ui/data.json', { route: { kind: 'ui', part: 'data' }, method: 'GET' }],
 ]);
 
 /** Refuse a public bind without client tokens: anyone who can reach it would spend the upstream key. */
@@ -101,6 +109,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
   const factory = options.pipelineFactory ?? (await loadPipelineFactory());
   const metrics = new GatewayMetrics();
   const ctx: HandlerContext = { log, metrics };
+  const dashboard = createDashboard({ metrics, env });
   const nextId = requestIdGenerator();
   const sockets = new Set<Socket>();
   const exchanges = new Set<Exchange>();
@@ -110,7 +119,13 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
 
   const buildSlot = (cfg: GatewayConfig): PipelineSlot => {
     const settings = pipelineSettings(cfg);
-    const pipeline = factory(settings);
+    let pipeline: Pipeline;
+    try {
+      pipeline = factory(settings);
+    } catch (error) {
+      // createPipeline checks its options too; what it refuses is a config problem, said the same way.
+      throw new GatewayConfigError(`the pipeline refused this config: ${(error as Error).message}`);
+    }
     const unwatch = metrics.watch(pipeline.events);
     const slot: PipelineSlot = new PipelineSlot(pipeline, settingsKey(settings), unwatch, (error) => {
       slots.delete(slot);
@@ -185,6 +200,9 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
       case 'metrics':
         work = handleMetrics(ex, metrics);
         break;
+      case 'ui':
+        work = entry.route.part === 'page' ? dashboard.page(ex) : dashboard.data(ex);
+        break;
     }
     if (work) {
       work.catch((error: unknown) => {
@@ -235,12 +253,17 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
 
   let generations = 1;
   async function reload(next: GatewayFileConfig | unknown): Promise<void> {
+    if (closing) throw new GatewayConfigError('the gateway is closing: a new config cannot be applied');
+    const old = generation;
     let resolved: GatewayConfig;
+    let slot: PipelineSlot;
     try {
       resolved = resolveGatewayConfig(next, env);
       checkUpstreamKey(resolved);
       // The bound address cannot change, but a reload must not leave a public bind without tokens.
       checkExposure({ ...resolved, host: config.host });
+      const key = settingsKey(pipelineSettings(resolved));
+      slot = key === old.slot.settingsKey ? old.slot : buildSlot(resolved);
     } catch (error) {
       metrics.reload('rejected');
       throw error;
@@ -248,9 +271,6 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     if (resolved.host !== config.host || resolved.port !== config.port) {
       log.warn({ host: resolved.host, port: resolved.port }, 'host and port changes take effect at the next restart');
     }
-    const old = generation;
-    const key = settingsKey(pipelineSettings(resolved));
-    const slot = key === old.slot.settingsKey ? old.slot : buildSlot(resolved);
     generations += 1;
     generation = new Generation(generations, { ...resolved, host: config.host, port: config.port }, slot);
     config = generation.config;

@@ -22,10 +22,14 @@ export interface CliRun {
   done: Promise<CliResult>;
 }
 
+/** `tether run` writes progress files under $TETHER_HOME/runs: tests keep them out of the real home. */
+export const TEST_HOME = mkdtempSync(join(tmpdir(), 'tether-e2e-home-'));
+process.on('exit', () => rmSync(TEST_HOME, { recursive: true, force: true }));
+
 /** Start the CLI with TOGETHER_API_KEY / TOGETHER_BASE_URL pointing at the emulator. */
 export function startCli(args: readonly string[], env: { baseUrl: string; apiKey: string }): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, TOGETHER_API_KEY: env.apiKey, TOGETHER_BASE_URL: env.baseUrl, NODE_ENV: 'test' },
+    env: { ...process.env, TOGETHER_API_KEY: env.apiKey, TOGETHER_BASE_URL: env.baseUrl, TETHER_HOME: TEST_HOME, NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import type { Redis } from 'ioredis';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { customIds, printedResumeArgs, runCli, startCli, tempDir, withoutCallIdentity, writeRequests } from '../batch/cli-helpers.js';
+import { readRunStatuses, runJobId } from '../../src/batch/index.js';
+import { customIds, printedResumeArgs, runCli, startCli, tempDir, TEST_HOME, withoutCallIdentity, writeRequests } from '../batch/cli-helpers.js';
 import { redisAvailable, startRedis } from '../policy/redis-server.js';
 
 const KEY = 'tk-batch-run';
@@ -47,6 +48,8 @@ describe('tether run against the emulator', () => {
     assert.match(stopped.stderr, /done: 700 of 2000, left: 1300/);
     assert.equal(existsSync(out), false, 'no partial output file');
     assert.equal(emu.stats().inferenceCalls, 700);
+    const stoppedStatus = (await readRunStatuses(join(TEST_HOME, 'runs'))).find((s) => s.jobId === runJobId(out));
+    assert.deepEqual([stoppedStatus?.state, stoppedStatus?.done, stoppedStatus?.left], ['stopped', 700, 1300], 'the progress file for dashboards says so too');
     const resume = printedResumeArgs(stopped.stderr);
     assert.deepEqual(resume, ['run', input, '-o', out, '--concurrency', '64']);
 
@@ -55,6 +58,8 @@ describe('tether run against the emulator', () => {
     const resumed = await runCli(resume, env);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stdout, /done: 2000 of 2000 requests/);
+    assert.match(resumed.stderr, /resuming: 700 of 2000 already done/);
+    assert.equal((await readRunStatuses(join(TEST_HOME, 'runs'))).find((s) => s.jobId === runJobId(out))?.state, 'done');
     assert.equal(emu.stats().inferenceCalls, TOTAL - 700, 'nothing done twice');
     assert.equal(withoutCallIdentity(readFileSync(out, 'utf8')), withoutCallIdentity(readFileSync(straight, 'utf8')));
     assert.deepEqual(

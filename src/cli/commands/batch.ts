@@ -104,13 +104,17 @@ function describeJob(job: BatchJob): string {
     .join('\n')}\n`;
 }
 
+function formatBytes(bytes: number): string {
+  return bytes >= 1_000_000 ? `${Math.round(bytes / 100_000) / 10} MB` : `${bytes} bytes`;
+}
+
 function submitText(file: string, result: Exclude<SubmitResult, { kind: 'invalid' }>, limits: { maxLines: number; maxBytes: number }): string {
   const parts: ReadonlyArray<PartPlan | SubmittedPart> = result.parts;
   const total = result.kind === 'planned' ? parts.length : result.planned;
   const out: string[] = [];
   if (total > 1) {
     out.push(
-      `${file}: ${result.requests} requests, over the Batch API's limit of ${limits.maxLines} requests or ${limits.maxBytes} bytes per batch, so it is split into ${total} batches.`,
+      `${file}: ${result.requests} requests, over the Batch API's limit of ${limits.maxLines} requests or ${formatBytes(limits.maxBytes)} per batch, so it is split into ${total} batches.`,
     );
   } else out.push(`${file}: ${result.requests} requests, every line checked.`);
   for (const part of parts) {

@@ -5,6 +5,7 @@ import {
   CheckpointBusyError,
   CheckpointMismatchError,
   CheckpointStoreError,
+  createRunStatusReporter,
   DEFAULT_CONCURRENCY,
   formatIssues,
   formatProgress,
@@ -188,7 +189,9 @@ export function registerRun(program: Command): void {
     };
     process.on('SIGINT', onSigint);
     const progress = progressPrinter(process.stderr.isTTY === true && !options.json);
-    let result: RunFileResult;
+    // Progress for other processes (the gateway's dashboard) under $TETHER_HOME/runs/; never fails the run.
+    const status = createRunStatusReporter({ input: file, output: options.output });
+    let result: RunFileResult | undefined;
     try {
       result = await runFile({
         inputPath: file,
@@ -199,7 +202,14 @@ export function registerRun(program: Command): void {
         maxCostUsd,
         model: options.model,
         retryFailed: options.retryFailed,
-        onProgress: progress.update,
+        onProgress: (p) => {
+          progress.update(p);
+          status.update(p);
+        },
+        onStart: ({ total, done, checkpoint }) => {
+          status.start({ total, done });
+          if (done > 0 && !options.json) process.stderr.write(`resuming: ${done} of ${total} already done (${checkpoint})\n`);
+        },
         signal: interrupt.signal,
       });
     } catch (error) {
@@ -215,6 +225,7 @@ export function registerRun(program: Command): void {
     } finally {
       progress.end();
       process.off('SIGINT', onSigint);
+      await status.finish(result?.kind === 'ran' ? result.outcome : undefined, result ? undefined : 'the run failed before it finished');
       await pipeline.close();
     }
     if (result.kind === 'invalid') {
