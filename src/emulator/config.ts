@@ -170,6 +170,12 @@ export const emulatorFileSchema = z.strictObject({
     .optional(),
   /** Added to every inference response before it is sent. */
   latencyMs: z.number().int().min(0).optional(),
+  /**
+   * Derive each response's `id` and `created` from the request (seed, path, body) instead of a running sequence and
+   * the clock, so the same request always gets the same response bytes: for tests that compare whole outputs
+   * (an interrupted and resumed batch against an uninterrupted one). `x-request-id` stays unique per request.
+   */
+  reproducible: z.boolean().optional(),
   maxBodyBytes: z.number().int().positive().optional(),
   /** Largest file `/v1/files` accepts (default 100 MiB); files are kept in memory. */
   maxFileBytes: z.number().int().positive().optional(),
@@ -207,6 +213,7 @@ export interface EmulatorConfig {
   faults: FaultSpec[];
   models: { extra: EmulatorExtraModel[]; exclude: string[] };
   latencyMs: number;
+  reproducible: boolean;
   maxBodyBytes: number;
   maxFileBytes: number;
   fileProcessingMs: number;
@@ -301,6 +308,7 @@ export function resolveEmulatorConfig(options: unknown = {}): EmulatorConfig {
     faults: input.faults ?? [],
     models: { extra: input.models?.extra ?? [], exclude: input.models?.exclude ?? [] },
     latencyMs: input.latencyMs ?? 0,
+    reproducible: input.reproducible ?? false,
     maxBodyBytes: input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxFileBytes: input.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     fileProcessingMs: input.fileProcessingMs ?? 0,

@@ -4,6 +4,7 @@ import type { EmulatorKey } from './config.js';
 import { supports } from './catalog.js';
 import type { EmulatorModel } from './catalog.js';
 import { usageCost } from './credits.js';
+import { contentResponseId, REPRODUCIBLE_CREATED } from './ids.js';
 import { creditLimit, invalidApiKey, invalidRequest, modelNotAvailable, modelNotFound, tierTooLow } from './errors.js';
 import type { FaultContext, StreamPlan } from './faults.js';
 import { pause, readJsonBody, resetConnection, sendError, untilGone, writeChunk } from './http.js';
@@ -160,4 +161,18 @@ export async function sendEventStream(ex: Exchange, events: readonly unknown[], 
   }
   await writeChunk(ex, 'data: [DONE]\n\n');
   ex.res.end();
+}
+
+/** `id`, `created` and `model` of a response body: per request, or derived from the request in reproducible mode. */
+export function responseEnvelope(
+  state: EmulatorState,
+  ex: Exchange,
+  path: string,
+  body: unknown,
+  model: string,
+): { id: string; created: number; model: string } {
+  if (state.config.reproducible) {
+    return { id: contentResponseId(state.config.seed, path, body), created: REPRODUCIBLE_CREATED, model };
+  }
+  return { id: ex.requestId, created: Math.floor(state.now() / 1000), model };
 }

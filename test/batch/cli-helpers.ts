@@ -61,15 +61,6 @@ export function writeRequests(path: string, n: number, extra: Record<string, unk
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
 
-/**
- * The output with the two fields every emulator (and Together) response makes unique per call — the response
- * `id` (the request id) and `created` (the second it was served) — replaced, so two runs of the same job can be
- * compared byte for byte on everything else.
- */
-export function withoutCallIdentity(text: string): string {
-  return text.replace(/"response":\{"id":"[^"]*","object":"chat\.completion","created":\d+,/g, '"response":{"id":"_","object":"chat.completion","created":0,');
-}
-
 export function customIds(path: string): string[] {
   return readFileSync(path, 'utf8')
     .trimEnd()

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { countChatTokens, countTextTokens } from '../../src/tokens/index.js';
 import { loadSnapshot } from '../../src/catalog/index.js';
+import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { CHAT_MODEL, call, chat, parseSse, start } from './helpers.js';
 
@@ -235,4 +236,29 @@ test('stats count requests by path, model, key and status, and inference calls',
   } finally {
     await fresh.close();
   }
+});
+
+describe('reproducible mode', () => {
+  test('the same request gets the same response bytes; a different request a different id', async () => {
+    const emu = await startEmulator({ port: 0, reproducible: true, keys: [{ key: 'rk', requestsPerSecond: 100 }] });
+    try {
+      const call = async (content: string): Promise<string> => {
+        const res = await fetch(`${emu.baseUrl}/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer rk', 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', messages: [{ role: 'user', content }], max_tokens: 8 }),
+        });
+        assert.equal(res.status, 200);
+        return res.text();
+      };
+      const first = await call('same');
+      const second = await call('same');
+      const other = await call('different');
+      assert.equal(first, second);
+      assert.notEqual(JSON.parse(first).id, JSON.parse(other).id);
+      assert.match(JSON.parse(first).id, /^[A-Za-z0-9]{7}-[A-Za-z0-9]{6}-[0-9a-f]{16}$/);
+    } finally {
+      await emu.close();
+    }
+  });
 });

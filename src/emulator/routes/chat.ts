@@ -3,7 +3,7 @@ import { countChatTokens } from '../../tokens/index.js';
 import type { ChatMessageLike } from '../../tokens/index.js';
 import { sendError, sendJson } from '../http.js';
 import type { Exchange } from '../http.js';
-import { acceptRequest, admit, resolveModel, sendEventStream } from '../inference.js';
+import { acceptRequest, admit, resolveModel, responseEnvelope, sendEventStream } from '../inference.js';
 import { chatChunks, chatResponse, usageBody } from '../responses.js';
 import type { Route } from '../router.js';
 import type { EmulatorState } from '../state.js';
@@ -47,7 +47,7 @@ async function chatCompletion(state: EmulatorState, ex: Exchange): Promise<void>
   const stream = body.stream === true;
   const admission = await admit(state, ex, { key, model, stream, promptTokens, completionTokens: usage.completion_tokens });
   if (!admission) return;
-  const env = { id: ex.requestId, created: Math.floor(state.now() / 1000), model: model.id };
+  const env = responseEnvelope(state, ex, '/v1/chat/completions', body, model.id);
   if (admission.streamPlan) await sendEventStream(ex, chatChunks(env, choices, usage), admission.streamPlan);
   else sendJson(ex, 200, chatResponse(env, choices, usage));
 }

@@ -2,7 +2,7 @@
 import { countTextTokens } from '../../tokens/index.js';
 import { sendError, sendJson } from '../http.js';
 import type { Exchange } from '../http.js';
-import { acceptRequest, admit, resolveModel, sendEventStream } from '../inference.js';
+import { acceptRequest, admit, resolveModel, responseEnvelope, sendEventStream } from '../inference.js';
 import { completionChunks, completionResponse, usageBody } from '../responses.js';
 import type { Route } from '../router.js';
 import type { EmulatorState } from '../state.js';
@@ -34,7 +34,7 @@ async function completion(state: EmulatorState, ex: Exchange): Promise<void> {
   const stream = body.stream === true;
   const admission = await admit(state, ex, { key, model, stream, promptTokens, completionTokens: usage.completion_tokens });
   if (!admission) return;
-  const env = { id: ex.requestId, created: Math.floor(state.now() / 1000), model: model.id };
+  const env = responseEnvelope(state, ex, '/v1/completions', body, model.id);
   if (admission.streamPlan) await sendEventStream(ex, completionChunks(env, choices, usage), admission.streamPlan);
   else sendJson(ex, 200, completionResponse(env, choices, usage));
 }
