@@ -16,6 +16,7 @@ import {
   StoreSpecError,
 } from '../../batch/index.js';
 import type { RunFileResult, RunOutcome, RunProgress } from '../../batch/index.js';
+import { attachErrorJournal } from '../../diagnostics/index.js';
 import { createPipeline } from '../../pipeline/index.js';
 import type { PipelineOptions } from '../../pipeline/index.js';
 import { addApiOptions, resolveApiKey } from '../api-options.js';
@@ -180,6 +181,8 @@ export function registerRun(program: Command): void {
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }
+    // Classified failures go to the local error journal that `tether debug-bundle` reads.
+    const journal = attachErrorJournal(pipeline.events, { secrets: key ? [key] : [] });
     const resume = resumeCommand(process.argv.slice(2));
     const interrupt = new AbortController();
     const onSigint = (): void => {
@@ -226,6 +229,7 @@ export function registerRun(program: Command): void {
       progress.end();
       process.off('SIGINT', onSigint);
       await status.finish(result?.kind === 'ran' ? result.outcome : undefined, result ? undefined : 'the run failed before it finished');
+      journal.detach();
       await pipeline.close();
     }
     if (result.kind === 'invalid') {
