@@ -22,3 +22,6 @@ const factory = (): Pipeline => ({
 const gateway = await createGateway({ port: 0, logLevel: process.env.LOG ?? 'info', upstream: { baseUrl: `${upstream}/v1`, apiKey: 'k' } }, { env: {}, pipelineFactory: factory });
 process.stdout.write(`READY ${gateway.port}\n`);
 setTimeout(() => process.exit(0), Number(process.env.SECS ?? 12) * 1000);
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+const h = monitorEventLoopDelay({ resolution: 5 }); h.enable();
+setTimeout(() => { console.error(`eld p50 ${(h.percentile(50)/1e6).toFixed(1)} p99 ${(h.percentile(99)/1e6).toFixed(1)} max ${(h.max/1e6).toFixed(1)} ms`); }, Number(process.env.SECS ?? 12) * 1000 - 200);

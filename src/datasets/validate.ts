@@ -1,7 +1,7 @@
 // validateFile(): one streaming pass over a fine-tuning file. The main thread reads chunks cut at line
 // breaks; a small worker pool checks them (or this thread, for small files); results merge in file order.
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { extname } from 'node:path';
 import { DatasetInputError } from './errors.js';
 import { runChunk } from './job.js';
@@ -34,17 +34,22 @@ export interface ValidateOptions {
   maxErrors?: number;
   /** Count tokens with this model's tokenizer and check examples against its fine-tuning context. */
   model?: string;
-  /** Worker threads; 0 checks on this thread. Default: up to 4 for files of 8 MiB or more, else 0. */
+  /** Worker threads; 0 checks on this thread. Default: one per idle core beyond this one (at most 3), for files of 8 MiB or more. */
   threads?: number;
   chunkSize?: number;
   /** Called after each chunk with the bytes checked so far and the file size. */
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Workers to start: one per core beyond this thread's (which checks chunks too), at most 3. */
+/**
+ * Workers to start: one per idle core beyond this thread's (which checks chunks too), at most 3. Cores
+ * other processes keep busy (the load average) are not counted: a worker competing for a busy core costs
+ * more than it brings, and the single-threaded path is fast on its own.
+ */
 function defaultThreads(size: number): number {
-  const cores = availableParallelism();
-  return size >= WORKER_MIN_BYTES && cores >= 2 ? Math.min(3, cores - 1) : 0;
+  if (size < WORKER_MIN_BYTES) return 0;
+  const idle = availableParallelism() - Math.round(loadavg()[0] ?? 0);
+  return Math.max(0, Math.min(3, idle - 1));
 }
 
 

@@ -134,7 +134,7 @@ export function registerValidate(program: Command): void {
         .default('current'),
     )
     .option('--allow-same-role-runs', 'accept consecutive messages with the same role (newer Python SDK behaviour)')
-    .option('--threads <n>', 'worker threads (0: check on the main thread; default: automatic)', positiveInteger('--threads', 0))
+    .option('--threads <n>', 'worker threads (0: check on the main thread; default: one per idle core beyond the first, for files of 8 MiB or more)', positiveInteger('--threads', 0))
     .action(async (file: string, flags: ValidateFlags) => {
       try {
         await run(file, flags);

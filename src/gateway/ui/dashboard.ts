@@ -27,7 +27,7 @@ export interface DashboardOptions {
 export interface Dashboard {
   page(ex: Exchange): void;
   data(ex: Exchange): Promise<void>;
-  /** The data the page would get now (for tests and the data route). */
+  /** The data the page gets now; `ex` is the poll asking (it is not counted as in flight). */
   read(ex: Pick<Exchange, 'generation'>): Promise<DashboardData>;
 }
 
@@ -67,6 +67,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const [metrics, jobs] = await Promise.all([options.metrics.registry.getMetricsAsJSON() as Promise<MetricFamily[]>, runs()]);
     const at = now();
     const readings = readMetrics(metrics);
+    // The poll being answered is in the in-flight gauge; the page shows the requests besides itself.
+    readings.inflight = Math.max(0, readings.inflight - 1);
     const samples = history.record(sampleOf(readings, at));
     return dashboardData({
       at,

@@ -35,6 +35,7 @@ function pct(x) {
 }
 function secs(s) {
   if (s === null || s === undefined) return '\u2013';
+  if (s === 0) return '0';
   if (s < 0.001) return (s * 1000).toFixed(2) + ' ms';
   if (s < 1) return (s * 1000).toFixed(s < 0.01 ? 1 : 0) + ' ms';
   return s.toFixed(2) + ' s';
@@ -46,6 +47,7 @@ function compact(n) {
   if (n >= 1e4) return (n / 1e3).toFixed(1) + 'k';
   return int(n);
 }
+function short(n) { return n >= 1e6 ? compact(n) : n >= 1000 ? (n / 1000).toFixed(1) + 'k' : int(n); }
 function duration(sec) {
   if (sec === null || sec === undefined || !isFinite(sec)) return '?';
   var s = Math.max(0, Math.round(sec));
@@ -75,9 +77,9 @@ function bar(fraction, tone) {
   b.appendChild(fill);
   return b;
 }
-function barCell(fraction, label, tone) {
+function barCell(fraction, label, tone, stack) {
   var td = el('td');
-  var wrap = el('div', 'barcell');
+  var wrap = el('div', 'barcell' + (stack ? ' stack' : ''));
   wrap.appendChild(bar(fraction, tone));
   wrap.appendChild(el('span', 'lbl', label));
   td.appendChild(wrap);
@@ -109,11 +111,12 @@ function row(attrs, cells) {
 }
 function pill(state, text) { var td = el('td'); td.appendChild(el('span', 'pill ' + state, text)); return td; }
 
-function niceMax(v) {
-  if (!(v > 0)) return 1;
-  var p = Math.pow(10, Math.floor(Math.log10(v)));
+// A round grid step giving at most 4 intervals up to max (1, 2, 2.5 or 5 times a power of ten).
+function niceStep(max) {
+  var rough = max > 0 ? max / 4 : 0.25;
+  var p = Math.pow(10, Math.floor(Math.log10(rough)));
   var steps = [1, 2, 2.5, 5, 10];
-  for (var i = 0; i < steps.length; i++) if (steps[i] * p >= v) return steps[i] * p;
+  for (var i = 0; i < steps.length; i++) if (steps[i] * p >= rough) return steps[i] * p;
   return 10 * p;
 }
 
@@ -127,11 +130,12 @@ function chart(id, series, lines, format, at) {
   if (t1 - t0 < 10000) t0 = t1 - 10000;
   var max = 0;
   series.forEach(function (p) { lines.forEach(function (l) { var v = p[l.key]; if (v !== null && v > max) max = v; }); });
-  var top = niceMax(max);
+  var step = niceStep(max);
+  var top = step * Math.max(1, Math.ceil(max / step - 1e-9));
   var x = function (t) { return L + ((t - t0) / (t1 - t0)) * (W - L - R); };
   var y = function (v) { return T + (1 - v / top) * (H - T - B); };
-  for (var g = 0; g <= 4; g++) {
-    var v = (top * g) / 4;
+  for (var g = 0; g * step <= top + step / 1e6; g++) {
+    var v = g * step;
     svg.appendChild(svgEl('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: g === 0 ? 'axis' : 'grid' }));
     var label = svgEl('text', { x: L - 6, y: y(v) + 3, 'text-anchor': 'end' });
     label.textContent = format(v);
@@ -162,13 +166,16 @@ function chart(id, series, lines, format, at) {
   });
 }
 
-function legend(id, lines, latest) {
+// Each line's name and its latest value (the last interval that had one).
+function legend(id, lines, series) {
   var box = document.getElementById(id);
   box.replaceChildren();
   lines.forEach(function (l) {
+    var value = null;
+    for (var i = series.length - 1; i >= 0 && value === null; i--) value = series[i][l.key];
     var item = el('span');
     item.appendChild(el('i', l.color));
-    item.appendChild(document.createTextNode(l.label + (latest ? ' ' + l.format(latest[l.key]) : '')));
+    item.appendChild(document.createTextNode(l.label + (value !== null ? ' ' + l.format(value) : '')));
     box.appendChild(item);
   });
 }
@@ -185,22 +192,21 @@ function render(d) {
   var t = d.totals;
   var now = d.now;
   tile('rps', num(now.rps), now.windowSeconds ? 'last ' + Math.round(now.windowSeconds) + ' s' : 'measuring\u2026');
-  tile('requests', int(t.requests), 'API requests answered');
+  tile('requests', int(t.requests), 'answered on /v1/');
   tile('success', int(t.ok), t.requests ? pct(t.ok / t.requests) + ' succeeded' : 'none yet', t.requests && t.ok === t.requests ? 'good' : '');
   tile('errors', int(t.errors), t.requests ? pct(t.errors / t.requests) + ' of requests' : 'none yet', t.errors ? 'bad' : '');
-  tile('latency', secs(now.p95), 'p95, last minute \u00b7 p50 ' + secs(now.p50));
+  tile('latency', secs(now.p95), 'p50 ' + secs(now.p50));
   tile('inflight', int(t.inflight), 'being answered');
   tile('fallbacks', int(t.fallbacksTotal), int(t.retriesTotal) + ' retries');
-  tile('tokens', compact(t.promptTokens + t.completionTokens), int(t.promptTokens) + ' in \u00b7 ' + int(t.completionTokens) + ' out');
-  tile('spend', usd(t.costUsd), 'estimated, catalog prices');
+  tile('tokens', compact(t.promptTokens + t.completionTokens), short(t.promptTokens) + ' in \u00b7 ' + short(t.completionTokens) + ' out');
+  tile('spend', usd(t.costUsd), 'estimated');
 
-  var tail = d.series.length ? d.series[d.series.length - 1] : null;
   chart('ch-rps', d.series, RPS, num, d.at);
-  legend('lg-rps', RPS, tail);
+  legend('lg-rps', RPS, d.series);
   chart('ch-lat', d.series, LAT, secs, d.at);
-  legend('lg-lat', LAT, tail);
+  legend('lg-lat', LAT, d.series);
   chart('ch-err', d.series, ERR, pct, d.at);
-  legend('lg-err', ERR, tail);
+  legend('lg-err', ERR, d.series);
 
   fill('categories', t.byCategory.map(function (c) {
     return row({ 'data-category': c.category }, [cell(c.category, 'cat'), cell(int(c.count), 'n count'), barCell(t.requests ? c.count / t.requests : 0, pct(t.requests ? c.count / t.requests : 0), 'err')]);
@@ -211,22 +217,24 @@ function render(d) {
   }), 2, 'No model called yet.');
 
   fill('fallbacks', t.fallbacks.map(function (f) {
-    var td = el('td', 'model');
+    var td = el('td', 'model wrap');
     td.title = f.from + ' \u2192 ' + f.to;
-    td.appendChild(document.createTextNode(f.from));
-    td.appendChild(el('span', 'arrow', '\u2192'));
-    td.appendChild(document.createTextNode(f.to));
+    td.appendChild(el('div', '', f.from));
+    var to = el('div');
+    to.appendChild(el('span', 'arrow', '\u2192'));
+    to.appendChild(document.createTextNode(f.to));
+    td.appendChild(to);
     return row({ 'data-from': f.from, 'data-to': f.to }, [td, cell(f.why, 'why'), cell(int(f.count), 'n count')]);
   }), 3, 'No fallback taken.');
 
   fill('pacing', d.pacing.map(function (p) {
     var req = p.requestsPerSecond !== null && p.requestsRemaining !== null
-      ? barCell(p.requestsRemaining / p.requestsPerSecond, int(p.requestsRemaining) + ' / ' + num(p.requestsPerSecond) + ' per s', 'ok')
+      ? barCell(p.requestsRemaining / p.requestsPerSecond, int(p.requestsRemaining) + ' left \u00b7 ' + num(p.requestsPerSecond) + '/s', 'ok', true)
       : cell(p.requestsPerSecond !== null ? num(p.requestsPerSecond) + ' per s' : (p.requestsRemaining !== null ? int(p.requestsRemaining) + ' left' : 'unknown'), 'why');
     var tok = p.tokensPerMinute !== null && p.tokensRemaining !== null
-      ? barCell(p.tokensRemaining / p.tokensPerMinute, compact(p.tokensRemaining) + ' / ' + compact(p.tokensPerMinute) + ' per min', 'ok')
+      ? barCell(p.tokensRemaining / p.tokensPerMinute, compact(p.tokensRemaining) + ' left \u00b7 ' + compact(p.tokensPerMinute) + '/min', 'ok', true)
       : cell(p.tokensPerMinute !== null ? compact(p.tokensPerMinute) + ' per min' : (p.tokensRemaining !== null ? compact(p.tokensRemaining) + ' left' : 'unknown'), 'why');
-    var key = cell(p.key, 'model');
+    var key = cell(p.key, 'key');
     if (p.stopped) key.appendChild(el('span', 'pill stopped', 'stopped (402)'));
     return row({ 'data-key': p.key }, [key, req, tok, cell(int(p.queued), 'n'), cell(int(p.waits) + (p.waits ? ' \u00b7 ' + secs(p.waitSeconds) : ''), 'n')]);
   }), 5, 'No key has sent a request yet.');

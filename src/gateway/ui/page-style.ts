@@ -11,14 +11,15 @@ header{display:flex;align-items:center;justify-content:space-between;gap:16px;pa
 .brand{font-size:18px;font-weight:600;letter-spacing:.2px}.brand .muted{font-weight:400}
 .muted{color:var(--muted)}
 .status{display:flex;align-items:center;gap:8px;color:var(--muted);font-size:13px}
+#config:not(:empty)::before{content:'\\00b7';padding-right:8px}
 .dot{width:9px;height:9px;border-radius:50%;background:var(--muted)}
 .status.live .dot{background:var(--ok)}.status.down .dot{background:var(--err)}.status.down{color:var(--err)}
 main{max-width:1400px;margin:0 auto;padding:16px 24px 24px;display:flex;flex-direction:column;gap:16px}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:12px}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:12px}
 .tile,.card{background:var(--card);border:1px solid var(--line);border-radius:8px}
-.tile{padding:10px 14px}
+.tile{padding:10px 12px;min-width:0}
 .tile .k{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.4px}
-.tile .v{font-size:26px;font-weight:600;font-variant-numeric:tabular-nums;margin-top:2px;white-space:nowrap}
+.tile .v{font-size:24px;font-weight:600;font-variant-numeric:tabular-nums;margin-top:2px;white-space:nowrap}
 .tile .sub{font-size:12px;color:var(--muted);white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .tile.bad .v{color:var(--err)}.tile.good .v{color:var(--ok)}
 .grid3{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:16px}
@@ -42,14 +43,17 @@ th{font-size:11px;font-weight:600;color:var(--muted);text-align:left;text-transf
 td{padding:5px 6px;border-bottom:1px solid var(--grid);vertical-align:middle}
 tr:last-child td{border-bottom:none}
 td.n,th.n{text-align:right;white-space:nowrap}
-td.model{max-width:360px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
+td.model{max-width:0;width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
+td.model.wrap{white-space:normal;overflow-wrap:anywhere}
+td.key{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;white-space:nowrap}
 td.empty{color:var(--muted);text-align:center;padding:14px 6px}
 .pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid currentColor;white-space:nowrap}
 .pill.open,.pill.stopped,.pill.stale{color:var(--err)}.pill.half_open{color:var(--warn)}.pill.closed,.pill.done{color:var(--ok)}.pill.running{color:var(--blue)}
-.bar{position:relative;height:8px;border-radius:4px;background:var(--track);min-width:80px;overflow:hidden}
+.bar{position:relative;height:8px;border-radius:4px;background:var(--track);min-width:60px;overflow:hidden}
 .bar>span{position:absolute;left:0;top:0;bottom:0;border-radius:4px;background:var(--blue)}
 .bar.err>span{background:var(--err)}.bar.ok>span{background:var(--ok)}
 .barcell{display:flex;align-items:center;gap:8px}.barcell .bar{flex:1}.barcell .lbl{white-space:nowrap;font-size:12px;color:var(--muted)}
+.barcell.stack{flex-direction:column;align-items:stretch;gap:3px}.barcell.stack .bar{flex:none}
 .why{font-size:12px;color:var(--muted)}
 .arrow{color:var(--muted);padding:0 4px}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:4px 0 8px}

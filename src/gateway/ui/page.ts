@@ -36,7 +36,7 @@ const BODY = [
   tile('requests', 'Requests'),
   tile('success', 'Succeeded'),
   tile('errors', 'Errors'),
-  tile('latency', 'Latency p95'),
+  tile('latency', 'p95 \u00b7 1 min'),
   tile('inflight', 'In flight'),
   tile('fallbacks', 'Fallbacks'),
   tile('tokens', 'Tokens'),
@@ -69,6 +69,8 @@ const BODY = [
 function htmlDocument(title: string, css: string, body: string, script?: string): string {
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    // No favicon request (it would be a 404 in the gateway's logs and metrics).
+    `<link rel="icon" href="data:,">` +
     `<title>${title}</title><style>${css}</style></head><body>\n${body}\n${script !== undefined ? `<script>${script}</script>` : ''}</body></html>\n`
   );
 }
