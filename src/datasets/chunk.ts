@@ -146,11 +146,6 @@ class ChunkChecker {
   private checkLine(from: number, to: number, lastWithoutNewline: boolean, chunkUtf8: boolean): void {
     const line = ++this.line;
     const { bytes, collector } = this;
-    if (isBlank(bytes, from, to)) {
-      collector.add(line, 'line.blank', 'blank line; Together rejects empty lines. Delete it (tether validate --fix OUT removes blank lines).');
-      return;
-    }
-    this.samples++;
     if (hasBom(bytes, from, to)) {
       collector.add(
         line,
@@ -159,6 +154,11 @@ class ChunkChecker {
       );
       from += 3;
     }
+    if (isBlank(bytes, from, to)) {
+      collector.add(line, 'line.blank', 'blank line; Together rejects empty lines. Delete it (tether validate --fix OUT removes blank lines).');
+      return;
+    }
+    this.samples++;
     if (!chunkUtf8 && !isUtf8(bytes.subarray(from, to))) {
       const column = firstInvalidUtf8(bytes, from, to);
       if (lastWithoutNewline && isCutCharacter(bytes, from + column - 1, to)) {

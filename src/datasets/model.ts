@@ -1,5 +1,5 @@
 // What `--model` needs from the catalog snapshot: the fine-tuning context lengths and the tokenizer.
-import { findSnapshotModel, loadSnapshot } from '../catalog/index.js';
+import { findSnapshotModel, loadSnapshot, suggest } from '../catalog/index.js';
 import { DatasetInputError } from './errors.js';
 
 export interface FineTuneModel {
@@ -12,28 +12,12 @@ export interface FineTuneModel {
   tokenizer: string;
 }
 
-/** Levenshtein distance, for "did you mean" (ids are short; quadratic is fine). */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
-/** The fine-tunable ids closest to `id` (case-insensitive edit distance). */
+/** The fine-tunable ids closest to `id` (the catalog's "did you mean"). */
 export function closestFineTuneModels(id: string, limit = 3): string[] {
-  const wanted = id.toLowerCase();
-  return loadSnapshot()
+  const fineTunable = loadSnapshot()
     .models.filter((m) => m.finetune !== null)
-    .map((m) => ({ id: m.id, d: distance(wanted, m.id.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, limit)
     .map((m) => m.id);
+  return suggest(id, fineTunable, limit);
 }
 
 /** The fine-tuning limits of a model id, or a DatasetInputError naming the closest fine-tunable ids. */

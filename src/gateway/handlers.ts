@@ -24,8 +24,11 @@ function fail(ex: Exchange, reply: ErrorReply, closeConnection = false): void {
   sendError(ex.res, reply, ex.requestId, closeConnection);
 }
 
-/** Auth and per-client limits; false when the request was answered (401/429). */
-async function admit(ex: Exchange): Promise<boolean> {
+/**
+ * Auth and per-client limits; false when the request was answered (401/429). Synchronous unless the client has
+ * limits to count (the common, unlimited case costs no promise).
+ */
+function admit(ex: Exchange): boolean | Promise<boolean> {
   const auth = ex.generation.clients.authenticate(ex.req.headers.authorization);
   if (!auth.ok) {
     ex.req.resume();
@@ -37,11 +40,12 @@ async function admit(ex: Exchange): Promise<boolean> {
   ex.client = client.name;
   ex.upstreamKey = client.upstreamKey;
   if (client.limits.length === 0) return true;
-  const limited = await consumeLimits(client);
-  if (limited.ok) return true;
-  ex.req.resume();
-  fail(ex, clientRateLimited(client.name, limited.retryAfterMs, limited.label));
-  return false;
+  return consumeLimits(client).then((limited) => {
+    if (limited.ok) return true;
+    ex.req.resume();
+    fail(ex, clientRateLimited(client.name, limited.retryAfterMs, limited.label));
+    return false;
+  });
 }
 
 /** Reads and parses the JSON object body; undefined when the request was answered (413/400) or abandoned. */
@@ -118,7 +122,8 @@ async function writeStream(ex: Exchange, result: StreamResult, ctx: HandlerConte
 }
 
 export async function handleInference(ex: Exchange, endpoint: Endpoint, ctx: HandlerContext): Promise<void> {
-  if (!(await admit(ex))) return;
+  const admitted = admit(ex);
+  if (!(admitted === true || (admitted !== false && (await admitted)))) return;
   const body = await readJsonObject(ex);
   if (body === undefined) return;
   const generation = ex.generation;

@@ -31,40 +31,37 @@ export function isLoopbackHost(host: string): boolean {
 
 export type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'aborted' };
 
+const TOO_LARGE: BodyRead = { ok: false, reason: 'too_large' };
+const ABORTED: BodyRead = { ok: false, reason: 'aborted' };
+
 /** Reads the whole body, refusing (without buffering) anything over `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) return Promise.resolve({ ok: false, reason: 'too_large' });
+  if (declared !== undefined && Number(declared) > limit) return Promise.resolve(TOO_LARGE);
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+    let first: Buffer | undefined;
+    let rest: Buffer[] | undefined;
     let size = 0;
     let settled = false;
     const finish = (result: BodyRead): void => {
       if (settled) return;
       settled = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
+      if (result !== TOO_LARGE) return resolve(result);
+      req.removeAllListeners('data');
       resolve(result);
     };
-    const onData = (chunk: Buffer): void => {
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
       size += chunk.length;
-      if (size > limit) {
-        finish({ ok: false, reason: 'too_large' });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => finish({ ok: true, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) });
-    const onError = (): void => finish({ ok: false, reason: 'aborted' });
-    const onClose = (): void => {
-      if (!req.complete) finish({ ok: false, reason: 'aborted' });
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
+      if (size > limit) return finish(TOO_LARGE);
+      if (first === undefined) first = chunk;
+      else (rest ??= [first]).push(chunk);
+    });
+    req.on('end', () => finish({ ok: true, body: rest ? Buffer.concat(rest, size) : (first ?? Buffer.alloc(0)) }));
+    req.on('error', () => finish(ABORTED));
+    req.on('close', () => {
+      if (!req.complete) finish(ABORTED);
+    });
   });
 }
 

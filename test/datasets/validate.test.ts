@@ -65,6 +65,15 @@ describe('line endings and encodings', () => {
     ]);
   });
 
+  test('a line holding only a BOM is a BOM and a blank line', async () => {
+    const report = await validateFile(tmp.file('bom-only.jsonl', `\ufeff\n${OK}\n`));
+    assert.deepEqual(report.errors.map((e) => [e.line, e.rule]), [
+      [1, 'line.bom'],
+      [1, 'line.blank'],
+    ]);
+    assert.equal(report.samples, 1);
+  });
+
   test('invalid UTF-8 is reported at its line, with the byte', async () => {
     const bad = Buffer.concat([Buffer.from(`${OK}\n${OK}\n{"text":"`), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n'), Buffer.from(`${OK}\n`)]);
     const report = await validateFile(tmp.file('latin.jsonl', bad));

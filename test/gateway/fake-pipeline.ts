@@ -33,7 +33,11 @@ export class FakePipeline implements Pipeline {
     return { pacing: [], breakers: [{ model: 'some/model', state: 'open' as const }] };
   }
 
-  resetKey(): boolean {
+  /** Keys passed to resetKey (undefined: the default key). */
+  readonly resetKeys: Array<string | undefined> = [];
+
+  resetKey(apiKey?: string): boolean {
+    this.resetKeys.push(apiKey);
     return false;
   }
 

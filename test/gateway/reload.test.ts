@@ -71,6 +71,8 @@ describe('reload', () => {
       assert.equal((await call(t.gateway, '/v1/chat/completions', { body: chatBody() })).status, 401, 'the new clients apply at once');
       assert.equal((await call(t.gateway, '/v1/chat/completions', { token: 'client-token-new', body: chatBody({ model: 'fast' }) })).status, 200);
       assert.equal((t.factory.built[0]!.requests.at(-1)!.body as { model: string }).model, 'x/y');
+      // A reload is how an operator says credit was added: keys stopped after a 402 may send again.
+      assert.deepEqual(t.factory.built[0]!.resetKeys, [undefined]);
     } finally {
       await t.gateway.close();
     }
