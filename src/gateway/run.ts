@@ -9,6 +9,7 @@ import type { GatewayFileConfig, GatewayLogLevel } from './config.js';
 import type { PipelineFactory } from './generation.js';
 import { createGatewayLogger } from './log.js';
 import type { Logger } from './log.js';
+import { createJournaledPipeline } from './journaled-pipeline.js';
 import { createGateway } from './server.js';
 import type { RunningGateway } from './server.js';
 
@@ -89,7 +90,8 @@ export async function startGatewayService(options: GatewayRunOptions = {}): Prom
   const log = options.logger ?? createGatewayLogger(resolveGatewayConfig(input, env).logLevel);
   let gateway: RunningGateway;
   try {
-    gateway = await createGateway(input, { env, logger: log, ...(options.pipelineFactory ? { pipelineFactory: options.pipelineFactory } : {}) });
+    const pipelineFactory = options.pipelineFactory ?? ((settings) => createJournaledPipeline(settings, env));
+    gateway = await createGateway(input, { env, logger: log, pipelineFactory });
   } catch (error) {
     await emulator?.close();
     throw error;

@@ -1,7 +1,7 @@
 /**
- * Where the pacer keeps a key's budget: in this process (default) or in Redis, shared by every process that
- * sends with the same key. Both are rate-limiter-flexible limiters behind one small interface; only the limiter
- * class differs (RateLimiterMemory here, RateLimiterRedis in redis-pacer-store.ts).
+ * Where the pacer keeps a key's budget: in this process (default: MemoryPacerStore, plain maps) or in Redis, shared
+ * by every process that sends with the same key (RateLimiterPacerStore over rate-limiter-flexible's RateLimiterRedis,
+ * in redis-pacer-store.ts). Both keep the budget by the same rules.
  *
  * How the budget is kept, on rate-limiter-flexible's atomic counters (`penalty`/`reward` = incr/decr with a TTL):
  * - requests/s: time is cut into send slots `intervalMs` long (intervalMs = 1000 / rate), aligned on the clock;
@@ -12,7 +12,6 @@
  * - tokens/min: a fixed 60 s window counter, the unit Together budgets tokens in.
  * - a pause (after a 429): the resume time stored under the key, read before every reservation.
  */
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 
 export interface ReserveRequest {
   /** Current clock time (ms since the epoch; every process sharing a store must have synchronised clocks). */
@@ -35,6 +34,11 @@ export type Reservation =
 export interface PacerStore {
   /** Takes one send slot and `tokens` of the token budget for `key`, or says when to ask again. */
   reserve(key: string, request: ReserveRequest): Promise<Reservation>;
+  /**
+   * The same reservation, answered synchronously: offered by stores that live in this process, so the pacer's
+   * hot path takes a slot with no promise, no timer and no round trip. Optional (a Redis store has none).
+   */
+  reserveSync?(key: string, request: ReserveRequest): Reservation;
   /** Holds every send on `key` until `until` (ms since the epoch), for all pacers sharing the store. */
   pause(key: string, until: number, now: number): Promise<void>;
   /** Releases what the store owns (never a Redis client it was given). */
@@ -78,7 +82,7 @@ export class RateLimiterPacerStore implements PacerStore {
     const paused = await this.pauses.get(key);
     if (paused && paused.consumedPoints > now) return { granted: false, retryAt: paused.consumedPoints };
 
-    const tokens = this.tokensToTake(request);
+    const tokens = tokensToTake(request);
     if (tokens > 0) {
       const taken = await this.tokens.penalty(key, tokens);
       if (taken.consumedPoints > (request.tokensPerMinute ?? Infinity)) {
@@ -113,15 +117,96 @@ export class RateLimiterPacerStore implements PacerStore {
 
   async close(): Promise<void> {}
 
-  /** A request larger than the whole per-minute budget would never fit: it waits for an empty window instead. */
-  private tokensToTake(request: ReserveRequest): number {
-    const limit = request.tokensPerMinute;
-    if (limit === undefined || !(request.tokens > 0)) return 0;
-    return Math.max(1, Math.min(Math.ceil(request.tokens), Math.floor(limit)));
+}
+
+/**
+ * The default store: this process only. The same budget rules as RateLimiterPacerStore (one send per aligned
+ * slot, a fixed 60 s token window, a pause), kept in plain maps so a reservation is a few map operations,
+ * synchronous, with no timer per slot (RateLimiterMemory arms one per counter, which dominated the hot path).
+ */
+export class MemoryPacerStore implements PacerStore {
+  /** Claimed slot numbers per `key:interval` grid, in (mostly) claim order, pruned once they are long past. */
+  private readonly grids = new Map<string, Set<number>>();
+  private readonly tokenWindows = new Map<string, { resetAt: number; used: number }>();
+  private readonly pauses = new Map<string, number>();
+
+  reserve(key: string, request: ReserveRequest): Promise<Reservation> {
+    return Promise.resolve(this.reserveSync(key, request));
+  }
+
+  reserveSync(key: string, request: ReserveRequest): Reservation {
+    const { now } = request;
+    const paused = this.pauses.get(key);
+    if (paused !== undefined) {
+      if (paused > now) return { granted: false, retryAt: paused };
+      this.pauses.delete(key);
+    }
+
+    const tokens = tokensToTake(request);
+    let window: { resetAt: number; used: number } | undefined;
+    if (tokens > 0) {
+      window = this.tokenWindows.get(key);
+      if (!window || window.resetAt <= now) {
+        window = { resetAt: now + TOKEN_WINDOW_SECONDS * 1000, used: 0 };
+        this.tokenWindows.set(key, window);
+      }
+      if (window.used + tokens > (request.tokensPerMinute ?? Infinity)) {
+        return { granted: false, retryAt: now + Math.max(1, window.resetAt - now) };
+      }
+      window.used += tokens;
+    }
+    if (request.intervalMs === undefined) return { granted: true, sendAt: Math.max(now, request.notBefore) };
+
+    const interval = request.intervalMs;
+    const gridKey = `${key}:${interval.toFixed(3)}`;
+    let claimed = this.grids.get(gridKey);
+    if (!claimed) {
+      claimed = new Set();
+      this.grids.set(gridKey, claimed);
+    }
+    pruneSlots(claimed, Math.floor((now - SLOT_RETENTION_MS) / interval));
+    const from = Math.max(now, request.notBefore);
+    let slot = Math.floor(from / interval);
+    for (let probe = 0; probe < MAX_SLOT_PROBES; probe++, slot++) {
+      if (claimed.has(slot)) continue;
+      claimed.add(slot);
+      return { granted: true, sendAt: Math.max(from, slot * interval) };
+    }
+    if (window) window.used -= tokens;
+    return { granted: false, retryAt: slot * interval };
+  }
+
+  pause(key: string, until: number, now: number): Promise<void> {
+    if (until > now && until > (this.pauses.get(key) ?? -Infinity)) this.pauses.set(key, Math.ceil(until));
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    this.grids.clear();
+    this.tokenWindows.clear();
+    this.pauses.clear();
   }
 }
 
+/** How long a claimed slot is remembered after it passed (the rate-limiter stores' slot TTL is about as long). */
+const SLOT_RETENTION_MS = 2000;
+
+/** Drops the slots before `oldest` from the front of the claim order (claims are made in rising order). */
+function pruneSlots(claimed: Set<number>, oldest: number): void {
+  for (const slot of claimed) {
+    if (slot >= oldest) return;
+    claimed.delete(slot);
+  }
+}
+
+/** A request larger than the whole per-minute budget would never fit: it waits for an empty window instead. */
+function tokensToTake(request: ReserveRequest): number {
+  const limit = request.tokensPerMinute;
+  if (limit === undefined || !(request.tokens > 0)) return 0;
+  return Math.max(1, Math.min(Math.ceil(request.tokens), Math.floor(limit)));
+}
+
 /** The default store: this process only. */
-export function createMemoryPacerStore(keyPrefix?: string): PacerStore {
-  return new RateLimiterPacerStore((options) => new RateLimiterMemory(options), keyPrefix);
+export function createMemoryPacerStore(): PacerStore {
+  return new MemoryPacerStore();
 }

@@ -12,7 +12,7 @@
 import { systemClock, type Clock } from './clock.js';
 import type { PolicyEvents } from './events.js';
 import { keyFingerprint } from './key-fingerprint.js';
-import { createMemoryPacerStore, type PacerStore, type Reservation } from './pacer-store.js';
+import { createMemoryPacerStore, type PacerStore, type Reservation, type ReserveRequest } from './pacer-store.js';
 import {
   DEFAULT_HEADER_UNITS,
   parseRateLimitHeaders,
@@ -95,6 +95,18 @@ function checkRate(name: string, value: number | undefined): void {
   }
 }
 
+/**
+ * A slot less than this far off counts as due: the clock has whole-millisecond resolution and a timer cannot wait
+ * less than 1 ms, so sleeping for it would only cap the release rate near 1,000/s (the 5 % safety margin covers a
+ * send that early).
+ */
+const DUE_WITHIN_MS = 1;
+
+function storeFailure(error: unknown): Error {
+  const why = error instanceof Error ? error.message : String(error);
+  return new Error(`Pacing failed: the rate-limit store did not answer (${why}). Check its Redis connection.`, { cause: error });
+}
+
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
@@ -146,6 +158,26 @@ export class Pacer {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const state = this.state(key);
+    // Fast path: nobody waits ahead and the store answers in-process, so a slot that is due now is taken and the
+    // request goes with no timer, no queue and no round trip. A slot further off is handed to the pump below.
+    let claimed: Reservation | undefined;
+    let claimedLimits: EffectiveLimits | undefined;
+    if (state.queue.length === 0 && !state.running && this.store.reserveSync !== undefined) {
+      const now = this.clock.now();
+      if (state.pausedUntil <= now) {
+        claimedLimits = this.effective(state);
+        try {
+          claimed = this.store.reserveSync(state.id, this.reserveRequest(state, claimedLimits, tokens, now));
+        } catch (error) {
+          return Promise.reject(storeFailure(error));
+        }
+        if (!claimed.granted) claimed = undefined;
+        else if (claimed.sendAt - now < DUE_WITHIN_MS) {
+          this.markSent(state, claimed.sendAt, claimedLimits);
+          return Promise.resolve({ waitedMs: 0 });
+        }
+      }
+    }
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         const index = state.queue.indexOf(waiter);
@@ -163,7 +195,7 @@ export class Pacer {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       state.queue.push(waiter);
-      if (!state.running) void this.pump(state);
+      if (!state.running) void this.pump(state, claimed && claimedLimits ? { waiter, reservation: claimed, limits: claimedLimits } : undefined);
     });
   }
 
@@ -288,45 +320,46 @@ export class Pacer {
     state.wake?.();
   }
 
-  /** Releases `state`'s waiters one by one as the budget allows; runs while the queue is not empty. */
-  private async pump(state: KeyState): Promise<void> {
+  /**
+   * Releases `state`'s waiters as the budget allows; runs while the queue is not empty. Every waiter whose slot is
+   * due (less than a timer tick away) goes in the same turn; the pump only sleeps for slots at least 1 ms off.
+   * `claimed` is a slot the fast path of `acquire` already took for the (only) waiter.
+   */
+  private async pump(state: KeyState, claimed?: { waiter: Waiter; reservation: Reservation; limits: EffectiveLimits }): Promise<void> {
     state.running = true;
     try {
       while (state.queue.length > 0 && !this.closed) {
         const head = state.queue[0]!;
         const now = this.clock.now();
-        if (state.pausedUntil > now) {
-          await this.nap(state, state.pausedUntil - now);
-          continue;
-        }
-        const limits = this.effective(state);
-        const intervalMs = limits.requestsPerSecond === undefined ? undefined : 1000 / limits.requestsPerSecond;
+        let limits: EffectiveLimits;
         let reservation: Reservation;
-        try {
-          reservation = await this.store.reserve(state.id, {
-            now,
-            notBefore: state.lastSendAt + (intervalMs ?? 0),
-            intervalMs,
-            tokens: head.tokens,
-            tokensPerMinute: limits.tokensPerMinute,
-          });
-        } catch (error) {
-          if (state.queue[0] === head) this.fail(state, head, error);
-          continue;
+        if (claimed !== undefined && claimed.waiter === head) {
+          ({ limits, reservation } = claimed);
+          claimed = undefined;
+        } else {
+          if (state.pausedUntil > now) {
+            await this.nap(state, state.pausedUntil - now);
+            continue;
+          }
+          limits = this.effective(state);
+          const request = this.reserveRequest(state, limits, head.tokens, now);
+          try {
+            reservation = this.store.reserveSync !== undefined ? this.store.reserveSync(state.id, request) : await this.store.reserve(state.id, request);
+          } catch (error) {
+            if (state.queue[0] === head) this.fail(state, head, error);
+            continue;
+          }
+          // The head may have aborted while the store answered; its reservation is then left unused.
+          if (state.queue[0] !== head) continue;
         }
-        // The head may have aborted while the store answered; its reservation is then left unused.
-        if (state.queue[0] !== head) continue;
         if (!reservation.granted) {
           await this.nap(state, Math.max(1, reservation.retryAt - this.clock.now()));
           continue;
         }
-        if (!(await this.waitForSlot(state, head, reservation.sendAt, limits))) continue;
+        if (reservation.sendAt - this.clock.now() >= DUE_WITHIN_MS && !(await this.waitForSlot(state, head, reservation.sendAt, limits))) continue;
         state.queue.shift();
         head.detach();
-        const sentAt = this.clock.now();
-        // Space the next send from this one's planned slot, not from the (late) wake-up: a few ms of timer lateness
-        // per send would otherwise add up over a long queue (300 sends: a second). At most one interval is caught up.
-        state.lastSendAt = intervalMs === undefined ? sentAt : Math.max(reservation.sendAt, sentAt - intervalMs);
+        const sentAt = this.markSent(state, reservation.sendAt, limits);
         const waitedMs = Math.max(0, sentAt - head.enqueuedAt);
         if (waitedMs > 0) this.events?.emit('pacing_wait', { key: state.id, waitedMs });
         head.resolve({ waitedMs });
@@ -334,6 +367,22 @@ export class Pacer {
     } finally {
       state.running = false;
     }
+  }
+
+  private reserveRequest(state: KeyState, limits: EffectiveLimits, tokens: number, now: number): ReserveRequest {
+    const intervalMs = limits.requestsPerSecond === undefined ? undefined : 1000 / limits.requestsPerSecond;
+    return { now, notBefore: state.lastSendAt + (intervalMs ?? 0), intervalMs, tokens, tokensPerMinute: limits.tokensPerMinute };
+  }
+
+  /**
+   * Records a send at its slot `sendAt`. The next send is spaced from the planned slot, not from the (late) wake-up:
+   * a few ms of timer lateness per send would otherwise add up over a long queue (300 sends: a second). At most one
+   * interval is caught up.
+   */
+  private markSent(state: KeyState, sendAt: number, limits: EffectiveLimits): number {
+    const sentAt = this.clock.now();
+    state.lastSendAt = limits.requestsPerSecond === undefined ? sentAt : Math.max(sendAt, sentAt - 1000 / limits.requestsPerSecond);
+    return sentAt;
   }
 
   /**
@@ -354,8 +403,7 @@ export class Pacer {
   private fail(state: KeyState, head: Waiter, error: unknown): void {
     state.queue.shift();
     head.detach();
-    const why = error instanceof Error ? error.message : String(error);
-    head.reject(new Error(`Pacing failed: the rate-limit store did not answer (${why}). Check its Redis connection.`, { cause: error }));
+    head.reject(storeFailure(error));
   }
 
   /** Sleeps `ms` unless woken; resolves true when woken early. */

@@ -14,6 +14,8 @@ function envWithoutKey(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.TOGETHER_API_KEY;
   delete env.TOGETHER_BASE_URL;
+  // The gateway journals errors and saves its state under $TETHER_HOME: keep that out of the real home.
+  env.TETHER_HOME = join(tmpdir(), `tether-gateway-cli-${process.pid}`);
   return env;
 }
 
