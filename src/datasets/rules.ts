@@ -1,4 +1,4 @@
-// The catalogue of rule ids: stable names users can grep for, filter on and cite (docs/validate.md lists them).
+// The catalogue of rule ids: stable names users can grep for, filter on and cite (the README's `tether validate` section lists them).
 
 export type Severity = 'error' | 'warning';
 

@@ -4,7 +4,7 @@ import type { RuleId } from './rules.js';
 /** The four JSONL layouts Together fine-tunes on, named as the docs name them. */
 export type DatasetFormat = 'text' | 'conversation' | 'instruction' | 'preference';
 
-/** Which of Together's disagreeing rule sets to apply (docs/validate.md explains the choice). */
+/** Which of Together's disagreeing rule sets to apply (the README's `tether validate` section explains the choice). */
 export type ValidationProfile = 'current' | 'legacy';
 
 /** The options that change what a line's verdict is; the same for every line of a run. */
