@@ -80,7 +80,8 @@ function resultHeaders(ex: Exchange, result: JsonResult | StreamResult): Record<
 
 function writeJson(ex: Exchange, result: JsonResult, metrics: GatewayMetrics): void {
   metrics.usage(result.record);
-  sendJson(ex.res, result.status, JSON.stringify(result.body), resultHeaders(ex, result));
+  // Upstream's own bytes when the pipeline kept them: the body is forwarded unchanged, so no re-serialising.
+  sendJson(ex.res, result.status, result.rawBody ?? JSON.stringify(result.body), resultHeaders(ex, result));
 }
 
 /** The error event that ends a failed stream: the envelope as one data frame, and no [DONE] after it. */

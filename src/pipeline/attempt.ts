@@ -59,8 +59,14 @@ export interface AttemptRequest {
 }
 
 export type AttemptResult =
-  | { kind: 'json'; status: number; headers: Record<string, string>; body: unknown }
+  | { kind: 'json'; status: number; headers: Record<string, string>; body: unknown; rawBody: string }
   | { kind: 'stream'; headers: Record<string, string>; opened: OpenedStream; scope: AttemptScope; ticket: BreakerTicket };
+
+/** The same error the transport's `json()` gives for a body that is not JSON: it quotes the body's start. */
+function notJson(text: string): SyntaxError {
+  const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return new SyntaxError(`Response body is not JSON: ${JSON.stringify(snippet)}`);
+}
 
 function invalidJson(model: string, status: number, error: unknown): TogetherError {
   return new TogetherError({
@@ -166,15 +172,21 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
       throw error;
     }
     if (!request.stream) {
-      let body: unknown;
+      let text: string;
       try {
-        body = await response.body.json();
+        text = await response.body.text();
       } catch (error) {
         if (scope.signal.aborted || isTogetherError(error)) throw readFailure(error, scope, false, request.model);
         throw invalidJson(request.model, response.status, error);
       }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw invalidJson(request.model, response.status, notJson(text));
+      }
       ticket.success();
-      return { kind: 'json', status: response.status, headers: response.headers, body };
+      return { kind: 'json', status: response.status, headers: response.headers, body, rawBody: text };
     }
     const opened = await openStream(response, scope, request.model);
     handedOff = true;

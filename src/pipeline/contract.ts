@@ -62,6 +62,11 @@ export interface JsonResult extends ResultBase {
   status: number;
   /** The upstream JSON body (its `model` field is the answering model). */
   body: unknown;
+  /**
+   * The same body exactly as upstream sent it (the text `body` was parsed from), so a front door that forwards it
+   * unchanged can skip serialising `body` again. Absent when the body was not read as text.
+   */
+  rawBody?: string;
   record: UsageRecord;
 }
 

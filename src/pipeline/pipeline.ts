@@ -344,6 +344,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       kind: 'json',
       status: result.status,
       body: result.body,
+      rawBody: result.rawBody,
       record: usageRecord(target.model.id, usageOf(result.body), target.model.pricing),
       model: target.model.id,
       requestedModel: run.requestedModel,
@@ -420,8 +421,9 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
 
       deadline = createDeadline({ timeoutMs: overrides.deadlineMs ?? options.deadlineMs, signal: request.signal });
       const owned = deadline;
-      // An abort (caller or deadline) ends the request at once: its timer must not outlive it.
-      owned.signal.addEventListener('abort', () => owned.dispose(), { once: true });
+      // An abort (caller or deadline) ends the request at once: its timer must not outlive it. (Without a deadline
+      // there is no timer, and the signal is the caller's own: no listener is left on it.)
+      if (owned.at !== Infinity) owned.signal.addEventListener('abort', () => owned.dispose(), { once: true });
       const run: RequestRun = {
         endpoint: checked.endpoint,
         checked,

@@ -33,6 +33,26 @@ export interface RateLimitSnapshot {
 }
 
 /** One header's value, case-insensitively; the first value of a repeated header. */
+/** Per headers object, its keys that are not lower case, by their lower-case form (first one wins). */
+const mixedCase = new WeakMap<object, Map<string, string>>();
+
+/**
+ * A header absent under its lower-case name is looked up case-insensitively. The keys are scanned once per headers
+ * object, not once per missing header: most limit headers are absent from most answers, and the scans showed up.
+ */
+function mixedCaseKeys(record: object): Map<string, string> {
+  let keys = mixedCase.get(record);
+  if (keys === undefined) {
+    keys = new Map();
+    for (const key of Object.keys(record)) {
+      const lower = key.toLowerCase();
+      if (lower !== key && !keys.has(lower)) keys.set(lower, key);
+    }
+    mixedCase.set(record, keys);
+  }
+  return keys;
+}
+
 export function readHeader(headers: HeaderSource, name: string): string | undefined {
   const lower = name.toLowerCase();
   if (typeof (headers as { get?: unknown }).get === 'function') {
@@ -41,7 +61,7 @@ export function readHeader(headers: HeaderSource, name: string): string | undefi
   const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>;
   let value = record[lower];
   if (value === undefined) {
-    const found = Object.keys(record).find((key) => key.toLowerCase() === lower);
+    const found = mixedCaseKeys(record).get(lower);
     value = found === undefined ? undefined : record[found];
   }
   if (value === undefined) return undefined;
@@ -57,9 +77,9 @@ function nonNegative(text: string | undefined): number | undefined {
   return Number(trimmed);
 }
 
-function minDefined(...values: (number | undefined)[]): number | undefined {
-  const present = values.filter((value): value is number => value !== undefined);
-  return present.length ? Math.min(...present) : undefined;
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -74,8 +74,12 @@ export interface DeadlineOptions {
 export function createDeadline(options: DeadlineOptions = {}): Deadline {
   checkMs('deadline timeoutMs', options.timeoutMs);
   const clock = options.clock ?? systemClock;
-  const { controller, unlink } = linkedController(options.signal);
   const timeoutMs = options.timeoutMs;
+  // No deadline: the caller's signal is the whole story, so no controller, listener or timer per call.
+  if (timeoutMs === undefined && options.signal !== undefined) {
+    return { signal: options.signal, at: Infinity, remainingMs: () => Infinity, dispose() {} };
+  }
+  const { controller, unlink } = linkedController(options.signal);
   const at = timeoutMs === undefined ? Infinity : clock.now() + timeoutMs;
   let timer: unknown;
   if (timeoutMs !== undefined && !controller.signal.aborted) {
