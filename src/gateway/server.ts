@@ -18,6 +18,7 @@ import { createGatewayLogger } from './log.js';
 import type { Logger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
 import type { Endpoint, Pipeline } from './pipeline.js';
+import { configuredFamilies, preloadTokenizers } from './tokenizer-preload.js';
 import { createDashboard } from './ui/dashboard.js';
 
 export interface GatewayOptions {
@@ -235,6 +236,19 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     rawClientError(socket, error.code);
   });
 
+  // The real pipeline's preflight counts with the model's tokenizer: load the configured models' families now,
+  // not on a first request (a load stalls the event loop for up to ~1.6 s). A test's fake pipeline needs none.
+  if (options.pipelineFactory === undefined) {
+    const families = configuredFamilies(config);
+    if (families.length > 0) {
+      const started = performance.now();
+      const loaded = await preloadTokenizers(families);
+      log.info(
+        { families: loaded.map((s) => (s.available ? s.family : `${s.family} (unavailable)`)), ms: Math.round(performance.now() - started) },
+        'tokenizers preloaded for the configured models',
+      );
+    }
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {

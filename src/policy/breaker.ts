@@ -162,37 +162,7 @@ export class BreakerRegistry {
   }
 
   private ticket(model: string, circuit: Circuit, probe: boolean): BreakerTicket {
-    const generation = circuit.generation;
-    let settled = false;
-    const current = (): boolean => !settled && circuit.generation === generation && (settled = true);
-    const release = (): void => {
-      if (!current()) return;
-      if (probe) circuit.probeStartedAt = undefined;
-    };
-    return {
-      model,
-      probe,
-      success: () => {
-        if (!current()) return;
-        if (probe) {
-          circuit.breaker.success(CircuitState.HalfOpen);
-          this.transition(model, circuit, 'closed');
-        } else {
-          circuit.breaker.success(CircuitState.Closed);
-        }
-      },
-      failure: (error: TogetherError) => {
-        if (!OVERLOAD_CATEGORIES.has(error.category)) return release();
-        if (!current()) return;
-        if (probe) {
-          circuit.breaker.failure(CircuitState.HalfOpen);
-          this.transition(model, circuit, 'open');
-        } else if (circuit.breaker.failure(CircuitState.Closed)) {
-          this.transition(model, circuit, 'open');
-        }
-      },
-      release,
-    };
+    return new Ticket(model, circuit, probe, (to) => this.transition(model, circuit, to));
   }
 
   private transition(model: string, circuit: Circuit, to: BreakerState): void {
@@ -203,5 +173,55 @@ export class BreakerRegistry {
     if (to === 'open') circuit.openedAt = this.clock.now();
     if (to === 'closed') circuit.breaker = this.createBreaker();
     this.events?.emit('breaker', { model, from, to });
+  }
+}
+
+/**
+ * One attempt's right to use a circuit; its first verdict counts, and only while the circuit is in the state it was
+ * issued in. A class rather than closures: one is made per request.
+ */
+class Ticket implements BreakerTicket {
+  private readonly generation: number;
+  private settled = false;
+
+  constructor(
+    readonly model: string,
+    private readonly circuit: Circuit,
+    readonly probe: boolean,
+    private readonly transition: (to: BreakerState) => void,
+  ) {
+    this.generation = circuit.generation;
+  }
+
+  success(): void {
+    if (!this.current()) return;
+    if (this.probe) {
+      this.circuit.breaker.success(CircuitState.HalfOpen);
+      this.transition('closed');
+    } else {
+      this.circuit.breaker.success(CircuitState.Closed);
+    }
+  }
+
+  failure(error: TogetherError): void {
+    if (!OVERLOAD_CATEGORIES.has(error.category)) return this.release();
+    if (!this.current()) return;
+    if (this.probe) {
+      this.circuit.breaker.failure(CircuitState.HalfOpen);
+      this.transition('open');
+    } else if (this.circuit.breaker.failure(CircuitState.Closed)) {
+      this.transition('open');
+    }
+  }
+
+  release(): void {
+    if (!this.current()) return;
+    if (this.probe) this.circuit.probeStartedAt = undefined;
+  }
+
+  private current(): boolean {
+    if (this.settled || this.circuit.generation !== this.generation) return false;
+    this.settled = true;
+    return true;
   }
 }

@@ -100,10 +100,8 @@ export class PolicyEvents {
     const any = this.listeners.get('*');
     if (!named?.size && !any?.size) return;
     const event = { ...payload, type: name, at: this.now() } as PolicyEvent;
-    for (const set of [named, any]) {
-      if (!set) continue;
-      for (const listener of [...set]) this.call(listener, event);
-    }
+    if (named?.size) this.callEach(named, event);
+    if (any?.size) this.callEach(any, event);
   }
 
   listenerCount(name?: PolicyEventName): number {
@@ -123,6 +121,16 @@ export class PolicyEvents {
     return () => {
       set.delete(listener);
     };
+  }
+
+  /** Calls the listeners subscribed when the event was emitted (one that subscribes meanwhile waits for the next). */
+  private callEach(set: Set<AnyListener>, event: PolicyEvent): void {
+    if (set.size === 1) {
+      // The usual case (one metrics or log listener): no copy of the set per event.
+      this.call(set.values().next().value as AnyListener, event);
+      return;
+    }
+    for (const listener of [...set]) this.call(listener, event);
   }
 
   private call(listener: AnyListener, event: PolicyEvent): void {

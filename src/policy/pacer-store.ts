@@ -125,10 +125,15 @@ export class RateLimiterPacerStore implements PacerStore {
  * synchronous, with no timer per slot (RateLimiterMemory arms one per counter, which dominated the hot path).
  */
 export class MemoryPacerStore implements PacerStore {
-  /** Claimed slot numbers per `key:interval` grid, in (mostly) claim order, pruned once they are long past. */
-  private readonly grids = new Map<string, Set<number>>();
+  /**
+   * The highest slot claimed per `key:interval` grid. Every claim takes the first slot after it: a claim is never in
+   * the past (it starts from now), so the slots below the mark are taken or gone, and one number per grid replaces a
+   * set of claimed slots (pacers sharing this store at most wait a slot longer than a perfect packing would).
+   */
+  private readonly grids = new Map<string, Grid>();
   private readonly tokenWindows = new Map<string, { resetAt: number; used: number }>();
   private readonly pauses = new Map<string, number>();
+  private lastGrid: { key: string; interval: number; grid: Grid } | undefined;
 
   reserve(key: string, request: ReserveRequest): Promise<Reservation> {
     return Promise.resolve(this.reserveSync(key, request));
@@ -158,22 +163,37 @@ export class MemoryPacerStore implements PacerStore {
     if (request.intervalMs === undefined) return { granted: true, sendAt: Math.max(now, request.notBefore) };
 
     const interval = request.intervalMs;
-    const gridKey = `${key}:${interval.toFixed(3)}`;
-    let claimed = this.grids.get(gridKey);
-    if (!claimed) {
-      claimed = new Set();
-      this.grids.set(gridKey, claimed);
-    }
-    pruneSlots(claimed, Math.floor((now - SLOT_RETENTION_MS) / interval));
+    const grid = this.grid(key, interval, now);
     const from = Math.max(now, request.notBefore);
-    let slot = Math.floor(from / interval);
-    for (let probe = 0; probe < MAX_SLOT_PROBES; probe++, slot++) {
-      if (claimed.has(slot)) continue;
-      claimed.add(slot);
-      return { granted: true, sendAt: Math.max(from, slot * interval) };
+    const first = Math.floor(from / interval);
+    const slot = Math.max(first, grid.high + 1);
+    // As the shared stores do: past this many taken slots, give up for this round and ask again later.
+    if (slot - first >= MAX_SLOT_PROBES) {
+      if (window) window.used -= tokens;
+      return { granted: false, retryAt: (first + MAX_SLOT_PROBES) * interval };
     }
-    if (window) window.used -= tokens;
-    return { granted: false, retryAt: slot * interval };
+    grid.high = slot;
+    return { granted: true, sendAt: Math.max(from, slot * interval) };
+  }
+
+  /** The grid of `key` at `interval`: the last one used is kept at hand (a key's rate rarely changes). */
+  private grid(key: string, interval: number, now: number): Grid {
+    const last = this.lastGrid;
+    if (last !== undefined && last.key === key && last.interval === interval) return last.grid;
+    const gridKey = `${key}:${interval.toFixed(3)}`;
+    let grid = this.grids.get(gridKey);
+    if (!grid) {
+      if (this.grids.size >= MAX_GRIDS) this.dropPastGrids(now);
+      grid = { high: -Infinity, interval };
+      this.grids.set(gridKey, grid);
+    }
+    this.lastGrid = { key, interval, grid };
+    return grid;
+  }
+
+  /** Forgets the grids whose every claimed slot has passed (rates that changed): a new claim there starts from now anyway. */
+  private dropPastGrids(now: number): void {
+    for (const [gridKey, grid] of this.grids) if ((grid.high + 1) * grid.interval < now) this.grids.delete(gridKey);
   }
 
   pause(key: string, until: number, now: number): Promise<void> {
@@ -183,21 +203,20 @@ export class MemoryPacerStore implements PacerStore {
 
   async close(): Promise<void> {
     this.grids.clear();
+    this.lastGrid = undefined;
     this.tokenWindows.clear();
     this.pauses.clear();
   }
 }
 
-/** How long a claimed slot is remembered after it passed (the rate-limiter stores' slot TTL is about as long). */
-const SLOT_RETENTION_MS = 2000;
-
-/** Drops the slots before `oldest` from the front of the claim order (claims are made in rising order). */
-function pruneSlots(claimed: Set<number>, oldest: number): void {
-  for (const slot of claimed) {
-    if (slot >= oldest) return;
-    claimed.delete(slot);
-  }
+/** The highest slot claimed on one key's grid of send slots `interval` ms long. */
+interface Grid {
+  high: number;
+  readonly interval: number;
 }
+
+/** Grids kept at once (one per key and rate): a key whose learned rate keeps changing must not grow the map forever. */
+const MAX_GRIDS = 1024;
 
 /** A request larger than the whole per-minute budget would never fit: it waits for an empty window instead. */
 function tokensToTake(request: ReserveRequest): number {

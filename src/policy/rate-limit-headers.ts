@@ -33,26 +33,6 @@ export interface RateLimitSnapshot {
 }
 
 /** One header's value, case-insensitively; the first value of a repeated header. */
-/** Per headers object, its keys that are not lower case, by their lower-case form (first one wins). */
-const mixedCase = new WeakMap<object, Map<string, string>>();
-
-/**
- * A header absent under its lower-case name is looked up case-insensitively. The keys are scanned once per headers
- * object, not once per missing header: most limit headers are absent from most answers, and the scans showed up.
- */
-function mixedCaseKeys(record: object): Map<string, string> {
-  let keys = mixedCase.get(record);
-  if (keys === undefined) {
-    keys = new Map();
-    for (const key of Object.keys(record)) {
-      const lower = key.toLowerCase();
-      if (lower !== key && !keys.has(lower)) keys.set(lower, key);
-    }
-    mixedCase.set(record, keys);
-  }
-  return keys;
-}
-
 export function readHeader(headers: HeaderSource, name: string): string | undefined {
   const lower = name.toLowerCase();
   if (typeof (headers as { get?: unknown }).get === 'function') {
@@ -61,8 +41,13 @@ export function readHeader(headers: HeaderSource, name: string): string | undefi
   const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>;
   let value = record[lower];
   if (value === undefined) {
-    const found = mixedCaseKeys(record).get(lower);
-    value = found === undefined ? undefined : record[found];
+    // Most limit headers are absent from most answers: the scan compares lengths first and allocates nothing.
+    for (const key in record) {
+      if (key.length === lower.length && key.toLowerCase() === lower) {
+        value = record[key];
+        break;
+      }
+    }
   }
   if (value === undefined) return undefined;
   if (typeof value === 'number') return String(value);

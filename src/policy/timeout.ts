@@ -123,56 +123,86 @@ export interface AttemptScopeOptions {
 export function createAttemptScope(options: AttemptScopeOptions = {}): AttemptScope {
   checkMs('attemptTimeoutMs', options.attemptTimeoutMs);
   checkMs('idleTimeoutMs', options.idleTimeoutMs);
-  const clock = options.clock ?? systemClock;
-  const { controller, unlink } = linkedController(options.signal);
-  const { attemptTimeoutMs, idleTimeoutMs } = options;
-  let attemptTimer: unknown;
-  let idleTimer: unknown;
-  let lastTouch = 0;
-  let finished = controller.signal.aborted;
+  return new Scope(options);
+}
 
-  const finish = (): void => {
-    if (attemptTimer !== undefined) clock.clearTimeout(attemptTimer);
-    if (idleTimer !== undefined) clock.clearTimeout(idleTimer);
-    attemptTimer = idleTimer = undefined;
-    finished = true;
-    unlink();
-  };
-  const fail = (kind: TimeoutKind, ms: number): void => {
-    finish();
-    controller.abort(timeoutError(kind, ms, options.model));
-  };
-  // A parent abort ends the scope too, so its timers never outlive it.
-  controller.signal.addEventListener('abort', finish, { once: true });
+/** The attempt scope: a class rather than a handful of closures, since every request makes one. */
+class Scope implements AttemptScope {
+  private readonly controller = new AbortController();
+  private readonly clock: Clock;
+  private readonly parent: AbortSignal | undefined;
+  private readonly model: string | undefined;
+  private readonly idleTimeoutMs: number | undefined;
+  private forward: (() => void) | undefined;
+  private attemptTimer: unknown;
+  private idleTimer: unknown;
+  private lastTouch = 0;
+  private finished: boolean;
 
-  if (!finished && attemptTimeoutMs !== undefined) {
-    attemptTimer = clock.setTimeout(() => {
-      attemptTimer = undefined;
-      fail('attempt', attemptTimeoutMs);
-    }, attemptTimeoutMs);
+  constructor(options: AttemptScopeOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.parent = options.signal;
+    this.model = options.model;
+    this.idleTimeoutMs = options.idleTimeoutMs;
+    const { controller, parent } = this;
+    // Follow the parent until the scope ends.
+    if (parent?.aborted) controller.abort(parent.reason);
+    else if (parent) {
+      this.forward = () => controller.abort(parent.reason);
+      parent.addEventListener('abort', this.forward, { once: true });
+    }
+    this.finished = controller.signal.aborted;
+    // A parent abort ends the scope too, so its timers never outlive it.
+    controller.signal.addEventListener('abort', () => this.finish(), { once: true });
+    const attemptTimeoutMs = options.attemptTimeoutMs;
+    if (!this.finished && attemptTimeoutMs !== undefined) {
+      this.attemptTimer = this.clock.setTimeout(() => {
+        this.attemptTimer = undefined;
+        this.fail('attempt', attemptTimeoutMs);
+      }, attemptTimeoutMs);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  touch(): void {
+    if (this.finished || this.idleTimeoutMs === undefined) return;
+    this.lastTouch = this.clock.now();
+    if (this.idleTimer === undefined) this.armIdle(this.idleTimeoutMs);
+  }
+
+  done(): void {
+    if (!this.finished) this.finish();
   }
 
   // touch() only records the time: the idle timer, when it fires early, re-arms for what is left. That keeps a
   // per-chunk touch at one assignment instead of a clear + set per chunk.
-  const armIdle = (ms: number): void => {
-    idleTimer = clock.setTimeout(() => {
-      idleTimer = undefined;
-      if (finished || idleTimeoutMs === undefined) return;
-      const silentFor = clock.now() - lastTouch;
-      if (silentFor >= idleTimeoutMs) fail('idle', idleTimeoutMs);
-      else armIdle(idleTimeoutMs - silentFor);
+  private armIdle(ms: number): void {
+    this.idleTimer = this.clock.setTimeout(() => {
+      this.idleTimer = undefined;
+      const idleTimeoutMs = this.idleTimeoutMs;
+      if (this.finished || idleTimeoutMs === undefined) return;
+      const silentFor = this.clock.now() - this.lastTouch;
+      if (silentFor >= idleTimeoutMs) this.fail('idle', idleTimeoutMs);
+      else this.armIdle(idleTimeoutMs - silentFor);
     }, ms);
-  };
+  }
 
-  return {
-    signal: controller.signal,
-    touch() {
-      if (finished || idleTimeoutMs === undefined) return;
-      lastTouch = clock.now();
-      if (idleTimer === undefined) armIdle(idleTimeoutMs);
-    },
-    done() {
-      if (!finished) finish();
-    },
-  };
+  private finish(): void {
+    if (this.attemptTimer !== undefined) this.clock.clearTimeout(this.attemptTimer);
+    if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer);
+    this.attemptTimer = this.idleTimer = undefined;
+    this.finished = true;
+    if (this.forward !== undefined) {
+      this.parent?.removeEventListener('abort', this.forward);
+      this.forward = undefined;
+    }
+  }
+
+  private fail(kind: TimeoutKind, ms: number): void {
+    this.finish();
+    this.controller.abort(timeoutError(kind, ms, this.model));
+  }
 }
