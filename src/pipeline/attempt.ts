@@ -6,7 +6,7 @@ import type { RawResponse, Transport } from '../api/index.js';
 import { TogetherError, classify, classifyNetworkError, isTogetherError } from '../errors/index.js';
 import type { KeySource } from '../errors/index.js';
 import { createAttemptScope } from '../policy/index.js';
-import type { AttemptScope, BreakerRegistry, BreakerTicket, Pacer, PolicyEvents } from '../policy/index.js';
+import type { AttemptScope, BreakerRegistry, BreakerTicket, Pacer, PolicyEvents, RateLimitSnapshot } from '../policy/index.js';
 import type { BillingStop } from './billing-stop.js';
 import type { Endpoint } from './contract.js';
 import { abortError } from './errors.js';
@@ -34,7 +34,8 @@ export interface AttemptStages {
   billing: BillingStop;
   events: PolicyEvents;
   /** Records the headers of every answer (for `state()`). */
-  observed(apiKey: string, headers: Record<string, string>): void;
+  /** `snapshot`: the headers as the pacer already read them, when it did. */
+  observed(apiKey: string, headers: Record<string, string>, snapshot: RateLimitSnapshot | undefined): void;
 }
 
 export interface AttemptRequest {
@@ -52,8 +53,8 @@ export interface AttemptRequest {
   attempt: number;
   attemptTimeoutMs: number;
   idleTimeoutMs: number;
-  /** Called just before the request goes upstream. */
-  onSend(): void;
+  /** Counted just before the request goes upstream: attempts sent so far and the latest attempt's model. */
+  progress: { attempts: number; model: string | undefined };
   /** The caller's request id, for the events. */
   requestId: string | undefined;
 }
@@ -146,7 +147,8 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
   let handedOff = false;
   try {
     let response: RawResponse;
-    request.onSend();
+    request.progress.attempts += 1;
+    request.progress.model = request.model;
     try {
       response = await stages.transport.send({
         method: 'POST',
@@ -161,8 +163,8 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
       throw readFailure(error, scope, false, request.model);
     }
     scope.touch();
-    stages.pacer?.observe(request.apiKey, response.headers);
-    stages.observed(request.apiKey, response.headers);
+    const snapshot = stages.pacer?.observe(request.apiKey, response.headers);
+    stages.observed(request.apiKey, response.headers, snapshot);
 
     if (response.status < 200 || response.status >= 300) {
       const error = await failedAnswer(stages, request, response).catch((thrown: unknown) => {

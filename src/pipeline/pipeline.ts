@@ -128,6 +128,19 @@ function checkOverrides(overrides: RequestOverrides): void {
   }
 }
 
+/** The `outcome` event of one send (no cost without a listener). */
+function reportOutcome(events: PolicyEvents, request: PipelineRequest | undefined, startedAt: number, run: Progress, error?: TogetherError): void {
+  if (events.listenerCount('outcome') === 0) return;
+  events.emit('outcome', {
+    ok: error === undefined,
+    model: run.model,
+    attempts: run.attempts,
+    elapsedMs: performance.now() - startedAt,
+    ...(error !== undefined ? { error } : {}),
+    ...(request?.requestId !== undefined ? { requestId: request.requestId } : {}),
+  });
+}
+
 /** The caller's request id on an event, when there is one. */
 function tag(run: { requestId: string | undefined }): { requestId?: string } {
   return run.requestId !== undefined ? { requestId: run.requestId } : {};
@@ -186,6 +199,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   /** Keys seen, by fingerprint, with the rate-limit headers of their latest answer. */
   const keys = new Map<string, { apiKey: string; snapshot: RateLimitSnapshot }>();
   const preloaded = new Set<string>();
+  const preloadChecked = new Set<string>();
   const preloads = new Set<NodeJS.Immediate>();
   let closed = false;
 
@@ -195,8 +209,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     breakers,
     billing,
     events,
-    observed(apiKey, headers) {
-      const snapshot = parseRateLimitHeaders(headers);
+    observed(apiKey, headers, parsed) {
+      const snapshot = parsed ?? parseRateLimitHeaders(headers);
       const entry = keys.get(keyFingerprint(apiKey));
       if (entry && (snapshot.requestsRemaining !== undefined || snapshot.tokensRemaining !== undefined)) entry.snapshot = snapshot;
     },
@@ -204,7 +218,9 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
 
   /** Warm the model's tokenizer in the background, so a later exact count does not stall a request on its load. */
   function preload(model: CatalogModel): void {
-    if (model.tokenizer === null) return;
+    // Once per model id: resolving the family (pattern matches) is not per-request work.
+    if (model.tokenizer === null || preloadChecked.has(model.id)) return;
+    if (preloadChecked.size < 4096) preloadChecked.add(model.id);
     const family = resolveFamily(model.tokenizer ?? model.id);
     if (options.preloadTokenizers === false || family === undefined || preloaded.has(family) || closed) return;
     preloaded.add(family);
@@ -248,10 +264,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           attemptTimeoutMs: run.attemptTimeoutMs,
           idleTimeoutMs: run.idleTimeoutMs,
           requestId: run.requestId,
-          onSend: () => {
-            run.progress.attempts += 1;
-            run.progress.model = target.model.id;
-          },
+          progress: run.progress,
         });
       } catch (thrown) {
         if (signal.aborted) throw abortError(signal.reason, target.model.id);
@@ -392,16 +405,6 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   async function send(request: PipelineRequest): Promise<PipelineResult> {
     const startedAt = performance.now();
     const overrides = request?.overrides ?? {};
-    const outcome = (run: Progress, error?: TogetherError): void => {
-      events.emit('outcome', {
-        ok: error === undefined,
-        model: run.model,
-        attempts: run.attempts,
-        elapsedMs: performance.now() - startedAt,
-        ...(error !== undefined ? { error } : {}),
-        ...(request?.requestId !== undefined ? { requestId: request.requestId } : {}),
-      });
-    };
     const progress: Progress = { attempts: 0, model: undefined };
     let deadline: Deadline | undefined;
     let handedOff = false;
@@ -454,17 +457,17 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       const { result, target } = await answer(run, resolution.model, overrides.fallbacks);
       if (result.kind === 'json') {
         const json = jsonResult(run, target, result);
-        outcome(progress);
+        reportOutcome(events, request, startedAt, progress);
         return json;
       }
       handedOff = true;
       return streamResult(run, target, result, (end) => {
         owned.dispose();
-        outcome(progress, end.kind === 'failed' ? end.error : undefined);
+        reportOutcome(events, request, startedAt, progress, end.kind === 'failed' ? end.error : undefined);
       });
     } catch (thrown) {
       const error = request?.signal?.aborted ? abortError(request.signal.reason, progress.model) : asTogetherError(thrown, progress.model);
-      outcome(progress, error);
+      reportOutcome(events, request, startedAt, progress, error);
       throw error;
     } finally {
       if (!handedOff) deadline?.dispose();

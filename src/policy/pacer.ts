@@ -18,6 +18,7 @@ import {
   parseRateLimitHeaders,
   type HeaderSource,
   type HeaderUnits,
+  type RateLimitSnapshot,
 } from './rate-limit-headers.js';
 
 export interface PaceLimits {
@@ -199,9 +200,13 @@ export class Pacer {
     });
   }
 
-  /** Learns `key`'s limits from a response's headers (call on every response, errors included). */
-  observe(key: string, headers: HeaderSource): void {
-    if (!this.learn || this.closed) return;
+  /**
+   * Learns `key`'s limits from a response's headers (call on every response, errors included). Returns what it read
+   * from them (undefined when it did not read them: learning off, or the pacer closed), so a caller need not parse
+   * the same headers again.
+   */
+  observe(key: string, headers: HeaderSource): RateLimitSnapshot | undefined {
+    if (!this.learn || this.closed) return undefined;
     const state = this.state(key);
     const now = this.clock.now();
     const snapshot = parseRateLimitHeaders(headers, this.units, now);
@@ -225,6 +230,7 @@ export class Pacer {
     if (before.requestsPerSecond !== after.requestsPerSecond || before.tokensPerMinute !== after.tokensPerMinute) {
       state.wake?.();
     }
+    return snapshot;
   }
 
   /** A 429 on `key`: hold its queue (in every process sharing the store) for the server's wait. */

@@ -55,6 +55,10 @@ export function readHeader(headers: HeaderSource, name: string): string | undefi
   return value[0];
 }
 
+function headerNumber(headers: HeaderSource, name: string): number | undefined {
+  return nonNegative(readHeader(headers, name));
+}
+
 function nonNegative(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const trimmed = text.trim();
@@ -104,18 +108,17 @@ export function parseRateLimitHeaders(
   units: HeaderUnits = DEFAULT_HEADER_UNITS,
   now: number = Date.now(),
 ): RateLimitSnapshot {
-  const number = (name: string): number | undefined => nonNegative(readHeader(headers, name));
   const snapshot: RateLimitSnapshot = {};
   const requests = minDefined(
-    perSecond(number('x-ratelimit-limit'), units.requests),
-    perSecond(number('x-ratelimit-limit-dynamic'), units.requests),
+    perSecond(headerNumber(headers, 'x-ratelimit-limit'), units.requests),
+    perSecond(headerNumber(headers, 'x-ratelimit-limit-dynamic'), units.requests),
   );
   const tokens = minDefined(
-    perMinute(number('x-tokenlimit-limit'), units.tokens),
-    perMinute(number('x-tokenlimit-limit-dynamic'), units.tokens),
+    perMinute(headerNumber(headers, 'x-tokenlimit-limit'), units.tokens),
+    perMinute(headerNumber(headers, 'x-tokenlimit-limit-dynamic'), units.tokens),
   );
-  const requestsRemaining = minDefined(number('x-ratelimit-remaining'), number('x-ratelimit-remaining-dynamic'));
-  const tokensRemaining = minDefined(number('x-tokenlimit-remaining'), number('x-tokenlimit-remaining-dynamic'));
+  const requestsRemaining = minDefined(headerNumber(headers, 'x-ratelimit-remaining'), headerNumber(headers, 'x-ratelimit-remaining-dynamic'));
+  const tokensRemaining = minDefined(headerNumber(headers, 'x-tokenlimit-remaining'), headerNumber(headers, 'x-tokenlimit-remaining-dynamic'));
   const resetMs = parseResetMs(readHeader(headers, 'x-ratelimit-reset'), now);
   if (requests !== undefined) snapshot.requestsPerSecond = requests;
   if (tokens !== undefined) snapshot.tokensPerMinute = tokens;

@@ -77,7 +77,14 @@ export function createDeadline(options: DeadlineOptions = {}): Deadline {
   const timeoutMs = options.timeoutMs;
   // No deadline: the caller's signal is the whole story, so no controller, listener or timer per call.
   if (timeoutMs === undefined && options.signal !== undefined) {
-    return { signal: options.signal, at: Infinity, remainingMs: () => Infinity, dispose() {} };
+    return {
+      signal: options.signal,
+      at: Infinity,
+      remainingMs() {
+        return Infinity;
+      },
+      dispose() {},
+    };
   }
   const { controller, unlink } = linkedController(options.signal);
   const at = timeoutMs === undefined ? Infinity : clock.now() + timeoutMs;
