@@ -147,33 +147,35 @@ export class MemoryPacerStore implements PacerStore {
       this.pauses.delete(key);
     }
 
+    // The send slot first (not yet taken), so the token window can be placed by the send time: a window starts at
+    // the first send in it, as the upstream (and the property test) counts it, not when that send was planned.
+    const interval = request.intervalMs;
+    const from = Math.max(now, request.notBefore);
+    let grid: Grid | undefined;
+    let slot = 0;
+    let sendAt = from;
+    if (interval !== undefined) {
+      grid = this.grid(key, interval, now);
+      const first = Math.floor(from / interval);
+      slot = Math.max(first, grid.high + 1);
+      // As the shared stores do: past this many taken slots, give up for this round and ask again later.
+      if (slot - first >= MAX_SLOT_PROBES) return { granted: false, retryAt: (first + MAX_SLOT_PROBES) * interval };
+      sendAt = Math.max(from, slot * interval);
+    }
+
     const tokens = tokensToTake(request);
-    let window: { resetAt: number; used: number } | undefined;
     if (tokens > 0) {
-      window = this.tokenWindows.get(key);
-      if (!window || window.resetAt <= now) {
-        window = { resetAt: now + TOKEN_WINDOW_SECONDS * 1000, used: 0 };
+      let window = this.tokenWindows.get(key);
+      if (!window || sendAt >= window.resetAt) {
+        window = { resetAt: sendAt + TOKEN_WINDOW_SECONDS * 1000, used: 0 };
         this.tokenWindows.set(key, window);
       }
-      if (window.used + tokens > (request.tokensPerMinute ?? Infinity)) {
-        return { granted: false, retryAt: now + Math.max(1, window.resetAt - now) };
-      }
+      // Nothing taken: ask again when the window is over (a fresh window always has room: tokens <= the limit).
+      if (window.used + tokens > (request.tokensPerMinute ?? Infinity)) return { granted: false, retryAt: Math.max(now + 1, window.resetAt) };
       window.used += tokens;
     }
-    if (request.intervalMs === undefined) return { granted: true, sendAt: Math.max(now, request.notBefore) };
-
-    const interval = request.intervalMs;
-    const grid = this.grid(key, interval, now);
-    const from = Math.max(now, request.notBefore);
-    const first = Math.floor(from / interval);
-    const slot = Math.max(first, grid.high + 1);
-    // As the shared stores do: past this many taken slots, give up for this round and ask again later.
-    if (slot - first >= MAX_SLOT_PROBES) {
-      if (window) window.used -= tokens;
-      return { granted: false, retryAt: (first + MAX_SLOT_PROBES) * interval };
-    }
-    grid.high = slot;
-    return { granted: true, sendAt: Math.max(from, slot * interval) };
+    if (grid !== undefined) grid.high = slot;
+    return { granted: true, sendAt };
   }
 
   /** The grid of `key` at `interval`: the last one used is kept at hand (a key's rate rarely changes). */
