@@ -42,14 +42,16 @@ export interface ValidateOptions {
 }
 
 /**
- * Workers to start: one per idle core beyond this thread's (which checks chunks too), at most 3. Cores
- * other processes keep busy (the load average) are not counted: a worker competing for a busy core costs
- * more than it brings, and the single-threaded path is fast on its own.
+ * Workers to start: one per idle core beyond this thread's (which checks chunks too), at most 3, and at least
+ * one wherever there is a second core. The load average only decides the extra ones: it trails by a minute (a
+ * previous run of tether itself raises it), and one worker cannot make things much worse, since this thread
+ * checks a chunk itself whenever the worker is still busy.
  */
 function defaultThreads(size: number): number {
   if (size < WORKER_MIN_BYTES) return 0;
-  const idle = availableParallelism() - Math.round(loadavg()[0] ?? 0);
-  return Math.max(0, Math.min(3, idle - 1));
+  const cores = availableParallelism();
+  const idle = cores - Math.round(loadavg()[0] ?? 0);
+  return Math.max(cores >= 2 ? 1 : 0, Math.min(3, idle - 1));
 }
 
 
