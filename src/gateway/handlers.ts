@@ -48,8 +48,11 @@ function admit(ex: Exchange): boolean | Promise<boolean> {
   });
 }
 
-/** Reads and parses the JSON object body; undefined when the request was answered (413/400) or abandoned. */
-async function readJsonObject(ex: Exchange): Promise<Record<string, unknown> | undefined> {
+/**
+ * Reads and parses the JSON object body (with the bytes it was parsed from); undefined when the request was answered
+ * (413/400) or abandoned.
+ */
+async function readJsonObject(ex: Exchange): Promise<{ body: Record<string, unknown>; raw: Buffer } | undefined> {
   const read = await readBody(ex.req, ex.generation.config.limits.maxBodyBytes);
   if (!read.ok) {
     if (read.reason === 'too_large') fail(ex, bodyTooLarge(ex.generation.config.limits.maxBodyBytes), true);
@@ -65,7 +68,7 @@ async function readJsonObject(ex: Exchange): Promise<Record<string, unknown> | u
     fail(ex, notJsonObject());
     return undefined;
   }
-  return value as Record<string, unknown>;
+  return { body: value as Record<string, unknown>, raw: read.body };
 }
 
 function resultHeaders(ex: Exchange, result: JsonResult | StreamResult): Record<string, string | number> {
@@ -125,13 +128,19 @@ async function writeStream(ex: Exchange, result: StreamResult, ctx: HandlerConte
 export async function handleInference(ex: Exchange, endpoint: Endpoint, ctx: HandlerContext): Promise<void> {
   const admitted = admit(ex);
   if (!(admitted === true || (admitted !== false && (await admitted)))) return;
-  const body = await readJsonObject(ex);
-  if (body === undefined) return;
+  const read = await readJsonObject(ex);
+  if (read === undefined) return;
+  const body = read.body;
+  // The client's bytes can go upstream unchanged unless an alias renames the model here.
+  let rawBody: Buffer | undefined = read.raw;
   const generation = ex.generation;
   let model: string | undefined;
   if (typeof body.model === 'string') {
     model = generation.resolveAlias(body.model);
-    if (model !== body.model) body.model = model;
+    if (model !== body.model) {
+      body.model = model;
+      rawBody = undefined;
+    }
     ex.model = model;
   }
   ex.stream = body.stream === true;
@@ -143,6 +152,7 @@ export async function handleInference(ex: Exchange, endpoint: Endpoint, ctx: Han
     result = await generation.pipeline.send({
       endpoint,
       body,
+      ...(rawBody !== undefined ? { rawBody } : {}),
       signal: abort.signal,
       requestId: ex.requestId,
       ...(ex.upstreamKey !== undefined ? { apiKey: ex.upstreamKey } : {}),

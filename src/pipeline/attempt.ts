@@ -19,6 +19,9 @@ export const ENDPOINT_PATH: Record<Endpoint, string> = {
   embeddings: PATHS.embeddings,
 };
 
+/** The content type of a body sent as JSON text (the transport labels only the bodies it serialises itself). */
+const JSON_CONTENT: Readonly<Record<string, string>> = { 'content-type': 'application/json' };
+
 /** The model's circuit refused the attempt: not an error of the request, a reason to go to the next model. */
 export class CircuitRefusal extends Error {
   override readonly name = 'CircuitRefusal';
@@ -43,6 +46,8 @@ export interface AttemptRequest {
   stream: boolean;
   model: string;
   body: Record<string, unknown>;
+  /** `body` as JSON text already (the caller's own bytes): sent instead of serialising `body`. */
+  rawBody?: string | Uint8Array | undefined;
   apiKey: string;
   keySource: KeySource | undefined;
   /** Tokens charged to the key's tokens/min budget. */
@@ -153,7 +158,8 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
       response = await stages.transport.send({
         method: 'POST',
         path: ENDPOINT_PATH[request.endpoint],
-        body: request.body,
+        body: request.rawBody ?? request.body,
+        ...(request.rawBody !== undefined ? { headers: JSON_CONTENT } : {}),
         stream: request.stream,
         apiKey: request.apiKey,
         model: request.model,

@@ -11,10 +11,12 @@ import type { Endpoint } from './contract.js';
 import { invalidBodyError } from './errors.js';
 
 /** A checked body, tagged by endpoint so later stages read its fields with their types. */
-export type CheckedBody =
+/** `verbatim`: the checked body has exactly the caller's fields and values (no default added, nothing stripped). */
+export type CheckedBody = (
   | { endpoint: 'chat'; body: ChatCompletionRequest }
   | { endpoint: 'completions'; body: CompletionRequest }
-  | { endpoint: 'embeddings'; body: EmbeddingsRequest };
+  | { endpoint: 'embeddings'; body: EmbeddingsRequest }
+) & { verbatim?: true };
 
 const ENDPOINTS: readonly Endpoint[] = ['chat', 'completions', 'embeddings'];
 
@@ -80,7 +82,7 @@ function isPlainChat(body: unknown): body is Record<string, unknown> {
 export function checkBody(endpoint: Endpoint, body: unknown): CheckedBody | TogetherError {
   switch (endpoint) {
     case 'chat': {
-      if (isPlainChat(body)) return { endpoint, body: { ...body } as ChatCompletionRequest };
+      if (isPlainChat(body)) return { endpoint, body: { ...body } as ChatCompletionRequest, verbatim: true };
       const checked = checkRequestBody(chatCompletionRequestSchema, body);
       return checked.ok ? { endpoint, body: checked.value } : invalidBodyError(endpoint, checked.message, checked.issues);
     }

@@ -30,6 +30,12 @@ export interface PipelineRequest {
   endpoint: Endpoint;
   /** The OpenAI/Together wire body as the caller sent it (unchecked: the first stage checks it). */
   body: unknown;
+  /**
+   * The exact JSON text `body` was parsed from, when the caller has it (a gateway forwarding its client's bytes).
+   * Sent upstream as is when the pipeline leaves the body unchanged (no migration, clamp or fallback), which saves
+   * serialising `body` again. It must be the JSON of `body`: nothing checks that.
+   */
+  rawBody?: string | Uint8Array;
   /** Upstream key for this request (a gateway forwarding its caller's key); default: the pipeline's key. */
   apiKey?: string;
   signal?: AbortSignal;

@@ -54,6 +54,8 @@ import { usageOf, usageRecord } from './usage.js';
 interface Target {
   model: CatalogModel;
   body: Record<string, unknown>;
+  /** The caller's own bytes for `body`, when `body` is exactly what the caller sent. */
+  rawBody: string | Uint8Array | undefined;
   budgetTokens: number;
 }
 
@@ -61,6 +63,8 @@ interface Target {
 interface RequestRun {
   endpoint: CheckedBody['endpoint'];
   checked: CheckedBody;
+  /** The caller's JSON text of the body, kept only when the checked body is field for field the caller's. */
+  rawBody: string | Uint8Array | undefined;
   stream: boolean;
   apiKey: string;
   keySource: KeySource | undefined;
@@ -242,7 +246,14 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     const result = await preflight(run.checked, model, run.policy === 'clamp');
     if (!result.fits) return contextOverflowError(result.facts);
     preload(model);
-    return { model, body: bodyFor(run.checked, model.id, result.plan), budgetTokens: budgetTokens(result.plan, assumedCompletionTokens) };
+    // The caller's bytes go upstream as is only when nothing changed the body: same model, no max_tokens clamp.
+    const unchanged = run.rawBody !== undefined && model.id === run.checked.body.model && result.plan.clampedFrom === undefined;
+    return {
+      model,
+      body: bodyFor(run.checked, model.id, result.plan),
+      rawBody: unchanged ? run.rawBody : undefined,
+      budgetTokens: budgetTokens(result.plan, assumedCompletionTokens),
+    };
   }
 
   /** Attempts on one model until one succeeds, the retry policy gives up, or the circuit refuses. */
@@ -256,6 +267,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           stream: run.stream,
           model: target.model.id,
           body: target.body,
+          rawBody: target.rawBody,
           apiKey: run.apiKey,
           keySource: run.keySource,
           budgetTokens: target.budgetTokens,
@@ -430,6 +442,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       const run: RequestRun = {
         endpoint: checked.endpoint,
         checked,
+        rawBody: checked.verbatim === true ? request.rawBody : undefined,
         stream: wantsStream(checked),
         apiKey,
         keySource,

@@ -155,12 +155,15 @@ class Scope implements AttemptScope {
     // Follow the parent until the scope ends.
     if (parent?.aborted) controller.abort(parent.reason);
     else if (parent) {
-      this.forward = () => controller.abort(parent.reason);
+      // A parent abort ends the scope too, so its timers never outlive it. (The scope's own signal aborts only here
+      // and in fail(), which both finish first: no listener on it per attempt.)
+      this.forward = () => {
+        this.finish();
+        controller.abort(parent.reason);
+      };
       parent.addEventListener('abort', this.forward, { once: true });
     }
     this.finished = controller.signal.aborted;
-    // A parent abort ends the scope too, so its timers never outlive it.
-    controller.signal.addEventListener('abort', () => this.finish(), { once: true });
     const attemptTimeoutMs = options.attemptTimeoutMs;
     if (!this.finished && attemptTimeoutMs !== undefined) {
       this.attemptTimer = this.clock.setTimeout(() => {

@@ -49,6 +49,23 @@ describe('pipeline: stages before sending', () => {
     await h.pipeline.close();
   });
 
+  test("the caller's raw bytes go upstream as is only while the body is unchanged (not after a migration or fallback)", async () => {
+    const modelOf = (body: unknown): string => (typeof body === 'string' ? (JSON.parse(body) as { model: string }) : (body as { model: string })).model;
+    const h = harness(
+      (request) => (modelOf(request.body) === MODEL ? { kind: 'error', status: 503, body: errorBody('overloaded') } : { kind: 'json', body: chatJson(FALLBACK) }),
+      { allowSuccessor: true, retry: { maxAttempts: 1 } },
+    );
+    const raw = ` ${JSON.stringify(chatBody())} `;
+    await h.pipeline.send({ endpoint: 'chat', body: chatBody(), rawBody: raw, overrides: { fallbacks: [FALLBACK] } });
+    assert.equal(h.transport.calls[0]?.body, raw, 'the first attempt sends the exact bytes');
+    assert.equal(h.transport.calls[0]?.headers?.['content-type'], 'application/json');
+    assert.deepEqual(h.transport.calls[1]?.body, chatBody({ model: FALLBACK }), 'the fallback sends its own body');
+    const migrated = chatBody({ model: 'meta-llama/Llama-3-8b-chat-hf' });
+    await h.pipeline.send({ endpoint: 'chat', body: migrated, rawBody: JSON.stringify(migrated), overrides: { fallbacks: [] } }).catch(() => undefined);
+    assert.deepEqual(h.transport.calls[2]?.body, chatBody({ model: MODEL }), 'a migrated body is sent re-serialised');
+    await h.pipeline.close();
+  });
+
   test('no key at all: an auth error saying where to put one, nothing sent', async () => {
     const h = harness(() => ({ kind: 'json', body: chatJson(MODEL) }), { apiKey: undefined, env: {} });
     const error = await rejection(h.pipeline.send({ endpoint: 'chat', body: chatBody() }));
