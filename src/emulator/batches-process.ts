@@ -3,18 +3,15 @@
 // `{"custom_id", "error": {"message", "code"}}` (shapes: together-api-facts.md §2.5). Batch requests bypass the
 // per-key rate limits (Together runs them from a separate pool) and are charged at the model's batch discount.
 import { findSnapshotModel } from '../catalog/index.js';
-import { countChatTokens } from '../tokens/index.js';
-import type { ChatMessageLike } from '../tokens/index.js';
 import { supports } from './catalog.js';
+import { generateChat } from './chat-generation.js';
 import type { EmulatorKey } from './config.js';
 import { usageCost } from './credits.js';
 import { creditLimit, invalidRequest, modelNotAvailable, modelNotFound, tierTooLow } from './errors.js';
 import type { EmulatorError } from './errors.js';
 import { chatResponse, usageBody } from './responses.js';
 import type { EmulatorState } from './state.js';
-import { completionBudget, generateChoices } from './text-inference.js';
 import { chatRequestSchema, validateBody } from './validate.js';
-import type { ChatRequest } from './validate.js';
 
 const EXAMPLE = '{"custom_id": "1", "body": {"model": "meta-llama/Llama-3.3-70B-Instruct-Turbo", "messages": [{"role": "user", "content": "Hello"}]}}';
 
@@ -27,16 +24,6 @@ export interface ProcessedLine {
 /** `invalid_model` is the code Together's batch docs show for a bad model; other errors keep their own code. */
 function errorLine(customId: string, error: EmulatorError, code?: string): ProcessedLine {
   return { ok: false, line: JSON.stringify({ custom_id: customId, error: { message: error.error.message, code: code ?? error.error.code ?? error.error.type } }) };
-}
-
-function messageLike(m: ChatRequest['messages'][number]): ChatMessageLike {
-  return {
-    role: m.role,
-    content: m.content ?? undefined,
-    ...(m.name ? { name: m.name } : {}),
-    ...(m.tool_calls ? { tool_calls: m.tool_calls } : {}),
-    ...(m.tool_call_id ? { tool_call_id: m.tool_call_id } : {}),
-  };
 }
 
 export async function processChatLine(
@@ -59,21 +46,10 @@ export async function processChatLine(
   if (!supports(model, 'chat') || snapshot?.batch !== true) {
     return errorLine(customId, invalidRequest(`Model ${model.id} is not available for batch inference. Use a model listed at https://docs.together.ai/docs/batch-inference.`, 'model'), 'invalid_model');
   }
-  const messages = body.messages.map(messageLike);
-  const promptTokens = (await countChatTokens(model.id, messages)).tokens;
-  const budget = completionBudget(model.context_length, promptTokens, body.max_tokens ?? undefined, body.context_length_exceeded_behavior ?? 'error');
-  if (!budget.ok) return errorLine(customId, budget.error, 'context_length_exceeded');
+  const generated = await generateChat(state.config.seed, model, body);
+  if (!generated.ok) return errorLine(customId, generated.error, 'context_length_exceeded');
   if (state.credits.exhausted(key.key)) return errorLine(customId, creditLimit(), 'credit_limit');
-  const choices = await generateChoices({
-    emulatorSeed: state.config.seed,
-    model,
-    prompt: JSON.stringify(messages.map((m) => [m.role, m.content ?? null])),
-    n: body.n ?? 1,
-    maxTokens: budget.maxTokens,
-    stop: body.stop,
-    requestSeed: body.seed,
-    json: body.response_format?.type === 'json_object' || body.response_format?.type === 'json_schema',
-  });
+  const { promptTokens, choices } = generated;
   const usage = usageBody(promptTokens, choices);
   const discount = snapshot.batch_discount ?? 0;
   state.credits.charge(key.key, usageCost(usage, model.pricing) * (1 - discount));

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { EmulatorConfigError, FAULT_SPEC_SYNTAX, loadEmulatorConfigFile, parseFaultSpec, startEmulator } from '../../emulator/index.js';
 import type { EmulatorFileConfig, EmulatorLogLevel, RunningEmulator } from '../../emulator/index.js';
 import { UsageError } from '../exit-codes.js';
+import { untilSignal } from '../signals.js';
 
 interface EmulatorCliOptions {
   port?: string;
@@ -54,18 +55,6 @@ function firstLine(emulator: RunningEmulator, json: boolean): string {
   }
   const more = others.length ? ` (+${others.length} more key${others.length > 1 ? 's' : ''} from the config)` : '';
   return `Together API emulator: TOGETHER_BASE_URL=${emulator.baseUrl} TOGETHER_API_KEY=${apiKey}${more}`;
-}
-
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 async function runEmulator(opts: EmulatorCliOptions): Promise<void> {

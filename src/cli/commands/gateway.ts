@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_GATEWAY_PORT, GatewayConfigError, startGatewayService } from '../../gateway/index.js';
 import type { GatewayLogLevel, GatewayService } from '../../gateway/index.js';
 import { UsageError } from '../exit-codes.js';
+import { untilSignal } from '../signals.js';
 
 interface GatewayCliOptions {
   port?: string;
@@ -25,18 +26,6 @@ function parsePort(raw: string): number {
 function parseLogLevel(raw: string): GatewayLogLevel {
   if (!LOG_LEVELS.includes(raw as GatewayLogLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${raw}"`);
   return raw as GatewayLogLevel;
-}
-
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 async function start(opts: GatewayCliOptions): Promise<GatewayService> {

@@ -2,27 +2,14 @@
 // and the pipeline's live state (pacing headroom, breakers), plus `tether run` jobs. Pure. Key fingerprints only:
 // no upstream key or client token is ever part of it.
 import type { PipelineState } from '../../pipeline/index.js';
+import type { RunStatusView } from '../../batch/index.js';
 import { seriesOf, windowRates } from './history.js';
 import type { Sample, SeriesPoint, WindowRates } from './history.js';
 import { quantile } from './readings.js';
 import type { Readings } from './readings.js';
 
-/** The `tether run` job fields the page shows (RunStatusView from the batch module fits). */
-export interface RunRow {
-  jobId: string;
-  input: string;
-  output: string;
-  done: number;
-  left: number;
-  failed: number;
-  ratePerSec: number;
-  etaSec: number | null;
-  spendUsd: number;
-  state: string;
-  updatedAt: string;
-  message?: string | undefined;
-  stale: boolean;
-}
+/** A `tether run` job as the page shows it: the batch module's status file, read back. */
+export type RunRow = RunStatusView;
 
 export interface PacingRow {
   /** Key fingerprint. */
