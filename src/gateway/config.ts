@@ -116,7 +116,7 @@ export const gatewayFileSchema = z.strictObject({
   /** Client tokens for the gateway's own auth. Without any, only a loopback address may be bound. */
   clients: z.array(clientSchema).optional(),
   limits: limitsSchema.optional(),
-  /** Share pacing budgets between gateways through this Redis (`redis://host:6379`). */
+  /** Share pacing budgets and circuit-breaker state between gateways through this Redis (`redis://host:6379`). */
   redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
 });

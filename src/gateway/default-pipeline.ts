@@ -18,7 +18,9 @@ export function pipelineOptions(settings: PipelineSettings): PipelineOptions {
     options.pacing = { ...pacing, ...(settings.redis !== undefined ? { store: { redis: settings.redis } } : {}) };
   }
   if (retries !== undefined) options.retry = retries;
-  if (breaker !== undefined) options.breaker = breaker;
+  if (breaker !== undefined || settings.redis !== undefined) {
+    options.breaker = { ...breaker, ...(settings.redis !== undefined ? { store: { redis: settings.redis } } : {}) };
+  }
   if (preflight?.onContextOverflow !== undefined) options.onContextOverflow = preflight.onContextOverflow;
   if (preflight?.allowSuccessor !== undefined) options.allowSuccessor = preflight.allowSuccessor;
   if (timeouts?.deadlineMs !== undefined) options.deadlineMs = timeouts.deadlineMs;

@@ -21,6 +21,14 @@ export interface PacingOptions {
   safetyFactor?: number;
 }
 
+export type PipelineBreakerOptions = Omit<BreakerOptions, 'events' | 'clock'> & {
+  /**
+   * Where circuits are kept: this process (default), or Redis to share their opens and closes with every pipeline
+   * using the same Redis (gateway replicas): a model one of them cut off is cut off for all.
+   */
+  store?: 'memory' | { redis: string };
+};
+
 /** Catalog settings when the pipeline builds its catalog (fetchModels defaults to GET /models with the pipeline's key). */
 export type PipelineCatalogOptions = Omit<CatalogOptions, 'fetchModels' | 'routes'> & {
   fetchModels?: CatalogOptions['fetchModels'];
@@ -50,12 +58,12 @@ export interface PipelineOptions {
   retry?: RetryOptions | undefined;
   /** Pacing per key; `false` turns it off. */
   pacing?: PacingOptions | false | undefined;
-  breaker?: Omit<BreakerOptions, 'events' | 'clock'> | undefined;
+  breaker?: PipelineBreakerOptions | undefined;
   /** Total time per request, every attempt, wait and a streamed body included. Default: none. */
   deadlineMs?: number | undefined;
   /** Per attempt, a streamed body included. Default 10 minutes (the official SDKs' timeout). */
   attemptTimeoutMs?: number | undefined;
-  /** Longest silence between two chunks of a response. Default 60 s. */
+  /** Longest silence between two chunks of a streamed response (a JSON body is covered by attemptTimeoutMs). Default 60 s. */
   idleTimeoutMs?: number | undefined;
   /**
    * Completion tokens charged to the tokens/min budget for a request without max_tokens (Together then lets the
@@ -103,6 +111,10 @@ export function checkPipelineOptions(options: PipelineOptions): void {
     if (store !== undefined && store !== 'memory' && typeof store?.redis !== 'string') {
       throw new TypeError("createPipeline: pacing.store must be 'memory' or { redis: 'redis://host:port' }.");
     }
+  }
+  const breakerStore = options.breaker?.store;
+  if (breakerStore !== undefined && breakerStore !== 'memory' && typeof breakerStore?.redis !== 'string') {
+    throw new TypeError("createPipeline: breaker.store must be 'memory' or { redis: 'redis://host:port' }.");
   }
   if (options.routes !== undefined) {
     for (const [key, route] of Object.entries(options.routes)) {

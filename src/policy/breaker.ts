@@ -9,8 +9,9 @@
  * the pipeline needs to ask "is this model open?" before choosing a model, route everyone else to a fallback
  * during the probe, and settle a streamed attempt long after the call that started it returned.
  *
- * Each model's circuit is plain data (`CircuitSnapshot`) so that a shared store (Redis, a later issue) can hold
- * it; today it lives in this process.
+ * Each model's circuit lives in this process, so `isOpen` and `acquire` stay synchronous on the hot path. Instances
+ * share *transitions* instead (see redis-breaker-sync.ts): `onTransition` reports this process's own opens and
+ * closes, and `apply` takes a peer's, without reporting it again.
  */
 import { CircuitState, ConsecutiveBreaker, type IBreaker } from 'cockatiel';
 import type { ErrorCategory, TogetherError } from '../errors/index.js';
@@ -32,6 +33,15 @@ export interface BreakerOptions {
   events?: PolicyEvents;
   clock?: Clock;
 }
+
+/** A change another instance may apply: the circuit opened (a cool-down starts at `at`) or closed. */
+export interface CircuitTransition {
+  state: 'open' | 'closed';
+  /** When it happened, in clock ms (wall-clock across instances: the system clock). */
+  at: number;
+}
+
+export type TransitionListener = (model: string, transition: CircuitTransition) => void;
 
 export interface CircuitSnapshot {
   state: BreakerState;
@@ -63,6 +73,8 @@ interface Circuit {
   breaker: IBreaker;
   /** Bumped on every state change: tickets from an earlier generation no longer move the state. */
   generation: number;
+  /** When the state last changed (clock ms): a peer's transition older than this is stale. */
+  changedAt: number;
 }
 
 function checkPositive(name: string, value: number | undefined, integer = false): void {
@@ -74,7 +86,9 @@ function checkPositive(name: string, value: number | undefined, integer = false)
 
 export class BreakerRegistry {
   private readonly circuits = new Map<string, Circuit>();
-  private readonly coolDownMs: number;
+  private readonly listeners = new Set<TransitionListener>();
+  /** How long an open circuit refuses traffic (a shared store keeps transitions a few of these). */
+  readonly coolDownMs: number;
   private readonly probeTimeoutMs: number;
   private readonly createBreaker: () => IBreaker;
   private readonly events: PolicyEvents | undefined;
@@ -125,6 +139,45 @@ export class BreakerRegistry {
     return this.ticket(model, circuit, true);
   }
 
+  /**
+   * Applies another instance's transition to this process's circuit, unless this one changed more recently. A
+   * peer's open refuses the model here until `at + coolDownMs`, then this instance may probe it itself; a peer's
+   * close closes it. Emits `breaker` (source 'peer') on a state change; never reported to `onTransition`.
+   * Returns true when the circuit changed.
+   */
+  apply(model: string, transition: CircuitTransition): boolean {
+    const { state, at } = transition;
+    if ((state !== 'open' && state !== 'closed') || typeof at !== 'number' || !Number.isFinite(at)) return false;
+    if (state === 'closed') {
+      const circuit = this.circuits.get(model);
+      if (!circuit || circuit.state === 'closed' || at < circuit.changedAt) return false;
+      this.transition(model, circuit, 'closed', at, 'peer');
+      return true;
+    }
+    const circuit = this.circuit(model);
+    if (at < circuit.changedAt || (circuit.state === 'open' && at <= circuit.openedAt)) return false;
+    if (circuit.state === 'open') {
+      // Already open: only the cool-down moves (a peer's probe failed later); no state change to report.
+      circuit.openedAt = circuit.changedAt = at;
+      circuit.generation++;
+      return true;
+    }
+    this.transition(model, circuit, 'open', at, 'peer');
+    return true;
+  }
+
+  /**
+   * Calls `listener` when this process opens a circuit (threshold reached, failed probe) or closes one (successful
+   * probe, `reset`) — not for half-open, which is this process's own probe, nor for `apply`. Returns the
+   * unsubscribe function. A listener that throws is ignored: sharing must never fail a request.
+   */
+  onTransition(listener: TransitionListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
   /** Plain-data view of every circuit that has seen traffic. */
   snapshot(): Record<string, CircuitSnapshot> {
     const out: Record<string, CircuitSnapshot> = {};
@@ -155,7 +208,7 @@ export class BreakerRegistry {
     }
     let circuit = this.circuits.get(model);
     if (!circuit) {
-      circuit = { state: 'closed', openedAt: 0, probeStartedAt: undefined, breaker: this.createBreaker(), generation: 0 };
+      circuit = { state: 'closed', openedAt: 0, probeStartedAt: undefined, breaker: this.createBreaker(), generation: 0, changedAt: 0 };
       this.circuits.set(model, circuit);
     }
     return circuit;
@@ -165,14 +218,26 @@ export class BreakerRegistry {
     return new Ticket(model, circuit, probe, (to) => this.transition(model, circuit, to));
   }
 
-  private transition(model: string, circuit: Circuit, to: BreakerState): void {
+  private transition(model: string, circuit: Circuit, to: BreakerState, at = this.clock.now(), source?: 'peer'): void {
     const from = circuit.state;
     circuit.state = to;
     circuit.generation++;
     circuit.probeStartedAt = undefined;
-    if (to === 'open') circuit.openedAt = this.clock.now();
+    circuit.changedAt = at;
+    if (to === 'open') circuit.openedAt = at;
     if (to === 'closed') circuit.breaker = this.createBreaker();
-    this.events?.emit('breaker', { model, from, to });
+    this.events?.emit('breaker', source === undefined ? { model, from, to } : { model, from, to, source });
+    if (source === undefined && to !== 'half_open') this.notify(model, { state: to, at });
+  }
+
+  private notify(model: string, transition: CircuitTransition): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(model, transition);
+      } catch {
+        // A broken sharing hook must not fail the request that moved the circuit.
+      }
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * policy: the resilience building blocks the pipeline composes — retry/backoff, timeouts, pacing (rate budgets
- * per API key, in memory or shared through Redis), circuit breakers per model, fallback routes — and the typed
- * events they all report through. Nothing here parses HTTP bodies: inputs are TogetherErrors and headers.
+ * per API key, in memory or shared through Redis), circuit breakers per model (their transitions shared through
+ * Redis when asked), fallback routes — and the typed events they all report through. Nothing here parses HTTP
+ * bodies: inputs are TogetherErrors and headers.
  */
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
@@ -45,7 +46,9 @@ export { createRedisPacerStore } from './redis-pacer-store.js';
 export type { RedisPacerStoreOptions } from './redis-pacer-store.js';
 export { keyFingerprint } from './key-fingerprint.js';
 export { BreakerRegistry, OVERLOAD_CATEGORIES } from './breaker.js';
-export type { BreakerOptions, BreakerTicket, CircuitSnapshot } from './breaker.js';
+export type { BreakerOptions, BreakerTicket, CircuitSnapshot, CircuitTransition, TransitionListener } from './breaker.js';
+export { decodeTransition, startRedisBreakerSync } from './redis-breaker-sync.js';
+export type { BreakerSync, RedisBreakerSyncOptions, SharedTransition } from './redis-breaker-sync.js';
 export {
   DEFAULT_FALLBACK_ON,
   FallbackRoute,

@@ -27,7 +27,7 @@ test('policies, redis and the key reach the pipeline options', () => {
     env: {},
     pacing: { requestsPerSecond: 5, safetyFactor: 0.9, store: { redis: 'redis://127.0.0.1:6379' } },
     retry: { maxAttempts: 4 },
-    breaker: { threshold: 3, coolDownMs: 1000 },
+    breaker: { threshold: 3, coolDownMs: 1000, store: { redis: 'redis://127.0.0.1:6379' } },
     onContextOverflow: 'clamp',
     allowSuccessor: true,
     deadlineMs: 9000,
@@ -36,11 +36,13 @@ test('policies, redis and the key reach the pipeline options', () => {
   });
 });
 
-test('pacing: false turns pacing off; redis alone shares the default pacing', () => {
+test('pacing: false turns pacing off; redis alone shares the default pacing and breakers', () => {
   const off = resolveGatewayConfig({ upstream: { apiKey: 'k' }, policies: { pacing: false } }, {});
   assert.equal(pipelineOptions(pipelineSettings(off)).pacing, false);
+  assert.equal(pipelineOptions(pipelineSettings(off)).breaker, undefined, 'without redis, breakers stay in memory');
   const shared = resolveGatewayConfig({ upstream: { apiKey: 'k' }, redis: 'redis://h:1' }, {});
   assert.deepEqual(pipelineOptions(pipelineSettings(shared)).pacing, { store: { redis: 'redis://h:1' } });
+  assert.deepEqual(pipelineOptions(pipelineSettings(shared)).breaker, { store: { redis: 'redis://h:1' } });
   const env = resolveGatewayConfig({}, { TOGETHER_API_KEY: 'from-env' });
   assert.equal(pipelineOptions(pipelineSettings(env)).keySource, 'env');
 });

@@ -125,3 +125,83 @@ describe('BreakerRegistry', () => {
     assert.throws(() => new BreakerRegistry({ threshold: 0 }), /breaker.threshold must be a positive integer/);
   });
 });
+
+describe('BreakerRegistry transitions shared with peers', () => {
+  function watch(breakers: BreakerRegistry): string[] {
+    const shared: string[] = [];
+    breakers.onTransition((model, { state, at }) => shared.push(`${model}:${state}@${at}`));
+    return shared;
+  }
+
+  test('onTransition reports its own opens and closes (probe, reset), not half-open nor applied ones', async () => {
+    const { clock, breakers } = setup();
+    const shared = watch(breakers);
+    const openedAt = clock.now();
+    fail(breakers, PRIMARY, 'overloaded', 3);
+    await clock.advance(10_000);
+    breakers.acquire(PRIMARY)!.success();
+    fail(breakers, PRIMARY, 'overloaded', 3);
+    breakers.reset(PRIMARY);
+    breakers.apply('peer/model', { state: 'open', at: clock.now() });
+    assert.deepEqual(shared, [
+      `${PRIMARY}:open@${openedAt}`,
+      `${PRIMARY}:closed@${openedAt + 10_000}`,
+      `${PRIMARY}:open@${openedAt + 10_000}`,
+      `${PRIMARY}:closed@${openedAt + 10_000}`,
+    ]);
+  });
+
+  test("a peer's open refuses the model until its cool-down ends, then this instance probes it", async () => {
+    const { clock, breakers, changes } = setup();
+    const sources: (string | undefined)[] = [];
+    const events = new PolicyEvents();
+    events.on('breaker', (e) => sources.push(e.source));
+    const withEvents = new BreakerRegistry({ coolDownMs: 10_000, clock, events });
+    withEvents.apply(PRIMARY, { state: 'open', at: clock.now() - 4_000 });
+    assert.deepEqual(sources, ['peer']);
+
+    assert.equal(breakers.apply(PRIMARY, { state: 'open', at: clock.now() - 4_000 }), true);
+    assert.equal(breakers.isOpen(PRIMARY), true);
+    assert.equal(breakers.acquire(PRIMARY), undefined);
+    assert.deepEqual(changes, [`${PRIMARY}:closed->open`]);
+    await clock.advance(5_999);
+    assert.equal(breakers.isOpen(PRIMARY), true, 'the cool-down counts from the peer\'s openedAt');
+    await clock.advance(1);
+    assert.equal(breakers.isOpen(PRIMARY), false);
+    assert.ok(breakers.acquire(PRIMARY)?.probe, 'this instance probes it itself');
+  });
+
+  test("a peer's close closes it here; transitions older than the circuit's last change are ignored", async () => {
+    const { clock, breakers, changes } = setup();
+    const shared = watch(breakers);
+    assert.equal(breakers.apply(PRIMARY, { state: 'closed', at: clock.now() }), false, 'nothing to close');
+    fail(breakers, PRIMARY, 'overloaded', 3);
+    const openedAt = clock.now();
+    await clock.advance(1_000);
+    assert.equal(breakers.apply(PRIMARY, { state: 'closed', at: openedAt - 1 }), false, 'older than the opening');
+    assert.equal(breakers.apply(PRIMARY, { state: 'open', at: openedAt }), false, 'the same opening');
+    assert.equal(breakers.apply(PRIMARY, { state: 'open', at: openedAt + 500 }), true, 'a later opening extends the cool-down');
+    assert.equal(breakers.snapshot()[PRIMARY]?.openedAt, openedAt + 500);
+    assert.equal(breakers.apply(PRIMARY, { state: 'closed', at: clock.now() }), true);
+    assert.equal(breakers.state(PRIMARY), 'closed');
+    assert.equal(breakers.isOpen(PRIMARY), false);
+    assert.equal(breakers.apply(PRIMARY, { state: 'open', at: openedAt + 600 }), false, 'a late message from before the close');
+    assert.deepEqual(changes, [`${PRIMARY}:closed->open`, `${PRIMARY}:open->closed`]);
+    assert.equal(shared.length, 1, 'only its own opening was reported');
+    assert.equal(breakers.apply(PRIMARY, { state: 'half_open' as 'open', at: clock.now() }), false, 'not a shared state');
+  });
+
+  test('a peer opening the circuit during a probe here voids that probe; a throwing hook never fails a request', () => {
+    const { clock, breakers } = setup({ threshold: 1 });
+    breakers.onTransition(() => {
+      throw new Error('hook broke');
+    });
+    assert.doesNotThrow(() => fail(breakers, PRIMARY, 'overloaded'));
+    assert.equal(breakers.state(PRIMARY), 'open');
+    const fresh = setup({ threshold: 1 }).breakers;
+    const ticket = fresh.acquire(PRIMARY)!;
+    fresh.apply(PRIMARY, { state: 'open', at: clock.now() });
+    ticket.success();
+    assert.equal(fresh.state(PRIMARY), 'open', 'a ticket from before the peer\'s opening does not close it');
+  });
+});
