@@ -19,52 +19,70 @@ export type BodyErrorMapper = (error: unknown) => unknown;
 const SNIPPET_CHARS = 200;
 
 export function wrapBody(raw: Dispatcher.ResponseData['body'], mapError: BodyErrorMapper): ResponseBody {
-  let used = false;
-  const claim = (how: string): void => {
-    if (used) throw new Error(`Response body already consumed; cannot ${how} it again`);
-    used = true;
-  };
-  const readText = async (): Promise<string> => {
+  return new WrappedBody(raw, mapError);
+}
+
+function alreadyConsumed(how: string): Error {
+  return new Error(`Response body already consumed; cannot ${how} it again`);
+}
+
+/** A class rather than a handful of closures: every response makes one. */
+class WrappedBody implements ResponseBody {
+  private consumed = false;
+
+  constructor(
+    private readonly raw: Dispatcher.ResponseData['body'],
+    private readonly mapError: BodyErrorMapper,
+  ) {}
+
+  get used(): boolean {
+    return this.consumed;
+  }
+
+  text(): Promise<string> {
+    if (this.consumed) return Promise.reject(alreadyConsumed('read'));
+    this.consumed = true;
+    return this.readText();
+  }
+
+  async json(): Promise<unknown> {
+    this.claim('read');
+    const text = await this.readText();
     try {
-      return await raw.text();
-    } catch (error) {
-      throw mapError(error);
+      return JSON.parse(text) as unknown;
+    } catch {
+      const snippet = text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
+      throw new SyntaxError(`Response body is not JSON: ${JSON.stringify(snippet)}`);
     }
-  };
-  return {
-    get used() {
-      return used;
-    },
-    async text() {
-      claim('read');
-      return readText();
-    },
-    async json() {
-      claim('read');
-      const text = await readText();
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        const snippet = text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
-        throw new SyntaxError(`Response body is not JSON: ${JSON.stringify(snippet)}`);
-      }
-    },
-    async dump() {
-      if (used) return;
-      used = true;
-      try {
-        await raw.dump();
-      } catch {
-        // Discarding a body that fails is still discarding it.
-      }
-    },
-    async *[Symbol.asyncIterator]() {
-      claim('iterate');
-      try {
-        for await (const chunk of raw) yield chunk as Uint8Array;
-      } catch (error) {
-        throw mapError(error);
-      }
-    },
-  };
+  }
+
+  async dump(): Promise<void> {
+    if (this.consumed) return;
+    this.consumed = true;
+    try {
+      await this.raw.dump();
+    } catch {
+      // Discarding a body that fails is still discarding it.
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    this.claim('iterate');
+    try {
+      for await (const chunk of this.raw) yield chunk as Uint8Array;
+    } catch (error) {
+      throw this.mapError(error);
+    }
+  }
+
+  private claim(how: string): void {
+    if (this.consumed) throw alreadyConsumed(how);
+    this.consumed = true;
+  }
+
+  private readText(): Promise<string> {
+    return this.raw.text().catch((error: unknown) => {
+      throw this.mapError(error);
+    });
+  }
 }

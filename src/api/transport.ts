@@ -42,6 +42,8 @@ export interface SendRequest {
   /** A {@link RawRequestBody}, or any JSON value (sent with `content-type: application/json`). */
   body?: unknown;
   headers?: Readonly<Record<string, string>> | undefined;
+  /** The body is JSON text already (e.g. a client's own bytes forwarded): labelled `application/json`. */
+  jsonText?: boolean | undefined;
   signal?: AbortSignal | undefined;
   /** Ask for `text/event-stream` (the body itself must say `stream: true`; the transport does not edit bodies). */
   stream?: boolean | undefined;
@@ -106,11 +108,13 @@ function isRawBody(body: unknown): body is RawRequestBody {
   );
 }
 
+/** undici's header names are lower case already; only repeated headers (arrays) need joining. */
 function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
@@ -122,6 +126,9 @@ function lowerCaseKeys(headers: Readonly<Record<string, string>> | undefined): R
   return out;
 }
 
+/** Header sets reused for requests with no headers of their own, per key: a process sends with a handful of keys. */
+const HEADER_CACHE_LIMIT = 256;
+
 export function createTransport(options: TransportOptions = {}): Transport {
   const base = parseBaseUrl(resolveBaseUrl(options.baseUrl, options.env));
   const defaultKey = normaliseApiKey(options.apiKey);
@@ -132,40 +139,65 @@ export function createTransport(options: TransportOptions = {}): Transport {
     'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
     ...lowerCaseKeys(options.headers),
   };
+  const timeouts = {
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
+  };
+
+  /**
+   * The fixed headers of a request by key and accept type. undici's own Agent only reads them, so one object serves
+   * every request; a caller's dispatcher may add to them (a ProxyAgent adds \`host\`), so it gets a copy.
+   */
+  const headerSets = new Map<string, Readonly<Record<string, string>>>();
+  function baseHeaders(apiKey: string | undefined, stream: boolean, jsonBody: boolean): Readonly<Record<string, string>> {
+    const id = `${stream ? 's' : 'j'}${jsonBody ? 'b' : '-'}${apiKey ?? ''}`;
+    let headers = headerSets.get(id);
+    if (headers === undefined) {
+      const built: Record<string, string> = { ...defaultHeaders, accept: stream ? 'text/event-stream' : 'application/json' };
+      if (jsonBody) built['content-type'] = 'application/json';
+      if (apiKey !== undefined) built['authorization'] = `Bearer ${apiKey}`;
+      headers = built;
+      if (headerSets.size >= HEADER_CACHE_LIMIT) headerSets.clear();
+      headerSets.set(id, headers);
+    }
+    return ownsDispatcher ? headers : { ...headers };
+  }
+
+  /** The error the caller sees for a failed request or body read (built only when something failed). */
+  function failure(error: unknown, request: SendRequest, apiKey: string | undefined): unknown {
+    const { signal } = request;
+    if (signal?.aborted) return signal.reason;
+    const secrets = [apiKey, defaultKey].filter((key): key is string => key !== undefined);
+    if ((error as { code?: unknown } | null)?.code === 'UND_ERR_INVALID_ARG') {
+      return new TypeError(`Invalid request: ${redactSecrets((error as Error).message, secrets)}`);
+    }
+    return scrubbed(classifyNetworkError(error, { model: request.model }), secrets);
+  }
 
   async function send(request: SendRequest): Promise<RawResponse> {
     const { signal } = request;
     if (signal?.aborted) throw signal.reason;
     const apiKey = request.apiKey !== undefined ? normaliseApiKey(request.apiKey) : defaultKey;
-    const secrets = [apiKey, defaultKey].filter((key): key is string => key !== undefined);
-
-    const headers: Record<string, string> = {
-      ...defaultHeaders,
-      accept: request.stream ? 'text/event-stream' : 'application/json',
-      ...lowerCaseKeys(request.headers),
-    };
-    if (apiKey !== undefined) headers['authorization'] = `Bearer ${apiKey}`;
 
     let body: RawRequestBody | null = null;
+    let jsonBody = false;
     if (request.body !== undefined && request.body !== null) {
       if (isRawBody(request.body)) {
         body = request.body;
       } else {
         body = JSON.stringify(request.body);
-        headers['content-type'] ??= 'application/json';
+        jsonBody = true;
       }
     }
+    if (request.jsonText === true && body !== null) jsonBody = true;
+    let headers = baseHeaders(apiKey, request.stream === true, jsonBody);
+    if (request.headers !== undefined) {
+      const own = lowerCaseKeys(request.headers);
+      headers = jsonBody ? { ...headers, ...own, 'content-type': own['content-type'] ?? 'application/json' } : { ...headers, ...own };
+      if (apiKey !== undefined) (headers as Record<string, string>)['authorization'] = `Bearer ${apiKey}`;
+    }
 
-    const path = joinPath(base.basePath, request.path) + formatQuery(request.query);
-    const url = base.origin + path;
-    const fail = (error: unknown): unknown => {
-      if (signal?.aborted) return signal.reason;
-      if ((error as { code?: unknown } | null)?.code === 'UND_ERR_INVALID_ARG') {
-        return new TypeError(`Invalid request: ${redactSecrets((error as Error).message, secrets)}`);
-      }
-      return scrubbed(classifyNetworkError(error, { model: request.model }), secrets);
-    };
-
+    const path = request.query === undefined ? joinPath(base.basePath, request.path) : joinPath(base.basePath, request.path) + formatQuery(request.query);
     let response: Dispatcher.ResponseData;
     try {
       response = await dispatcher.request({
@@ -176,17 +208,16 @@ export function createTransport(options: TransportOptions = {}): Transport {
         // The global FormData and undici's are the same class at run time; only their typings differ.
         body: body as Dispatcher.DispatchOptions['body'],
         signal: signal ?? null,
-        ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
-        ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
+        ...timeouts,
       });
     } catch (error) {
-      throw fail(error);
+      throw failure(error, request, apiKey);
     }
     return {
       status: response.statusCode,
       headers: flattenHeaders(response.headers),
-      body: wrapBody(response.body, fail),
-      url,
+      body: wrapBody(response.body, (error) => failure(error, request, apiKey)),
+      url: base.origin + path,
     };
   }
 

@@ -6,7 +6,7 @@ import type { RawResponse, Transport } from '../api/index.js';
 import { TogetherError, classify, classifyNetworkError, isTogetherError } from '../errors/index.js';
 import type { KeySource } from '../errors/index.js';
 import { createAttemptScope } from '../policy/index.js';
-import type { AttemptScope, BreakerRegistry, BreakerTicket, Pacer, PolicyEvents, RateLimitSnapshot } from '../policy/index.js';
+import type { AttemptScope, BreakerRegistry, BreakerTicket, Pacer, PolicyEventMap, PolicyEvents, RateLimitSnapshot } from '../policy/index.js';
 import type { BillingStop } from './billing-stop.js';
 import type { Endpoint } from './contract.js';
 import { abortError } from './errors.js';
@@ -18,9 +18,6 @@ export const ENDPOINT_PATH: Record<Endpoint, string> = {
   completions: PATHS.completions,
   embeddings: PATHS.embeddings,
 };
-
-/** The content type of a body sent as JSON text (the transport labels only the bodies it serialises itself). */
-const JSON_CONTENT: Readonly<Record<string, string>> = { 'content-type': 'application/json' };
 
 /** The model's circuit refused the attempt: not an error of the request, a reason to go to the next model. */
 export class CircuitRefusal extends Error {
@@ -138,11 +135,11 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
   const ticket = stages.breakers.acquire(request.model);
   if (!ticket) throw new CircuitRefusal(request.model);
 
-  stages.events.emit('attempt', {
-    attempt: request.attempt,
-    model: request.model,
-    ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
-  });
+  if (stages.events.listenerCount('attempt') > 0) {
+    const event: PolicyEventMap['attempt'] = { attempt: request.attempt, model: request.model };
+    if (request.requestId !== undefined) event.requestId = request.requestId;
+    stages.events.emit('attempt', event);
+  }
   const scope = createAttemptScope({
     signal: request.signal,
     attemptTimeoutMs: request.attemptTimeoutMs,
@@ -159,7 +156,7 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
         method: 'POST',
         path: ENDPOINT_PATH[request.endpoint],
         body: request.rawBody ?? request.body,
-        ...(request.rawBody !== undefined ? { headers: JSON_CONTENT } : {}),
+        jsonText: request.rawBody !== undefined,
         stream: request.stream,
         apiKey: request.apiKey,
         model: request.model,
@@ -168,7 +165,8 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
     } catch (error) {
       throw readFailure(error, scope, false, request.model);
     }
-    scope.touch();
+    // The idle timer guards a stream's silences; a JSON answer's body is covered by the attempt timeout alone.
+    if (request.stream) scope.touch();
     const snapshot = stages.pacer?.observe(request.apiKey, response.headers);
     stages.observed(request.apiKey, response.headers, snapshot);
 

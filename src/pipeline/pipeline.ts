@@ -2,7 +2,6 @@
 // tokens → then along the route of models (the resolved one, then its fallbacks), per model up to maxAttempts
 // attempts (pacing, breaker, send, classify — attempt.ts), with backoff between them; a failure another model may
 // not share moves the request to the next model. Every decision is reported on `events`.
-import { Redis } from 'ioredis';
 import { createTransport, listModels } from '../api/index.js';
 import type { Transport } from '../api/index.js';
 import { createCatalog } from '../catalog/index.js';
@@ -23,7 +22,7 @@ import {
   resolveRetryOptions,
   sleep,
 } from '../policy/index.js';
-import type { Deadline, PacerStore, RateLimitSnapshot, ResolvedRetryOptions } from '../policy/index.js';
+import type { Deadline, PacerStore, PolicyEventMap, RateLimitSnapshot, ResolvedRetryOptions } from '../policy/index.js';
 import { loadTokenizer, resolveFamily } from '../tokens/index.js';
 import { CircuitRefusal, runAttempt } from './attempt.js';
 import type { AttemptResult, AttemptStages } from './attempt.js';
@@ -44,6 +43,7 @@ import type {
 import { abortError, breakerOpenError, contextOverflowError, missingKeyError, unresolvedModelError } from './errors.js';
 import { PIPELINE_DEFAULTS, checkOverflowPolicy, checkPipelineOptions, isCatalog, resolveApiKey } from './options.js';
 import type { PipelineOptions } from './options.js';
+import { RedisConnections, shareBreakers } from './redis-connections.js';
 import { bodyFor, budgetTokens, preflight } from './preflight.js';
 import { fallbacksFor } from './route.js';
 import { streamChunks } from './stream.js';
@@ -135,14 +135,10 @@ function checkOverrides(overrides: RequestOverrides): void {
 /** The `outcome` event of one send (no cost without a listener). */
 function reportOutcome(events: PolicyEvents, request: PipelineRequest | undefined, startedAt: number, run: Progress, error?: TogetherError): void {
   if (events.listenerCount('outcome') === 0) return;
-  events.emit('outcome', {
-    ok: error === undefined,
-    model: run.model,
-    attempts: run.attempts,
-    elapsedMs: performance.now() - startedAt,
-    ...(error !== undefined ? { error } : {}),
-    ...(request?.requestId !== undefined ? { requestId: request.requestId } : {}),
-  });
+  const event: PolicyEventMap['outcome'] = { ok: error === undefined, model: run.model, attempts: run.attempts, elapsedMs: performance.now() - startedAt };
+  if (error !== undefined) event.error = error;
+  if (request?.requestId !== undefined) event.requestId = request.requestId;
+  events.emit('outcome', event);
 }
 
 /** The caller's request id on an event, when there is one. */
@@ -155,13 +151,11 @@ function asTogetherError(thrown: unknown, model: string | undefined): TogetherEr
   return isTogetherError(thrown) ? thrown : classifyNetworkError(thrown, { model });
 }
 
-function pacerStore(options: PipelineOptions): { store?: PacerStore; redis?: Redis } {
+function pacerStore(options: PipelineOptions, connections: RedisConnections): PacerStore | undefined {
   const store = options.pacing ? options.pacing.store : undefined;
-  if (store === undefined || store === 'memory') return {};
-  // Fail fast to the store's in-memory insurance rather than queue commands while Redis is away.
-  const redis = new Redis(store.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, disconnectTimeout: 50 });
-  redis.on('error', () => {}); // reconnects on its own; the store falls back to its insurance limiter meanwhile
-  return { store: createRedisPacerStore({ redis }), redis };
+  if (store === undefined || store === 'memory') return undefined;
+  // The client fails fast: the store falls back to its in-memory insurance limiter while Redis is away.
+  return createRedisPacerStore({ redis: connections.command(store.redis) });
 }
 
 export function createPipeline(options: PipelineOptions = {}): Pipeline {
@@ -183,8 +177,11 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         ...(options.routes !== undefined ? { routes: options.routes } : {}),
       });
   const retryDefaults = resolveRetryOptions(options.retry);
-  const breakers = new BreakerRegistry({ ...options.breaker, events });
-  const { store, redis } = pacerStore(options);
+  const { store: breakerStore, ...breakerOptions } = options.breaker ?? {};
+  const breakers = new BreakerRegistry({ ...breakerOptions, events });
+  const connections = new RedisConnections();
+  const breakerSync = shareBreakers(breakerStore, breakers, connections);
+  const store = pacerStore(options, connections);
   const pacer =
     options.pacing === false
       ? undefined
@@ -522,7 +519,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       preloads.clear();
       if (ownsCatalog) catalog.close();
       await pacer?.close();
-      if (redis !== undefined) await redis.quit().catch(() => redis.disconnect());
+      await breakerSync?.close();
+      await connections.close();
       if (ownsTransport) await transport.close();
     },
   };

@@ -27,8 +27,8 @@ export interface PolicyEventMap {
   };
   /** The request moves to the next model of its route. */
   fallback: { from: string; to: string; why: FallbackReason; requestId?: string | undefined };
-  /** A model's circuit changed state. */
-  breaker: { model: string; from: BreakerState; to: BreakerState };
+  /** A model's circuit changed state. `source` is 'peer' when another instance's transition was applied (Redis). */
+  breaker: { model: string; from: BreakerState; to: BreakerState; source?: 'peer' | undefined };
   /** A request waited for rate budget before it was sent. */
   pacing_wait: { key: string; waitedMs: number };
   /** A request ended: one result or one error. */
@@ -95,11 +95,15 @@ export class PolicyEvents {
     return this.add('*', listener);
   }
 
+  /** Delivers `payload`, stamped with `type` and `at`, to the listeners. The payload object becomes the event: pass a fresh one. */
   emit<K extends PolicyEventName>(name: K, payload: PolicyEventMap[K]): void {
     const named = this.listeners.get(name);
     const any = this.listeners.get('*');
     if (!named?.size && !any?.size) return;
-    const event = { ...payload, type: name, at: this.now() } as PolicyEvent;
+    // Every emitter passes a fresh object literal, so the payload itself becomes the event (no copy per event).
+    const event = payload as PolicyEvent & { type: string; at: number };
+    event.type = name;
+    event.at = this.now();
     if (named?.size) this.callEach(named, event);
     if (any?.size) this.callEach(any, event);
   }

@@ -99,6 +99,27 @@ describe('transport against a local server', () => {
     }
   });
 
+  test('JSON text is labelled JSON; the reused header sets never leak between keys, streams or requests', async () => {
+    const send = async (request: Parameters<typeof transport.send>[0]): Promise<{ headers: Record<string, string>; body: string }> =>
+      (await (await transport.send(request)).body.json()) as { headers: Record<string, string>; body: string };
+    const text = await send({ method: 'POST', path: '/echo', body: '{"a":1}', jsonText: true });
+    assert.equal(text.headers['content-type'], 'application/json');
+    assert.equal(text.body, '{"a":1}');
+    const plain = await send({ method: 'POST', path: '/echo', body: 'x' });
+    assert.equal(plain.headers['content-type'], undefined, 'a raw body without jsonText gets no JSON label');
+    const own = await send({ method: 'POST', path: '/echo', body: { a: 1 }, headers: { 'X-Once': '1', Authorization: 'Bearer spoofed' } });
+    assert.equal(own.headers['x-once'], '1');
+    assert.equal(own.headers['authorization'], `Bearer ${KEY}`, 'the key always wins over a header');
+    const after = await send({ method: 'POST', path: '/echo', body: { a: 1 } });
+    assert.equal(after.headers['x-once'], undefined, "one request's headers stay out of the next");
+    const otherKey = await send({ method: 'POST', path: '/echo', body: { a: 1 }, apiKey: 'second-key-7890', stream: true });
+    assert.equal(otherKey.headers['authorization'], 'Bearer second-key-7890');
+    assert.equal(otherKey.headers['accept'], 'text/event-stream');
+    const back = await send({ method: 'POST', path: '/echo', body: { a: 1 } });
+    assert.equal(back.headers['authorization'], `Bearer ${KEY}`);
+    assert.equal(back.headers['accept'], 'application/json');
+  });
+
   test('a per-request key overrides the default one; no key sends no Authorization header', async () => {
     const res = await transport.send({ method: 'GET', path: '/echo', apiKey: ' other-key-123456 ' });
     const echo = (await res.body.json()) as { headers: Record<string, string> };

@@ -58,7 +58,7 @@ describe('pipeline: stages before sending', () => {
     const raw = ` ${JSON.stringify(chatBody())} `;
     await h.pipeline.send({ endpoint: 'chat', body: chatBody(), rawBody: raw, overrides: { fallbacks: [FALLBACK] } });
     assert.equal(h.transport.calls[0]?.body, raw, 'the first attempt sends the exact bytes');
-    assert.equal(h.transport.calls[0]?.headers?.['content-type'], 'application/json');
+    assert.equal(h.transport.calls[0]?.jsonText, true, 'labelled as JSON text');
     assert.deepEqual(h.transport.calls[1]?.body, chatBody({ model: FALLBACK }), 'the fallback sends its own body');
     const migrated = chatBody({ model: 'meta-llama/Llama-3-8b-chat-hf' });
     await h.pipeline.send({ endpoint: 'chat', body: migrated, rawBody: JSON.stringify(migrated), overrides: { fallbacks: [] } }).catch(() => undefined);
