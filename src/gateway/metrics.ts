@@ -17,6 +17,25 @@ export interface RequestObservation {
   stream: boolean;
 }
 
+type Labels = Record<string, string>;
+
+/** What one model used since the last scrape. */
+interface ModelCounts {
+  prompt: number;
+  completion: number;
+  cost: number;
+  attempts: number;
+}
+
+/** Hands a model's pending counts to prom-client (any of the three counters' `collect` flushes all three). */
+function flushModelCounts(model: string, counts: ModelCounts, tokens: Counter<'model' | 'kind'>, cost: Counter<'model'>, attempts: Counter<'model'>): void {
+  if (counts.prompt > 0) tokens.inc({ model, kind: 'prompt' }, counts.prompt);
+  if (counts.completion > 0) tokens.inc({ model, kind: 'completion' }, counts.completion);
+  if (counts.cost > 0) cost.inc({ model }, counts.cost);
+  if (counts.attempts > 0) attempts.inc({ model }, counts.attempts);
+  counts.prompt = counts.completion = counts.cost = counts.attempts = 0;
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'route' | 'status' | 'category'>;
@@ -33,19 +52,31 @@ export class GatewayMetrics {
   private readonly upstream: Histogram<'outcome'>;
   private readonly inflight: Gauge;
   private readonly reloads: Counter<'result'>;
-  /** Label children per model (tokens, cost, attempts), built once per model answered. */
-  private readonly modelChildren = new Map<string, { prompt: Counter.Internal; completion: Counter.Internal; cost: Counter.Internal; attempts: Counter.Internal }>();
+  /** Per model answered: tokens, cost and attempts counted since the last scrape. */
+  private readonly modelCounts = new Map<string, ModelCounts>();
   private readonly outcomeChildren = new Map<string, Histogram.Internal<'outcome'>>();
-  /** Label children per (route, status, category, stream), so the per-request path hashes no label objects. */
-  private readonly requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'route' | 'stream'> }>();
+  /** Per (route, status, category, stream): requests counted since the last scrape, and the duration child. */
+  private readonly requestChildren = new Map<string, { labels: Labels; pending: number; duration: Histogram.Internal<'route' | 'stream'> }>();
 
   constructor() {
     const registers = [this.registry];
+    // The per-request counters are counted in plain numbers and handed to prom-client when it is read (`collect`):
+    // a labelled inc() builds and hashes a label key each time, and this runs on every request.
+    const flushRequests = (): void => {
+      for (const child of this.requestChildren.values()) {
+        if (child.pending > 0) this.requests.inc(child.labels, child.pending);
+        child.pending = 0;
+      }
+    };
+    const flushModels = (): void => {
+      for (const [model, counts] of this.modelCounts) flushModelCounts(model, counts, this.tokens, this.cost, this.attempts);
+    };
     this.requests = new Counter({
       name: 'tether_gateway_requests_total',
       help: 'Client requests answered, by route, HTTP status (reset: the client went away) and error category (none on success).',
       labelNames: ['route', 'status', 'category'],
       registers,
+      collect: flushRequests,
     });
     this.duration = new Histogram({
       name: 'tether_gateway_request_duration_seconds',
@@ -66,6 +97,7 @@ export class GatewayMetrics {
       help: 'Attempts sent to Together (first tries, retries and fallbacks), by model.',
       labelNames: ['model'],
       registers,
+      collect: flushModels,
     });
     this.retries = new Counter({
       name: 'tether_upstream_retries_total',
@@ -103,12 +135,14 @@ export class GatewayMetrics {
       help: 'Tokens used, by answering model and kind (prompt, completion).',
       labelNames: ['model', 'kind'],
       registers,
+      collect: flushModels,
     });
     this.cost = new Counter({
       name: 'tether_estimated_cost_usd_total',
       help: 'Estimated cost in USD (usage x the catalog price), by answering model.',
       labelNames: ['model'],
       registers,
+      collect: flushModels,
     });
     this.upstream = new Histogram({
       name: 'tether_pipeline_duration_seconds',
@@ -136,12 +170,13 @@ export class GatewayMetrics {
     let children = this.requestChildren.get(key);
     if (children === undefined) {
       children = {
-        count: this.requests.labels({ route: observation.route, status: String(observation.status), category: observation.category }),
+        labels: { route: observation.route, status: String(observation.status), category: observation.category },
+        pending: 0,
         duration: this.duration.labels({ route: observation.route, stream: observation.stream ? 'true' : 'false' }),
       };
       this.requestChildren.set(key, children);
     }
-    children.count.inc();
+    children.pending += 1;
     children.duration.observe(observation.seconds);
   }
 
@@ -150,22 +185,13 @@ export class GatewayMetrics {
   }
 
   usage(record: UsageRecord): void {
-    let children = this.modelChildren.get(record.model);
-    if (children === undefined) {
-      children = {
-        prompt: this.tokens.labels({ model: record.model, kind: 'prompt' }),
-        completion: this.tokens.labels({ model: record.model, kind: 'completion' }),
-        cost: this.cost.labels({ model: record.model }),
-        attempts: this.attempts.labels({ model: record.model }),
-      };
-      this.modelChildren.set(record.model, children);
-    }
+    const counts = this.countsFor(record.model);
     const usage = record.usage;
     if (usage) {
-      if (usage.prompt_tokens > 0) children.prompt.inc(usage.prompt_tokens);
-      if (usage.completion_tokens > 0) children.completion.inc(usage.completion_tokens);
+      if (usage.prompt_tokens > 0) counts.prompt += usage.prompt_tokens;
+      if (usage.completion_tokens > 0) counts.completion += usage.completion_tokens;
     }
-    if (record.costUsd !== undefined && record.costUsd > 0) children.cost.inc(record.costUsd);
+    if (record.costUsd !== undefined && record.costUsd > 0) counts.cost += record.costUsd;
   }
 
   reload(result: 'applied' | 'rejected'): void {
@@ -175,7 +201,9 @@ export class GatewayMetrics {
   /** Subscribe to a pipeline's events; returns the unsubscribe function (called when that pipeline is retired). */
   watch(events: PolicyEvents): () => void {
     const off = [
-      events.on('attempt', (e) => this.attemptChild(e.model ?? 'unknown').inc()),
+      events.on('attempt', (e) => {
+        this.countsFor(e.model ?? 'unknown').attempts += 1;
+      }),
       events.on('retry', (e) => this.retries.inc({ reason: e.reason })),
       events.on('fallback', (e) => this.fallbacks.inc({ from: e.from, to: e.to, why: e.why })),
       events.on('breaker', (e) => this.setBreaker(e.model, e.to)),
@@ -190,9 +218,10 @@ export class GatewayMetrics {
     };
   }
 
-  private attemptChild(model: string): Counter.Internal {
-    const known = this.modelChildren.get(model);
-    return known ? known.attempts : this.attempts.labels({ model });
+  private countsFor(model: string): ModelCounts {
+    let counts = this.modelCounts.get(model);
+    if (counts === undefined) this.modelCounts.set(model, (counts = { prompt: 0, completion: 0, cost: 0, attempts: 0 }));
+    return counts;
   }
 
   private outcomeChild(outcome: string): Histogram.Internal<'outcome'> {

@@ -307,6 +307,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   async function answer(run: RequestRun, primary: CatalogModel, fallbacks: string[] | undefined): Promise<{ result: AttemptResult; target: Target }> {
     const first = await preflightOn(run, primary);
     let rest: string[];
+    /** How the primary's attempts failed, when they were made before the route was known. */
+    let primaryFailure: { thrown: unknown } | undefined;
     if (first instanceof TogetherError) {
       if (run.policy !== 'fallback') throw first;
       const needed = Number(first.details?.['promptTokens'] ?? 0) + Number(first.details?.['maxTokens'] ?? 0);
@@ -322,6 +324,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         });
       }
     } else {
+      // Nearly always the primary answers: its fallback route is worked out only when it did not.
+      try {
+        return { result: await attemptsOn(run, first), target: first };
+      } catch (thrown) {
+        primaryFailure = { thrown };
+      }
       rest = fallbacksFor(catalog, primary.id, fallbacks, maxFallbacks);
     }
     const route = [primary.id, ...rest];
@@ -341,6 +349,11 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         trigger = fallbackReason(target) === undefined ? new TogetherError({ ...target.toJSON(), category: 'not_found' }) : target;
       } else {
         try {
+          if (index === 0 && primaryFailure !== undefined) {
+            const { thrown } = primaryFailure;
+            primaryFailure = undefined;
+            throw thrown;
+          }
           return { result: await attemptsOn(run, target), target };
         } catch (thrown) {
           if (thrown instanceof CircuitRefusal) {
