@@ -73,6 +73,30 @@ describe('attempt scope', () => {
     assert.equal(clock.pendingTimers(), 0);
   });
 
+  test("the scope's signal calls each abort listener once, and skips removed ones", async () => {
+    const clock = new FakeClock();
+    const scope = createAttemptScope({ attemptTimeoutMs: 100, clock, model: 'm/x' });
+    const calls: string[] = [];
+    const first = (event: Event): void => {
+      calls.push(`first:${event.type}`);
+    };
+    const removed = (): void => {
+      calls.push('removed');
+    };
+    scope.signal.addEventListener('abort', first, { once: true });
+    scope.signal.addEventListener('abort', first); // the same listener twice is one listener, as on an EventTarget
+    scope.signal.addEventListener('abort', removed);
+    scope.signal.removeEventListener('abort', removed);
+    scope.signal.addEventListener('abort', { handleEvent: () => calls.push('object') });
+    assert.doesNotThrow(() => scope.signal.throwIfAborted());
+    await clock.advance(100);
+    assert.deepEqual(calls, ['first:abort', 'object']);
+    assert.match(reasonOf(scope.signal).message, /per-attempt timeout/);
+    assert.throws(() => scope.signal.throwIfAborted(), TogetherError);
+    scope.signal.addEventListener('abort', removed);
+    assert.deepEqual(calls, ['first:abort', 'object'], 'a listener added after the abort is never called');
+  });
+
   test('bad timeouts are refused with the option named', () => {
     assert.throws(() => createAttemptScope({ attemptTimeoutMs: 0 }), /attemptTimeoutMs must be a positive number of milliseconds \(got 0\)/);
     assert.throws(() => createAttemptScope({ idleTimeoutMs: -5 }), /idleTimeoutMs/);
