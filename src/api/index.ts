@@ -3,6 +3,7 @@
 export { createTransport, normaliseApiKey, DEFAULT_USER_AGENT } from './transport.js';
 export type { Transport, TransportOptions, SendRequest, RawResponse, RawRequestBody, HttpMethod } from './transport.js';
 export type { ResponseBody } from './response-body.js';
+export type { TextResponse } from './buffered-response.js';
 export { DEFAULT_BASE_URL, resolveBaseUrl, parseBaseUrl, joinPath, formatQuery } from './base-url.js';
 export type { BaseUrlParts, QueryValue } from './base-url.js';
 export { PATHS, pathTo, INFERENCE_PATHS } from './paths.js';

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { TogetherError, classifyNetworkError, redactSecrets } from '../errors/index.js';
 import { formatQuery, joinPath, parseBaseUrl, resolveBaseUrl, type QueryValue } from './base-url.js';
+import { BufferingHandler, flattenHeaders, type TextResponse } from './buffered-response.js';
 import { wrapBody, type ResponseBody } from './response-body.js';
 
 export const DEFAULT_USER_AGENT = 'tether/0.1.0';
@@ -66,6 +67,11 @@ export interface Transport {
   /** The normalised base URL requests go to. */
   readonly baseUrl: string;
   send(request: SendRequest): Promise<RawResponse>;
+  /**
+   * The same request, answered whole: status, headers and the body as text, read without a body stream (cheaper
+   * for small JSON answers). Optional: a caller falls back to `send` and `body.text()`. Errors are `send`'s.
+   */
+  sendText?(request: SendRequest): Promise<TextResponse>;
   /** Close the pool this transport created (a caller-supplied dispatcher is left open). */
   close(): Promise<void>;
 }
@@ -106,17 +112,6 @@ function isRawBody(body: unknown): body is RawRequestBody {
     body instanceof Readable ||
     (typeof FormData !== 'undefined' && body instanceof FormData)
   );
-}
-
-/** undici's header names are lower case already; only repeated headers (arrays) need joining. */
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }
 
 function lowerCaseKeys(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
@@ -174,11 +169,8 @@ export function createTransport(options: TransportOptions = {}): Transport {
     return scrubbed(classifyNetworkError(error, { model: request.model }), secrets);
   }
 
-  async function send(request: SendRequest): Promise<RawResponse> {
-    const { signal } = request;
-    if (signal?.aborted) throw signal.reason;
-    const apiKey = request.apiKey !== undefined ? normaliseApiKey(request.apiKey) : defaultKey;
-
+  /** What undici is asked for: the request's path, headers and body, shared by `send` and `sendText`. */
+  function dispatchOptions(request: SendRequest, apiKey: string | undefined): Dispatcher.DispatchOptions {
     let body: RawRequestBody | null = null;
     let jsonBody = false;
     if (request.body !== undefined && request.body !== null) {
@@ -196,20 +188,27 @@ export function createTransport(options: TransportOptions = {}): Transport {
       headers = jsonBody ? { ...headers, ...own, 'content-type': own['content-type'] ?? 'application/json' } : { ...headers, ...own };
       if (apiKey !== undefined) (headers as Record<string, string>)['authorization'] = `Bearer ${apiKey}`;
     }
-
     const path = request.query === undefined ? joinPath(base.basePath, request.path) : joinPath(base.basePath, request.path) + formatQuery(request.query);
+    return {
+      origin: base.origin,
+      path,
+      method: request.method,
+      headers,
+      // The global FormData and undici's are the same class at run time; only their typings differ.
+      body: body as Dispatcher.DispatchOptions['body'],
+      ...timeouts,
+    };
+  }
+
+  async function send(request: SendRequest): Promise<RawResponse> {
+    const { signal } = request;
+    if (signal?.aborted) throw signal.reason;
+    const apiKey = request.apiKey !== undefined ? normaliseApiKey(request.apiKey) : defaultKey;
+    const options: Dispatcher.RequestOptions = dispatchOptions(request, apiKey);
+    options.signal = signal ?? null;
     let response: Dispatcher.ResponseData;
     try {
-      response = await dispatcher.request({
-        origin: base.origin,
-        path,
-        method: request.method,
-        headers,
-        // The global FormData and undici's are the same class at run time; only their typings differ.
-        body: body as Dispatcher.DispatchOptions['body'],
-        signal: signal ?? null,
-        ...timeouts,
-      });
+      response = await dispatcher.request(options);
     } catch (error) {
       throw failure(error, request, apiKey);
     }
@@ -217,13 +216,35 @@ export function createTransport(options: TransportOptions = {}): Transport {
       status: response.statusCode,
       headers: flattenHeaders(response.headers),
       body: wrapBody(response.body, (error) => failure(error, request, apiKey)),
-      url: base.origin + path,
+      url: base.origin + options.path,
     };
+  }
+
+  function sendText(request: SendRequest): Promise<TextResponse> {
+    const { signal } = request;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let options: Dispatcher.DispatchOptions;
+    let apiKey: string | undefined;
+    try {
+      apiKey = request.apiKey !== undefined ? normaliseApiKey(request.apiKey) : defaultKey;
+      options = dispatchOptions(request, apiKey);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<TextResponse>((resolve, reject) => {
+      const handler = new BufferingHandler(signal, resolve, (error) => reject(failure(error, request, apiKey)));
+      try {
+        dispatcher.dispatch(options, handler);
+      } catch (error) {
+        reject(failure(error, request, apiKey));
+      }
+    });
   }
 
   return {
     baseUrl: base.href,
     send,
+    sendText,
     async close() {
       if (ownsDispatcher) await dispatcher.close();
     },

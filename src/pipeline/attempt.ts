@@ -2,7 +2,7 @@
 // headers teach the pacer; a 429 pauses the key, a 402 stops it, an overload counts against the model's circuit.
 // A JSON answer is read whole here; a stream is read up to its first content chunk (see stream.ts).
 import { PATHS } from '../api/index.js';
-import type { RawResponse, Transport } from '../api/index.js';
+import type { RawResponse, SendRequest, TextResponse, Transport } from '../api/index.js';
 import { TogetherError, classify, classifyNetworkError, isTogetherError } from '../errors/index.js';
 import type { KeySource } from '../errors/index.js';
 import { createAttemptScope } from '../policy/index.js';
@@ -104,7 +104,15 @@ function stoppedKey(stages: AttemptStages, apiKey: string): TogetherError | unde
   return stages.billing.check(apiKey);
 }
 
-/** An upstream error answer: classified, with the key's and the model's bookkeeping done. */
+/** An upstream error answer (status, headers, body text): classified, with the key's bookkeeping done. */
+function classifyAnswer(stages: AttemptStages, request: AttemptRequest, status: number, headers: Record<string, string>, text: string): TogetherError {
+  const error = classify({ status, headers, body: text, model: request.model, keySource: request.keySource });
+  if (error.category === 'rate_limit') stages.pacer?.penalize(request.apiKey, error.retryAfterMs);
+  if (error.category === 'billing') stages.billing.stop(request.apiKey, error);
+  return error;
+}
+
+/** An upstream error answer read from its body stream. */
 async function failedAnswer(stages: AttemptStages, request: AttemptRequest, response: RawResponse): Promise<TogetherError> {
   let text = '';
   try {
@@ -113,10 +121,32 @@ async function failedAnswer(stages: AttemptStages, request: AttemptRequest, resp
     if (request.signal.aborted) throw error;
     // The status alone still classifies.
   }
-  const error = classify({ status: response.status, headers: response.headers, body: text, model: request.model, keySource: request.keySource });
-  if (error.category === 'rate_limit') stages.pacer?.penalize(request.apiKey, error.retryAfterMs);
-  if (error.category === 'billing') stages.billing.stop(request.apiKey, error);
-  return error;
+  return classifyAnswer(stages, request, response.status, response.headers, text);
+}
+
+/** A 2xx answer's text as the JSON result (a body that is not JSON is a retryable server fault). */
+function jsonAnswer(request: AttemptRequest, status: number, headers: Record<string, string>, text: string): AttemptResult {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalidJson(request.model, status, notJson(text));
+  }
+  return { kind: 'json', status, headers, body, rawBody: text };
+}
+
+/** A JSON attempt read whole by the transport (`sendText`), with no body stream. */
+async function sendForText(stages: AttemptStages, request: AttemptRequest, send: SendRequest, scope: AttemptScope): Promise<AttemptResult> {
+  let answer: TextResponse;
+  try {
+    answer = await stages.transport.sendText!(send);
+  } catch (error) {
+    throw readFailure(error, scope, false, request.model);
+  }
+  const snapshot = stages.pacer?.observe(request.apiKey, answer.headers);
+  stages.observed(request.apiKey, answer.headers, snapshot);
+  if (answer.status < 200 || answer.status >= 300) throw classifyAnswer(stages, request, answer.status, answer.headers, answer.text);
+  return jsonAnswer(request, answer.status, answer.headers, answer.text);
 }
 
 export async function runAttempt(stages: AttemptStages, request: AttemptRequest): Promise<AttemptResult> {
@@ -151,17 +181,23 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
     let response: RawResponse;
     request.progress.attempts += 1;
     request.progress.model = request.model;
+    const send: SendRequest = {
+      method: 'POST',
+      path: ENDPOINT_PATH[request.endpoint],
+      body: request.rawBody ?? request.body,
+      jsonText: request.rawBody !== undefined,
+      stream: request.stream,
+      apiKey: request.apiKey,
+      model: request.model,
+      signal: scope.signal,
+    };
+    if (!request.stream && stages.transport.sendText !== undefined) {
+      const result = await sendForText(stages, request, send, scope);
+      ticket.success();
+      return result;
+    }
     try {
-      response = await stages.transport.send({
-        method: 'POST',
-        path: ENDPOINT_PATH[request.endpoint],
-        body: request.rawBody ?? request.body,
-        jsonText: request.rawBody !== undefined,
-        stream: request.stream,
-        apiKey: request.apiKey,
-        model: request.model,
-        signal: scope.signal,
-      });
+      response = await stages.transport.send(send);
     } catch (error) {
       throw readFailure(error, scope, false, request.model);
     }
@@ -185,14 +221,9 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
         if (scope.signal.aborted || isTogetherError(error)) throw readFailure(error, scope, false, request.model);
         throw invalidJson(request.model, response.status, error);
       }
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw invalidJson(request.model, response.status, notJson(text));
-      }
+      const result = jsonAnswer(request, response.status, response.headers, text);
       ticket.success();
-      return { kind: 'json', status: response.status, headers: response.headers, body, rawBody: text };
+      return result;
     }
     const opened = await openStream(response, scope, request.model);
     handedOff = true;

@@ -47,6 +47,10 @@ describe('transport against a local server', () => {
         res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
         res.write('partial');
         setTimeout(() => res.socket?.destroy(), 10);
+      } else if (req.url === '/v1/reset-error') {
+        res.writeHead(503, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"error":');
+        setTimeout(() => res.socket?.destroy(), 10);
       } else if (req.url === '/v1/not-json') {
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end('<html>proxy says hi</html>');
@@ -221,6 +225,53 @@ describe('transport against a local server', () => {
       assert.ok(!everythingAbout(error).includes(KEY));
       return true;
     });
+  });
+
+  test('sendText reads a whole answer without a body stream: status, lower-case headers, text; errors are not thrown', async () => {
+    const ok = await transport.sendText!({ method: 'POST', path: '/echo', body: { model: 'm' } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers['x-ratelimit-remaining'], '9');
+    const echo = JSON.parse(ok.text) as { headers: Record<string, string>; body: string };
+    assert.equal(echo.headers['authorization'], `Bearer ${KEY}`);
+    assert.deepEqual(JSON.parse(echo.body), { model: 'm' });
+    const chunks = await transport.sendText!({ method: 'GET', path: '/chunks' });
+    assert.equal(chunks.text, 'one,two,three', 'every chunk, in order');
+    const limited = await transport.sendText!({ method: 'GET', path: '/error' });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers['retry-after'], '2');
+    assert.match(limited.text, /slow down/);
+    const cutError = await transport.sendText!({ method: 'GET', path: '/reset-error' });
+    assert.equal(cutError.status, 503, 'an error status whose body was cut still answers: the status classifies it');
+    assert.equal(cutError.text, '{"error":');
+  });
+
+  test('sendText: an abort rejects with the signal reason; a cut body and a refused connection are classified', async () => {
+    const controller = new AbortController();
+    const reason = new Error('caller gave up');
+    setTimeout(() => controller.abort(reason), 30);
+    await assert.rejects(transport.sendText!({ method: 'GET', path: '/slow-headers', signal: controller.signal }), (error) => error === reason);
+    const mid = new AbortController();
+    setTimeout(() => mid.abort(reason), 30);
+    await assert.rejects(transport.sendText!({ method: 'GET', path: '/hang-body', signal: mid.signal }), (error) => error === reason);
+    await assert.rejects(transport.sendText!({ method: 'GET', path: '/echo', signal: AbortSignal.abort(reason) }), (error) => error === reason);
+    await assert.rejects(transport.sendText!({ method: 'GET', path: '/reset-body' }), (error) => {
+      assert.ok(isTogetherError(error), `expected a TogetherError, got ${String(error)}`);
+      assert.equal(error.category, 'network');
+      return true;
+    });
+    const closed = await startServer((_req, res) => void res.end());
+    const port = closed.port;
+    await closed.stop();
+    const t = createTransport({ baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: KEY });
+    try {
+      await assert.rejects(t.sendText!({ method: 'POST', path: '/chat/completions', body: { model: 'm' }, model: 'm' }), (error) => {
+        assert.ok(isTogetherError(error) && error.category === 'network' && error.model === 'm');
+        assert.ok(!everythingAbout(error).includes(KEY));
+        return true;
+      });
+    } finally {
+      await t.close();
+    }
   });
 
   test('a refused connection is a classified network error that never shows the key', async () => {
