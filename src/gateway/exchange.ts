@@ -1,6 +1,7 @@
 // One client request as the handlers see it, and the final accounting when its response closes (one log line,
 // one metrics observation, the pipeline's in-flight count released).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LightAbortController } from '../policy/index.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Generation } from './generation.js';
@@ -16,7 +17,7 @@ export interface Exchange {
   started: number;
   generation: Generation;
   /** Aborted when the client goes away before its response is complete. */
-  abort: AbortController | undefined;
+  abort: LightAbortController | undefined;
   // Filled in by the handlers, for the log line and metrics.
   client?: string | undefined;
   /** The upstream key of the client's config entry, if it has its own (never logged). */

@@ -34,7 +34,7 @@ export type {
   RetryPolicyOptions,
   RetryState,
 } from './retry.js';
-export { createAttemptScope, createDeadline, timeoutError } from './timeout.js';
+export { LightAbortController, createAttemptScope, createDeadline, timeoutError } from './timeout.js';
 export type { AttemptScope, AttemptScopeOptions, Deadline, DeadlineOptions, TimeoutKind } from './timeout.js';
 export { DEFAULT_HEADER_UNITS, parseRateLimitHeaders, parseResetMs, readHeader } from './rate-limit-headers.js';
 export type { HeaderSource, HeaderUnits, RateLimitSnapshot, RateUnit } from './rate-limit-headers.js';

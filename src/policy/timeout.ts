@@ -139,13 +139,13 @@ export function createAttemptScope(options: AttemptScopeOptions = {}): AttemptSc
 type AbortListener = ((event: Event) => void) | { handleEvent(event: Event): void };
 
 /**
- * The signal an attempt scope hands to its request and body readers: what they use of an AbortSignal (`aborted`,
- * `reason`, `throwIfAborted`, abort listeners), without one. A real AbortController per attempt cost a slow
- * AbortSignal construction and, with undici adding and removing two listeners per request, four EventTarget
- * operations: together about a tenth of the gateway's own work per request. It is not an EventTarget: pass the
- * scope's signal to a request or reader, not to `AbortSignal.any`.
+ * A signal with what requests and body readers use of an AbortSignal (`aborted`, `reason`, `throwIfAborted`,
+ * abort listeners), without being one. Node's AbortSignal is slow to construct and its listeners go through
+ * EventTarget; with one per request and per attempt, and undici adding and removing two listeners on each, that
+ * was about a tenth of the gateway's own work per request. It is not an EventTarget: hand it to undici, to the
+ * pipeline and to our readers, not to `AbortSignal.any` or node's stream helpers.
  */
-class AttemptSignal {
+class LightAbortSignal {
   aborted = false;
   reason: unknown = undefined;
   private listeners: AbortListener[] = [];
@@ -186,9 +186,22 @@ class AttemptSignal {
   }
 }
 
+/** An AbortController whose signal is a {@link LightAbortSignal} (typed as an AbortSignal for the APIs it goes to). */
+export class LightAbortController {
+  private readonly light = new LightAbortSignal();
+
+  get signal(): AbortSignal {
+    return this.light as unknown as AbortSignal;
+  }
+
+  abort(reason: unknown = new DOMException('This operation was aborted', 'AbortError')): void {
+    this.light.abort(reason);
+  }
+}
+
 /** The attempt scope: a class rather than a handful of closures, since every request makes one. */
 class Scope implements AttemptScope {
-  private readonly own = new AttemptSignal();
+  private readonly own = new LightAbortSignal();
   private readonly clock: Clock;
   private readonly parent: AbortSignal | undefined;
   private readonly model: string | undefined;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TogetherError } from '../../src/errors/index.js';
-import { createAttemptScope, createDeadline, sleep } from '../../src/policy/index.js';
+import { LightAbortController, createAttemptScope, createDeadline, sleep } from '../../src/policy/index.js';
 import { FakeClock } from './fake-clock.js';
 
 function reasonOf(signal: AbortSignal): TogetherError {
@@ -101,6 +101,24 @@ describe('attempt scope', () => {
     assert.throws(() => createAttemptScope({ attemptTimeoutMs: 0 }), /attemptTimeoutMs must be a positive number of milliseconds \(got 0\)/);
     assert.throws(() => createAttemptScope({ idleTimeoutMs: -5 }), /idleTimeoutMs/);
     assert.throws(() => createDeadline({ timeoutMs: Number.POSITIVE_INFINITY }), /deadline timeoutMs/);
+  });
+});
+
+describe('light abort controller', () => {
+  test('its signal works where the pipeline takes one: sleep, a deadline, an attempt scope', async () => {
+    const controller = new LightAbortController();
+    const reason = new Error('client left');
+    const slept = sleep(60_000, controller.signal);
+    const deadline = createDeadline({ timeoutMs: 60_000, signal: controller.signal });
+    const scope = createAttemptScope({ signal: controller.signal, attemptTimeoutMs: 60_000 });
+    controller.abort(reason);
+    await assert.rejects(slept, (error) => error === reason);
+    assert.equal(deadline.signal.reason, reason);
+    assert.equal(scope.signal.reason, reason);
+    deadline.dispose();
+    const plain = new LightAbortController();
+    plain.abort();
+    assert.equal((plain.signal.reason as Error).name, 'AbortError', 'no reason given: an AbortError, as AbortController gives');
   });
 });
 
