@@ -77,6 +77,8 @@ export interface Catalog {
 const DEFAULT_TTL_MS = 10 * 60_000;
 const DEFAULT_FETCH_TIMEOUT_MS = 15_000;
 const MAX_FAILURE_BACKOFF_MS = 30_000;
+/** Successful resolutions kept per list: more than a catalog has ids (only ids that resolve are kept). */
+const MAX_CACHED_RESOLUTIONS = 2048;
 
 function positiveOption(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -130,6 +132,8 @@ export function createCatalog(options: CatalogOptions): Catalog {
   });
 
   const currentView = (): CatalogView => live.peek() ?? snapshotView;
+  /** Successful resolutions per list, by id (`+id` when a successor was allowed). */
+  const resolvedIn = new WeakMap<CatalogView, Map<string, Resolution>>();
   const view = async (signal?: AbortSignal): Promise<CatalogView> => (await live.get(signal)) ?? snapshotView;
 
   /** An entry for route and family questions: the current one, else the snapshot's (e.g. before any load). */
@@ -155,7 +159,20 @@ export function createCatalog(options: CatalogOptions): Catalog {
       return [...(await view(signal)).models];
     },
     async resolve(id, resolveOptions = {}) {
-      return resolveInView(id, await view(resolveOptions.signal), { ...context, allowSuccessor: resolveOptions.allowSuccessor });
+      const allowSuccessor = resolveOptions.allowSuccessor === true;
+      const inHand = live.current();
+      const current = inHand ?? (await view(resolveOptions.signal));
+      // Every request resolves its model: a success is kept per list (a new list starts a new cache).
+      let known = resolvedIn.get(current);
+      const key = allowSuccessor ? `+${id}` : id;
+      const cached = known?.get(key);
+      if (cached !== undefined) return cached;
+      const resolution = resolveInView(id, current, { ...context, allowSuccessor });
+      if (resolution.ok && typeof id === 'string') {
+        if (known === undefined) resolvedIn.set(current, (known = new Map()));
+        if (known.size < MAX_CACHED_RESOLUTIONS) known.set(key, resolution);
+      }
+      return resolution;
     },
     async migrate(id, migrateOptions) {
       return resolveInView(id, await view(migrateOptions.signal), { ...context, allowSuccessor: migrateOptions.allowSuccessor });

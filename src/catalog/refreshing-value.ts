@@ -30,6 +30,8 @@ export interface RefreshingValue<T> {
    * from a load when there is none yet. undefined when there is none and loading failed (see status()).
    */
   get(signal?: AbortSignal): Promise<T | undefined>;
+  /** The value in hand, if there is one (starting a refresh when it is stale): `get` without waiting. */
+  current(): T | undefined;
   /** Load now (joining a load already running); rejects when the load fails. */
   refresh(signal?: AbortSignal): Promise<T>;
   /** The cached value without loading anything. */
@@ -135,6 +137,10 @@ export function createRefreshingValue<T>(options: RefreshingValueOptions<T>): Re
         if (signal?.aborted) throw error;
         return undefined;
       }
+    },
+    current() {
+      if (value !== undefined && !closed && !isFresh() && !inFailureBackoff()) refreshQuietly();
+      return value;
     },
     refresh(signal) {
       if (closed) return Promise.reject(new Error('The catalog is closed'));

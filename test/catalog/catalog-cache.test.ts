@@ -48,6 +48,29 @@ describe('catalog cache', () => {
     }
   });
 
+  test('a resolution is reused while the list stands; a stale list is refreshed and resolved afresh', async () => {
+    let clock = 1_000;
+    const fake = fakeFetch();
+    const catalog = createCatalog({ fetchModels: fake.fetchModels, ttlMs: 60_000, now: () => clock });
+    const id = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
+    try {
+      const first = await catalog.resolve(id);
+      assert.equal(first.ok, true);
+      assert.equal(await catalog.resolve(id), first, 'the same list answers from its cache');
+      assert.notEqual(await catalog.resolve(id, { allowSuccessor: true }), first, 'allowSuccessor is resolved on its own');
+      // The next list drops the model: once it has loaded, the id no longer resolves.
+      fake.queue.push(() => Promise.resolve(LIVE.filter((m) => m.id !== id)));
+      clock += 61_000;
+      assert.equal((await catalog.resolve(id)).ok, true, 'a stale list still answers while the new one loads');
+      await delay(5);
+      assert.equal(fake.calls.length, 2);
+      const after = await catalog.resolve(id);
+      assert.equal(after.ok, false);
+    } finally {
+      catalog.close();
+    }
+  });
+
   test('concurrent first callers share one fetch', async () => {
     const fake = fakeFetch();
     const gate = deferred<ModelInfo[]>();
