@@ -13,7 +13,7 @@ import { drained, parseJson, readBody, sendError, sendJson } from './http.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
 import { toWireModel } from './models.js';
-import type { Endpoint, JsonResult, StreamResult } from './pipeline.js';
+import type { Endpoint, JsonResult, PipelineRequest, StreamResult } from './pipeline.js';
 
 export interface HandlerContext {
   log: Logger;
@@ -151,15 +151,11 @@ export async function handleInference(ex: Exchange, endpoint: Endpoint, ctx: Han
   const overrides = generation.overridesFor(model);
   let result: JsonResult | StreamResult;
   try {
-    result = await generation.pipeline.send({
-      endpoint,
-      body,
-      ...(rawBody !== undefined ? { rawBody } : {}),
-      signal: abort.signal,
-      requestId: ex.requestId,
-      ...(ex.upstreamKey !== undefined ? { apiKey: ex.upstreamKey } : {}),
-      ...(overrides !== undefined ? { overrides } : {}),
-    });
+    const request: PipelineRequest = { endpoint, body, signal: abort.signal, requestId: ex.requestId };
+    if (rawBody !== undefined) request.rawBody = rawBody;
+    if (ex.upstreamKey !== undefined) request.apiKey = ex.upstreamKey;
+    if (overrides !== undefined) request.overrides = overrides;
+    result = await generation.pipeline.send(request);
   } catch (error) {
     if (abort.signal.aborted || ex.res.destroyed) return;
     if (isTogetherError(error)) {

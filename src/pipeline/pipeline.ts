@@ -247,7 +247,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     const unchanged = run.rawBody !== undefined && model.id === run.checked.body.model && result.plan.clampedFrom === undefined;
     return {
       model,
-      body: bodyFor(run.checked, model.id, result.plan),
+      // Forwarded as the caller's bytes, the body is the caller's own object (no copy for the model id).
+      body: unchanged ? run.checked.body : bodyFor(run.checked, model.id, result.plan),
       rawBody: unchanged ? run.rawBody : undefined,
       budgetTokens: budgetTokens(result.plan, assumedCompletionTokens),
     };
