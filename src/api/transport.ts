@@ -141,7 +141,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
 
   /**
    * The fixed headers of a request by key and accept type. undici's own Agent only reads them, so one object serves
-   * every request; a caller's dispatcher may add to them (a ProxyAgent adds \`host\`), so it gets a copy.
+   * every request; a caller's dispatcher may add to them (a ProxyAgent adds `host`), so it gets a copy.
    */
   const headerSets = new Map<string, Readonly<Record<string, string>>>();
   function baseHeaders(apiKey: string | undefined, stream: boolean, jsonBody: boolean): Readonly<Record<string, string>> {
