@@ -35,6 +35,8 @@ export interface JournalEntry {
   /** breaker: the transition. */
   from?: BreakerState;
   to?: BreakerState;
+  /** breaker: true when another gateway made the transition and this one applied it (shared through Redis). */
+  peer?: boolean;
   /** Request-id, timing and rate-limit headers of the failed response, when the event carries them. */
   headers?: Record<string, string>;
 }
@@ -240,7 +242,9 @@ export function attachErrorJournal(events: PolicyEvents, options: ErrorJournalOp
   if (options.breakers ?? true) {
     unsubscribe.push(
       events.on('breaker', (event) => {
-        record({ time: new Date(event.at).toISOString(), kind: 'breaker', model: scrubber.text(event.model), from: event.from, to: event.to });
+        const entry: JournalEntry = { time: new Date(event.at).toISOString(), kind: 'breaker', model: scrubber.text(event.model), from: event.from, to: event.to };
+        if (event.source === 'peer') entry.peer = true;
+        record(entry);
       }),
     );
   }

@@ -42,6 +42,7 @@ describe('error journal', () => {
     events.emit('outcome', { ok: true, model: 'org/model', attempts: 1, elapsedMs: 10 });
     events.emit('retry', { attempt: 1, delayMs: 812.4, reason: 'overloaded', serverAsked: false, model: 'org/model', error: overloaded() });
     events.emit('breaker', { model: 'org/model', from: 'closed', to: 'open' });
+    events.emit('breaker', { model: 'org/other', from: 'closed', to: 'open', source: 'peer' });
     const leaky = overloaded({
       status: 401,
       category: 'auth',
@@ -59,7 +60,7 @@ describe('error journal', () => {
     const text = readFileSync(path, 'utf8');
     assert.ok(!text.includes(KEY) && !text.includes(Buffer.from(KEY).toString('base64')), 'the key is scrubbed');
     const entries = readErrorJournal(path, 10);
-    assert.equal(entries.length, 3, 'the success and the event after detach are not journaled');
+    assert.equal(entries.length, 4, 'the success and the event after detach are not journaled');
     assert.deepEqual(entries[0], {
       time: '2026-05-01T12:00:00.000Z',
       kind: 'retry',
@@ -75,7 +76,8 @@ describe('error journal', () => {
       serverAsked: false,
     });
     assert.deepEqual(entries[1], { time: '2026-05-01T12:00:00.000Z', kind: 'breaker', model: 'org/model', from: 'closed', to: 'open' });
-    const failed = entries[2];
+    assert.deepEqual(entries[2], { time: '2026-05-01T12:00:00.000Z', kind: 'breaker', model: 'org/other', from: 'closed', to: 'open', peer: true }, "a peer gateway's transition says so");
+    const failed = entries[3];
     assert.equal(failed?.kind, 'failed');
     assert.equal(failed?.category, 'auth');
     assert.equal(failed?.attempts, 3);
