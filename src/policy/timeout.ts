@@ -1,9 +1,10 @@
 /**
  * Timeouts as AbortSignals: a total deadline for the whole call, and per attempt a timeout that keeps running
  * until the caller says the (possibly streamed) body is done, plus an idle timeout between chunks.
- * Each aborts with a TogetherError (category `timeout`) as the signal's reason, so `fetch` and body readers
+ * Each aborts with a TogetherError (category `timeout`) as the signal's reason, so requests and body readers
  * reject with it directly. Signals are linked by hand rather than with `AbortSignal.any` so that `done()` /
- * `dispose()` detach from the parent and clear every timer at a known moment.
+ * `dispose()` detach from the parent and clear every timer at a known moment. The attempt scope's signal, and
+ * LightAbortController's, are light stand-ins for an AbortSignal (see LightAbortSignal below).
  */
 import { TogetherError } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';

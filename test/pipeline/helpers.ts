@@ -11,6 +11,11 @@ export const MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo';
 export const FALLBACK = 'meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo';
 export const KEY = 'sk-unit-test-key-0123456789';
 
+/** The model a sent body names, whether it went as JSON text (the caller's bytes) or as an object. */
+export function modelOf(body: unknown): string {
+  return (typeof body === 'string' ? (JSON.parse(body) as { model: string }) : (body as { model: string })).model;
+}
+
 export function chatBody(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { model: MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16, ...extra };
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { TogetherError } from '../../src/errors/index.js';
 import type { JsonResult, StreamResult } from '../../src/pipeline/index.js';
 import { chatChunks, chatJson, errorBody } from './fake-transport.js';
-import { FALLBACK, KEY, MODEL, chatBody, drain, harness, liveTimers, settle } from './helpers.js';
+import { FALLBACK, KEY, MODEL, chatBody, drain, harness, liveTimers, modelOf, settle } from './helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<TogetherError> {
   try {
@@ -50,7 +50,6 @@ describe('pipeline: stages before sending', () => {
   });
 
   test("the caller's raw bytes go upstream as is only while the body is unchanged (not after a migration or fallback)", async () => {
-    const modelOf = (body: unknown): string => (typeof body === 'string' ? (JSON.parse(body) as { model: string }) : (body as { model: string })).model;
     const h = harness(
       (request) => (modelOf(request.body) === MODEL ? { kind: 'error', status: 503, body: errorBody('overloaded') } : { kind: 'json', body: chatJson(FALLBACK) }),
       { allowSuccessor: true, retry: { maxAttempts: 1 } },

@@ -9,7 +9,7 @@ import { REDIS_BINARY, redisAvailable, startRedis } from '../policy/redis-server
 import type { TestRedis } from '../policy/redis-server.js';
 import { chatJson, errorBody, fakeTransport } from './fake-transport.js';
 import type { FakeTransport } from './fake-transport.js';
-import { FALLBACK, KEY, MODEL, chatBody } from './helpers.js';
+import { FALLBACK, KEY, MODEL, chatBody, modelOf } from './helpers.js';
 
 const skip = redisAvailable() ? false : `redis-server not found at ${REDIS_BINARY}`;
 let redis: TestRedis;
@@ -20,8 +20,6 @@ before(async () => {
 after(async () => {
   await redis?.stop();
 });
-
-const modelOf = (body: unknown): string => (typeof body === 'string' ? (JSON.parse(body) as { model: string }) : (body as { model: string })).model;
 
 function make(url: string): { pipeline: Pipeline; transport: FakeTransport } {
   const transport = fakeTransport((request) =>
