@@ -14,6 +14,7 @@ import type { PipelineFactory } from './generation.js';
 import { handleHealth, handleInference, handleMetrics, handleModels } from './handlers.js';
 import type { HandlerContext } from './handlers.js';
 import { callerRequestId, isLoopbackHost, rawClientError, requestIdGenerator, sendError } from './http.js';
+import { InFlight } from './in-flight.js';
 import { createGatewayLogger } from './log.js';
 import type { Logger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
@@ -113,7 +114,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
   const dashboard = createDashboard({ metrics, env });
   const nextId = requestIdGenerator();
   const sockets = new Set<Socket>();
-  const exchanges = new Set<Exchange>();
+  const exchanges = new InFlight<Exchange>();
   /** Every pipeline not yet closed: the current one and retired ones still finishing requests. */
   const slots = new Set<PipelineSlot>();
   let closing = false;
@@ -158,11 +159,11 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
       abort: undefined,
     };
     gen.slot.enter();
-    exchanges.add(ex);
+    const inFlight = exchanges.add(ex);
     metrics.requestStarted();
     res.on('close', () => {
       if (!res.writableFinished) ex.abort?.abort(new Error('client closed the connection'));
-      exchanges.delete(ex);
+      exchanges.remove(inFlight);
       gen.slot.leave();
       settle(ex, log, metrics);
     });
@@ -196,7 +197,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
         work = handleModels(ex, ctx);
         break;
       case 'health':
-        work = handleHealth(ex, exchanges.size);
+        work = handleHealth(ex, exchanges.size - 1); // not counting this probe
         break;
       case 'metrics':
         work = handleMetrics(ex, metrics);
@@ -306,7 +307,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
       const deadline = Date.now() + graceMs;
       while (exchanges.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     }
-    for (const ex of exchanges) ex.abort?.abort(new Error('gateway closing'));
+    for (const ex of exchanges.values()) ex.abort?.abort(new Error('gateway closing'));
     for (const socket of sockets) socket.destroy();
     await stopped;
     await Promise.all([...slots].map((slot) => slot.close()));

@@ -280,6 +280,31 @@ describe('gateway binding and shutdown', () => {
     );
   });
 
+  test('/healthz counts the requests in flight, not itself', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const t = await startTestGateway({}, async (request) => {
+      if ((request.body as { hold?: boolean }).hold) await held;
+      return okJson(request);
+    });
+    try {
+      assert.equal((await call(t.gateway, '/healthz')).json.inflight, 0);
+      const first = call(t.gateway, '/v1/chat/completions', { body: chatBody({ hold: true }) });
+      const second = call(t.gateway, '/v1/chat/completions', { body: chatBody({ hold: true }) });
+      assert.ok(await until(() => t.factory.built[0]!.requests.length === 2));
+      assert.equal((await call(t.gateway, '/healthz')).json.inflight, 2);
+      release();
+      assert.equal((await first).status, 200);
+      assert.equal((await second).status, 200);
+      let inflight = -1;
+      for (let i = 0; i < 50 && inflight !== 0; i++) inflight = (await call(t.gateway, '/healthz')).json.inflight;
+      assert.equal(inflight, 0);
+    } finally {
+      release();
+      await t.gateway.close();
+    }
+  });
+
   test('close() ends a hanging stream and closes the pipeline', async () => {
     const t = await startTestGateway({}, (request, pipeline) => streamResult(request, pipeline, { chunks: [chunk(CHAT_MODEL, 'a')], hang: true }));
     const response = await fetch(`${t.gateway.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(chatBody({ stream: true })) });
