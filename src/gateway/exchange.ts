@@ -2,6 +2,7 @@
 // one metrics observation, the pipeline's in-flight count released).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LightAbortController } from '../policy/index.js';
+import { logAccess } from './log.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Generation } from './generation.js';
@@ -36,24 +37,19 @@ export function settle(ex: Exchange, log: Logger, metrics: GatewayMetrics): void
   const status = finished ? ex.res.statusCode : 'reset';
   const seconds = (performance.now() - ex.started) / 1000;
   metrics.requestEnded({ route: ex.route, status, category: ex.category ?? (!finished ? 'client_closed' : ex.res.statusCode < 400 ? 'none' : 'error'), seconds, stream: ex.stream === true });
-  if (log.isLevelEnabled('info')) {
-    log.info(
-      {
-        reqId: ex.requestId,
-        method: ex.method,
-        path: ex.path,
-        status,
-        ms: Math.round(seconds * 1000),
-        client: ex.client,
-        model: ex.model,
-        answeredBy: ex.answeredBy !== ex.model ? ex.answeredBy : undefined,
-        attempts: ex.attempts,
-        category: ex.category,
-        stream: ex.stream,
-        upstreamRequestId: ex.upstreamRequestId,
-        config: ex.generation.id,
-      },
-      'request',
-    );
-  }
+  logAccess(log, {
+    reqId: ex.requestId,
+    method: ex.method,
+    path: ex.path,
+    status,
+    ms: Math.round(seconds * 1000),
+    client: ex.client,
+    model: ex.model,
+    answeredBy: ex.answeredBy !== ex.model ? ex.answeredBy : undefined,
+    attempts: ex.attempts,
+    category: ex.category,
+    stream: ex.stream,
+    upstreamRequestId: ex.upstreamRequestId,
+    config: ex.generation.id,
+  });
 }

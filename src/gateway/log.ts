@@ -70,12 +70,54 @@ export class BatchedStderr implements DestinationStream {
   }
 }
 
-/** Logs to stderr (stdout is left to the CLI's own output), batched (see BatchedStderr). */
-export function createGatewayLogger(level: GatewayLogLevel): Logger {
-  const options = { name: 'tether-gateway', level, base: undefined };
+const LOGGER_NAME = 'tether-gateway';
+/** pino's number for the info level. */
+const PINO_INFO = 30;
+
+/** The loggers made here, with the destination their access lines are written to directly (see logAccess). */
+const accessDestinations = new WeakMap<Logger, BatchedStderr>();
+
+/** Logs to stderr (stdout is left to the CLI's own output), batched (see BatchedStderr). `out` is for tests. */
+export function createGatewayLogger(level: GatewayLogLevel, out?: NodeJS.WritableStream & { fd?: number }): Logger {
+  const options = { name: LOGGER_NAME, level, base: undefined };
   if (level === 'silent') return pino(options);
-  const destination = new BatchedStderr();
+  const destination = new BatchedStderr(out);
   // Whatever is still batched when the process ends is written before it goes.
   process.once('exit', () => destination.end());
-  return pino(options, destination);
+  const logger = pino(options, destination);
+  accessDestinations.set(logger, destination);
+  return logger;
+}
+
+/** The fields of a request's access line (never a header, key or token). */
+export interface AccessLine {
+  reqId: string;
+  method: string;
+  path: string;
+  status: number | 'reset';
+  ms: number;
+  client: string | undefined;
+  model: string | undefined;
+  answeredBy: string | undefined;
+  attempts: number | undefined;
+  category: string | undefined;
+  stream: boolean | undefined;
+  upstreamRequestId: string | undefined;
+  config: number;
+}
+
+/**
+ * Writes the access line, one per request, as `log.info(line, 'request')` would. With a logger made here the line is
+ * serialized by one JSON.stringify straight into the destination, in pino's own layout (level, time, name, the
+ * fields, msg): measured in the gateway under load, pino's piecewise string building cost about 9 µs per request
+ * against 5.5 µs for this. Any other logger (a caller's own) gets `log.info`.
+ */
+export function logAccess(log: Logger, line: AccessLine): void {
+  if (!log.isLevelEnabled('info')) return;
+  const destination = accessDestinations.get(log);
+  if (destination === undefined) {
+    log.info(line, 'request');
+    return;
+  }
+  destination.write(`${JSON.stringify({ level: PINO_INFO, time: Date.now(), name: LOGGER_NAME, ...line, msg: 'request' })}\n`);
 }

@@ -20,6 +20,49 @@ function envWithoutKey(): NodeJS.ProcessEnv {
 }
 
 describe('tether gateway (CLI)', () => {
+  test('each request gets one JSON access line on stderr, with its request id, written by exit', async () => {
+    const env = { ...envWithoutKey(), TOGETHER_API_KEY: 'tg-cli-log-secret-0001', TOGETHER_BASE_URL: 'http://127.0.0.1:9/v1' };
+    const child = spawn(process.execPath, [BIN, 'gateway', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no first line within 20 s')), 20_000);
+        createInterface({ input: child.stdout }).once('line', (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${String(code)} before printing`)));
+      });
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(first)?.[1];
+      assert.ok(url, first);
+      // Nothing listens upstream: the answer is a classified 502 after the retries, and still one access line.
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'e2e-log-1' },
+        body: JSON.stringify({ model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }),
+      });
+      await response.arrayBuffer();
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      const lines = stderr.split('\n').filter((line) => line.includes('"e2e-log-1"'));
+      assert.equal(lines.length, 1, stderr);
+      const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+      assert.equal(line['level'], 30);
+      assert.equal(typeof line['time'], 'number');
+      assert.equal(line['name'], 'tether-gateway');
+      assert.equal(line['msg'], 'request');
+      assert.equal(line['method'], 'POST');
+      assert.equal(line['path'], '/v1/chat/completions');
+      assert.equal(line['status'], response.status);
+      assert.equal(line['model'], 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo');
+      assert.ok(!stderr.includes('tg-cli-log-secret-0001'), 'the upstream key is not logged');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   test('no TOGETHER_API_KEY: the first line says the upstream is the built-in emulator, and it answers', async () => {
     const child = spawn(process.execPath, [BIN, 'gateway', '--port', '0', '--log-level', 'silent'], { env: envWithoutKey(), stdio: ['ignore', 'pipe', 'pipe'] });
     try {

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { BatchedStderr } from '../../src/gateway/log.js';
+import { BatchedStderr, createGatewayLogger, logAccess } from '../../src/gateway/log.js';
+import type { AccessLine } from '../../src/gateway/log.js';
 
 function sink(): { out: Writable; writes: string[] } {
   const writes: string[] = [];
@@ -71,4 +72,57 @@ test('the timer writes a batch within about half a second', async () => {
   } finally {
     destination.end();
   }
+});
+
+const LINE: AccessLine = {
+  reqId: 'gw-1',
+  method: 'POST',
+  path: '/v1/chat/completions',
+  status: 200,
+  ms: 12,
+  client: undefined,
+  model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo',
+  answeredBy: undefined,
+  attempts: 1,
+  category: undefined,
+  stream: false,
+  upstreamRequestId: 'up-7',
+  config: 2,
+};
+
+test('the access line written directly is the line pino writes for the same fields', () => {
+  const { out, writes } = sink();
+  const log = createGatewayLogger('info', out);
+  logAccess(log, LINE);
+  log.info(LINE, 'request');
+  log.flush();
+  const [direct, viaPino, extra] = writes.join('').split('\n');
+  assert.equal(extra, '');
+  const a = JSON.parse(direct!) as Record<string, unknown>;
+  const b = JSON.parse(viaPino!) as Record<string, unknown>;
+  assert.equal(typeof a['time'], 'number');
+  assert.ok(Math.abs((a['time'] as number) - (b['time'] as number)) < 1000);
+  delete a['time'];
+  delete b['time'];
+  assert.deepEqual(Object.keys(a), Object.keys(b), 'same fields in the same order');
+  assert.deepEqual(a, b);
+  assert.equal(a['level'], 30);
+  assert.equal(a['name'], 'tether-gateway');
+  assert.equal(a['msg'], 'request');
+  assert.ok(!('client' in a), 'undefined fields are left out, as pino leaves them out');
+});
+
+test('no access line below info; a caller\'s own logger gets it through log.info', () => {
+  const { out, writes } = sink();
+  const quiet = createGatewayLogger('warn', out);
+  logAccess(quiet, LINE);
+  quiet.flush();
+  assert.deepEqual(writes, []);
+
+  const own = sink();
+  const custom = pino({ level: 'info', base: undefined }, own.out);
+  logAccess(custom, LINE);
+  const written = JSON.parse(own.writes.join('')) as Record<string, unknown>;
+  assert.equal(written['msg'], 'request');
+  assert.equal(written['reqId'], 'gw-1');
 });
