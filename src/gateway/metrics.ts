@@ -51,6 +51,8 @@ export class GatewayMetrics {
   private readonly cost: Counter<'model'>;
   private readonly upstream: Histogram<'outcome'>;
   private readonly inflight: Gauge;
+  /** Client requests being handled; handed to the gauge when it is read, like the counters above. */
+  private inflightCount = 0;
   private readonly reloads: Counter<'result'>;
   /** Per model answered: tokens, cost and attempts counted since the last scrape. */
   private readonly modelCounts = new Map<string, ModelCounts>();
@@ -151,7 +153,8 @@ export class GatewayMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.inflight = new Gauge({ name: 'tether_gateway_inflight_requests', help: 'Client requests being handled.', registers });
+    const inflightCount = (): void => this.inflight.set(this.inflightCount);
+    this.inflight = new Gauge({ name: 'tether_gateway_inflight_requests', help: 'Client requests being handled.', registers, collect: inflightCount });
     this.reloads = new Counter({
       name: 'tether_gateway_config_reloads_total',
       help: 'Config reloads, by result (applied, rejected).',
@@ -161,11 +164,11 @@ export class GatewayMetrics {
   }
 
   requestStarted(): void {
-    this.inflight.inc();
+    this.inflightCount += 1;
   }
 
   requestEnded(observation: RequestObservation): void {
-    this.inflight.dec();
+    this.inflightCount -= 1;
     const key = `${observation.route} ${observation.status} ${observation.category} ${observation.stream ? 1 : 0}`;
     let children = this.requestChildren.get(key);
     if (children === undefined) {

@@ -280,7 +280,7 @@ describe('gateway binding and shutdown', () => {
     );
   });
 
-  test('/healthz counts the requests in flight, not itself', async () => {
+  test('/healthz counts the requests in flight, not itself; the in-flight gauge follows them', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const t = await startTestGateway({}, async (request) => {
@@ -293,12 +293,15 @@ describe('gateway binding and shutdown', () => {
       const second = call(t.gateway, '/v1/chat/completions', { body: chatBody({ hold: true }) });
       assert.ok(await until(() => t.factory.built[0]!.requests.length === 2));
       assert.equal((await call(t.gateway, '/healthz')).json.inflight, 2);
+      // The gauge counts every request being handled, the scrape itself included.
+      assert.match((await call(t.gateway, '/metrics')).text, /^tether_gateway_inflight_requests 3$/m);
       release();
       assert.equal((await first).status, 200);
       assert.equal((await second).status, 200);
       let inflight = -1;
       for (let i = 0; i < 50 && inflight !== 0; i++) inflight = (await call(t.gateway, '/healthz')).json.inflight;
       assert.equal(inflight, 0);
+      assert.match((await call(t.gateway, '/metrics')).text, /^tether_gateway_inflight_requests 1$/m);
     } finally {
       release();
       await t.gateway.close();
