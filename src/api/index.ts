@@ -8,7 +8,7 @@ export { DEFAULT_BASE_URL, resolveBaseUrl, parseBaseUrl, joinPath, formatQuery }
 export type { BaseUrlParts, QueryValue } from './base-url.js';
 export { PATHS, pathTo, INFERENCE_PATHS } from './paths.js';
 export type { EndpointName } from './paths.js';
-export { parseSSE, formatSSE, formatSSEComment, SSE_DONE, SSEStreamError, isSSEStreamError } from './sse.js';
+export { parseSSE, formatSSE, forwardSSE, formatSSEComment, SSE_DONE, SSEStreamError, isSSEStreamError } from './sse.js';
 export type { ParseSSEOptions, SSEStreamErrorKind, SSEStreamErrorFields } from './sse.js';
 export {
   chatCompletionRequestSchema,

@@ -136,6 +136,8 @@ export async function* parseSSE<T = unknown>(
         error: inner,
       });
     }
+    // Single-line data only: a multi-line one would need its `data:` prefixes back, so it is re-serialised.
+    if (typeof value === 'object' && value !== null && !data.includes('\n')) sourceText.set(value, data);
     return { done: false, value };
   };
 
@@ -191,6 +193,19 @@ export async function* parseSSE<T = unknown>(
       }
     }
   }
+}
+
+/** The data text each chunk parseSSE yielded came from (see forwardSSE). */
+const sourceText = new WeakMap<object, string>();
+
+/**
+ * The data frame for a chunk parseSSE yielded, passed on unchanged: the upstream's own text, not a re-serialisation
+ * (as the gateway forwards a JSON answer's own bytes). Only for chunks nobody changed since they were parsed; any
+ * other value is written as JSON, like formatSSE.
+ */
+export function forwardSSE(value: unknown): string {
+  const text = typeof value === 'object' && value !== null ? sourceText.get(value) : undefined;
+  return text === undefined ? `data: ${JSON.stringify(value)}\n\n` : `data: ${text}\n\n`;
 }
 
 /** One SSE data frame carrying `value` as JSON. */

@@ -1,7 +1,7 @@
 // The gateway's routes. Inference requests go through `pipeline.send` and nothing else: the gateway only reads
 // the body once, maps an alias, adds the configured overrides, and writes back the result (JSON, or SSE chunk by
 // chunk) or the error envelope.
-import { formatSSE, SSE_DONE } from '../api/index.js';
+import { formatSSE, forwardSSE, SSE_DONE } from '../api/index.js';
 import { isTogetherError } from '../errors/index.js';
 import { LightAbortController } from '../policy/index.js';
 import type { TogetherError } from '../errors/index.js';
@@ -111,11 +111,12 @@ async function writeStream(ex: Exchange, result: StreamResult, ctx: HandlerConte
   try {
     for await (const chunk of result.chunks) {
       if (res.destroyed) break; // the client left: leaving the loop cancels upstream
+      const flowing = res.write(forwardSSE(chunk));
       if (first) {
         first = false;
         ctx.metrics.firstChunkWritten(ex.route, (performance.now() - ex.started) / 1000);
       }
-      if (!res.write(formatSSE(chunk))) await drained(res);
+      if (!flowing) await drained(res);
     }
     if (!res.destroyed) res.end(SSE_DONE);
   } catch (error) {

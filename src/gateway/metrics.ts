@@ -57,6 +57,7 @@ export class GatewayMetrics {
   /** Per model answered: tokens, cost and attempts counted since the last scrape. */
   private readonly modelCounts = new Map<string, ModelCounts>();
   private readonly outcomeChildren = new Map<string, Histogram.Internal<'outcome'>>();
+  private readonly firstChunkChildren = new Map<string, Histogram.Internal<'route'>>();
   /** Per (route, status, category, stream): requests counted since the last scrape, and the duration child. */
   private readonly requestChildren = new Map<string, { labels: Labels; pending: number; duration: Histogram.Internal<'route' | 'stream'> }>();
 
@@ -184,7 +185,9 @@ export class GatewayMetrics {
   }
 
   firstChunkWritten(route: string, seconds: number): void {
-    this.firstChunk.observe({ route }, seconds);
+    let child = this.firstChunkChildren.get(route);
+    if (child === undefined) this.firstChunkChildren.set(route, (child = this.firstChunk.labels({ route })));
+    child.observe(seconds);
   }
 
   usage(record: UsageRecord): void {

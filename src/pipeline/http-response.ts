@@ -1,6 +1,6 @@
 // Pipeline results and errors as fetch `Response`s, the way Together would have answered: upstream JSON and headers,
 // SSE re-serialized, and errors in Together's envelope with the status an SDK maps to its own error class.
-import { SSE_DONE, formatSSE } from '../api/index.js';
+import { SSE_DONE, forwardSSE } from '../api/index.js';
 import type { TogetherError, ErrorCategory } from '../errors/index.js';
 import type { JsonResult, StreamResult } from './contract.js';
 
@@ -65,7 +65,7 @@ export function streamResponse(result: StreamResult): Response {
   headers.set('content-type', 'text/event-stream;charset=utf-8');
   headers.set('cache-control', 'no-cache');
   tetherHeaders(headers, result);
-  const body = iterableStream(result.chunks, (chunk) => encoder.encode(formatSSE(chunk)), encoder.encode(SSE_DONE));
+  const body = iterableStream(result.chunks, (chunk) => encoder.encode(forwardSSE(chunk)), encoder.encode(SSE_DONE));
   return new Response(body, { status: 200, headers });
 }
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSSE, formatSSE, formatSSEComment, SSE_DONE, SSEStreamError } from '../../src/api/index.js';
+import { parseSSE, formatSSE, forwardSSE, formatSSEComment, SSE_DONE, SSEStreamError } from '../../src/api/index.js';
 
 const encoder = new TextEncoder();
 
@@ -181,5 +181,23 @@ describe('SSE serializer', () => {
     assert.equal(formatSSE({ a: 1 }, 'error'), 'event: error\ndata: {"a":1}\n\n');
     assert.equal(SSE_DONE, 'data: [DONE]\n\n');
     assert.equal(formatSSEComment('ping\nping'), ': ping\n: ping\n\n');
+  });
+});
+
+describe('forwardSSE', () => {
+  test('a parsed chunk goes on as the upstream wrote it, spacing and key order included', async () => {
+    const frames = ['data: {"b": 1,  "a":[ 2 ]}\n\n', 'data:{"x":"é✓"}\n\n'];
+    const chunks = await all(parseSSE(bytes([...frames, SSE_DONE])));
+    assert.deepEqual(chunks, [{ b: 1, a: [2] }, { x: 'é✓' }]);
+    assert.equal(forwardSSE(chunks[0]), frames[0]);
+    assert.equal(forwardSSE(chunks[1]), 'data: {"x":"é✓"}\n\n');
+  });
+
+  test('a multi-line data field and any value parseSSE did not yield are written as JSON', async () => {
+    const [multi] = await all(parseSSE(bytes(['data: {"a":\ndata: 1}\n\n', SSE_DONE])));
+    assert.deepEqual(multi, { a: 1 });
+    assert.equal(forwardSSE(multi), 'data: {"a":1}\n\n');
+    assert.equal(forwardSSE({ n: 1 }), formatSSE({ n: 1 }));
+    assert.equal(forwardSSE('text'), 'data: "text"\n\n');
   });
 });
