@@ -347,8 +347,16 @@ async function main(): Promise<void> {
       addedP99Ms: round(latency.tether!.p99 - latency.direct!.p99, 3),
       addedP50MsNoPacing: round(latency['tether-nopacing']!.p50 - latency.direct!.p50, 3),
       addedP99MsNoPacing: round(latency['tether-nopacing']!.p99 - latency.direct!.p99, 3),
+      // What the bare pass-through itself adds, measured alike: the part of tether's figure any proxy pays here.
+      passthroughAddedP50Ms: round(latency.passthrough!.p50 - latency.direct!.p50, 3),
+      passthroughAddedP99Ms: round(latency.passthrough!.p99 - latency.direct!.p99, 3),
     },
-    ttfbMs: { ...ttfbMs, addedMs: round(ttfbMs.tether! - ttfbMs.direct!, 3), addedMsNoPacing: round(ttfbMs['tether-nopacing']! - ttfbMs.direct!, 3) },
+    ttfbMs: {
+      ...ttfbMs,
+      addedMs: round(ttfbMs.tether! - ttfbMs.direct!, 3),
+      addedMsNoPacing: round(ttfbMs['tether-nopacing']! - ttfbMs.direct!, 3),
+      passthroughAddedMs: round(ttfbMs.passthrough! - ttfbMs.direct!, 3),
+    },
     ratios: {
       tetherOverPassthrough: round(tether.rps / throughput.passthrough!.rps, 3),
       tetherNoPacingOverPassthrough: round(noPacing.rps / throughput.passthrough!.rps, 3),
