@@ -18,6 +18,11 @@ export type BodyErrorMapper = (error: unknown) => unknown;
 
 const SNIPPET_CHARS = 200;
 
+/** The reason a body is destroyed with when its reader stops early: one object, never shown to anyone. */
+const STOPPED_EARLY = new Error('The response body was not read to its end.');
+
+function ignore(): void {}
+
 export function wrapBody(raw: Dispatcher.ResponseData['body'], mapError: BodyErrorMapper): ResponseBody {
   return new WrappedBody(raw, mapError);
 }
@@ -68,10 +73,20 @@ class WrappedBody implements ResponseBody {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
     this.claim('iterate');
+    let finished = false;
     try {
-      for await (const chunk of this.raw) yield chunk as Uint8Array;
+      for await (const chunk of this.raw.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array;
+      finished = true;
     } catch (error) {
+      finished = true;
       throw this.mapError(error);
+    } finally {
+      // The reader stopped early (a stream's `[DONE]` is usually read before the body's end): stop the body. Node's
+      // own early return would destroy it with a new AbortError, whose stack trace cost ~15 µs per stream.
+      if (!finished && !this.raw.destroyed) {
+        this.raw.on('error', ignore);
+        this.raw.destroy(STOPPED_EARLY);
+      }
     }
   }
 

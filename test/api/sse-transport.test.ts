@@ -8,10 +8,19 @@ import { startServer, type LocalServer } from './local-server.js';
 describe('SSE through the transport', () => {
   let server: LocalServer;
   let transport: Transport;
+  let endlessClosed = false;
 
   before(async () => {
     server = await startServer(async (req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream;charset=utf-8' });
+      if (req.url === '/v1/endless') {
+        res.on('close', () => (endlessClosed = true));
+        for (let i = 0; !res.destroyed && i < 1000; i += 1) {
+          res.write(formatSSE({ i }));
+          await delay(10);
+        }
+        return;
+      }
       for (let i = 0; i < 3; i += 1) {
         res.write(formatSSE({ i }));
         await delay(5);
@@ -46,6 +55,24 @@ describe('SSE through the transport', () => {
     const { seen, error } = await stream('/no-done');
     assert.equal(seen.length, 3);
     assert.ok(error instanceof SSEStreamError && error.kind === 'cut' && error.chunksReceived === 3);
+  });
+
+  test('streams read to [DONE] leave the connection for the next request', async () => {
+    await stream('/complete');
+    const before = server.connections();
+    for (let i = 0; i < 3; i += 1) assert.equal((await stream('/complete')).seen.length, 3);
+    assert.equal(server.connections(), before, 'every stream went over the same kept-alive connection');
+  });
+
+  test('a reader that stops early stops the body: the server sees the request closed', async () => {
+    const res = await transport.send({ method: 'POST', path: '/endless', body: { stream: true }, stream: true });
+    for await (const chunk of parseSSE(res.body)) {
+      assert.deepEqual(chunk, { i: 0 });
+      break;
+    }
+    const started = Date.now();
+    while (!endlessClosed && Date.now() - started < 3_000) await delay(10);
+    assert.ok(endlessClosed, 'the upstream request was closed');
   });
 
   test('a reset connection is a cut whose cause is the classified network error', async () => {
