@@ -1,25 +1,16 @@
 // breaker.store { redis }: two pipelines (as two processes would be) share their circuits — a model one of them cut
 // off is not sent to by the other — and pacing and breakers on one URL share one command connection.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { createPipeline } from '../../src/pipeline/index.js';
 import type { JsonResult, Pipeline } from '../../src/pipeline/index.js';
-import { REDIS_BINARY, redisAvailable, startRedis } from '../policy/redis-server.js';
-import type { TestRedis } from '../policy/redis-server.js';
+import { REDIS_SKIP as skip, redisForFile } from '../policy/redis-server.js';
 import { chatJson, errorBody, fakeTransport } from './fake-transport.js';
 import type { FakeTransport } from './fake-transport.js';
 import { FALLBACK, KEY, MODEL, chatBody, modelOf } from './helpers.js';
 
-const skip = redisAvailable() ? false : `redis-server not found at ${REDIS_BINARY}`;
-let redis: TestRedis;
-
-before(async () => {
-  if (!skip) redis = await startRedis();
-});
-after(async () => {
-  await redis?.stop();
-});
+const redis = redisForFile();
 
 function make(url: string): { pipeline: Pipeline; transport: FakeTransport } {
   const transport = fakeTransport((request) =>
@@ -50,10 +41,10 @@ test('breaker.store is checked like pacing.store', () => {
 });
 
 test('a circuit opened by one pipeline keeps the other off the model; one command connection per URL', { skip }, async () => {
-  const lister = await redis.client();
+  const lister = await redis.server.client();
   const before = await clients(lister);
-  const a = make(redis.url);
-  const b = make(redis.url);
+  const a = make(redis.server.url);
+  const b = make(redis.server.url);
   try {
     await new Promise((resolve) => setTimeout(resolve, 200)); // let both connect and subscribe
     assert.equal((await clients(lister)) - before, 4, 'per pipeline: one command client (pacing and breakers) and one subscriber');

@@ -1,21 +1,12 @@
 // pacing.store { redis }: two pipelines (as two processes would be) sending with one key share its budget.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPipeline } from '../../src/pipeline/index.js';
-import { REDIS_BINARY, redisAvailable, startRedis } from '../policy/redis-server.js';
-import type { TestRedis } from '../policy/redis-server.js';
+import { REDIS_SKIP as skip, redisForFile } from '../policy/redis-server.js';
 import { chatJson, fakeTransport } from './fake-transport.js';
 import { KEY, MODEL, chatBody } from './helpers.js';
 
-const skip = redisAvailable() ? false : `redis-server not found at ${REDIS_BINARY}`;
-let redis: TestRedis;
-
-before(async () => {
-  if (!skip) redis = await startRedis();
-});
-after(async () => {
-  await redis?.stop();
-});
+const redis = redisForFile();
 
 test('two pipelines with a Redis pacing store share one key budget', { skip }, async () => {
   const make = () =>
@@ -24,7 +15,7 @@ test('two pipelines with a Redis pacing store share one key budget', { skip }, a
       transport: fakeTransport(() => ({ kind: 'json', body: chatJson(MODEL) })),
       env: {},
       preloadTokenizers: false,
-      pacing: { requestsPerSecond: 20, learnFromHeaders: false, store: { redis: redis.url } },
+      pacing: { requestsPerSecond: 20, learnFromHeaders: false, store: { redis: redis.server.url } },
     });
   const a = make();
   const b = make();

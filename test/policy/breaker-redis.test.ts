@@ -7,11 +7,11 @@ import { Redis } from 'ioredis';
 import { TogetherError } from '../../src/errors/index.js';
 import { BreakerRegistry, PolicyEvents, decodeTransition, startRedisBreakerSync } from '../../src/policy/index.js';
 import type { BreakerSync } from '../../src/policy/index.js';
-import { REDIS_BINARY, freePort, redisAvailable, startRedis, type TestRedis } from './redis-server.js';
+import { REDIS_SKIP, freePort, startRedis, type TestRedis } from './redis-server.js';
 
 const MODEL = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
 const OTHER = 'Qwen/Qwen2.5-7B-Instruct-Turbo';
-const skip = redisAvailable() ? false : `redis-server not found at ${REDIS_BINARY} (install redis-server or set REDIS_SERVER_BIN)`;
+const skip = REDIS_SKIP;
 const overloaded = new TogetherError({ category: 'overloaded', message: '503', cause: 'c', fix: 'f', retryable: true });
 
 interface Instance {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Pacer, createRedisPacerStore } from '../../src/policy/index.js';
-import { REDIS_BINARY, redisAvailable, startRedis, type TestRedis } from './redis-server.js';
+import { REDIS_SKIP, startRedis, type TestRedis } from './redis-server.js';
 
 const KEY = 'sk-shared-key';
-const skip = redisAvailable() ? false : `redis-server not found at ${REDIS_BINARY} (install redis-server or set REDIS_SERVER_BIN)`;
+const skip = REDIS_SKIP;
 
 function maxInWindow(times: number[], windowMs: number): number {
   let best = 0;

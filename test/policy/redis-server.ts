@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
 
 export const REDIS_BINARY = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
@@ -9,6 +10,11 @@ export const REDIS_BINARY = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-serv
 export function redisAvailable(): boolean {
   return existsSync(REDIS_BINARY);
 }
+
+/** A test's `skip` option: why Redis tests cannot run here, or false when redis-server is installed. */
+export const REDIS_SKIP: string | false = redisAvailable()
+  ? false
+  : `redis-server not found at ${REDIS_BINARY} (install redis-server or set REDIS_SERVER_BIN)`;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -79,5 +85,22 @@ export async function startRedis(options: { port?: number } = {}): Promise<TestR
     },
     kill,
     stop,
+  };
+}
+
+/** One server for a test file: started before its tests (unless Redis is skipped), stopped after them. */
+export function redisForFile(): { readonly server: TestRedis } {
+  let server: TestRedis | undefined;
+  before(async () => {
+    if (!REDIS_SKIP) server = await startRedis();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return {
+    get server(): TestRedis {
+      if (server === undefined) throw new Error('the Redis server is not started (before() has not run, or Redis is skipped)');
+      return server;
+    },
   };
 }
