@@ -237,8 +237,9 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     rawClientError(socket, error.code);
   });
 
-  // The real pipeline's preflight counts with the model's tokenizer: load the configured models' families now,
-  // not on a first request (a load stalls the event loop for up to ~1.6 s). A test's fake pipeline needs none.
+  // The real pipeline's preflight counts with the model's tokenizer: load the configured models' families now
+  // (on the pipeline's tokenizer thread), so that a first request does not wait up to ~1.6 s for one. A test's
+  // fake pipeline needs none.
   if (options.pipelineFactory === undefined) {
     const families = configuredFamilies(config);
     if (families.length > 0) {

@@ -75,6 +75,12 @@ export interface PipelineOptions {
    * count does not wait ~1 s for it. Tests and short-lived scripts that never overflow can turn it off.
    */
   preloadTokenizers?: boolean | undefined;
+  /**
+   * Build and run tokenizers on a worker thread (default true), so that a family's first load (0.1–1.6 s of
+   * parsing) does not stop this process's event loop and every request in flight with it. Process-wide: it applies
+   * to tokenizers loaded from then on. false keeps them on the main thread.
+   */
+  tokenizerThread?: boolean | undefined;
   /** The event bus to report on (default: a new one, `pipeline.events`). */
   events?: PolicyEvents | undefined;
 }

@@ -23,7 +23,7 @@ import {
   sleep,
 } from '../policy/index.js';
 import type { Deadline, PacerStore, PolicyEventMap, RateLimitSnapshot, ResolvedRetryOptions } from '../policy/index.js';
-import { loadTokenizer, resolveFamily } from '../tokens/index.js';
+import { loadTokenizer, resolveFamily, runTokenizersOffThread } from '../tokens/index.js';
 import { CircuitRefusal, runAttempt } from './attempt.js';
 import type { AttemptResult, AttemptStages } from './attempt.js';
 import { BillingStop } from './billing-stop.js';
@@ -160,6 +160,7 @@ function pacerStore(options: PipelineOptions, connections: RedisConnections): Pa
 
 export function createPipeline(options: PipelineOptions = {}): Pipeline {
   checkPipelineOptions(options);
+  if (options.tokenizerThread !== false) runTokenizersOffThread();
   const events = options.events ?? new PolicyEvents();
   const { apiKey: defaultKey, keySource: defaultKeySource } = resolveApiKey(options);
   const ownsTransport = options.transport === undefined;
