@@ -13,6 +13,8 @@ export interface Exchange {
   path: string;
   query: URLSearchParams;
   requestId: string;
+  /** When the request arrived, on the emulator's clock (ms): its limits are applied as of then. */
+  arrivedAt: number;
   /** Aborted when the client goes away or the emulator closes. */
   signal: AbortSignal;
   /** Headers added to every reply of this exchange (the rate-limit headers once the key is known). */
@@ -23,7 +25,7 @@ export interface Exchange {
 
 const NO_HEADERS = (): Record<string, string> => ({});
 
-export function createExchange(req: IncomingMessage, res: ServerResponse, requestId: string, closing: AbortSignal): Exchange {
+export function createExchange(req: IncomingMessage, res: ServerResponse, requestId: string, closing: AbortSignal, arrivedAt: number): Exchange {
   const url = new URL(req.url ?? '/', 'http://emulator'); // the Host header is ignored on purpose
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const gone = new AbortController();
@@ -35,6 +37,7 @@ export function createExchange(req: IncomingMessage, res: ServerResponse, reques
     path,
     query: url.searchParams,
     requestId,
+    arrivedAt,
     signal: AbortSignal.any([gone.signal, closing]),
     extraHeaders: NO_HEADERS,
     logFields: {},

@@ -111,7 +111,9 @@ export async function admit(
   }
   const totalTokens = request.promptTokens + request.completionTokens;
   const limiter = limiterFor(state, request.key);
-  const now = state.now();
+  // As of arrival, as Together admits requests: counting the prompt took time here (a family's first count waits
+  // for its tokenizer), and deciding at the end of it would bunch requests a client had spaced out.
+  const now = ex.arrivedAt;
   const decision = limiter.check(now, totalTokens);
   if (!decision.ok) {
     sendError(ex, decision.error);

@@ -28,18 +28,34 @@ export class SlidingWindow {
     if (drop > 0) this.entries = this.entries.slice(drop);
   }
 
+  /**
+   * What was admitted up to `now`. Requests are admitted as of their arrival, and one that took longer to read
+   * and count is decided after later arrivals: those are not in its past, so they do not count against it.
+   */
+  private usedAsOf(now: number): number {
+    const last = this.entries[this.entries.length - 1];
+    if (last === undefined || last.at <= now) return this.used;
+    let used = 0;
+    for (const entry of this.entries) {
+      if (entry.at > now) break;
+      used += entry.amount;
+    }
+    return used;
+  }
+
   remaining(now: number): number {
     this.prune(now);
-    return Math.max(0, this.limit - this.used);
+    return Math.max(0, this.limit - this.usedAsOf(now));
   }
 
   /** ms until `amount` more fits (0 if it fits now; a whole window if it can never fit). */
   msUntilFits(now: number, amount: number): number {
     this.prune(now);
     if (amount > this.limit) return this.windowMs;
-    let free = this.limit - this.used;
+    let free = this.limit - this.usedAsOf(now);
     if (free >= amount) return 0;
     for (const entry of this.entries) {
+      if (entry.at > now) break;
       free += entry.amount;
       if (free >= amount) return entry.at + this.windowMs - now;
     }
@@ -53,9 +69,12 @@ export class SlidingWindow {
     return first ? first.at + this.windowMs - now : 0;
   }
 
+  /** Records in time order: requests are admitted as of their arrival, which need not be the order they end in. */
   record(now: number, amount: number): void {
     this.prune(now);
-    this.entries.push({ at: now, amount });
+    let at = this.entries.length;
+    while (at > 0 && (this.entries[at - 1] as Entry).at > now) at--;
+    this.entries.splice(at, 0, { at: now, amount });
     this.used += amount;
   }
 

@@ -62,7 +62,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const ex = createExchange(req, res, nextId(), closing.signal);
+    const ex = createExchange(req, res, nextId(), closing.signal, state.now());
     res.setHeader('x-request-id', ex.requestId);
     const admin = ex.path.startsWith('/_emulator/');
     if (!admin) {

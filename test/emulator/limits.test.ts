@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyLimiter, SlidingWindow } from '../../src/emulator/limits.js';
-import { CHAT_MODEL, call, chat, sleep, start } from './helpers.js';
+import { CHAT_MODEL, OTHER_CHAT_MODEL, call, chat, sleep, start } from './helpers.js';
 
 describe('sliding windows (driven clock)', () => {
   test('count admissions inside the window and free them exactly one window later', () => {
@@ -25,6 +25,20 @@ describe('sliding windows (driven clock)', () => {
     assert.equal(window.msUntilFits(20_000, 45), 40_000); // the first 40 free at 60 s
     assert.equal(window.msUntilFits(20_000, 95), 50_000); // both free at 70 s
     assert.equal(window.msUntilFits(20_000, 101), 60_000); // never fits: a whole window
+  });
+
+  test('admissions recorded out of arrival order: kept in time order, and later arrivals do not count against earlier ones', () => {
+    const window = new SlidingWindow(2, 1000);
+    window.record(0, 1);
+    window.record(500, 1);
+    window.record(200, 1); // arrived at 200, decided after the request that arrived at 500
+    assert.equal(window.msUntilReset(600), 400);
+    assert.equal(window.remaining(1100), 0); // 200 and 500 still in
+    assert.equal(window.remaining(1200), 1); // 200 left exactly one window after it arrived
+    const late = new SlidingWindow(1, 1000);
+    late.record(1000, 1);
+    assert.equal(late.msUntilFits(0, 1), 0); // an arrival at 0 decided after one at 1000: the window before it is empty
+    assert.equal(late.msUntilFits(1500, 1), 500);
   });
 
   test('check() records nothing, so a rejected request costs no budget', () => {
@@ -113,6 +127,22 @@ describe('per-key limits over HTTP', () => {
       assert.equal(reply.headers.get('x-ratelimit-limit'), '10');
       assert.equal(reply.headers.get('x-tokenlimit-limit'), '200000');
       assert.equal(emu.config.keys[0]?.creditsUsd, 5);
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+describe('limits apply as of arrival', () => {
+  test('a request slowed before admission is not refused for a later arrival (1 request/s, arrivals 1.1 s apart)', async () => {
+    const slowModel = OTHER_CHAT_MODEL;
+    const emu = await start({ keys: [{ key: 'k-arrival', requestsPerSecond: 1 }], faults: [{ kind: 'latency', ms: 1500, model: slowModel }] });
+    try {
+      const slow = call(emu, '/v1/chat/completions', { key: 'k-arrival', body: chat({ model: slowModel }) });
+      await sleep(1100);
+      const fast = await call(emu, '/v1/chat/completions', { key: 'k-arrival', body: chat() });
+      assert.equal(fast.status, 200);
+      assert.equal((await slow).status, 200); // decided after `fast`, as of its own arrival 1.1 s before it
     } finally {
       await emu.close();
     }
