@@ -1,4 +1,4 @@
-// Gateway benchmark: `node --import tsx bench/gateway.ts [--duration 10] [--log-level info] [--skip-portkey]`.
+// Gateway benchmark: `node --import tsx bench/gateway.ts [--duration 6] [--rounds 3] [--log-level info] [--skip-portkey]`.
 //
 // Compares, in one run, on loopback, with autocannon at 50 connections:
 //   direct       autocannon → upstream
@@ -11,6 +11,10 @@
 // Phases: (1) throughput against the zero-latency upstream (requests/s, CPU ms per request of the proxy process);
 // (2) latency added over direct at 50 ms upstream latency (p50/p99 from autocannon's float response times);
 // (3) streaming time to first byte, unloaded, sequential (median of N).
+// The three phases run in rounds (--rounds, default 3), the targets in a rotated order each round, and every
+// figure reported is the median over the rounds. Ratios and added times are taken within a round first: on a
+// shared 2-core machine the speed drifts by 10–20% over minutes, and one measurement per row let that drift
+// decide a target.
 // Every server runs in its own process (this file with --role), so the load generator does not share their
 // event loop. The last line printed is a JSON object with every figure and the issue's targets.
 //
@@ -284,8 +288,36 @@ function warmUpSeconds(name: string): number {
   return name.startsWith('tether') ? 6 : 2;
 }
 
+function median(values: number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Round r measures the targets starting at r (rotated), so that no target is always measured first or last. */
+function rotated<T>(items: readonly T[], round: number): T[] {
+  const k = round % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+/** One figure per target: the median over the rounds of each field. */
+function medianResult(results: LoadResult[]): LoadResult {
+  const pick = (key: keyof LoadResult) => round(median(results.map((r) => r[key] ?? NaN)), key === 'cpuMsPerRequest' ? 3 : 2);
+  const cpu = pick('cpuMsPerRequest');
+  return {
+    rps: pick('rps'),
+    p50: pick('p50'),
+    p99: pick('p99'),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    ...(Number.isFinite(cpu) ? { cpuMsPerRequest: cpu } : {}),
+  };
+}
+
 async function main(): Promise<void> {
-  const seconds = Number(arg('duration', '10'));
+  const seconds = Number(arg('duration', '6'));
+  const rounds = Math.max(1, Number(arg('rounds', '3')));
   const logLevel = arg('log-level', 'info');
   const withPortkey = !process.argv.includes('--skip-portkey') && existsSync(PORTKEY);
   if (!withPortkey) console.log('note: portkey skipped (install it: cd bench/.peers && npm install --no-audit --no-fund)');
@@ -299,78 +331,116 @@ async function main(): Promise<void> {
     await startRole('tether-nopacing', ['tether', '--upstream', up0.url, '--log-level', logLevel, '--pacing', 'off']),
   ];
   if (withPortkey) targets.push(await startPortkey(await freePort()));
-
-  // Phase 1: throughput against the zero-latency upstream.
-  const throughput: Record<string, LoadResult> = {};
-  for (const target of targets) {
-    const headers = headersFor(target.name, up0.url);
-    await load(target.url, headers, warmUpSeconds(target.name)); // JIT, connection pools, tether's catalog and tokenizer
-    throughput[target.name] = await load(target.url, headers, seconds, target.child.pid);
-    const r = throughput[target.name]!;
-    console.log(`${target.name.padEnd(12)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu/req ${r.cpuMsPerRequest ?? '-'} ms  non2xx ${r.non2xx}  errors ${r.errors}`);
-  }
-
-  // Phase 2: added latency at 50 ms upstream latency.
   const slowTargets: Proc[] = [
-    { ...up50, name: 'direct' },
     await startRole('passthrough', ['passthrough', '--upstream', up50.url]),
     await startRole('tether', ['tether', '--upstream', up50.url, '--log-level', logLevel]),
     await startRole('tether-nopacing', ['tether', '--upstream', up50.url, '--log-level', logLevel, '--pacing', 'off']),
   ];
-  const latency: Record<string, LoadResult> = {};
-  for (const target of slowTargets) {
-    const headers = headersFor(target.name, up50.url);
-    await load(target.url, headers, warmUpSeconds(target.name));
-    latency[target.name] = await load(target.url, headers, seconds, target.child.pid);
-    const r = latency[target.name]!;
-    console.log(`50ms ${target.name.padEnd(12)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms`);
+  const slowDirect: Proc = { ...up50, name: 'direct' };
+
+  // Each measurement follows its own warm-up: the first (JIT, connection pools, tether's catalog and tokenizer)
+  // longer; the later ones because a process left idle while the others are measured runs colder (V8 shrinks an
+  // idle heap, and the first seconds of load then pay for growing it again: +5–10 ms at p99 when skipped).
+  const warmUp = (target: Proc, upstream: string, r: number) => load(target.url, headersFor(target.name, upstream), r === 0 ? warmUpSeconds(target.name) : 2);
+
+  const throughputRounds: Record<string, LoadResult[]> = {};
+  const latencyRounds: Record<string, LoadResult[]> = {};
+  const addedP50: Record<string, number[]> = {};
+  const addedP99: Record<string, number[]> = {};
+  const ttfbRounds: Record<string, number[]> = {};
+  const ttfbAdded: Record<string, number[]> = {};
+  const ratioRounds: Record<string, number[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    // Phase 1: throughput against the zero-latency upstream.
+    const roundRps: Record<string, number> = {};
+    for (const target of rotated(targets, r)) {
+      const headers = headersFor(target.name, up0.url);
+      await warmUp(target, up0.url, r);
+      const result = await load(target.url, headers, seconds, target.child.pid);
+      (throughputRounds[target.name] ??= []).push(result);
+      roundRps[target.name] = result.rps;
+      console.log(`round ${r + 1} ${target.name.padEnd(16)} ${String(result.rps).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  cpu/req ${result.cpuMsPerRequest ?? '-'} ms  non2xx ${result.non2xx}  errors ${result.errors}`);
+    }
+    // Ratios within a round: the two rows were measured minutes, not tens of minutes, apart.
+    const ratio = (a: string, b: string) => (roundRps[a] ?? NaN) / (roundRps[b] ?? NaN);
+    (ratioRounds.tetherOverPassthrough ??= []).push(ratio('tether', 'passthrough'));
+    (ratioRounds.tetherNoPacingOverPassthrough ??= []).push(ratio('tether-nopacing', 'passthrough'));
+    if (withPortkey) {
+      (ratioRounds.tetherOverPortkey ??= []).push(ratio('tether', 'portkey'));
+      (ratioRounds.tetherNoPacingOverPortkey ??= []).push(ratio('tether-nopacing', 'portkey'));
+    }
+
+    // Phase 2: latency added at 50 ms upstream latency, each target against the direct figure of its round.
+    await warmUp(slowDirect, up50.url, r);
+    const direct = await load(slowDirect.url, headersFor('direct', up50.url), seconds, slowDirect.child.pid);
+    (latencyRounds.direct ??= []).push(direct);
+    console.log(`round ${r + 1} 50ms direct           ${String(direct.rps).padStart(6)} req/s  p50 ${direct.p50} ms  p99 ${direct.p99} ms`);
+    for (const target of rotated(slowTargets, r)) {
+      const headers = headersFor(target.name, up50.url);
+      await warmUp(target, up50.url, r);
+      const result = await load(target.url, headers, seconds, target.child.pid);
+      (latencyRounds[target.name] ??= []).push(result);
+      (addedP50[target.name] ??= []).push(result.p50 - direct.p50);
+      (addedP99[target.name] ??= []).push(result.p99 - direct.p99);
+      console.log(`round ${r + 1} 50ms ${target.name.padEnd(16)} ${String(result.rps).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  added p50 ${round(result.p50 - direct.p50, 3)} p99 ${round(result.p99 - direct.p99, 3)}`);
+    }
+
+    // Phase 3: streaming time to first byte (zero-latency upstream, unloaded, sequential).
+    const roundTtfb: Record<string, number> = {};
+    for (const target of targets) {
+      roundTtfb[target.name] = await ttfb(target.url, headersFor(target.name, up0.url), target.name === 'portkey' ? 60 : 300);
+      (ttfbRounds[target.name] ??= []).push(roundTtfb[target.name]!);
+      console.log(`round ${r + 1} ttfb ${target.name.padEnd(16)} ${roundTtfb[target.name]} ms`);
+    }
+    for (const name of Object.keys(roundTtfb)) (ttfbAdded[name] ??= []).push(roundTtfb[name]! - roundTtfb.direct!);
   }
 
-  // Phase 3: streaming time to first byte (zero-latency upstream, unloaded).
-  const ttfbMs: Record<string, number> = {};
-  for (const target of targets) {
-    ttfbMs[target.name] = await ttfb(target.url, headersFor(target.name, up0.url), target.name === 'portkey' ? 60 : 300);
-    console.log(`ttfb ${target.name.padEnd(12)} ${ttfbMs[target.name]} ms`);
-  }
-
-  const tether = throughput.tether!;
-  const noPacing = throughput['tether-nopacing']!;
+  const med = (values: number[] | undefined, digits = 3) => round(median(values ?? []), digits);
+  const throughput = Object.fromEntries(Object.entries(throughputRounds).map(([name, results]) => [name, medianResult(results)]));
+  const latency = Object.fromEntries(Object.entries(latencyRounds).map(([name, results]) => [name, medianResult(results)]));
+  const ttfbMs = Object.fromEntries(Object.entries(ttfbRounds).map(([name, values]) => [name, med(values)]));
+  const ratios = Object.fromEntries(Object.entries(ratioRounds).map(([name, values]) => [name, med(values)]));
+  const latency50ms = {
+    ...latency,
+    addedP50Ms: med(addedP50.tether),
+    addedP99Ms: med(addedP99.tether),
+    addedP50MsNoPacing: med(addedP50['tether-nopacing']),
+    addedP99MsNoPacing: med(addedP99['tether-nopacing']),
+    // What the bare pass-through itself adds, measured alike: the part of tether's figure any proxy pays here.
+    passthroughAddedP50Ms: med(addedP50.passthrough),
+    passthroughAddedP99Ms: med(addedP99.passthrough),
+  };
+  const ttfbAddedMs = {
+    addedMs: med(ttfbAdded.tether),
+    addedMsNoPacing: med(ttfbAdded['tether-nopacing']),
+    passthroughAddedMs: med(ttfbAdded.passthrough),
+  };
   const summary = {
     bench: 'gateway',
     connections: CONNECTIONS,
     durationSeconds: seconds,
+    rounds,
+    // Every figure below is the median over the rounds; ratios and added times are taken within each round first.
     tetherLogLevel: logLevel,
     throughput,
-    latency50ms: {
-      ...latency,
-      addedP50Ms: round(latency.tether!.p50 - latency.direct!.p50, 3),
-      addedP99Ms: round(latency.tether!.p99 - latency.direct!.p99, 3),
-      addedP50MsNoPacing: round(latency['tether-nopacing']!.p50 - latency.direct!.p50, 3),
-      addedP99MsNoPacing: round(latency['tether-nopacing']!.p99 - latency.direct!.p99, 3),
-      // What the bare pass-through itself adds, measured alike: the part of tether's figure any proxy pays here.
-      passthroughAddedP50Ms: round(latency.passthrough!.p50 - latency.direct!.p50, 3),
-      passthroughAddedP99Ms: round(latency.passthrough!.p99 - latency.direct!.p99, 3),
-    },
-    ttfbMs: {
-      ...ttfbMs,
-      addedMs: round(ttfbMs.tether! - ttfbMs.direct!, 3),
-      addedMsNoPacing: round(ttfbMs['tether-nopacing']! - ttfbMs.direct!, 3),
-      passthroughAddedMs: round(ttfbMs.passthrough! - ttfbMs.direct!, 3),
-    },
-    ratios: {
-      tetherOverPassthrough: round(tether.rps / throughput.passthrough!.rps, 3),
-      tetherNoPacingOverPassthrough: round(noPacing.rps / throughput.passthrough!.rps, 3),
-      ...(throughput.portkey ? { tetherOverPortkey: round(tether.rps / throughput.portkey.rps, 2), tetherNoPacingOverPortkey: round(noPacing.rps / throughput.portkey.rps, 2) } : {}),
+    latency50ms,
+    ttfbMs: { ...ttfbMs, ...ttfbAddedMs },
+    ratios,
+    perRound: {
+      ratios: ratioRounds,
+      addedP50Ms: addedP50,
+      addedP99Ms: addedP99,
+      ttfbAddedMs: ttfbAdded,
     },
     targets: {
-      atLeast5xPortkey: throughput.portkey ? tether.rps >= 5 * throughput.portkey.rps : null,
-      atLeast07xPassthrough: tether.rps >= 0.7 * throughput.passthrough!.rps,
-      addedP50AtMost1ms: latency.tether!.p50 - latency.direct!.p50 <= 1,
-      addedP99AtMost5ms: latency.tether!.p99 - latency.direct!.p99 <= 5,
-      addedTtfbAtMost1ms: ttfbMs.tether! - ttfbMs.direct! <= 1,
+      atLeast5xPortkey: withPortkey ? ratios.tetherOverPortkey! >= 5 : null,
+      atLeast07xPassthrough: ratios.tetherOverPassthrough! >= 0.7,
+      addedP50AtMost1ms: latency50ms.addedP50Ms <= 1,
+      addedP99AtMost5ms: latency50ms.addedP99Ms <= 5,
+      addedTtfbAtMost1ms: ttfbAddedMs.addedMs <= 1,
     },
   };
-  console.log(JSON.stringify(summary));
+  console.log(JSON.stringify(summary, (_key, value: unknown) => (typeof value === 'number' ? round(value, 3) : value)));
 }
 
 async function role(): Promise<void> {
