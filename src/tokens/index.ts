@@ -51,8 +51,9 @@ export function upperBoundChatTokens(messages: readonly ChatMessageLike[], optio
 }
 
 /**
- * Load a family's tokenizer now (0.1–1.6 s, synchronous CPU work) instead of on the first count. Concurrent
- * calls share one load. Never rejects: `available: false` carries the reason (e.g. the package is missing).
+ * Load a family's tokenizer now (0.1–1.6 s of CPU, on this thread unless tokenizers run off it) instead of on
+ * the first count. Concurrent calls share one load. Never rejects: `available: false` carries the reason (e.g.
+ * the package is missing).
  */
 export function loadTokenizer(family: TokenizerFamily): Promise<TokenizerStatus> {
   return registry.load(family);

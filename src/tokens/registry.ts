@@ -7,8 +7,8 @@
 // excludes U+0085 (miscounting text with a BOM or NEL), and its BPE is ~18x slower on Gemma 3.
 //
 // A load parses the whole vocabulary synchronously (0.1–1.6 s per family; see bench/tokens.ts). On this thread
-// that stops the event loop for as long; with `thread` on (servers: see offThread() in index.ts) tokenizers are
-// built and run on a worker thread instead, at the cost of a message per count.
+// that stops the event loop for as long; with `thread` on (servers: runTokenizersOffThread() in index.ts),
+// tokenizers are built and run on a worker thread instead, at the cost of a message per count.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { TokenizerFamily } from './families.js';
