@@ -5,9 +5,9 @@
  *
  * How the budget is kept, on rate-limiter-flexible's atomic counters (`penalty`/`reward` = incr/decr with a TTL):
  * - requests/s: time is cut into send slots `intervalMs` long (intervalMs = 1000 / rate), aligned on the clock;
- *   a sender claims a slot by being the first to increment its counter. One send per slot, across processes,
- *   spaces sends evenly, so no one-second window sees more than the rate: the upstream cannot tell our traffic
- *   from a smooth stream, whichever window or bucket it counts with. (A fixed window of N per second, the
+ *   a sender claims a slot by being the first to increment its counter. One send per slot, at its start or (late
+ *   in it) with the next slot left unused, keeps sends at least an interval apart across processes, so no
+ *   one-second window sees more than the rate: the upstream cannot tell our traffic from a smooth stream, whichever window or bucket it counts with. (A fixed window of N per second, the
  *   library's usual use, lets 2N through across a window edge, which an upstream counting a sliding window 429s.)
  * - tokens/min: a fixed 60 s window counter, the unit Together budgets tokens in.
  * - a pause (after a 429): the resume time stored under the key, read before every reservation.
@@ -98,12 +98,24 @@ export class RateLimiterPacerStore implements PacerStore {
     for (let probe = 0; probe < MAX_SLOT_PROBES; probe++, slot++) {
       const slotStart = slot * interval;
       const ttlSeconds = Math.max(1, Math.ceil((slotStart + interval - now) / 1000) + 1);
-      // The interval is part of the slot's name: senders that (briefly) disagree on the rate use separate grids.
-      const claim = await this.slots.penalty(`${key}:${interval.toFixed(3)}:${slot}`, 1, { customDuration: ttlSeconds });
-      if (claim.consumedPoints === 1) return { granted: true, sendAt: Math.max(from, slotStart) };
+      const claim = await this.slots.penalty(this.slotName(key, interval, slot), 1, { customDuration: ttlSeconds });
+      if (claim.consumedPoints !== 1) continue;
+      // (Within a millisecond counts as on time: slot starts are float products of the interval.)
+      if (from <= slotStart + 1) return { granted: true, sendAt: Math.max(from, slotStart) };
+      // Late in its slot: sent now, this send would be closer than an interval to one sent at the next slot's
+      // start (two in one interval, the rate + 1 in a sliding second, which an upstream counting exactly 429s).
+      // So it takes the next slot too and leaves it unused; if that one is taken already, it goes on after it.
+      const next = await this.slots.penalty(this.slotName(key, interval, slot + 1), 1, { customDuration: ttlSeconds + 1 });
+      if (next.consumedPoints === 1) return { granted: true, sendAt: from };
+      slot++;
     }
     if (tokens > 0) await this.tokens.reward(key, tokens);
     return { granted: false, retryAt: slot * interval };
+  }
+
+  /** The interval is part of the slot's name: senders that (briefly) disagree on the rate use separate grids. */
+  private slotName(key: string, interval: number, slot: number): string {
+    return `${key}:${interval.toFixed(3)}:${slot}`;
   }
 
   async pause(key: string, until: number, now: number): Promise<void> {
@@ -160,7 +172,9 @@ export class MemoryPacerStore implements PacerStore {
       slot = Math.max(first, grid.high + 1);
       // As the shared stores do: past this many taken slots, give up for this round and ask again later.
       if (slot - first >= MAX_SLOT_PROBES) return { granted: false, retryAt: (first + MAX_SLOT_PROBES) * interval };
-      sendAt = Math.max(from, slot * interval);
+      // At least an interval after the grid's last send: a send late in its slot would otherwise have the next
+      // slot's send close behind it (the shared store leaves that slot unused instead; here the time is known).
+      sendAt = Math.max(from, slot * interval, grid.lastSendAt + interval);
     }
 
     const tokens = tokensToTake(request);
@@ -174,7 +188,10 @@ export class MemoryPacerStore implements PacerStore {
       if (window.used + tokens > (request.tokensPerMinute ?? Infinity)) return { granted: false, retryAt: Math.max(now + 1, window.resetAt) };
       window.used += tokens;
     }
-    if (grid !== undefined) grid.high = slot;
+    if (grid !== undefined) {
+      grid.high = Math.max(slot, Math.floor(sendAt / grid.interval));
+      grid.lastSendAt = sendAt;
+    }
     return { granted: true, sendAt };
   }
 
@@ -186,7 +203,7 @@ export class MemoryPacerStore implements PacerStore {
     let grid = this.grids.get(gridKey);
     if (!grid) {
       if (this.grids.size >= MAX_GRIDS) this.dropPastGrids(now);
-      grid = { high: -Infinity, interval };
+      grid = { high: -Infinity, interval, lastSendAt: -Infinity };
       this.grids.set(gridKey, grid);
     }
     this.lastGrid = { key, interval, grid };
@@ -215,6 +232,8 @@ export class MemoryPacerStore implements PacerStore {
 interface Grid {
   high: number;
   readonly interval: number;
+  /** When the last send on this grid goes. */
+  lastSendAt: number;
 }
 
 /** Grids kept at once (one per key and rate): a key whose learned rate keeps changing must not grow the map forever. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { Pacer, PolicyEvents, keyFingerprint, type PacerOptions, type PolicyEvent } from '../../src/policy/index.js';
+import { Pacer, PolicyEvents, createMemoryPacerStore, keyFingerprint, type PacerOptions, type PolicyEvent } from '../../src/policy/index.js';
 import { FakeClock, flush } from './fake-clock.js';
 
 const KEY = 'sk-test-key';
@@ -248,5 +248,21 @@ describe('Pacer (real time)', () => {
     await pacer.close();
     assert.ok(took >= 3000 * 0.85 && took <= 3000 * 1.15, `took ${Math.round(took)} ms`);
     assert.ok(maxInWindow(sentAt, 1000) <= 20, `${maxInWindow(sentAt, 1000)} sends in one second`);
+  });
+});
+
+describe('pacer stores: senders sharing one budget', () => {
+  test('memory: a send late in its slot is followed by the next sender no sooner than an interval later', () => {
+    const store = createMemoryPacerStore();
+    const interval = 100;
+    // Sender A, idle until now, goes at once at 150 (late in slot 1); sender B, with no spacing of its own, asks at 160.
+    const a = store.reserveSync!('k', { now: 150, notBefore: 0, intervalMs: interval, tokens: 0 });
+    const b = store.reserveSync!('k', { now: 160, notBefore: 0, intervalMs: interval, tokens: 0 });
+    assert.deepEqual(a, { granted: true, sendAt: 150 });
+    assert.ok(b.granted && b.sendAt >= 250, `B sends at ${b.granted ? b.sendAt : '-'}: closer than an interval to A's 150`);
+    // On time (at a slot's start), nothing is lost: the next sender takes the very next slot.
+    const c = store.reserveSync!('j', { now: 300, notBefore: 0, intervalMs: interval, tokens: 0 });
+    const d = store.reserveSync!('j', { now: 300, notBefore: 0, intervalMs: interval, tokens: 0 });
+    assert.deepEqual([c, d], [{ granted: true, sendAt: 300 }, { granted: true, sendAt: 400 }]);
   });
 });
