@@ -29,15 +29,15 @@ export class SlidingWindow {
   }
 
   /**
-   * What was admitted up to `now`. Requests are admitted as of their arrival, and one that took longer to read
-   * and count is decided after later arrivals: those are not in its past, so they do not count against it.
+   * What counts against an admission at `now`: everything in any window that holds `now`. Requests are admitted
+   * as of their arrival, and one decided late has later arrivals beside it; those a window apart do not count.
    */
   private usedAsOf(now: number): number {
     const last = this.entries[this.entries.length - 1];
-    if (last === undefined || last.at <= now) return this.used;
+    if (last === undefined || last.at < now + this.windowMs) return this.used;
     let used = 0;
     for (const entry of this.entries) {
-      if (entry.at > now) break;
+      if (entry.at >= now + this.windowMs) break;
       used += entry.amount;
     }
     return used;
@@ -55,7 +55,7 @@ export class SlidingWindow {
     let free = this.limit - this.usedAsOf(now);
     if (free >= amount) return 0;
     for (const entry of this.entries) {
-      if (entry.at > now) break;
+      if (entry.at >= now + this.windowMs) break;
       free += entry.amount;
       if (free >= amount) return entry.at + this.windowMs - now;
     }

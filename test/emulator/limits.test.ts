@@ -37,7 +37,7 @@ describe('sliding windows (driven clock)', () => {
     assert.equal(window.remaining(1200), 1); // 200 left exactly one window after it arrived
     const late = new SlidingWindow(1, 1000);
     late.record(1000, 1);
-    assert.equal(late.msUntilFits(0, 1), 0); // an arrival at 0 decided after one at 1000: the window before it is empty
+    assert.equal(late.msUntilFits(0, 1), 0); // an arrival at 0 decided after one at 1000: a whole window apart
     assert.equal(late.msUntilFits(1500, 1), 500);
   });
 
