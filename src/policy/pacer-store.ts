@@ -7,8 +7,9 @@
  * - requests/s: time is cut into send slots `intervalMs` long (intervalMs = 1000 / rate), aligned on the clock;
  *   a sender claims a slot by being the first to increment its counter. One send per slot, at its start or (late
  *   in it) with the next slot left unused, keeps sends at least an interval apart across processes, so no
- *   one-second window sees more than the rate: the upstream cannot tell our traffic from a smooth stream, whichever window or bucket it counts with. (A fixed window of N per second, the
- *   library's usual use, lets 2N through across a window edge, which an upstream counting a sliding window 429s.)
+ *   one-second window sees more than the rate: the upstream cannot tell our traffic from a smooth stream,
+ *   whichever window or bucket it counts with. (A fixed window of N per second, the library's usual use, lets 2N
+ *   through across a window edge, which an upstream counting a sliding window 429s.)
  * - tokens/min: a fixed 60 s window counter, the unit Together budgets tokens in.
  * - a pause (after a 429): the resume time stored under the key, read before every reservation.
  */

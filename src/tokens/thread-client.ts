@@ -16,8 +16,10 @@ export type ThreadReply =
   | { id: number; ok: true; value?: number | number[] }
   | { id: number; ok: false; message: string; missingPackage: boolean };
 
-/** A request before it is numbered (Omit distributed over the union). */
-type ThreadQuestion = ThreadRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+/** Omit distributed over a union's members (plain Omit would merge them). */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+/** A request before it is numbered. */
+type ThreadQuestion = WithoutId<ThreadRequest>;
 
 type Pending = { resolve: (value: number | number[] | undefined) => void; reject: (error: Error) => void };
 

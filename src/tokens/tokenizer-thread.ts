@@ -1,7 +1,7 @@
 // The tokenizer thread's entry: builds tokenizers and encodes text for the thread client (thread-client.ts), so
 // that a load's 0.1–1.6 s of parsing does not stop the main thread's event loop. Messages are answered by id.
 import { parentPort } from 'node:worker_threads';
-import { buildTokenizer, MissingPackageError, type NativeTokenizer, type TokenizerSource } from './sources.js';
+import { buildTokenizer, MissingPackageError, type NativeTokenizer } from './sources.js';
 import type { ThreadReply, ThreadRequest } from './thread-client.js';
 
 const tokenizers = new Map<string, Promise<NativeTokenizer>>();
@@ -11,7 +11,7 @@ async function answer(request: ThreadRequest): Promise<ThreadReply> {
     if (request.op === 'load') {
       let pending = tokenizers.get(request.source.family);
       if (!pending) {
-        pending = buildTokenizer(request.source as TokenizerSource);
+        pending = buildTokenizer(request.source);
         tokenizers.set(request.source.family, pending);
         // A failed build is not cached: the client reports it, and a later load may find the package installed.
         pending.catch(() => tokenizers.delete(request.source.family));
