@@ -38,6 +38,15 @@ export function estimateChatTokens(messages: readonly NormalizedMessage[], tools
   return upperBoundTokens(text) + CHAT_ESTIMATE_PREAMBLE_TOKENS;
 }
 
+/**
+ * A tokenizer that loaded once can still fail a count: its thread died, or loading it again there failed (its
+ * files gone). A count is never worth failing a request for, so it falls back to the bound, as for a missing package.
+ */
+function countFailedNote(family: TokenizerFamily, error: unknown): string {
+  const detail = error instanceof Error ? error.message : String(error);
+  return `tokenizer ${family} failed to count (${detail}): counted a conservative estimate`;
+}
+
 export interface Counter {
   countTextTokens(modelOrFamily: string, text: string): Promise<TokenCount>;
   countChatTokens(modelOrFamily: string, messages: readonly ChatMessageLike[], options?: ChatCountOptions): Promise<TokenCount>;
@@ -57,7 +66,11 @@ export function createCounter(registry: TokenizerRegistry): Counter {
     if (!family) return { tokens: upperBoundTokens(text), exact: false, note: unknownModelNote(modelOrFamily) };
     const tokenizer = await registry.load(family);
     if (!tokenizer.countTokens) return { tokens: upperBoundTokens(text), exact: false, note: tokenizer.reason };
-    return { tokens: await tokenizer.countTokens(text), exact: true, family };
+    try {
+      return { tokens: await tokenizer.countTokens(text), exact: true, family };
+    } catch (error) {
+      return { tokens: upperBoundTokens(text), exact: false, note: countFailedNote(family, error) };
+    }
   }
 
   async function countChatTokens(
@@ -95,7 +108,12 @@ export function createCounter(registry: TokenizerRegistry): Counter {
       // The rendered text's bytes bound its tokens for every shipped family (see bound.ts).
       return { tokens: upperBoundTokens(rendered) + upperBoundTokens(toolsJson), exact: false, note: tokenizer.reason };
     }
-    const tokens = (await tokenizer.countTokens(rendered)) + (toolsJson ? await tokenizer.countTokens(toolsJson) : 0);
+    let tokens: number;
+    try {
+      tokens = (await tokenizer.countTokens(rendered)) + (toolsJson ? await tokenizer.countTokens(toolsJson) : 0);
+    } catch (error) {
+      return { tokens: upperBoundTokens(rendered) + upperBoundTokens(toolsJson), exact: false, note: countFailedNote(family, error) };
+    }
     return notes.length === 0 ? { tokens, exact: true, family } : { tokens, exact: false, family, note: notes.join('; ') };
   }
 

@@ -47,6 +47,11 @@ export interface RegistryOptions {
   resolve?: (specifier: string) => string;
   /** Build and run tokenizers on a worker thread (default false: on this thread). */
   thread?: boolean;
+  /**
+   * On the thread: a family unused for this long is dropped there, and the thread stops when it holds none; its
+   * next count loads it again (default 15 minutes; 0 or Infinity: never). Families on this thread stay.
+   */
+  threadIdleMs?: number;
 }
 
 /** Which family's package ships the chat template it uses (the others use src/tokens/templates). */
@@ -69,12 +74,14 @@ export class TokenizerRegistry {
   private readonly templates = new Map<TokenizerFamily, PackagedTemplate>();
   private readonly resolveSpecifier: (specifier: string) => string;
   private useThread: boolean;
+  private readonly threadIdleMs: number | undefined;
   private thread: TokenizerThread | undefined;
 
   constructor(options: RegistryOptions = {}) {
     const require = createRequire(import.meta.url);
     this.resolveSpecifier = options.resolve ?? ((specifier) => require.resolve(specifier));
     this.useThread = options.thread ?? false;
+    this.threadIdleMs = options.threadIdleMs;
   }
 
   /** Where later loads run: a family already loaded stays where it was loaded. */
@@ -128,7 +135,7 @@ export class TokenizerRegistry {
   }
 
   private async loadOnThread(source: TokenizerSource): Promise<Encoders & { onThread: true }> {
-    const thread = (this.thread ??= new TokenizerThread());
+    const thread = (this.thread ??= new TokenizerThread(this.threadIdleMs === undefined ? {} : { idleMs: this.threadIdleMs }));
     await thread.load(source);
     const { family } = source;
     return {

