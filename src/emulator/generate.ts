@@ -85,16 +85,31 @@ function cutAtStop(pieces: readonly string[], stop: readonly string[] | undefine
   return { pieces: out, stopped: true };
 }
 
-/** The longest prefix of pieces whose token count is at most `max` (binary search on the real tokenizer). */
-async function fitTokens(pieces: readonly string[], max: number, count: (text: string) => Promise<number>): Promise<string[]> {
-  let lo = 0;
-  let hi = pieces.length;
+/** The largest n in [lo, hi] with fits(n), for fits true up to some n and false after (fits(lo) is assumed). */
+async function largestFitting(lo: number, hi: number, fits: (n: number) => Promise<boolean>): Promise<number> {
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if ((await count(pieces.slice(0, mid).join(''))) <= max) lo = mid;
+    if (await fits(mid)) lo = mid;
     else hi = mid - 1;
   }
-  return pieces.slice(0, lo);
+  return lo;
+}
+
+/**
+ * The longest text of whole pieces, then of the next piece's first characters, whose token count is at most `max`
+ * (binary searches on the real tokenizer). Together stops a 'length' answer at exactly max_tokens, mid-word when
+ * the budget ends there; whole pieces alone came up a token or two short.
+ */
+async function fitTokens(pieces: readonly string[], max: number, count: (text: string) => Promise<number>): Promise<string[]> {
+  const whole = await largestFitting(0, pieces.length, async (n) => (await count(pieces.slice(0, n).join(''))) <= max);
+  const kept = pieces.slice(0, whole);
+  const next = pieces[whole];
+  if (next === undefined) return kept;
+  const base = kept.join('');
+  const chars = Array.from(next); // by code point: never half a surrogate pair
+  const part = await largestFitting(0, chars.length - 1, async (n) => (await count(base + chars.slice(0, n).join(''))) <= max);
+  if (part > 0) kept.push(chars.slice(0, part).join(''));
+  return kept;
 }
 
 export async function generateText(options: GenerateOptions): Promise<GeneratedText> {

@@ -78,12 +78,12 @@ describe('POST /v1/chat/completions', () => {
     assert.equal(body.usage.total_tokens, expectedPrompt + expectedCompletion);
   });
 
-  test('stops at max_tokens with finish_reason length', async () => {
+  test('stops at exactly max_tokens with finish_reason length, mid-word where the budget ends there', async () => {
     for (const max of [1, 3, 7]) {
       const reply = await call(emu, '/v1/chat/completions', { body: chat({ max_tokens: max }) });
       const [choice] = reply.json.choices;
       assert.equal(choice.finish_reason, 'length');
-      assert.ok(reply.json.usage.completion_tokens <= max, `${reply.json.usage.completion_tokens} > ${max}`);
+      assert.equal(reply.json.usage.completion_tokens, max, JSON.stringify(choice.message.content));
       assert.equal(reply.json.usage.completion_tokens, (await countTextTokens(CHAT_MODEL, choice.message.content)).tokens);
     }
   });
