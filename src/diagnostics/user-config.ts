@@ -1,64 +1,18 @@
 // The user's tether config file (JSON or YAML) as the doctor and the debug bundle see it: the key and base URL it
 // may hold, the model ids it names, and its secrets. No schema is imposed: the gateway's config, or a plain
 // `{ models: [...] }`, are both read for the fields below.
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { YAMLParseError, parse as parseYaml } from 'yaml';
+import { ConfigFileError, parseConfigText, readConfigFile, type ConfigText } from '../config-file/index.js';
 
-export interface UserConfig {
-  path: string;
-  format: 'json' | 'yaml';
-  data: unknown;
-}
+export { ConfigFileError };
 
-/** A config file that cannot be read or parsed. The message never quotes the file's content (it may hold a key). */
-export class ConfigFileError extends Error {
-  override readonly name = 'ConfigFileError';
-}
-
-/** Line and column of a JSON syntax error: from Node's message when it gives a position, else from the YAML parser. */
-function jsonErrorPlace(text: string, error: unknown): string {
-  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
-  if (position !== undefined) {
-    const before = text.slice(0, Number(position));
-    return ` at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
-  }
-  try {
-    parseYaml(text); // JSON is YAML: its parser locates most JSON syntax errors too
-  } catch (yamlError) {
-    if (yamlError instanceof YAMLParseError && yamlError.linePos) return ` at line ${yamlError.linePos[0].line}, column ${yamlError.linePos[0].col}`;
-  }
-  return '';
-}
+export type UserConfig = ConfigText;
 
 export function parseUserConfig(text: string, path: string): UserConfig {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.json') {
-    try {
-      return { path, format: 'json', data: JSON.parse(text) };
-    } catch (error) {
-      throw new ConfigFileError(`The config file ${path} is not valid JSON${jsonErrorPlace(text, error)}; fix the syntax (or use YAML with a .yaml name).`);
-    }
-  }
-  try {
-    // YAML is a superset of JSON, so a config without a known extension is read either way.
-    return { path, format: 'yaml', data: parseYaml(text) };
-  } catch (error) {
-    const place = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    const code = error instanceof YAMLParseError ? ` (${error.code})` : '';
-    throw new ConfigFileError(`The config file ${path} is not valid YAML${place}${code}; fix the syntax.`);
-  }
+  return parseConfigText(text, path);
 }
 
 export function loadUserConfig(path: string): UserConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigFileError(`Cannot read the config file ${path} (${code}); check the path given to --config.`);
-  }
-  const config = parseUserConfig(text, path);
+  const config = readConfigFile(path);
   if (config.data !== null && config.data !== undefined && (typeof config.data !== 'object' || Array.isArray(config.data))) {
     throw new ConfigFileError(`The config file ${path} must hold a mapping (key: value pairs) at the top level.`);
   }

@@ -1,9 +1,7 @@
 // The emulator's configuration: one zod schema for the config file and the programmatic options, and the
 // resolution of that input into a complete EmulatorConfig (defaults filled, names given to keys).
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ConfigFileError, readConfigFile } from '../config-file/index.js';
 
 /** The key every emulator accepts when no keys are configured, so `tether emulator` works out of the box. */
 export const DEFAULT_EMULATOR_KEY = 'emulator-key';
@@ -262,20 +260,13 @@ export function parseEmulatorConfig(input: unknown, source = 'emulator options')
 
 /** Read and validate a JSON or YAML config file. */
 export function loadEmulatorConfigFile(path: string): EmulatorFileConfig {
-  let text: string;
+  let data: unknown;
   try {
-    text = readFileSync(path, 'utf8');
+    data = readConfigFile(path, 'emulator config').data;
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new EmulatorConfigError(`cannot read emulator config ${path}: ${reason}`);
+    throw error instanceof ConfigFileError ? new EmulatorConfigError(error.message) : error;
   }
-  let parsed: unknown;
-  try {
-    parsed = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new EmulatorConfigError(`emulator config ${path} is not valid JSON or YAML: ${(error as Error).message}`);
-  }
-  return parseEmulatorConfig(parsed, `emulator config ${path}`);
+  return parseEmulatorConfig(data, `emulator config ${path}`);
 }
 
 function resolveKeys(keys: readonly EmulatorKeyInput[] | undefined): EmulatorKey[] {

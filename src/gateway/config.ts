@@ -1,11 +1,9 @@
 // The gateway's configuration: one zod schema for the config file (JSON or YAML) and for createGateway's input,
 // and its resolution into a complete GatewayConfig (defaults filled, env keys read, aliases applied to routes).
 // Every error names the bad field (`clients[1].token`) and never repeats a secret's value.
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatIssuePath, parseBaseUrl, resolveBaseUrl } from '../api/index.js';
+import { ConfigFileError, readConfigFile } from '../config-file/index.js';
 
 export const DEFAULT_GATEWAY_PORT = 8787;
 export const DEFAULT_GATEWAY_HOST = '127.0.0.1';
@@ -186,20 +184,13 @@ export function parseGatewayConfig(input: unknown, source = 'gateway config'): G
 
 /** Read and validate a JSON or YAML config file (`.json` is JSON, anything else YAML, which also reads JSON). */
 export function loadGatewayConfigFile(path: string): GatewayFileConfig {
-  let text: string;
+  let data: unknown;
   try {
-    text = readFileSync(path, 'utf8');
+    data = readConfigFile(path, 'gateway config').data;
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new GatewayConfigError(`cannot read gateway config ${path}: ${reason}`);
+    throw error instanceof ConfigFileError ? new GatewayConfigError(error.message) : error;
   }
-  let parsed: unknown;
-  try {
-    parsed = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new GatewayConfigError(`gateway config ${path} is not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
-  }
-  return parseGatewayConfig(parsed, `gateway config ${path}`);
+  return parseGatewayConfig(data, `gateway config ${path}`);
 }
 
 /** A secret given inline or by environment variable name; `where` names the field in errors. */

@@ -66,9 +66,19 @@ describe('config', () => {
       assert.throws(() => loadEmulatorConfigFile(path), /`faults\[0\]\.afterChunks`/);
     });
     withFile('broken.json', '{"seed": ', (path) => {
-      assert.throws(() => loadEmulatorConfigFile(path), /not valid JSON or YAML/);
+      assert.throws(() => loadEmulatorConfigFile(path), /broken\.json is not valid JSON at line 1, column \d+/);
     });
-    assert.throws(() => loadEmulatorConfigFile('/no/such/emulator.yaml'), /cannot read emulator config .*file not found/);
+    withFile('keyline.yaml', 'keys:\n  - key: "emulator-secret-key-42" x\n', (path) => {
+      assert.throws(
+        () => loadEmulatorConfigFile(path),
+        (error: unknown) => {
+          assert.match((error as Error).message, /keyline\.yaml is not valid YAML at line 2, column \d+/);
+          assert.ok(!(error as Error).message.includes('emulator-secret-key-42'), (error as Error).message);
+          return true;
+        },
+      );
+    });
+    assert.throws(() => loadEmulatorConfigFile('/no/such/emulator.yaml'), /Cannot read the emulator config .*emulator\.yaml \(ENOENT\)/);
   });
 
   test('startEmulator rejects invalid options before listening', async () => {

@@ -81,7 +81,18 @@ describe('gateway config', () => {
       assert.throws(() => loadGatewayConfigFile(join(dir, 'bad.json')), /bad\.json is not valid JSON/);
       writeFileSync(join(dir, 'bad.yaml'), 'policies:\n  pacing: {requestsPerSecond: -1}\n');
       assert.throws(() => loadGatewayConfigFile(join(dir, 'bad.yaml')), /bad\.yaml is invalid: `policies\.pacing\.requestsPerSecond`/);
-      assert.throws(() => loadGatewayConfigFile(join(dir, 'missing.yaml')), /cannot read gateway config .*missing\.yaml: file not found/);
+      assert.throws(() => loadGatewayConfigFile(join(dir, 'missing.yaml')), /Cannot read the gateway config .*missing\.yaml \(ENOENT\)/);
+      // The YAML parser's own message prints the offending line: here, the key's.
+      const secret = 'tgp_v1_gatewayConfigSecret0123456789';
+      writeFileSync(join(dir, 'keyline.yaml'), `upstream:\n  apiKey: ${secret}: x\n`);
+      assert.throws(
+        () => loadGatewayConfigFile(join(dir, 'keyline.yaml')),
+        (error: unknown) => {
+          assert.match((error as Error).message, /keyline\.yaml is not valid YAML at line 2, column \d+/);
+          assert.ok(!(error as Error).message.includes(secret), (error as Error).message);
+          return true;
+        },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,3 @@
+// Public API of the config-file module: JSON or YAML config files read without ever quoting their content.
+export { ConfigFileError, parseConfigText, readConfigFile } from './read.js';
+export type { ConfigText } from './read.js';

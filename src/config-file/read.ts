@@ -1,0 +1,63 @@
+// Reading a config file (JSON or YAML) for every front door that takes one: the gateway, the emulator, the doctor and
+// the debug bundle. A file that cannot be read or parsed is reported by place (line, column) and never by quoting
+// it: a config may hold an API key, and the YAML parser's own messages print the offending line.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { YAMLParseError, parse as parseYaml } from 'yaml';
+
+export interface ConfigText {
+  path: string;
+  /** `.json` files are JSON; any other name is YAML, which reads JSON too. */
+  format: 'json' | 'yaml';
+  data: unknown;
+}
+
+/** A config file that cannot be read or parsed. The message never quotes the file's content. */
+export class ConfigFileError extends Error {
+  override readonly name = 'ConfigFileError';
+}
+
+/** Line and column of a JSON syntax error: from Node's message when it gives a position, else from the YAML parser. */
+function jsonErrorPlace(text: string, error: unknown): string {
+  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (position !== undefined) {
+    const before = text.slice(0, Number(position));
+    return ` at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
+  }
+  try {
+    parseYaml(text); // JSON is YAML: its parser locates most JSON syntax errors too
+  } catch (yamlError) {
+    if (yamlError instanceof YAMLParseError && yamlError.linePos) return ` at line ${yamlError.linePos[0].line}, column ${yamlError.linePos[0].col}`;
+  }
+  return '';
+}
+
+/** Parses a config file's text; `label` names the file in errors ("gateway config"). */
+export function parseConfigText(text: string, path: string, label = 'config file'): ConfigText {
+  if (extname(path).toLowerCase() === '.json') {
+    try {
+      return { path, format: 'json', data: JSON.parse(text) };
+    } catch (error) {
+      throw new ConfigFileError(`The ${label} ${path} is not valid JSON${jsonErrorPlace(text, error)}; fix the syntax (or use YAML with a .yaml name).`);
+    }
+  }
+  try {
+    return { path, format: 'yaml', data: parseYaml(text) };
+  } catch (error) {
+    const place = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+    const code = error instanceof YAMLParseError ? ` (${error.code})` : '';
+    throw new ConfigFileError(`The ${label} ${path} is not valid YAML${place}${code}; fix the syntax.`);
+  }
+}
+
+/** Reads and parses a config file; a file that cannot be read is a ConfigFileError naming the path and the reason. */
+export function readConfigFile(path: string, label = 'config file'): ConfigText {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigFileError(`Cannot read the ${label} ${path} (${code}); check the path given to --config.`);
+  }
+  return parseConfigText(text, path, label);
+}
