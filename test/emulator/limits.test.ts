@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyLimiter, SlidingWindow } from '../../src/emulator/limits.js';
 import { CHAT_MODEL, OTHER_CHAT_MODEL, call, chat, sleep, start } from './helpers.js';
+import { familyForModel, loadTokenizer } from '../../src/tokens/index.js';
 
 describe('sliding windows (driven clock)', () => {
   test('count admissions inside the window and free them exactly one window later', () => {
@@ -68,6 +69,9 @@ describe('per-key limits over HTTP', () => {
   test('headers count down, a burst gets 429 with retry-after, and the budget refills', async () => {
     const emu = await start({ keys: [{ key: 'test-key', requestsPerSecond: 3, tokensPerMinute: 1_000_000, creditsUsd: 10 }] });
     try {
+      // The headers are read when the answer is written: a first answer that waits for its tokenizer to load (over
+      // a second on a slow machine) would find its own admission out of the one-second window already.
+      await loadTokenizer(familyForModel(CHAT_MODEL)!);
       const remaining: string[] = [];
       for (let i = 0; i < 3; i++) {
         const reply = await call(emu, '/v1/chat/completions', { body: chat() });
