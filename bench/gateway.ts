@@ -11,6 +11,8 @@
 // Phases: (1) throughput against the zero-latency upstream (requests/s, CPU ms per request of the proxy process);
 // (2) latency added over direct at 50 ms upstream latency (p50/p99 from autocannon's float response times);
 // (3) streaming time to first byte, unloaded, sequential (median of N).
+// Next to each added time: what the bare pass-through adds in the same round, and tether's figure beyond it
+// (`beyondPassthrough…`), since on a shared 2-core machine the pass-through alone can take a whole absolute budget.
 // The three phases run in rounds (--rounds, default 3), the targets in a rotated order each round, and every
 // figure reported is the median over the rounds. Ratios and added times are taken within a round first: on a
 // shared 2-core machine the speed drifts by 10–20% over minutes, and one measurement per row let that drift
@@ -396,6 +398,8 @@ async function main(): Promise<void> {
   }
 
   const med = (values: number[] | undefined, digits = 3) => round(median(values ?? []), digits);
+  /** Per round, what tether adds beyond what the bare pass-through adds: the part a proxy does not pay. */
+  const beyondPassthrough = (byTarget: Record<string, number[]>) => (byTarget.tether ?? []).map((v, i) => v - (byTarget.passthrough?.[i] ?? NaN));
   const throughput = Object.fromEntries(Object.entries(throughputRounds).map(([name, results]) => [name, medianResult(results)]));
   const latency = Object.fromEntries(Object.entries(latencyRounds).map(([name, results]) => [name, medianResult(results)]));
   const ttfbMs = Object.fromEntries(Object.entries(ttfbRounds).map(([name, values]) => [name, med(values)]));
@@ -409,11 +413,15 @@ async function main(): Promise<void> {
     // What the bare pass-through itself adds, measured alike: the part of tether's figure any proxy pays here.
     passthroughAddedP50Ms: med(addedP50.passthrough),
     passthroughAddedP99Ms: med(addedP99.passthrough),
+    // tether's figure less the pass-through's, within each round: what tether's own work adds.
+    beyondPassthroughP50Ms: med(beyondPassthrough(addedP50)),
+    beyondPassthroughP99Ms: med(beyondPassthrough(addedP99)),
   };
   const ttfbAddedMs = {
     addedMs: med(ttfbAdded.tether),
     addedMsNoPacing: med(ttfbAdded['tether-nopacing']),
     passthroughAddedMs: med(ttfbAdded.passthrough),
+    beyondPassthroughMs: med(beyondPassthrough(ttfbAdded)),
   };
   const summary = {
     bench: 'gateway',
