@@ -69,18 +69,32 @@ export interface ResetScope {
   data?: boolean;
 }
 
-/** Back to the start state; each part can be left alone. */
-export function resetState(state: EmulatorState, scope: ResetScope = {}): void {
-  if (scope.stats ?? true) {
+const RESET_PARTS = ['stats', 'limits', 'credits', 'faults', 'data'] as const;
+
+/**
+ * Which parts a reset touches: every part when the scope names none (`{}` or no scope), else only the parts
+ * set to true. A part left out of a non-empty scope is left alone: `{stats: true}` must not refill credits.
+ */
+export function resetParts(scope: ResetScope = {}): Required<ResetScope> {
+  const named = RESET_PARTS.filter((part) => scope[part] !== undefined);
+  const all = named.length === 0;
+  return Object.fromEntries(RESET_PARTS.map((part) => [part, all || scope[part] === true])) as Required<ResetScope>;
+}
+
+/** Back to the start state, wholly or in the parts named (see resetParts). */
+export function resetState(state: EmulatorState, scope: ResetScope = {}): Required<ResetScope> {
+  const parts = resetParts(scope);
+  if (parts.stats) {
     state.stats.reset();
     state.faults.resetCounts();
   }
-  if (scope.limits ?? true) for (const limiter of state.limiters.values()) limiter.clear();
-  if (scope.credits ?? true) state.credits.restore();
-  if (scope.faults ?? true) state.faults.replace(state.config.faults);
-  if (scope.data ?? true) {
+  if (parts.limits) for (const limiter of state.limiters.values()) limiter.clear();
+  if (parts.credits) state.credits.restore();
+  if (parts.faults) state.faults.replace(state.config.faults);
+  if (parts.data) {
     state.files.clear();
     state.fineTunes.clear();
     state.batches.clear();
   }
+  return parts;
 }

@@ -86,10 +86,9 @@ export function adminRoutes(state: EmulatorState): Route[] {
         if (!body) return;
         const parsed = resetBody.safeParse(body.value);
         if (!parsed.success) {
-          return sendError(ex, invalidRequest('Send {} to reset everything, or pick parts: {"stats", "limits", "credits", "faults", "data"} as booleans.'));
+          return sendError(ex, invalidRequest('Send {} to reset everything, or name the parts to reset: {"stats", "limits", "credits", "faults", "data"} as booleans (parts left out are left alone).'));
         }
-        resetState(state, parsed.data);
-        sendJson(ex, 200, { ok: true });
+        sendJson(ex, 200, { ok: true, reset: resetState(state, parsed.data) });
       },
     },
   ];
