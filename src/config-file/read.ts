@@ -32,22 +32,39 @@ function jsonErrorPlace(text: string, error: unknown): string {
   return '';
 }
 
-/** Parses a config file's text; `label` names the file in errors ("gateway config"). */
+/**
+ * A file with nothing in it: a config is never empty. An editor that truncates a file and writes it a moment later, or
+ * `: > gw.yaml`, must not be read as "no settings" (for the gateway: no client tokens, so no auth).
+ */
+function emptyFile(label: string, path: string, onlyComments: boolean): ConfigFileError {
+  const what = onlyComments ? 'holds no settings (only comments, or null)' : 'is empty';
+  return new ConfigFileError(`The ${label} ${path} ${what}; a config file must hold a mapping of settings (key: value).`);
+}
+
+/** Parses a config file's text; `label` names the file in errors ("gateway config"). An empty file is an error. */
 export function parseConfigText(text: string, path: string, label = 'config file'): ConfigText {
+  if (text.trim() === '') throw emptyFile(label, path, false);
   if (extname(path).toLowerCase() === '.json') {
+    let data: unknown;
     try {
-      return { path, format: 'json', data: JSON.parse(text) };
+      data = JSON.parse(text);
     } catch (error) {
       throw new ConfigFileError(`The ${label} ${path} is not valid JSON${jsonErrorPlace(text, error)}; fix the syntax (or use YAML with a .yaml name).`);
     }
+    if (data === null) throw emptyFile(label, path, true);
+    return { path, format: 'json', data };
   }
+  let data: unknown;
   try {
-    return { path, format: 'yaml', data: parseYaml(text) };
+    data = parseYaml(text);
   } catch (error) {
     const place = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
     const code = error instanceof YAMLParseError ? ` (${error.code})` : '';
     throw new ConfigFileError(`The ${label} ${path} is not valid YAML${place}${code}; fix the syntax.`);
   }
+  // A comment-only (or `~`) document parses to null or undefined: as empty as an empty file.
+  if (data === null || data === undefined) throw emptyFile(label, path, true);
+  return { path, format: 'yaml', data };
 }
 
 /** Reads and parses a config file; a file that cannot be read is a ConfigFileError naming the path and the reason. */

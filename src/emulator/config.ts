@@ -1,7 +1,7 @@
 // The emulator's configuration: one zod schema for the config file and the programmatic options, and the
 // resolution of that input into a complete EmulatorConfig (defaults filled, names given to keys).
 import { z } from 'zod';
-import { ConfigFileError, readConfigFile } from '../config-file/index.js';
+import { ConfigFileError, describeConfigIssues, readConfigFile } from '../config-file/index.js';
 
 /** The key every emulator accepts when no keys are configured, so `tether emulator` works out of the box. */
 export const DEFAULT_EMULATOR_KEY = 'emulator-key';
@@ -236,18 +236,8 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .slice(0, 5)
-    .map((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        const where = issue.path.length ? ` in \`${formatIssuePath(issue.path)}\`` : '';
-        return `unknown field ${issue.keys.map((k) => `\`${k}\``).join(', ')}${where}`;
-      }
-      return `\`${formatIssuePath(issue.path)}\`: ${issue.message.replace(/^Invalid input: /, '')}`;
-    })
-    .join('; ');
-}
+/** Names each bad field without quoting a secret-shaped field name or any value (see config-file). */
+const describeIssues = describeConfigIssues;
 
 /** Validate options or a parsed config file; `source` names where they came from in the error. */
 export function parseEmulatorConfig(input: unknown, source = 'emulator options'): EmulatorFileConfig {

@@ -2,8 +2,8 @@
 // and its resolution into a complete GatewayConfig (defaults filled, env keys read, aliases applied to routes).
 // Every error names the bad field (`clients[1].token`) and never repeats a secret's value.
 import { z } from 'zod';
-import { formatIssuePath, parseBaseUrl, resolveBaseUrl } from '../api/index.js';
-import { ConfigFileError, readConfigFile } from '../config-file/index.js';
+import { parseBaseUrl, resolveBaseUrl } from '../api/index.js';
+import { ConfigFileError, describeConfigIssues, readConfigFile } from '../config-file/index.js';
 
 export const DEFAULT_GATEWAY_PORT = 8787;
 export const DEFAULT_GATEWAY_HOST = '127.0.0.1';
@@ -105,6 +105,8 @@ const limitsSchema = z.strictObject({
 export const gatewayFileSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
+  /** The built-in emulator, started as upstream when no Together key is configured. `port` 0 = any free port. */
+  emulator: z.strictObject({ port: z.number().int().min(0).max(65535).optional() }).optional(),
   upstream: upstreamSchema.optional(),
   /** Client-facing model name → Together model id. */
   aliases: z.record(z.string().min(1), z.string().min(1)).optional(),
@@ -113,6 +115,11 @@ export const gatewayFileSchema = z.strictObject({
   policies: policiesSchema.optional(),
   /** Client tokens for the gateway's own auth. Without any, only a loopback address may be bound. */
   clients: z.array(clientSchema).optional(),
+  /**
+   * With `clients: []`, says on purpose that this config serves without client tokens. A reload never switches auth
+   * off without both: a config that merely lacks `clients` (a truncated file, a bad merge) is refused.
+   */
+  allowAnonymous: z.boolean().optional(),
   limits: limitsSchema.optional(),
   /** Share pacing budgets and circuit-breaker state between gateways through this Redis (`redis://host:6379`). */
   redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
@@ -156,29 +163,17 @@ export interface GatewayConfig {
   routes: ReadonlyMap<string, readonly string[]>;
   policies: GatewayPolicies;
   clients: readonly ResolvedClient[];
+  /** `clients: []` with `allowAnonymous: true`: this config turns client auth off on purpose. */
+  anonymousOptIn: boolean;
   limits: { maxBodyBytes: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   redis?: string | undefined;
   logLevel: GatewayLogLevel;
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .slice(0, 5)
-    .map((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        const where = issue.path.length ? ` in \`${formatIssuePath(issue.path)}\`` : '';
-        return `unknown field ${issue.keys.map((k) => `\`${k}\``).join(', ')}${where}`;
-      }
-      const path = issue.path.length ? formatIssuePath(issue.path) : '(top level)';
-      return `\`${path}\`: ${issue.message.replace(/^Invalid input: /, '')}`;
-    })
-    .join('; ');
-}
-
 /** Validate a parsed config file or options object; `source` names where it came from in the error. */
 export function parseGatewayConfig(input: unknown, source = 'gateway config'): GatewayFileConfig {
   const result = gatewayFileSchema.safeParse(input ?? {});
-  if (!result.success) throw new GatewayConfigError(`${source} is invalid: ${describeIssues(result.error.issues)}`);
+  if (!result.success) throw new GatewayConfigError(`${source} is invalid: ${describeConfigIssues(result.error.issues)}`);
   return result.data;
 }
 
@@ -208,7 +203,7 @@ function resolveUpstreamKeys(file: GatewayFileConfig, env: NodeJS.ProcessEnv): M
   const keys = new Map<string, string>();
   (file.upstream?.keys ?? []).forEach((entry, index) => {
     const where = `upstream.keys[${index}]`;
-    if (keys.has(entry.name)) throw new GatewayConfigError(`\`${where}.name\`: "${entry.name}" is used twice`);
+    if (keys.has(entry.name)) throw new GatewayConfigError(`\`${where}.name\`: an earlier entry of \`upstream.keys\` has the same name`);
     const key = readSecret(entry.apiKey, entry.apiKeyEnv, `${where}.apiKey`, env);
     if (key === undefined) throw new GatewayConfigError(`\`${where}\`: give \`apiKey\` or \`apiKeyEnv\``);
     keys.set(entry.name, key);
@@ -226,15 +221,14 @@ function resolveClients(file: GatewayFileConfig, upstreamKeys: ReadonlyMap<strin
     if (seenTokens.has(token)) throw new GatewayConfigError(`\`${where}.token\`: the same token is given to another client`);
     seenTokens.add(token);
     const clientName = client.name ?? `client-${index + 1}`;
-    if (seenNames.has(clientName)) throw new GatewayConfigError(`\`${where}.name\`: "${clientName}" is used twice`);
+    if (seenNames.has(clientName)) throw new GatewayConfigError(`\`${where}.name\`: an earlier client has the same name`);
     seenNames.add(clientName);
     let upstreamKey: string | undefined;
     if (client.upstreamKey !== undefined) {
       upstreamKey = upstreamKeys.get(client.upstreamKey);
       if (upstreamKey === undefined) {
-        const known = [...upstreamKeys.keys()];
-        const hint = known.length ? `one of ${known.map((k) => `"${k}"`).join(', ')}` : 'a name declared under `upstream.keys`';
-        throw new GatewayConfigError(`\`${where}.upstreamKey\`: no upstream key is named "${client.upstreamKey}"; use ${hint}`);
+        const hint = upstreamKeys.size > 0 ? `the \`name\` of one of the ${upstreamKeys.size} entries of \`upstream.keys\`` : 'a name declared under `upstream.keys` (there are none)';
+        throw new GatewayConfigError(`\`${where}.upstreamKey\`: no entry of \`upstream.keys\` has this name; use ${hint}`);
       }
     }
     return { name: clientName, token, requestsPerSecond: client.requestsPerSecond, requestsPerMinute: client.requestsPerMinute, upstreamKey };
@@ -243,14 +237,16 @@ function resolveClients(file: GatewayFileConfig, upstreamKeys: ReadonlyMap<strin
 
 function resolveRoutes(file: GatewayFileConfig, aliases: ReadonlyMap<string, string>): Map<string, readonly string[]> {
   const routes = new Map<string, readonly string[]>();
-  for (const [model, fallbacks] of Object.entries(file.routes ?? {})) {
+  Object.entries(file.routes ?? {}).forEach(([model, fallbacks], index) => {
     const id = aliases.get(model) ?? model;
-    if (routes.has(id)) throw new GatewayConfigError(`\`routes.${model}\`: a route for ${id} is already given (an alias and its id name the same model)`);
+    if (routes.has(id)) {
+      throw new GatewayConfigError(`\`routes\` (entry ${index + 1}): an earlier route names the same model (an alias and its id name the same model)`);
+    }
     routes.set(
       id,
       fallbacks.map((m) => aliases.get(m) ?? m),
     );
-  }
+  });
   return routes;
 }
 
@@ -261,6 +257,14 @@ function checkLimits(limits: GatewayConfig['limits']): void {
       `\`limits.headersTimeoutMs\` (${limits.headersTimeoutMs}) must not exceed \`limits.requestTimeoutMs\` (${limits.requestTimeoutMs})`,
     );
   }
+}
+
+function checkAnonymousOptIn(file: GatewayFileConfig): boolean {
+  if (file.allowAnonymous !== true) return false;
+  if (file.clients === undefined || file.clients.length > 0) {
+    throw new GatewayConfigError('`allowAnonymous`: true only goes with `clients: []` (no client tokens); remove one of the two');
+  }
+  return true;
 }
 
 /** Fill every default and read keys from the environment. Throws GatewayConfigError naming the bad field. */
@@ -293,6 +297,7 @@ export function resolveGatewayConfig(input: unknown, env: NodeJS.ProcessEnv = pr
     routes: resolveRoutes(file, aliases),
     policies: file.policies ?? {},
     clients: resolveClients(file, upstreamKeys, env),
+    anonymousOptIn: checkAnonymousOptIn(file),
     limits,
     redis: file.redis,
     logLevel: file.logLevel ?? 'info',

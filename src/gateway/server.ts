@@ -82,6 +82,19 @@ function checkExposure(config: GatewayConfig): void {
   }
 }
 
+/**
+ * A reload never switches client auth off by accident: a config without client tokens, while the running one has
+ * some, is refused unless it says so (`clients: []` with `allowAnonymous: true`). A truncated or half-written file
+ * would otherwise open the gateway, on the upstream key, to anyone who reaches it.
+ */
+function checkAuthKept(running: GatewayConfig, next: GatewayConfig): void {
+  if (running.clients.length === 0 || next.clients.length > 0 || next.anonymousOptIn) return;
+  throw new GatewayConfigError(
+    `refusing a config without client tokens while the running one requires them (${running.clients.length} clients): a reload never switches auth off. ` +
+      'The running config stays in force. To serve without tokens on purpose, set `clients: []` and `allowAnonymous: true`.',
+  );
+}
+
 function checkUpstreamKey(config: GatewayConfig): void {
   if (config.upstream.apiKey === undefined) {
     throw new GatewayConfigError('no upstream key: set TOGETHER_API_KEY, or `upstream.apiKey` / `upstream.apiKeyEnv` in the gateway config');
@@ -276,6 +289,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     try {
       resolved = resolveGatewayConfig(next, env);
       checkUpstreamKey(resolved);
+      checkAuthKept(config, resolved);
       // The bound address cannot change, but a reload must not leave a public bind without tokens.
       checkExposure({ ...resolved, host: config.host });
       const key = settingsKey(pipelineSettings(resolved));

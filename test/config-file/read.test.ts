@@ -50,3 +50,20 @@ test('a file that cannot be read says why and where to look', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an empty, blank, comment-only or null file is never a config (issue 15, failure 1)', () => {
+  for (const [name, text] of [
+    ['e.yaml', ''],
+    ['b.yaml', ' \n\t\n'],
+    ['c.yaml', '# only a comment\n'],
+    ['n.yaml', 'null\n'],
+    ['e.json', ''],
+    ['n.json', ' null '],
+  ] as const) {
+    assert.throws(() => parseConfigText(text, name, 'emulator config'), (error: unknown) => {
+      assert.ok(error instanceof ConfigFileError, name);
+      assert.match(error.message, /^The emulator config \S+ (is empty|holds no settings \(only comments, or null\)); a config file must hold a mapping/);
+      return true;
+    });
+  }
+});

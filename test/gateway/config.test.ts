@@ -39,7 +39,7 @@ describe('gateway config', () => {
     rejects({ upstream: { baseUrl: 'ftp://x' } }, /`upstream\.baseUrl`.*scheme/);
     rejects({ clients: [{ name: 'a' }] }, /`clients\[0\]`: give `token` or `tokenEnv`/);
     rejects({ clients: [{ token: 'same-token-1' }, { token: 'same-token-1' }] }, /`clients\[1\]\.token`: the same token/);
-    rejects({ clients: [{ token: 'token-number-1', upstreamKey: 'team' }] }, /`clients\[0\]\.upstreamKey`: no upstream key is named "team"/);
+    rejects({ clients: [{ token: 'token-number-1', upstreamKey: 'team' }] }, /`clients\[0\]\.upstreamKey`: no entry of `upstream\.keys` has this name/);
     rejects({ clients: [{ tokenEnv: 'GW_TOKEN' }] }, /`clients\[0\]\.tokenEnv`: environment variable GW_TOKEN is not set/);
     rejects({ upstream: { apiKey: 'x-key-value', apiKeyEnv: 'K' } }, /`upstream\.apiKey`: give the value or its environment variable/);
   });
@@ -52,6 +52,33 @@ describe('gateway config', () => {
     } catch (error) {
       assert.ok(!(error as Error).message.includes(secret));
     }
+  });
+
+  test('a key-shaped field name, and any value, is never quoted (issue 15, failure 8)', () => {
+    const key = 'tgp_v1_Zx81kQpL0aW3mNe7RtYuIo22';
+    const cases: unknown[] = [
+      { [key]: 1 },
+      { upstream: { [key]: 'x' } },
+      { clients: [{ token: 'long-enough-token', [key]: true }] },
+      { aliases: { [key]: 5 } },
+      { routes: { [key]: [] } },
+      { upstream: { keys: [{ name: key, apiKey: 'k-1' }, { name: key, apiKey: 'k-2' }] } },
+      { clients: [{ name: key, token: 'long-enough-token' }, { name: key, token: 'long-enough-token-2' }] },
+      { upstream: { keys: [{ name: 'team', apiKey: 'k-1' }] }, clients: [{ token: 'long-enough-token', upstreamKey: key }] },
+    ];
+    for (const input of cases) {
+      assert.throws(
+        () => resolveGatewayConfig(input, {}),
+        (error: unknown) => {
+          assert.ok(error instanceof GatewayConfigError, String(error));
+          assert.ok(!error.message.includes(key), error.message);
+          assert.ok(!error.message.includes('Zx81kQpL0aW3mNe7RtYuIo22'), error.message);
+          return true;
+        },
+      );
+    }
+    rejects({ [key]: 1 }, /is invalid: an unknown field whose name looks like a secret \(not shown: is a key written where a field name belongs\?\)/);
+    rejects({ prot: 1, [key]: 1 }, /unknown field `prot` and 1 more whose name looks like a secret \(not shown\)/);
   });
 
   test('keys and tokens from env vars; aliases resolved inside routes', () => {
