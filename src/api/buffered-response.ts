@@ -3,6 +3,7 @@
 // wants the whole text reads back at once; for the small JSON answers of the inference endpoints that stream was a
 // large share of the gateway's work per request. A dispatch handler collects the chunks instead.
 import type { Dispatcher } from 'undici';
+import { responseTooLargeError } from '../errors/index.js';
 
 export interface TextResponse {
   status: number;
@@ -34,12 +35,16 @@ export class BufferingHandler implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] = [];
   private size = 0;
   private controller: Dispatcher.DispatchController | undefined;
+  /** Set when the body passed `maxBytes`: the request was aborted with it, and it is the answer. */
+  private tooLarge: Error | undefined;
   private readonly onAbort = (): void => this.controller?.abort(this.signal?.reason as Error);
 
   constructor(
     private readonly signal: AbortSignal | undefined,
     private readonly resolve: (response: TextResponse) => void,
     private readonly reject: (error: unknown) => void,
+    /** The most body bytes collected; past it the request is aborted (the connection closed) with a clear error. */
+    private readonly maxBytes: number = Infinity,
   ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -56,9 +61,17 @@ export class BufferingHandler implements Dispatcher.DispatchHandler {
     this.headers = flattenHeaders(headers);
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.tooLarge !== undefined) return;
     this.size += chunk.length;
+    if (this.size > this.maxBytes) {
+      // Checked as the bytes arrive, not after: what was collected is dropped and the socket closed at once.
+      this.chunks = [];
+      this.tooLarge = responseTooLargeError(this.maxBytes);
+      controller.abort(this.tooLarge);
+      return;
+    }
+    this.chunks.push(chunk);
   }
 
   onResponseEnd(): void {
@@ -68,7 +81,8 @@ export class BufferingHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.detach();
-    if (this.status >= 300 && this.signal?.aborted !== true) {
+    if (this.tooLarge !== undefined) this.reject(this.tooLarge);
+    else if (this.status >= 300 && this.signal?.aborted !== true) {
       this.resolve({ status: this.status, headers: this.headers, text: this.body() });
     } else {
       this.reject(error);

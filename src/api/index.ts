@@ -1,6 +1,6 @@
 // Public API of the api module: HTTP transport, endpoint paths, wire types, request schemas, SSE.
 // It moves bytes and parses formats; what a status or a cut stream means is decided by its callers.
-export { createTransport, normaliseApiKey, DEFAULT_USER_AGENT } from './transport.js';
+export { createTransport, normaliseApiKey, DEFAULT_USER_AGENT, DEFAULT_MAX_RESPONSE_BYTES } from './transport.js';
 export type { Transport, TransportOptions, SendRequest, RawResponse, RawRequestBody, HttpMethod } from './transport.js';
 export type { ResponseBody } from './response-body.js';
 export type { TextResponse } from './buffered-response.js';
@@ -8,7 +8,7 @@ export { DEFAULT_BASE_URL, resolveBaseUrl, parseBaseUrl, joinPath, formatQuery }
 export type { BaseUrlParts, QueryValue } from './base-url.js';
 export { PATHS, pathTo, INFERENCE_PATHS } from './paths.js';
 export type { EndpointName } from './paths.js';
-export { parseSSE, formatSSE, forwardSSE, formatSSEComment, SSE_DONE, SSEStreamError, isSSEStreamError } from './sse.js';
+export { parseSSE, DEFAULT_MAX_STREAM_EVENT_BYTES, formatSSE, forwardSSE, formatSSEComment, SSE_DONE, SSEStreamError, isSSEStreamError } from './sse.js';
 export type { ParseSSEOptions, SSEStreamErrorKind, SSEStreamErrorFields } from './sse.js';
 export {
   chatCompletionRequestSchema,

@@ -11,6 +11,8 @@ export interface ListModelsOptions {
   apiKey?: string | undefined;
   /** Where the key came from, so a 401 names the right place to fix it. */
   keySource?: KeySource | undefined;
+  /** Values an error must never repeat (the keys in use); the key this call is sent with is always one. */
+  secrets?: readonly string[] | undefined;
 }
 
 function invalidListError(url: string, what: string): TogetherError {
@@ -41,7 +43,8 @@ export async function listModels(transport: Transport, options: ListModelsOption
   const response = await transport.send({ method: 'GET', path: PATHS.models, signal: options.signal, apiKey: options.apiKey });
   const text = await response.body.text();
   if (response.status < 200 || response.status >= 300) {
-    throw classify({ status: response.status, headers: response.headers, body: text, keySource: options.keySource });
+    const secrets = [...(options.secrets ?? []), ...(options.apiKey !== undefined ? [options.apiKey] : [])];
+    throw classify({ status: response.status, headers: response.headers, body: text, keySource: options.keySource, secrets });
   }
   let parsed: unknown;
   try {

@@ -1,6 +1,7 @@
 // The response body handed to callers: a byte stream that can also be read whole as text or JSON.
 // Reading it twice, or both ways, is a programming error reported as such.
 import type { Dispatcher } from 'undici';
+import { responseTooLargeError } from '../errors/index.js';
 
 export interface ResponseBody extends AsyncIterable<Uint8Array> {
   /** The whole body as UTF-8 text. */
@@ -23,8 +24,9 @@ const STOPPED_EARLY = new Error('The response body was not read to its end.');
 
 function ignore(): void {}
 
-export function wrapBody(raw: Dispatcher.ResponseData['body'], mapError: BodyErrorMapper): ResponseBody {
-  return new WrappedBody(raw, mapError);
+/** `maxBytes`: the most `text()`/`json()` read; past it the body is destroyed (its connection closed) with a clear error. */
+export function wrapBody(raw: Dispatcher.ResponseData['body'], mapError: BodyErrorMapper, maxBytes: number = Infinity): ResponseBody {
+  return new WrappedBody(raw, mapError, maxBytes);
 }
 
 function alreadyConsumed(how: string): Error {
@@ -38,6 +40,7 @@ class WrappedBody implements ResponseBody {
   constructor(
     private readonly raw: Dispatcher.ResponseData['body'],
     private readonly mapError: BodyErrorMapper,
+    private readonly maxBytes: number,
   ) {}
 
   get used(): boolean {
@@ -96,8 +99,34 @@ class WrappedBody implements ResponseBody {
   }
 
   private readText(): Promise<string> {
-    return this.raw.text().catch((error: unknown) => {
+    if (this.maxBytes === Infinity) {
+      return this.raw.text().catch((error: unknown) => {
+        throw this.mapError(error);
+      });
+    }
+    return this.readBounded();
+  }
+
+  /** The whole body, counted as it arrives: past `maxBytes` it is destroyed and nothing read is kept. */
+  private async readBounded(): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of this.raw) {
+        const bytes = chunk as Buffer;
+        size += bytes.length;
+        if (size > this.maxBytes) {
+          const error = responseTooLargeError(this.maxBytes);
+          this.raw.on('error', ignore);
+          this.raw.destroy(error);
+          chunks.length = 0;
+          throw error;
+        }
+        chunks.push(bytes);
+      }
+    } catch (error) {
       throw this.mapError(error);
-    });
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
   }
 }

@@ -9,7 +9,9 @@ export type SSEStreamErrorKind =
   /** A frame carried an `error` object (or an `event: error` frame arrived). */
   | 'error_event'
   /** A frame's data was not JSON. */
-  | 'malformed';
+  | 'malformed'
+  /** One event grew past `maxEventBytes` without ending (a newline-less or endless event). */
+  | 'too_large';
 
 export interface SSEStreamErrorFields {
   kind: SSEStreamErrorKind;
@@ -24,6 +26,8 @@ export interface SSEStreamErrorFields {
   error?: unknown;
   /** The underlying failure (a socket error while reading, for 'cut'). */
   cause?: unknown;
+  /** The limit an event passed (too_large). */
+  limit?: number | undefined;
 }
 
 export class SSEStreamError extends Error {
@@ -33,6 +37,7 @@ export class SSEStreamError extends Error {
   readonly frame?: number | undefined;
   readonly data?: string | undefined;
   readonly error?: unknown;
+  readonly limit?: number | undefined;
 
   constructor(fields: SSEStreamErrorFields) {
     super(fields.message, fields.cause === undefined ? undefined : { cause: fields.cause });
@@ -41,6 +46,7 @@ export class SSEStreamError extends Error {
     this.frame = fields.frame;
     this.data = fields.data;
     this.error = fields.error;
+    this.limit = fields.limit;
   }
 }
 
@@ -51,6 +57,27 @@ export function isSSEStreamError(value: unknown): value is SSEStreamError {
 export interface ParseSSEOptions {
   /** When aborted, reading stops and the iterator rejects with the signal's reason (not a 'cut'). */
   signal?: AbortSignal | undefined;
+  /**
+   * The longest one event may grow (counted in characters of the decoded text since the last blank line) before the
+   * stream is stopped with a 'too_large' error. Default {@link DEFAULT_MAX_STREAM_EVENT_BYTES}: a chunk is a few
+   * hundred bytes, and without a bound a line that never ends grows in memory until a deadline (if any).
+   */
+  maxEventBytes?: number | undefined;
+  /** Applied to each event's data before anything reads it (a scrubber's `exact`: no key reaches a chunk). */
+  scrub?: ((data: string) => string) | undefined;
+}
+
+/** 1 MiB: a thousand times a real chunk (a long tool call's arguments come in many small deltas). */
+export const DEFAULT_MAX_STREAM_EVENT_BYTES = 1024 * 1024;
+
+/** Where the last event boundary (a blank line) in `text` ends, or -1. */
+function lastBoundaryEnd(text: string): number {
+  let end = -1;
+  for (const boundary of ['\n\n', '\r\r', '\r\n\r\n']) {
+    const at = text.lastIndexOf(boundary);
+    if (at >= 0) end = Math.max(end, at + boundary.length);
+  }
+  return end;
 }
 
 const DATA_SNIPPET = 200;
@@ -98,7 +125,11 @@ export async function* parseSSE<T = unknown>(
   source: AsyncIterable<Uint8Array | string>,
   options: ParseSSEOptions = {},
 ): AsyncGenerator<T, void, undefined> {
-  const { signal } = options;
+  const { signal, scrub } = options;
+  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_STREAM_EVENT_BYTES;
+  /** Characters fed since the last event boundary, and the tail of the text fed (a boundary may span two chunks). */
+  let open = 0;
+  let tail = '';
   const decoder = new TextDecoder();
   const pending: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => pending.push(event) });
@@ -109,7 +140,7 @@ export async function* parseSSE<T = unknown>(
   const interpret = (event: EventSourceMessage): Step | undefined => {
     if (event.event !== undefined && event.event !== 'message' && event.event !== 'error') return undefined;
     frame += 1;
-    const data = event.data;
+    const data = scrub === undefined ? event.data : scrub(event.data);
     if (event.event !== 'error' && data.trim() === '[DONE]') return { done: true };
     let value: unknown;
     try {
@@ -169,7 +200,20 @@ export async function* parseSSE<T = unknown>(
           chunksReceived: yielded,
         });
       }
-      parser.feed(typeof next.value === 'string' ? next.value : decoder.decode(next.value, { stream: true }));
+      const text = typeof next.value === 'string' ? next.value : decoder.decode(next.value, { stream: true });
+      const joined = tail + text;
+      const boundary = lastBoundaryEnd(joined);
+      open = boundary >= 0 ? joined.length - boundary : open + text.length;
+      tail = joined.slice(-3);
+      if (open > maxEventBytes) {
+        throw new SSEStreamError({
+          kind: 'too_large',
+          message: `Stream event grew past ${maxEventBytes} characters without ending, after ${yielded} chunk(s)`,
+          chunksReceived: yielded,
+          limit: maxEventBytes,
+        });
+      }
+      parser.feed(text);
       while (pending.length > 0) {
         const step = interpret(pending.shift() as EventSourceMessage);
         if (step === undefined) continue;

@@ -3,7 +3,7 @@
 // (category network/timeout); an abort rejects with the signal's reason.
 import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
-import { TogetherError, classifyNetworkError, redactSecrets } from '../errors/index.js';
+import { TogetherError, classifyNetworkError, redactSecrets, scrubberFor } from '../errors/index.js';
 import { formatQuery, joinPath, parseBaseUrl, resolveBaseUrl, type QueryValue } from './base-url.js';
 import { BufferingHandler, flattenHeaders, type TextResponse } from './buffered-response.js';
 import { wrapBody, type ResponseBody } from './response-body.js';
@@ -30,7 +30,16 @@ export interface TransportOptions {
   bodyTimeoutMs?: number | undefined;
   /** Environment to read `TOGETHER_BASE_URL` from (default `process.env`). */
   env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * The most bytes of an answer read whole (`sendText`, `body.text()`, `body.json()`); past it reading stops, the
+   * connection is closed and the call fails with a `server` TogetherError (code `response_too_large`). Default
+   * {@link DEFAULT_MAX_RESPONSE_BYTES}. Bodies read as a stream (iterated) are not held, so not counted.
+   */
+  maxResponseBytes?: number | undefined;
 }
+
+/** 64 MiB: far above any real completion or model list (a 128K-token answer is well under 1 MiB). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** A body passed through untouched; anything else (a plain object or array) is sent as JSON. */
 export type RawRequestBody = string | Uint8Array | Readable | FormData;
@@ -52,6 +61,8 @@ export interface SendRequest {
   apiKey?: string | undefined;
   /** The model the request names, recorded on network errors. */
   model?: string | undefined;
+  /** Overrides the transport's `maxResponseBytes` for this request. */
+  maxResponseBytes?: number | undefined;
 }
 
 export interface RawResponse {
@@ -91,7 +102,7 @@ export function normaliseApiKey(key: string | undefined): string | undefined {
 /** A classified error whose text could still hold one of our keys gets every field scrubbed (belt and braces). */
 function scrubbed(error: TogetherError, secrets: readonly string[]): TogetherError {
   const fields = error.toJSON();
-  if (!secrets.some((secret) => JSON.stringify(fields).includes(secret))) return error;
+  if (!scrubberFor(secrets).contains(JSON.stringify(fields))) return error;
   const clean = (text: string | undefined): string | undefined => (text === undefined ? undefined : redactSecrets(text, secrets));
   return new TogetherError({
     ...fields,
@@ -127,6 +138,10 @@ const HEADER_CACHE_LIMIT = 256;
 export function createTransport(options: TransportOptions = {}): Transport {
   const base = parseBaseUrl(resolveBaseUrl(options.baseUrl, options.env));
   const defaultKey = normaliseApiKey(options.apiKey);
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!(typeof maxResponseBytes === 'number' && maxResponseBytes > 0)) {
+    throw new RangeError(`maxResponseBytes must be a positive number of bytes (got ${String(options.maxResponseBytes)}).`);
+  }
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher: Dispatcher =
     options.dispatcher ?? new Agent(options.connections !== undefined ? { connections: options.connections } : {});
@@ -162,6 +177,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
   function failure(error: unknown, request: SendRequest, apiKey: string | undefined): unknown {
     const { signal } = request;
     if (signal?.aborted) return signal.reason;
+    if (error instanceof TogetherError) return error;
     const secrets = [apiKey, defaultKey].filter((key): key is string => key !== undefined);
     if ((error as { code?: unknown } | null)?.code === 'UND_ERR_INVALID_ARG') {
       return new TypeError(`Invalid request: ${redactSecrets((error as Error).message, secrets)}`);
@@ -215,7 +231,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
     return {
       status: response.statusCode,
       headers: flattenHeaders(response.headers),
-      body: wrapBody(response.body, (error) => failure(error, request, apiKey)),
+      body: wrapBody(response.body, (error) => failure(error, request, apiKey), request.maxResponseBytes ?? maxResponseBytes),
       url: base.origin + options.path,
     };
   }
@@ -232,7 +248,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
       return Promise.reject(error);
     }
     return new Promise<TextResponse>((resolve, reject) => {
-      const handler = new BufferingHandler(signal, resolve, (error) => reject(failure(error, request, apiKey)));
+      const handler = new BufferingHandler(signal, resolve, (error) => reject(failure(error, request, apiKey)), request.maxResponseBytes ?? maxResponseBytes);
       try {
         dispatcher.dispatch(options, handler);
       } catch (error) {

@@ -4,7 +4,8 @@ import { parseErrorBody } from './body.js';
 import type { ParsedBody } from './body.js';
 import { extractRequestId, getHeader, listHeaders, parseRetryAfterMs } from './headers.js';
 import type { HeadersLike } from './headers.js';
-import { redactSecrets, secretsFromHeaders } from './redact.js';
+import { scrubberFor, secretsFromHeaders } from './redact.js';
+import type { Scrubber } from './redact.js';
 import { CATEGORY_DEFAULTS, FALLBACK_HTTP_RULE, HTTP_RULES, TOGETHER_CODES, renderSentence, ruleMatches } from './table.js';
 import type { HttpRule, KeySource, RuleFacts } from './table.js';
 
@@ -19,6 +20,31 @@ export interface ClassifyInput {
   keySource?: KeySource | undefined;
   /** Clock for `retry-after` dates; defaults to Date.now(). */
   nowMs?: number | undefined;
+  /** Values never to repeat in any form (the key the request was sent with, and any other configured key). */
+  secrets?: readonly string[] | undefined;
+}
+
+/** The most of a body that is read at all; the rest of a larger error body is never shown. */
+const MAX_BODY_CHARS = 1_000_000;
+
+/**
+ * The body with every form of every known secret removed before it is parsed and quoted: quoting cuts text short,
+ * and a secret cut in half is no longer found by the scrubber but still half a secret.
+ */
+function scrubbedBody(body: unknown, scrubber: Scrubber): unknown {
+  if (scrubber.secrets.length === 0) return body;
+  let text: string | undefined;
+  if (typeof body === 'string') text = body;
+  else if (body instanceof Uint8Array) text = new TextDecoder('utf-8', { fatal: false }).decode(body.byteLength > MAX_BODY_CHARS ? body.subarray(0, MAX_BODY_CHARS) : body);
+  else if (body instanceof ArrayBuffer) return scrubbedBody(new Uint8Array(body), scrubber);
+  else if (typeof body === 'object' && body !== null) {
+    try {
+      text = JSON.stringify(body);
+    } catch {
+      return body;
+    }
+  } else return body;
+  return scrubber.exact(text.length > MAX_BODY_CHARS ? text.slice(0, MAX_BODY_CHARS) : text);
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -100,10 +126,11 @@ function findRule(status: number, code: string | undefined, message: string, bod
  */
 export function classify(input: ClassifyInput): TogetherError {
   const status = Number.isFinite(input.status) ? Math.trunc(input.status) : 0;
-  const secrets = secretsFromHeaders(listHeaders(input.headers));
-  const scrub = (text: string): string => redactSecrets(text, secrets);
+  const secrets = [...secretsFromHeaders(listHeaders(input.headers)), ...(input.secrets ?? [])].filter((s) => typeof s === 'string');
+  const scrubber = scrubberFor(secrets);
+  const scrub = (text: string): string => scrubber.text(text);
 
-  const body = parseErrorBody(input.body, getHeader(input.headers, 'content-type'));
+  const body = parseErrorBody(scrubbedBody(input.body, scrubber), getHeader(input.headers, 'content-type'));
   const code = effectiveCode(body);
   const innerMessage = scrub(body.message ?? '');
   const rule = findRule(status, code, innerMessage, body);
@@ -139,7 +166,7 @@ export function classify(input: ClassifyInput): TogetherError {
     fix: scrub(renderSentence(rule.fix ?? defaults.fix, facts)),
     retryable: rule.retryable ?? defaults.retryable,
     retryAfterMs,
-    requestId: requestId === undefined ? undefined : redactSecrets(requestId, secrets),
+    requestId: requestId === undefined ? undefined : scrub(requestId),
     model: model === undefined ? undefined : scrub(model),
     details: facts.details,
   });

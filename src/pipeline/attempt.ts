@@ -4,7 +4,7 @@
 import { PATHS } from '../api/index.js';
 import type { RawResponse, SendRequest, TextResponse, Transport } from '../api/index.js';
 import { TogetherError, classify, classifyNetworkError, isTogetherError } from '../errors/index.js';
-import type { KeySource } from '../errors/index.js';
+import type { KeySource, Scrubber } from '../errors/index.js';
 import { createAttemptScope } from '../policy/index.js';
 import type { AttemptScope, BreakerRegistry, BreakerTicket, Pacer, PolicyEventMap, PolicyEvents, RateLimitSnapshot } from '../policy/index.js';
 import type { BillingStop } from './billing-stop.js';
@@ -36,6 +36,23 @@ export interface AttemptStages {
   /** Records the headers of every answer (for `state()`). */
   /** `snapshot`: the headers as the pacer already read them, when it did. */
   observed(apiKey: string, headers: Record<string, string>, snapshot: RateLimitSnapshot | undefined): void;
+  /** Removes every form of every key the pipeline knows from what an upstream sent, before anyone sees it. */
+  scrubber(): Scrubber;
+  /** The longest one streamed event may grow (see PipelineOptions). */
+  maxStreamEventBytes: number;
+  /** The most bytes of an answer read whole (see PipelineOptions). */
+  maxResponseBytes: number;
+}
+
+/** Response headers with every known secret removed (the same object when none is there: the usual case). */
+export function scrubHeaders(headers: Record<string, string>, scrubber: Scrubber): Record<string, string> {
+  if (scrubber.secrets.length === 0) return headers;
+  let all = '';
+  for (const name in headers) all += `${name}\n${headers[name]}\n`;
+  if (!scrubber.contains(all)) return headers;
+  const out: Record<string, string> = {};
+  for (const name in headers) out[scrubber.exact(name)] = scrubber.exact(headers[name]!);
+  return out;
 }
 
 export interface AttemptRequest {
@@ -106,7 +123,7 @@ function stoppedKey(stages: AttemptStages, apiKey: string): TogetherError | unde
 
 /** An upstream error answer (status, headers, body text): classified, with the key's bookkeeping done. */
 function classifyAnswer(stages: AttemptStages, request: AttemptRequest, status: number, headers: Record<string, string>, text: string): TogetherError {
-  const error = classify({ status, headers, body: text, model: request.model, keySource: request.keySource });
+  const error = classify({ status, headers, body: text, model: request.model, keySource: request.keySource, secrets: stages.scrubber().secrets });
   if (error.category === 'rate_limit') stages.pacer?.penalize(request.apiKey, error.retryAfterMs);
   if (error.category === 'billing') stages.billing.stop(request.apiKey, error);
   return error;
@@ -125,7 +142,11 @@ async function failedAnswer(stages: AttemptStages, request: AttemptRequest, resp
 }
 
 /** A 2xx answer's text as the JSON result (a body that is not JSON is a retryable server fault). */
-function jsonAnswer(request: AttemptRequest, status: number, headers: Record<string, string>, text: string): AttemptResult {
+function jsonAnswer(stages: AttemptStages, request: AttemptRequest, status: number, received: Record<string, string>, raw: string): AttemptResult {
+  // An upstream that echoes a key (in any encoding) must not hand it to whoever reads the answer.
+  const scrubber = stages.scrubber();
+  const text = scrubber.exact(raw);
+  const headers = scrubHeaders(received, scrubber);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -146,7 +167,7 @@ async function sendForText(stages: AttemptStages, request: AttemptRequest, send:
   const snapshot = stages.pacer?.observe(request.apiKey, answer.headers);
   stages.observed(request.apiKey, answer.headers, snapshot);
   if (answer.status < 200 || answer.status >= 300) throw classifyAnswer(stages, request, answer.status, answer.headers, answer.text);
-  return jsonAnswer(request, answer.status, answer.headers, answer.text);
+  return jsonAnswer(stages, request, answer.status, answer.headers, answer.text);
 }
 
 export async function runAttempt(stages: AttemptStages, request: AttemptRequest): Promise<AttemptResult> {
@@ -190,6 +211,7 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
       apiKey: request.apiKey,
       model: request.model,
       signal: scope.signal,
+      maxResponseBytes: stages.maxResponseBytes,
     };
     if (!request.stream && stages.transport.sendText !== undefined) {
       const result = await sendForText(stages, request, send, scope);
@@ -221,13 +243,14 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
         if (scope.signal.aborted || isTogetherError(error)) throw readFailure(error, scope, false, request.model);
         throw invalidJson(request.model, response.status, error);
       }
-      const result = jsonAnswer(request, response.status, response.headers, text);
+      const result = jsonAnswer(stages, request, response.status, response.headers, text);
       ticket.success();
       return result;
     }
-    const opened = await openStream(response, scope, request.model);
+    const scrubber = stages.scrubber();
+    const opened = await openStream(response, scope, request.model, scrubber, stages.maxStreamEventBytes);
     handedOff = true;
-    return { kind: 'stream', headers: response.headers, opened, scope, ticket };
+    return { kind: 'stream', headers: scrubHeaders(response.headers, scrubber), opened, scope, ticket };
   } catch (thrown) {
     const error =
       thrown instanceof TogetherError ? thrown : request.signal.aborted ? abortError(request.signal.reason, request.model) : classifyNetworkError(thrown, { model: request.model });

@@ -1,7 +1,7 @@
 // The TogetherErrors the pipeline raises itself, before or instead of an upstream answer: an invalid body, a model
 // id the catalog refuses, a prompt that cannot fit, no key, an open circuit, a stream that broke, an abort.
 // Each names what was wrong and the next step; none carries an API key.
-import { CATEGORY_DEFAULTS, TogetherError, classify, classifyNetworkError, isTogetherError } from '../errors/index.js';
+import { CATEGORY_DEFAULTS, TogetherError, classify, classifyNetworkError, isTogetherError, streamEventTooLargeError } from '../errors/index.js';
 import type { ErrorCategory, KeySource } from '../errors/index.js';
 import type { BodyIssue, SSEStreamError } from '../api/index.js';
 import type { UnresolvedModel } from '../catalog/index.js';
@@ -152,6 +152,10 @@ export function streamError(error: SSEStreamError, committed: boolean, model: st
   if (isTogetherError(underlying) && underlying.category !== 'network') {
     // The transport classified the failure under the cut as something more specific (a timeout).
     return committed ? notRetryable(underlying, where) : underlying;
+  }
+  if (error.kind === 'too_large') {
+    // The same upstream would send the same endless event again: not retried.
+    return new TogetherError({ ...streamEventTooLargeError(error.limit ?? 0, error.chunksReceived, model).toJSON(), original: error });
   }
   if (error.kind === 'error_event') {
     const inner = (error.error ?? {}) as { status?: unknown; code?: unknown };

@@ -86,6 +86,9 @@ const CATEGORY_STATUS: Record<ErrorCategory, number> = {
 const CODE_STATUS: Readonly<Record<string, number>> = {
   model_not_available: 400,
   tier_too_low: 403,
+  // The upstream's answer broke one of tether's bounds: a bad gateway, not an error of tether's own.
+  response_too_large: 502,
+  stream_event_too_large: 502,
 };
 
 export function statusFor(error: TogetherError): number {

@@ -83,6 +83,23 @@ export interface PipelineOptions {
   tokenizerThread?: boolean | undefined;
   /** The event bus to report on (default: a new one, `pipeline.events`). */
   events?: PolicyEvents | undefined;
+  /**
+   * The most bytes of an upstream answer read whole (a JSON completion, an error body, the model list). Past it the
+   * read stops, the connection is closed and the request fails with a `server` error (code `response_too_large`,
+   * 502 through resilientFetch and the gateway). Default 64 MiB, far above any real completion.
+   */
+  maxResponseBytes?: number | undefined;
+  /**
+   * The longest one streamed (SSE) event may grow without ending. Past it the stream is stopped with a `server`
+   * error (code `stream_event_too_large`). Default 1 MiB; a real chunk is a few hundred bytes.
+   */
+  maxStreamEventBytes?: number | undefined;
+  /**
+   * More values never to repeat in any form (raw, URL-encoded, JSON-escaped, hex, base64) in an error, an answer or
+   * an event: e.g. every upstream key a gateway is configured with. The pipeline's own key and every key a request
+   * was sent with are always included.
+   */
+  secrets?: readonly string[] | undefined;
 }
 
 export const PIPELINE_DEFAULTS = {
@@ -91,6 +108,8 @@ export const PIPELINE_DEFAULTS = {
   attemptTimeoutMs: 600_000,
   idleTimeoutMs: 60_000,
   assumedCompletionTokens: 512,
+  maxResponseBytes: 64 * 1024 * 1024,
+  maxStreamEventBytes: 1024 * 1024,
 };
 
 const POLICIES: readonly ContextOverflowPolicy[] = ['error', 'clamp', 'fallback'];
@@ -108,6 +127,11 @@ export function checkPipelineOptions(options: PipelineOptions): void {
   positive('attemptTimeoutMs', options.attemptTimeoutMs);
   positive('idleTimeoutMs', options.idleTimeoutMs);
   positive('assumedCompletionTokens', options.assumedCompletionTokens, true);
+  positive('maxResponseBytes', options.maxResponseBytes, true);
+  positive('maxStreamEventBytes', options.maxStreamEventBytes, true);
+  if (options.secrets !== undefined && (!Array.isArray(options.secrets) || options.secrets.some((s) => typeof s !== 'string'))) {
+    throw new TypeError('createPipeline: secrets must be a list of strings.');
+  }
   if (options.maxFallbacks !== undefined && !(Number.isInteger(options.maxFallbacks) && options.maxFallbacks >= 0)) {
     throw new RangeError(`createPipeline: maxFallbacks must be an integer >= 0 (got ${String(options.maxFallbacks)}).`);
   }

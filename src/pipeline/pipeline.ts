@@ -6,8 +6,8 @@ import { createTransport, listModels } from '../api/index.js';
 import type { Transport } from '../api/index.js';
 import { createCatalog } from '../catalog/index.js';
 import type { Catalog, CatalogModel } from '../catalog/index.js';
-import { TogetherError, classifyNetworkError, isTogetherError } from '../errors/index.js';
-import type { KeySource } from '../errors/index.js';
+import { TogetherError, classifyNetworkError, isTogetherError, scrubberFor } from '../errors/index.js';
+import type { KeySource, Scrubber } from '../errors/index.js';
 import {
   BreakerRegistry,
   Pacer,
@@ -164,8 +164,19 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const events = options.events ?? new PolicyEvents();
   const { apiKey: defaultKey, keySource: defaultKeySource } = resolveApiKey(options);
   const ownsTransport = options.transport === undefined;
+  const maxResponseBytes = options.maxResponseBytes ?? PIPELINE_DEFAULTS.maxResponseBytes;
   const transport: Transport =
-    options.transport ?? createTransport({ baseUrl: options.baseUrl, apiKey: defaultKey, env: options.env });
+    options.transport ?? createTransport({ baseUrl: options.baseUrl, apiKey: defaultKey, env: options.env, maxResponseBytes });
+  /** Every value no text from upstream may carry on: configured secrets, the default key, every key sent with. */
+  const secrets: string[] = [...(options.secrets ?? []), ...(defaultKey !== undefined ? [defaultKey] : [])];
+  let scrubber: Scrubber = scrubberFor(secrets);
+  /** Keys seen beyond this many are not added (each adds a few substring checks to every answer). */
+  const MAX_SECRETS = 256;
+  const learnSecret = (key: string): void => {
+    if (secrets.length >= MAX_SECRETS || secrets.includes(key)) return;
+    secrets.push(key);
+    scrubber = scrubberFor(secrets);
+  };
   let catalogKey = defaultKey;
   const ownsCatalog = !isCatalog(options.catalog);
   const catalog: Catalog = isCatalog(options.catalog)
@@ -173,7 +184,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     : createCatalog({
         // The list loads with the pipeline's key or, without one (resilientFetch, a gateway), the first caller's.
         fetchModels: (signal) =>
-          listModels(transport, { signal, keySource: defaultKeySource, ...(catalogKey !== undefined ? { apiKey: catalogKey } : {}) }),
+          listModels(transport, {
+            signal,
+            keySource: defaultKeySource,
+            secrets: scrubber.secrets,
+            ...(catalogKey !== undefined ? { apiKey: catalogKey } : {}),
+          }),
         ...options.catalog,
         ...(options.routes !== undefined ? { routes: options.routes } : {}),
       });
@@ -211,6 +227,9 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     breakers,
     billing,
     events,
+    scrubber: () => scrubber,
+    maxStreamEventBytes: options.maxStreamEventBytes ?? PIPELINE_DEFAULTS.maxStreamEventBytes,
+    maxResponseBytes,
     observed(apiKey, headers, parsed) {
       const snapshot = parsed ?? parseRateLimitHeaders(headers);
       const entry = keys.get(keyFingerprint(apiKey));
@@ -443,7 +462,10 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       if (apiKey === undefined) throw missingKeyError(keySource);
       const stopped = billing.check(apiKey);
       if (stopped) throw stopped;
-      if (!keys.has(keyFingerprint(apiKey))) keys.set(keyFingerprint(apiKey), { apiKey, snapshot: {} });
+      if (!keys.has(keyFingerprint(apiKey))) {
+        keys.set(keyFingerprint(apiKey), { apiKey, snapshot: {} });
+        learnSecret(apiKey);
+      }
       catalogKey ??= apiKey;
 
       deadline = createDeadline({ timeoutMs: overrides.deadlineMs ?? options.deadlineMs, signal: request.signal });

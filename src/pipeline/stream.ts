@@ -5,7 +5,7 @@
 import { isSSEStreamError, parseSSE } from '../api/index.js';
 import type { RawResponse, Usage } from '../api/index.js';
 import { classifyNetworkError, isTogetherError } from '../errors/index.js';
-import type { TogetherError } from '../errors/index.js';
+import type { Scrubber, TogetherError } from '../errors/index.js';
 import type { AttemptScope } from '../policy/index.js';
 import { abortError, streamError } from './errors.js';
 import { usageOf } from './usage.js';
@@ -61,8 +61,12 @@ export interface OpenedStream {
 }
 
 /** Reads until the first content chunk (or the end). Rejects with a retryable-as-classified TogetherError. */
-export async function openStream(response: RawResponse, scope: AttemptScope, model: string): Promise<OpenedStream> {
-  const sse = parseSSE(touching(response.body, scope), { signal: scope.signal });
+export async function openStream(response: RawResponse, scope: AttemptScope, model: string, scrubber?: Scrubber, maxEventBytes?: number): Promise<OpenedStream> {
+  const sse = parseSSE(touching(response.body, scope), {
+    signal: scope.signal,
+    ...(scrubber !== undefined && scrubber.secrets.length > 0 ? { scrub: scrubber.exact } : {}),
+    ...(maxEventBytes !== undefined ? { maxEventBytes } : {}),
+  });
   const prefix: unknown[] = [];
   let usage: Usage | undefined;
   try {
