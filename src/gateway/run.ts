@@ -19,6 +19,8 @@ export interface GatewayRunOptions {
   /** Flags: each wins over the file. */
   port?: number | undefined;
   host?: string | undefined;
+  /** The built-in emulator's port (used only when no Together key is configured); over the file's `emulator.port`. */
+  emulatorPort?: number | undefined;
   redis?: string | undefined;
   logLevel?: GatewayLogLevel | undefined;
   env?: NodeJS.ProcessEnv | undefined;
@@ -75,9 +77,16 @@ function watchFile(path: string, debounceMs: number, onChange: () => void): FSWa
 }
 
 /** Loaded only when needed, so other commands (and gateways with a key) never load the emulator. */
-async function startBuiltInEmulator(): Promise<RunningEmulator> {
+async function startBuiltInEmulator(port: number): Promise<RunningEmulator> {
   const { startEmulator } = await import('../emulator/index.js');
-  return startEmulator({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
+  try {
+    return await startEmulator({ port, host: '127.0.0.1', logLevel: 'silent' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new GatewayConfigError(`the built-in emulator's port ${port} is already in use; pass --emulator-port with a free port (or 0 for any), or set emulator.port in the config`);
+    }
+    throw error;
+  }
 }
 
 export async function startGatewayService(options: GatewayRunOptions = {}): Promise<GatewayService> {
@@ -85,7 +94,7 @@ export async function startGatewayService(options: GatewayRunOptions = {}): Prom
   const flags: Flags = { port: options.port, host: options.host, redis: options.redis, logLevel: options.logLevel };
   const initial = readFile(options.configFile);
   const needsEmulator = !hasUpstreamKey(assemble(initial, flags, undefined, env), env);
-  const emulator = needsEmulator ? await startBuiltInEmulator() : undefined;
+  const emulator = needsEmulator ? await startBuiltInEmulator(options.emulatorPort ?? initial.emulator?.port ?? 0) : undefined;
   const input = assemble(initial, flags, emulator, env);
   const log = options.logger ?? createGatewayLogger(resolveGatewayConfig(input, env).logLevel);
   let gateway: RunningGateway;

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { EmulatorConfigError, FAULT_SPEC_SYNTAX, loadEmulatorConfigFile, parseFaultSpec, startEmulator } from '../../emulator/index.js';
 import type { EmulatorFileConfig, EmulatorLogLevel, RunningEmulator } from '../../emulator/index.js';
 import { UsageError } from '../exit-codes.js';
+import { printOut } from '../output.js';
 import { untilSignal } from '../signals.js';
 
 interface EmulatorCliOptions {
@@ -59,19 +60,22 @@ function firstLine(emulator: RunningEmulator, json: boolean): string {
 
 async function runEmulator(opts: EmulatorCliOptions): Promise<void> {
   let emulator: RunningEmulator;
+  let options: EmulatorFileConfig | undefined;
   try {
-    emulator = await startEmulator(buildOptions(opts));
+    options = buildOptions(opts);
+    emulator = await startEmulator(options);
   } catch (error) {
     if (error instanceof EmulatorConfigError) throw new UsageError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`port ${opts.port ?? DEFAULT_CLI_PORT} is already in use; pass --port with a free port (or 0 for any)`);
-    if (code === 'EADDRNOTAVAIL') throw new UsageError(`cannot bind ${opts.host}: no such local address; use --host 127.0.0.1`);
+    // The port and host actually tried: a config file's `port`/`host` when no flag was given.
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${options?.port ?? DEFAULT_CLI_PORT} is already in use; pass --port with a free port (or 0 for any)`);
+    if (code === 'EADDRNOTAVAIL') throw new UsageError(`cannot bind ${options?.host ?? ''}: no such local address; use --host 127.0.0.1`);
     throw error;
   }
-  process.stdout.write(`${firstLine(emulator, opts.json === true)}\n`);
+  printOut(`${firstLine(emulator, opts.json === true)}\n`);
   if (!opts.json) {
     const faults = emulator.config.faults.length;
-    process.stdout.write(`admin: ${emulator.url}/_emulator/{stats,faults,credits,reset}; ${faults} fault${faults === 1 ? '' : 's'} active; Ctrl+C to stop\n`);
+    printOut(`admin: ${emulator.url}/_emulator/{stats,faults,credits,reset}; ${faults} fault${faults === 1 ? '' : 's'} active; Ctrl+C to stop\n`);
   }
   await untilSignal();
   await emulator.close();

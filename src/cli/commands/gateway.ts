@@ -8,6 +8,7 @@ import { untilSignal } from '../signals.js';
 
 interface GatewayCliOptions {
   port?: string;
+  emulatorPort?: string;
   host?: string;
   config?: string;
   redis?: string;
@@ -17,9 +18,9 @@ interface GatewayCliOptions {
 
 const LOG_LEVELS: readonly GatewayLogLevel[] = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
-function parsePort(raw: string): number {
+function parsePort(raw: string, flag = '--port'): number {
   const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || value > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, not "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()) || value > 65535) throw new UsageError(`${flag} must be an integer from 0 to 65535, not "${raw}"`);
   return value;
 }
 
@@ -33,6 +34,7 @@ async function start(opts: GatewayCliOptions): Promise<GatewayService> {
     return await startGatewayService({
       configFile: opts.config,
       port: opts.port !== undefined ? parsePort(opts.port) : undefined,
+      emulatorPort: opts.emulatorPort !== undefined ? parsePort(opts.emulatorPort, '--emulator-port') : undefined,
       host: opts.host,
       redis: opts.redis,
       logLevel: opts.logLevel !== undefined ? parseLogLevel(opts.logLevel) : undefined,
@@ -52,6 +54,7 @@ export function registerGateway(program: Command): void {
     .description('Serve an OpenAI-compatible endpoint (/v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models) with every request through the pipeline')
     .option('--port <port>', `port to listen on (default ${DEFAULT_GATEWAY_PORT}; 0 = any free port)`)
     .option('--host <host>', 'interface to bind (default 127.0.0.1; any other needs client tokens in the config)')
+    .option('--emulator-port <port>', 'port of the built-in emulator, started when no Together key is set (default: any free port)')
     .option('--config <file>', 'JSON or YAML config: upstream keys, aliases, routes, policies, clients, limits (reloaded on change)')
     .option('--redis <url>', 'share pacing budgets with other gateways through this Redis (redis://host:6379)')
     .option('--log-level <level>', 'JSON request logs on stderr: silent, error, warn, info, debug (default info)')
