@@ -50,6 +50,31 @@ export interface ResolveOptions extends RouteContext {
 
 const MAX_SUCCESSOR_HOPS = 5;
 
+/**
+ * Longest model id looked up at all: far above any real id (the catalog's longest is 49 characters). A longer one is
+ * refused before any lookup or "did you mean" work, and never echoed.
+ */
+export const MAX_MODEL_ID_LENGTH = 256;
+/** How much of a client's id a message quotes. */
+const QUOTED_ID_CHARS = 100;
+
+/** An id as messages quote it: whole when short, else its start and its length (ids come from clients). */
+export function quoteModelId(id: string): string {
+  return id.length <= QUOTED_ID_CHARS ? `"${id}"` : `"${id.slice(0, QUOTED_ID_CHARS)}…" (${id.length} characters)`;
+}
+
+function tooLongResult(id: string, view: CatalogView): UnresolvedModel {
+  return {
+    ok: false,
+    id: id.slice(0, QUOTED_ID_CHARS),
+    reason: 'unknown',
+    suggestions: [],
+    message: `The model id is ${id.length} characters long; Together model ids are at most ${MAX_MODEL_ID_LENGTH} characters, so it was not looked up.`,
+    fix: 'Send a model id exactly as `tether models` lists it.',
+    listSource: view.source,
+  };
+}
+
 function quoteList(ids: readonly string[]): string {
   return ids.map((id) => `"${id}"`).join(', ');
 }
@@ -96,7 +121,7 @@ function unknownResult(id: string, view: CatalogView, context: RouteContext): Un
     id,
     reason: 'unknown',
     suggestions,
-    message: `Model "${id}" is not in Together's model list${listNote(view)}.${hint}`,
+    message: `Model ${quoteModelId(id)} is not in Together's model list${listNote(view)}.${hint}`,
     fix:
       best === undefined
         ? 'Run `tether models` to see the available ids, and use one exactly as listed.'
@@ -135,6 +160,7 @@ function deprecatedResult(id: string, view: CatalogView, context: RouteContext):
  * suggestions and a fix. A deprecated id resolves to its successor only when `allowSuccessor` is set.
  */
 export function resolveInView(id: string, view: CatalogView, options: ResolveOptions = {}, hops = 0): Resolution {
+  if (id.length > MAX_MODEL_ID_LENGTH) return tooLongResult(id, view);
   const model = view.byId.get(id);
   // A deprecated id the live list still shows (kept for dedicated endpoints) but the snapshot has no model entry
   // for: a serverless call fails, so it is treated as deprecated unless the caller declared a dedicated endpoint.

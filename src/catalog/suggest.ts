@@ -1,5 +1,13 @@
 // "Did you mean": the closest model ids to one that is not an exact match. Pure; the catalog decides what to
-// do with the answer (it never substitutes a suggestion silently).
+// do with the answer (it never substitutes a suggestion silently). Bounded whatever the input: a query longer than
+// MAX_SUGGEST_QUERY has no suggestions, and the edit distance is computed only for pairs whose lengths are close
+// enough for it to matter (a 200 KB id once took 16 s of edit-distance work here, holding the event loop).
+
+/**
+ * Longest query that gets suggestions. Far above any real id (the catalog's longest is 49 characters), so a typo in
+ * a real id is always matched, and the work per candidate stays under ~MAX_SUGGEST_QUERY² steps.
+ */
+export const MAX_SUGGEST_QUERY = 128;
 
 interface IdParts {
   /** Lower-case organisation (`meta-llama`), or undefined when the id has no `org/` prefix. */
@@ -70,6 +78,7 @@ function isSubsequence(needle: readonly string[], hay: readonly string[]): boole
  * 4+ a typo or a different version digit (+1 per edit on the name). A wrong organisation adds ½.
  */
 export function similarity(query: string, candidate: string): number {
+  if (query.length > MAX_SUGGEST_QUERY) return Infinity;
   if (query.trim().toLowerCase() === candidate.toLowerCase()) return 0;
   const q = parts(query);
   const c = parts(candidate);
@@ -81,9 +90,14 @@ export function similarity(query: string, candidate: string): number {
   if (q.tokens.length < c.tokens.length && isSubsequence(q.tokens, c.tokens)) {
     best = 3 + 0.25 * (c.tokens.length - q.tokens.length);
   }
-  const distance = Math.min(editDistance(q.canonical, c.canonical), editDistance(q.name, c.name));
   const allowed = Math.max(2, Math.floor(q.canonical.length * 0.2));
-  if (distance <= allowed) best = Math.min(best, 3 + distance);
+  // The distance is at least the difference in length: only pairs that can be within `allowed` are computed.
+  const canonicalClose = Math.abs(q.canonical.length - c.canonical.length) <= allowed;
+  const nameClose = Math.abs(q.name.length - c.name.length) <= allowed && c.name.length <= 2 * MAX_SUGGEST_QUERY;
+  if (canonicalClose || nameClose) {
+    const distance = Math.min(canonicalClose ? editDistance(q.canonical, c.canonical) : Infinity, nameClose ? editDistance(q.name, c.name) : Infinity);
+    if (distance <= allowed) best = Math.min(best, 3 + distance);
+  }
   return best + orgPenalty;
 }
 
@@ -92,6 +106,7 @@ export function similarity(query: string, candidate: string): number {
  * e.g. serverless ones, first). An empty array means nothing is close enough to suggest.
  */
 export function suggest(id: string, ids: readonly string[], n = 3): string[] {
+  if (id.length > MAX_SUGGEST_QUERY) return [];
   const scored: Array<{ id: string; score: number; order: number }> = [];
   const seen = new Set<string>();
   ids.forEach((candidate, order) => {

@@ -86,6 +86,14 @@ export function asciiHeader(text: string, max = 512): string {
   return out.slice(0, max).trim();
 }
 
+/** Longest piece of client-sent text (a path, a parser's message) an answer or a log line repeats. */
+export const MAX_ECHOED_CHARS = 200;
+
+/** Client-sent text as the gateway repeats it: at most MAX_ECHOED_CHARS, with how much was left out. */
+export function clip(text: string, max = MAX_ECHOED_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 /** `retry-after` in whole seconds, rounded up (HTTP has no fractions here); at least 1. */
 export function retryAfterSeconds(ms: number): string {
   return String(Math.max(1, Math.ceil(ms / 1000)));
@@ -179,8 +187,29 @@ export function malformedJson(detail: string): ErrorReply {
     status: 400,
     category: 'validation',
     code: 'invalid_json',
-    message: `The request body is not valid JSON: ${detail}`,
+    message: `The request body is not valid JSON: ${clip(detail)}`,
     fix: 'Send a JSON object body with `Content-Type: application/json`.',
+  });
+}
+
+export function bodyTooDeep(maxDepth: number): ErrorReply {
+  return gatewayErrorReply({
+    status: 400,
+    category: 'validation',
+    code: 'invalid_request_body',
+    message: `The request body nests arrays and objects deeper than ${maxDepth} levels (the maximum nesting depth).`,
+    fix: `Send a body whose arrays and objects nest at most ${maxDepth} levels deep.`,
+  });
+}
+
+export function modelIdTooLong(length: number, maxLength: number): ErrorReply {
+  return gatewayErrorReply({
+    status: 400,
+    category: 'validation',
+    code: 'invalid_request_body',
+    param: 'model',
+    message: `The model id is ${length} characters long; model ids are at most ${maxLength} characters.`,
+    fix: 'Send a model id exactly as `tether models` (or GET /v1/models) lists it.',
   });
 }
 
@@ -199,7 +228,7 @@ export function unknownPath(method: string, path: string): ErrorReply {
     status: 404,
     category: 'not_found',
     code: 'unknown_url',
-    message: `Unknown request URL: ${method} ${path}.`,
+    message: `Unknown request URL: ${method} ${clip(path)}.`,
     fix: 'The gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models, /healthz and /metrics; point the SDK base URL at <gateway>/v1.',
   });
 }
@@ -209,8 +238,8 @@ export function methodNotAllowed(method: string, path: string, allowed: string):
     status: 405,
     category: 'validation',
     code: 'method_not_allowed',
-    message: `${method} is not allowed on ${path}; use ${allowed}.`,
-    fix: `Send ${allowed} ${path}.`,
+    message: `${method} is not allowed on ${clip(path)}; use ${allowed}.`,
+    fix: `Send ${allowed} ${clip(path)}.`,
     extraHeaders: { allow: allowed },
   });
 }

@@ -5,11 +5,12 @@ import { formatSSE, forwardSSE, SSE_DONE } from '../api/index.js';
 import { isTogetherError } from '../errors/index.js';
 import { LightAbortController } from '../policy/index.js';
 import type { TogetherError } from '../errors/index.js';
-import { clientRateLimited, internalError, malformedJson, notJsonObject, bodyTooLarge, togetherErrorReply, unauthorized } from './envelope.js';
+import { clientRateLimited, internalError, bodyTooLarge, togetherErrorReply, unauthorized } from './envelope.js';
 import type { ErrorReply } from './envelope.js';
 import { consumeLimits } from './clients.js';
 import type { Exchange } from './exchange.js';
-import { drained, parseJson, readBody, sendError, sendJson } from './http.js';
+import { checkRequestBytes } from './body.js';
+import { drained, readBody, sendError, sendJson } from './http.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
 import { toWireModel } from './models.js';
@@ -50,8 +51,9 @@ function admit(ex: Exchange): boolean | Promise<boolean> {
 }
 
 /**
- * Reads and parses the JSON object body (with the bytes it was parsed from); undefined when the request was answered
- * (413/400) or abandoned.
+ * Reads and checks the JSON object body (with the bytes it was parsed from); undefined when the request was answered
+ * (413/400) or abandoned. The bytes are checked for depth before they are parsed, and the model id's length before
+ * anything looks it up or logs it (see body.ts).
  */
 async function readJsonObject(ex: Exchange): Promise<{ body: Record<string, unknown>; raw: Buffer } | undefined> {
   const read = await readBody(ex.req, ex.generation.config.limits.maxBodyBytes);
@@ -59,17 +61,12 @@ async function readJsonObject(ex: Exchange): Promise<{ body: Record<string, unkn
     if (read.reason === 'too_large') fail(ex, bodyTooLarge(ex.generation.config.limits.maxBodyBytes), true);
     return undefined;
   }
-  const parsed = parseJson(read.body);
-  if (!parsed.ok) {
-    fail(ex, malformedJson(parsed.detail));
+  const checked = checkRequestBytes(read.body);
+  if (!checked.ok) {
+    fail(ex, checked.reply);
     return undefined;
   }
-  const value = parsed.value;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    fail(ex, notJsonObject());
-    return undefined;
-  }
-  return { body: value as Record<string, unknown>, raw: read.body };
+  return { body: checked.body, raw: read.body };
 }
 
 function resultHeaders(ex: Exchange, result: JsonResult | StreamResult): Record<string, string | number> {

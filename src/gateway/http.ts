@@ -65,17 +65,6 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead>
   });
 }
 
-export type JsonParse = { ok: true; value: unknown } | { ok: false; detail: string };
-
-export function parseJson(body: Buffer): JsonParse {
-  if (body.length === 0) return { ok: false, detail: 'the body is empty' };
-  try {
-    return { ok: true, value: JSON.parse(body.toString('utf8')) };
-  } catch (error) {
-    return { ok: false, detail: (error as Error).message };
-  }
-}
-
 /** Writes a JSON body with its length (no chunked encoding) and the given headers. */
 export function sendJson(res: ServerResponse, status: number, text: string, headers: Record<string, string | number>): void {
   headers['content-type'] = 'application/json';

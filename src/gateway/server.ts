@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolveGatewayConfig, GatewayConfigError } from './config.js';
 import type { GatewayConfig, GatewayFileConfig } from './config.js';
-import { internalError, methodNotAllowed, shuttingDown, unknownPath } from './envelope.js';
+import { clip, internalError, methodNotAllowed, shuttingDown, unknownPath } from './envelope.js';
 import { settle } from './exchange.js';
 import type { Exchange } from './exchange.js';
 import { Generation, PipelineSlot, pipelineSettings, settingsKey } from './generation.js';
@@ -165,7 +165,8 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
       res,
       requestId: callerRequestId(req.headers['x-request-id']) ?? nextId(),
       method,
-      path,
+      // A client chooses the path: an unknown one is logged (and answered) only in part.
+      path: entry ? path : clip(path),
       route: entry ? path : 'unknown',
       started,
       generation: gen,

@@ -6,9 +6,17 @@ import {
   embeddingsRequestSchema,
 } from '../api/index.js';
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingsRequest } from '../api/index.js';
+import { MAX_MODEL_ID_LENGTH } from '../catalog/index.js';
 import type { TogetherError } from '../errors/index.js';
 import type { Endpoint } from './contract.js';
 import { invalidBodyError } from './errors.js';
+
+/**
+ * Deepest nesting of arrays and objects a request body may have. Real bodies stay far below it (a chat request with
+ * tools whose JSON schemas nest objects in arrays in objects reaches ~20); a deeper one would overflow the stack of a
+ * recursive walk (the schema check, JSON.stringify) and end as a "network" failure. Checked without recursion.
+ */
+export const MAX_BODY_DEPTH = 128;
 
 /** A checked body, tagged by endpoint so later stages read its fields with their types. */
 /** `verbatim`: the checked body has exactly the caller's fields and values (no default added, nothing stripped). */
@@ -35,7 +43,7 @@ const isFiniteIn = (min: number, max: number): Check => (value) => typeof value 
  * zod, so every error message stays the schema's own.
  */
 const PLAIN_CHAT_FIELDS: Readonly<Record<string, Check>> = {
-  model: (value) => typeof value === 'string' && value.length > 0,
+  model: (value) => typeof value === 'string' && value.length > 0 && value.length <= MAX_MODEL_ID_LENGTH,
   messages: (value) => Array.isArray(value) && value.length > 0 && value.every(isPlainMessage),
   max_tokens: (value) => isInteger(value) && (value as number) >= 1,
   stream: (value) => typeof value === 'boolean',
@@ -78,11 +86,81 @@ function isPlainChat(body: unknown): body is Record<string, unknown> {
   return true;
 }
 
+/** The index of the quote closing the JSON string that opens at `open`, or -1 when it never closes. */
+function closingQuote(text: Uint8Array, open: number): number {
+  let at = open;
+  for (;;) {
+    at = text.indexOf(0x22, at + 1);
+    if (at < 0) return -1;
+    let backslashes = 0;
+    for (let j = at - 1; j > open && text[j] === 0x5c; j -= 1) backslashes += 1;
+    if (backslashes % 2 === 0) return at;
+  }
+}
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `limit`, read without parsing it (strings are skipped by a
+ * native search for their closing quote, so a chat body costs a few structural characters). Malformed text is the
+ * parser's to report: this only counts brackets outside strings.
+ */
+export function jsonTextTooDeep(text: Uint8Array, limit = MAX_BODY_DEPTH): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === 0x22) {
+      i = closingQuote(text, i);
+      if (i < 0) return false;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+  return false;
+}
+
+/**
+ * Whether a value nests arrays and objects deeper than `limit`: an explicit stack, never recursion. An object met
+ * twice (a shared or cyclic reference, possible only in a caller's own value) is walked once.
+ */
+export function valueTooDeep(value: unknown, limit = MAX_BODY_DEPTH): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const seen = new Set<object>([value]);
+  const stack: Array<{ node: object; depth: number }> = [{ node: value, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (depth > limit) return true;
+    const children: unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) {
+      if (child === null || typeof child !== 'object' || seen.has(child)) continue;
+      seen.add(child);
+      stack.push({ node: child, depth: depth + 1 });
+    }
+  }
+  return false;
+}
+
+/** The limits checked before the schema: nesting depth and the model id's length (the schema walk recurses). */
+function checkBounds(endpoint: Endpoint, body: unknown): TogetherError | undefined {
+  if (valueTooDeep(body)) {
+    const message = `Invalid request body: arrays and objects nest deeper than ${MAX_BODY_DEPTH} levels (the maximum nesting depth)`;
+    return invalidBodyError(endpoint, message, [{ path: '(body)', message: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
+  }
+  const model = (body as { model?: unknown } | null)?.model;
+  if (typeof model === 'string' && model.length > MAX_MODEL_ID_LENGTH) {
+    const message = `Invalid request body: model is ${model.length} characters long; model ids are at most ${MAX_MODEL_ID_LENGTH} characters`;
+    return invalidBodyError(endpoint, message, [{ path: 'model', message: `longer than ${MAX_MODEL_ID_LENGTH} characters` }]);
+  }
+  return undefined;
+}
+
 /** The checked body, or the validation error that stops the request (0 upstream calls). */
 export function checkBody(endpoint: Endpoint, body: unknown): CheckedBody | TogetherError {
+  // A plain chat body is bounded by its shape (strings in a flat list of messages): only the others are walked.
+  if (endpoint === 'chat' && isPlainChat(body)) return { endpoint, body: { ...body } as ChatCompletionRequest, verbatim: true };
+  const outOfBounds = checkBounds(endpoint, body);
+  if (outOfBounds !== undefined) return outOfBounds;
   switch (endpoint) {
     case 'chat': {
-      if (isPlainChat(body)) return { endpoint, body: { ...body } as ChatCompletionRequest, verbatim: true };
       const checked = checkRequestBody(chatCompletionRequestSchema, body);
       return checked.ok ? { endpoint, body: checked.value } : invalidBodyError(endpoint, checked.message, checked.issues);
     }

@@ -23,3 +23,4 @@ export type { ClientOptions, CallOptions, TetherStream, TetherClient, ChatComple
 export { resilientFetch, apiPath } from './resilient-fetch.js';
 export type { ResilientFetch, ResilientFetchOptions, FetchInput } from './resilient-fetch.js';
 export { errorResponse, statusFor } from './http-response.js';
+export { MAX_BODY_DEPTH, jsonTextTooDeep, valueTooDeep } from './check-body.js';
