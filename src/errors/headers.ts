@@ -124,7 +124,8 @@ export function parseRetryAfterMs(
     fromRetryAfterMs(getHeader(headers, 'retry-after-ms')) ??
     fromRetryAfter(getHeader(headers, 'retry-after'), nowMs) ??
     (options.rateLimitReset === false ? undefined : fromRateLimitReset(getHeader(headers, 'x-ratelimit-reset'), nowMs));
-  return ms === undefined ? undefined : Math.ceil(ms);
+  // A value too large to be a number (a header of 400 nines) is no wait at all.
+  return ms === undefined || !Number.isFinite(ms) ? undefined : Math.ceil(ms);
 }
 
 const REQUEST_ID_HEADERS = ['x-request-id', 'x-together-traceid', 'cf-ray'] as const;

@@ -178,6 +178,8 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
     await stages.pacer?.acquire(request.apiKey, { tokens: request.budgetTokens, signal: request.signal });
   } catch (error) {
     if (request.signal.aborted) throw abortError(request.signal.reason, request.model);
+    // The pacer's own refusals (a wait above the cap, a budget the request can never fit) say what to do already.
+    if (isTogetherError(error)) throw new TogetherError({ ...error.toJSON(), model: request.model, original: error.original });
     throw pacingFailure(error, request.model);
   }
   // A 402 may have stopped the key while this request waited for budget: nothing more is sent with it.

@@ -209,6 +209,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           ...(options.pacing?.initialRequestsPerSecond !== undefined ? { initialRequestsPerSecond: options.pacing.initialRequestsPerSecond } : {}),
           ...(options.pacing?.safetyFactor !== undefined ? { safetyFactor: options.pacing.safetyFactor } : {}),
           ...(store !== undefined ? { store } : {}),
+          // A pause the upstream asks for is held no longer than a retry-after would be.
+          maxWaitMs: retryDefaults.maxRetryAfterMs > 0 ? retryDefaults.maxRetryAfterMs : 1,
           events,
         });
   const billing = new BillingStop();

@@ -4,7 +4,7 @@
  * Redis when asked), fallback routes — and the typed events they all report through. Nothing here parses HTTP
  * bodies: inputs are TogetherErrors and headers.
  */
-export { systemClock } from './clock.js';
+export { systemClock, clampTimerMs, MAX_TIMER_MS } from './clock.js';
 export type { Clock } from './clock.js';
 export { sleep } from './sleep.js';
 export { PolicyEvents } from './events.js';
@@ -36,7 +36,7 @@ export type {
 } from './retry.js';
 export { LightAbortController, createAttemptScope, createDeadline, timeoutError } from './timeout.js';
 export type { AttemptScope, AttemptScopeOptions, Deadline, DeadlineOptions, TimeoutKind } from './timeout.js';
-export { DEFAULT_HEADER_UNITS, parseRateLimitHeaders, parseResetMs, readHeader } from './rate-limit-headers.js';
+export { DEFAULT_HEADER_UNITS, MAX_RESET_MS, parseRateLimitHeaders, parseResetMs, readHeader } from './rate-limit-headers.js';
 export type { HeaderSource, HeaderUnits, RateLimitSnapshot, RateUnit } from './rate-limit-headers.js';
 export { Pacer } from './pacer.js';
 export type { AcquireOptions, EffectiveLimits, PaceLimits, PacerOptions } from './pacer.js';

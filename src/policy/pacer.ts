@@ -9,7 +9,9 @@
  * observed, the queue is re-planned at the learned rate. A 429 `penalize`s the key: its queue holds until the
  * server's wait is over.
  */
+import { tokenBudgetTooSmallError, waitAboveCapError } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
+import { DEFAULT_RETRY_OPTIONS } from './retry.js';
 import type { PolicyEvents } from './events.js';
 import { keyFingerprint } from './key-fingerprint.js';
 import { createMemoryPacerStore, type PacerStore, type Reservation, type ReserveRequest } from './pacer-store.js';
@@ -43,6 +45,12 @@ export interface PacerOptions extends PaceLimits {
   headerUnits?: Partial<HeaderUnits>;
   /** Pause after a 429 that named no wait. Default 1 s. */
   defaultPenaltyMs?: number;
+  /**
+   * The longest a request is held for a pause the upstream asked for (a 429's retry-after, or a spent window's
+   * x-ratelimit-reset) or for one send slot. A longer wait fails the request at once with a `rate_limit` error
+   * naming both, as a retry-after above the retry policy's cap does. Default: that cap (maxRetryAfterMs, 30 s).
+   */
+  maxWaitMs?: number;
   /** Where budgets are kept. Default: in this process. Pass a Redis store to share a key across processes. */
   store?: PacerStore;
   events?: PolicyEvents;
@@ -87,6 +95,8 @@ interface KeyState {
   advertised: 'unknown' | 'known' | 'none';
   headerlessResponses: number;
   lastResetMs: number | undefined;
+  /** What the current pause came from, for the error of a request that will not wait it out. */
+  pauseReason: string;
 }
 
 function checkRate(name: string, value: number | undefined): void {
@@ -102,6 +112,9 @@ function checkRate(name: string, value: number | undefined): void {
  * send that early).
  */
 const DUE_WITHIN_MS = 1;
+
+/** A token budget is kept per minute: a wait for the next window is never longer. */
+const TOKEN_WINDOW_MS = 61_000;
 
 function storeFailure(error: unknown): Error {
   const why = error instanceof Error ? error.message : String(error);
@@ -126,6 +139,7 @@ export class Pacer {
   private readonly initialRate: number;
   private readonly safety: number;
   private readonly defaultPenaltyMs: number;
+  private readonly maxWaitMs: number;
   private closed = false;
 
   constructor(options: PacerOptions = {}) {
@@ -133,6 +147,7 @@ export class Pacer {
     checkRate('tokensPerMinute', options.tokensPerMinute);
     checkRate('initialRequestsPerSecond', options.initialRequestsPerSecond);
     checkRate('defaultPenaltyMs', options.defaultPenaltyMs);
+    checkRate('maxWaitMs', options.maxWaitMs);
     const safety = options.safetyFactor ?? 0.95;
     if (!(typeof safety === 'number' && safety > 0 && safety <= 1)) {
       throw new RangeError(`safetyFactor must be a number in (0, 1] (got ${String(options.safetyFactor)}).`);
@@ -142,6 +157,7 @@ export class Pacer {
     this.initialRate = options.initialRequestsPerSecond ?? 1;
     this.safety = safety;
     this.defaultPenaltyMs = options.defaultPenaltyMs ?? 1000;
+    this.maxWaitMs = options.maxWaitMs ?? DEFAULT_RETRY_OPTIONS.maxRetryAfterMs;
     this.units = { ...DEFAULT_HEADER_UNITS, ...options.headerUnits };
     this.store = options.store ?? createMemoryPacerStore();
     this.ownsStore = options.store === undefined;
@@ -159,6 +175,8 @@ export class Pacer {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const state = this.state(key);
+    const refused = this.refusal(state, tokens, this.clock.now());
+    if (refused !== undefined) return Promise.reject(refused);
     // Fast path: nobody waits ahead and the store answers in-process, so a slot that is due now is taken and the
     // request goes with no timer, no queue and no round trip. A slot further off is handed to the pump below.
     let claimed: Reservation | undefined;
@@ -224,7 +242,7 @@ export class Pacer {
     if (snapshot.resetMs !== undefined) state.lastResetMs = snapshot.resetMs;
     // The window is spent: the next request would only earn a 429, so hold the queue until it resets.
     if (snapshot.requestsRemaining === 0 && snapshot.resetMs !== undefined && snapshot.resetMs > 0) {
-      this.pauseUntil(state, now + snapshot.resetMs);
+      this.pauseUntil(state, now + snapshot.resetMs, 'x-ratelimit-remaining: 0 until x-ratelimit-reset');
     }
     const after = this.effective(state);
     if (before.requestsPerSecond !== after.requestsPerSecond || before.tokensPerMinute !== after.tokensPerMinute) {
@@ -239,7 +257,7 @@ export class Pacer {
     const state = this.state(key);
     const valid = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0;
     const waitMs = valid ? retryAfterMs : (state.lastResetMs ?? this.defaultPenaltyMs);
-    this.pauseUntil(state, this.clock.now() + waitMs);
+    this.pauseUntil(state, this.clock.now() + waitMs, 'a 429 answer');
   }
 
   /** Sets limits for one key (caps, like the constructor's; undefined fields fall back to the defaults). */
@@ -292,6 +310,7 @@ export class Pacer {
         advertised: 'unknown',
         headerlessResponses: 0,
         lastResetMs: undefined,
+        pauseReason: '',
       };
       this.keys.set(key, state);
     }
@@ -318,9 +337,10 @@ export class Pacer {
     };
   }
 
-  private pauseUntil(state: KeyState, until: number): void {
+  private pauseUntil(state: KeyState, until: number, reason: string): void {
     if (until <= state.pausedUntil) return;
     state.pausedUntil = until;
+    state.pauseReason = reason;
     // The shared pause is best effort: the local one already holds this process's queue.
     this.store.pause(state.id, until, this.clock.now()).catch(() => {});
     state.wake?.();
@@ -343,6 +363,12 @@ export class Pacer {
           ({ limits, reservation } = claimed);
           claimed = undefined;
         } else {
+          // Limits learned or a pause set while the head waited may make its wait endless or too long.
+          const refused = this.refusal(state, head.tokens, now);
+          if (refused !== undefined) {
+            this.reject(state, head, refused);
+            continue;
+          }
           if (state.pausedUntil > now) {
             await this.nap(state, state.pausedUntil - now);
             continue;
@@ -359,7 +385,18 @@ export class Pacer {
           if (state.queue[0] !== head) continue;
         }
         if (!reservation.granted) {
-          await this.nap(state, Math.max(1, reservation.retryAt - this.clock.now()));
+          const waitMs = reservation.retryAt - this.clock.now();
+          // A shared store's pause (set by another process) counts like ours; a token window is at most a minute.
+          if (waitMs > Math.max(this.maxWaitMs, TOKEN_WINDOW_MS)) {
+            this.reject(state, head, waitAboveCapError(waitMs, this.maxWaitMs, 'the shared rate-limit state'));
+            continue;
+          }
+          await this.nap(state, Math.max(1, waitMs));
+          continue;
+        }
+        const slotWaitMs = reservation.sendAt - this.clock.now();
+        if (slotWaitMs > this.maxWaitMs) {
+          this.reject(state, head, waitAboveCapError(slotWaitMs, this.maxWaitMs, `one request per ${Math.round(1000 / (limits.requestsPerSecond ?? 1))} ms at the learned rate`));
           continue;
         }
         if (reservation.sendAt - this.clock.now() >= DUE_WITHIN_MS && !(await this.waitForSlot(state, head, reservation.sendAt, limits))) continue;
@@ -407,9 +444,28 @@ export class Pacer {
   }
 
   private fail(state: KeyState, head: Waiter, error: unknown): void {
+    this.reject(state, head, storeFailure(error));
+  }
+
+  private reject(state: KeyState, head: Waiter, error: unknown): void {
     state.queue.shift();
     head.detach();
-    head.reject(storeFailure(error));
+    head.reject(error);
+  }
+
+  /**
+   * Why a request on this key must fail now rather than wait: the key is paused for longer than `maxWaitMs`, or the
+   * request needs more tokens than the whole per-minute budget (no wait would ever make room for it).
+   */
+  private refusal(state: KeyState, tokens: number, now: number): Error | undefined {
+    const pausedMs = state.pausedUntil - now;
+    if (pausedMs > this.maxWaitMs) return waitAboveCapError(pausedMs, this.maxWaitMs, state.pauseReason);
+    if (tokens > 0) {
+      const tpm = this.effective(state).tokensPerMinute;
+      // Past the limit itself (not the safety share), or a budget under one token: the store would never grant it.
+      if (tpm !== undefined && (tokens > tpm / this.safety || Math.floor(tpm) < 1)) return tokenBudgetTooSmallError(tokens, tpm / this.safety);
+    }
+    return undefined;
   }
 
   /** Sleeps `ms` unless woken; resolves true when woken early. */

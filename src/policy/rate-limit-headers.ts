@@ -63,8 +63,16 @@ function nonNegative(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const trimmed = text.trim();
   if (!/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
-  return Number(trimmed);
+  const value = Number(trimmed);
+  // 400 nines is a valid-looking number whose value is Infinity: no limit or wait can be built on it.
+  return Number.isFinite(value) ? value : undefined;
 }
+
+/**
+ * The longest reset read from a header: Node's longest timer (2^31 − 1 ms, ~24.8 days). A reset further off is
+ * read as this, so every wait built on it is finite and can be timed; the pacer refuses to wait anything near it.
+ */
+export const MAX_RESET_MS = 2 ** 31 - 1;
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
@@ -82,15 +90,22 @@ export function parseResetMs(text: string | undefined, now: number = Date.now())
   const trimmed = text.trim();
   const seconds = nonNegative(trimmed);
   if (seconds !== undefined) {
-    if (seconds > 1e9) return Math.max(0, Math.round(seconds * 1000 - now));
-    return Math.round(seconds * 1000);
+    if (seconds > 1e9) return boundedMs(seconds * 1000 - now);
+    return boundedMs(seconds * 1000);
   }
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed)) return undefined;
+  // Bounded before the pattern: a megabyte of digits and units is not a reset anyone sends.
+  if (trimmed.length > 64 || !/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed)) return undefined;
   let total = 0;
   for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
     total += Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1000);
   }
-  return Math.round(total);
+  return boundedMs(total);
+}
+
+/** A wait in whole ms within [0, MAX_RESET_MS] (NaN reads as 0). */
+function boundedMs(ms: number): number {
+  if (!(ms > 0)) return 0;
+  return Math.min(MAX_RESET_MS, Math.round(ms));
 }
 
 function perSecond(value: number | undefined, unit: RateUnit): number | undefined {
