@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { EXIT_USAGE, UsageError } from './exit-codes.js';
+import { printErr, printOut } from './output.js';
+import { pathUsageError } from './paths.js';
 
 // A reader that goes away (`tether models | head`) is not an error: stop quietly instead of a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -15,6 +17,8 @@ const program = new Command('tether')
   .description('Keeps applications working against the Together AI API when it fails them.')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
+  // Commander echoes what was typed (an unknown option, a bad value): it goes through the same escaping.
+  .configureOutput({ writeOut: printOut, writeErr: printErr })
   .exitOverride();
 
 await registerCommands(program);
@@ -27,11 +31,15 @@ try {
     const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
     process.exitCode = ok ? 0 : EXIT_USAGE;
   } else if (error instanceof UsageError) {
-    process.stderr.write(`tether: ${error.message}\n`);
+    printErr(`tether: ${error.message}\n`);
+    process.exitCode = EXIT_USAGE;
+  } else if (pathUsageError(error) !== undefined) {
+    // A path given on the command line (or derived from one) that cannot be read or written: a usage error.
+    printErr(`tether: ${(pathUsageError(error) as UsageError).message}\n`);
     process.exitCode = EXIT_USAGE;
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`tether: ${message}\n`);
+    printErr(`tether: ${message}\n`);
     process.exitCode = 1;
   }
 }

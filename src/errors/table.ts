@@ -37,14 +37,21 @@ const KEYS_URL = 'https://api.together.xyz/settings/api-keys';
 const MODELS_URL = 'https://api.together.ai/models';
 const BASE_URL_HINT = 'TOGETHER_BASE_URL (default https://api.together.xyz/v1)';
 
-/** "250 ms", "2 s", "1.5 s", "3 min 5 s". */
+/** Longer waits read "more than 365 days": no server means a wait that long (a retry-after of 1e21 s is noise). */
+const LONGEST_SHOWN_MS = 365 * 86_400_000;
+
+/** "250 ms", "2 s", "1.5 s", "3 min 5 s", "2 h 5 min", "3 days 4 h", "more than 365 days". */
 export function formatDuration(ms: number): string {
+  if (!(ms <= LONGEST_SHOWN_MS)) return 'more than 365 days'; // NaN and Infinity too
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const seconds = Math.round(ms / 100) / 10;
   if (seconds < 120) return `${seconds} s`;
   const whole = Math.round(seconds);
-  const rest = whole % 60;
-  return `${Math.floor(whole / 60)} min${rest ? ` ${rest} s` : ''}`;
+  if (whole < 7200) return `${Math.floor(whole / 60)} min${whole % 60 ? ` ${whole % 60} s` : ''}`;
+  const minutes = Math.round(whole / 60);
+  if (minutes < 2880) return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+  const hours = Math.round(minutes / 60);
+  return `${Math.floor(hours / 24)} days${hours % 24 ? ` ${hours % 24} h` : ''}`;
 }
 
 function waitFirst(facts: RuleFacts): string {

@@ -54,7 +54,7 @@ describe('tether run / tether batch exit codes', { concurrency: true }, () => {
     assert.match(invalid.stderr, /line 1: body\.messages must contain at least one message/);
     assert.match(invalid.stderr, /line 2: not valid JSON/);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /nope\.jsonl: file not found/);
+    assert.match(missing.stderr, /nope\.jsonl: no such file or directory/);
     assert.equal(emu.stats().byPath['/v1/chat/completions'] ?? 0, 0);
   });
 

@@ -23,6 +23,8 @@ import type { KeySource } from '../../errors/index.js';
 import { addApiOptions, openApi, togetherErrorText } from '../api-options.js';
 import type { ApiFlags } from '../api-options.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
+import { drawProgress, printErr, printJson, printOut } from '../output.js';
+import { checkInputFile, checkOutputFile } from '../paths.js';
 
 interface CommonOptions extends ApiFlags {
   json?: boolean;
@@ -59,7 +61,8 @@ function seconds(flag: string, value: string | undefined): number | undefined {
 }
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value)}\n` : text);
+  if (json) printJson(value);
+  else printOut(text);
 }
 
 /** Run a subcommand with a transport; a TogetherError is printed with its cause and fix, exit 1. */
@@ -69,11 +72,11 @@ async function withApi(flags: CommonOptions, action: (transport: Transport, keyS
     process.exitCode = await action(transport, keySource);
   } catch (error) {
     if (isTogetherError(error)) {
-      if (flags.json) process.stdout.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
-      else process.stderr.write(`tether: ${togetherErrorText(error)}\n`);
+      if (flags.json) printJson({ error: error.toJSON() });
+      else printErr(`tether: ${togetherErrorText(error)}\n`);
       process.exitCode = EXIT_FINDING;
     } else if (error instanceof BatchNotFinishedError || error instanceof BatchWaitTimeoutError) {
-      process.stderr.write(`tether: ${error.message}\n`);
+      printErr(`tether: ${error.message}\n`);
       process.exitCode = EXIT_FINDING;
     } else if (error instanceof InputFileError) {
       throw new UsageError(error.message);
@@ -169,11 +172,12 @@ export function registerBatch(program: Command): void {
       maxLines: Math.min(wholeNumber('--max-lines', flags.maxLines, BATCH_LIMITS.maxLines), BATCH_LIMITS.maxLines),
       maxBytes: Math.min(wholeNumber('--max-bytes', flags.maxBytes, BATCH_LIMITS.maxBytes), BATCH_LIMITS.maxBytes),
     };
+    checkInputFile(file, 'the input');
     await withApi(flags, async (transport, keySource) => {
       const result = await submitBatch({ transport, inputPath: file, model: flags.model, limits, dryRun: flags.dryRun, keySource });
       if (result.kind === 'invalid') {
-        if (flags.json) process.stdout.write(`${JSON.stringify({ valid: false, issues: result.issues })}\n`);
-        else process.stderr.write(`${file}: ${result.issues.length} problem(s); nothing was uploaded:\n${formatIssues(result.issues).map((i) => `  ${i}`).join('\n')}\n`);
+        if (flags.json) printJson({ valid: false, issues: result.issues });
+        else printErr(`${file}: ${result.issues.length} problem(s); nothing was uploaded:\n${formatIssues(result.issues).map((i) => `  ${i}`).join('\n')}\n`);
         return EXIT_FINDING;
       }
       print(flags.json, submitJson(result), submitText(file, result, limits));
@@ -210,10 +214,10 @@ export function registerBatch(program: Command): void {
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         keySource,
         onPoll: (current) => {
-          if (tty) process.stderr.write(`\r\x1b[2K${waitLine(current, Date.now() - started)}`);
+          if (tty) drawProgress(waitLine(current, Date.now() - started));
         },
       });
-      if (tty) process.stderr.write('\n');
+      if (tty) printErr('\n');
       const text = jobs.map((j) => `${j.id}: ${j.status}${j.error ? ` (${j.error})` : ''}`).join('\n');
       const ok = jobs.every((j) => j.status === 'COMPLETED');
       const next = `results: tether batch results ${ids.join(' ')} -o results.jsonl`;
@@ -240,6 +244,7 @@ export function registerBatch(program: Command): void {
       .requiredOption('-o, --output <file>', 'where to write the results')
       .option('--json', 'print a JSON summary'),
   ).action(async (ids: string[], flags: ResultsFlags) => {
+    checkOutputFile(flags.output, '--output');
     await withApi(flags, async (transport, keySource) => {
       const summary = await writeBatchResults(transport, ids, flags.output, { keySource });
       const unanswered = summary.unanswered ? `, ${summary.unanswered} never run (${summary.jobs.map((j) => `${j.id} ${j.status}`).join(', ')})` : '';

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { buildDebugBundle, writeDebugBundle } from '../../diagnostics/index.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
+import { printJsonText, printOut } from '../output.js';
 import { parseTimeout } from './doctor.js';
 
 interface BundleCliOptions {
@@ -55,7 +56,7 @@ Examples:
         doctor: options.doctor,
       });
       if (options.output === '-') {
-        process.stdout.write(json);
+        printJsonText(json);
       } else {
         const path = options.output ?? defaultName(new Date());
         try {
@@ -63,7 +64,7 @@ Examples:
         } catch (error) {
           throw new UsageError(`cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}); choose another path with -o`);
         }
-        process.stdout.write(`${bundle.summary.join('\n')}\n\nwrote ${path} (${Buffer.byteLength(json).toLocaleString('en-US')} bytes); attach it to your support request\n`);
+        printOut(`${bundle.summary.join('\n')}\n\nwrote ${path} (${Buffer.byteLength(json).toLocaleString('en-US')} bytes); attach it to your support request\n`);
       }
       process.exitCode = EXIT_OK;
     });

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { DOCTOR_STEPS, formatCounts, formatStep, runDoctor } from '../../diagnostics/index.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
+import { printJson, printOut } from '../output.js';
 
 interface DoctorCliOptions {
   json?: boolean;
@@ -45,16 +46,17 @@ Examples:
     .action(async (options: DoctorCliOptions) => {
       const timeoutMs = parseTimeout(options.timeout);
       const width = Math.max(...DOCTOR_STEPS.map((step) => step.title.length));
-      if (!options.json) process.stdout.write('tether doctor\n\n');
+      if (!options.json) printOut('tether doctor\n\n');
       const report = await runDoctor({
         apiKey: options.apiKey,
         baseUrl: options.baseUrl,
         configPath: options.config,
         timeoutMs,
         model: options.model,
-        onStep: options.json ? undefined : (step) => process.stdout.write(`${formatStep(step, width)}\n`),
+        onStep: options.json ? undefined : (step) => printOut(`${formatStep(step, width)}\n`),
       });
-      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatCounts(report)}\n`);
+      if (options.json) printJson(report, 2);
+      else printOut(`\n${formatCounts(report)}\n`);
       process.exitCode = report.ok ? EXIT_OK : EXIT_FINDING;
     });
 }

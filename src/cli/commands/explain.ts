@@ -5,8 +5,10 @@ import { SavedResponseError, parseSavedResponse } from '../../diagnostics/index.
 import { classify, classifyNetworkError, formatDuration } from '../../errors/index.js';
 import type { KeySource, TogetherError } from '../../errors/index.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
+import { printJsonText, printOut } from '../output.js';
+import { terminalSafe, terminalSafeJson } from '../terminal-text.js';
 
-interface ExplainOptions {
+export interface ExplainOptions {
   status?: string;
   body?: string;
   header: string[];
@@ -78,11 +80,15 @@ function readSavedResponse(path: string): { status: number; headers: Array<[stri
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new UsageError(`cannot read the --response file ${path} (${code}); save the response with curl -i … > response.txt`);
   }
+  return parseSaved(raw, path === '-' ? '(stdin)' : path);
+}
+
+function parseSaved(raw: Buffer, label: string): { status: number; headers: Array<[string, string]>; body: Buffer } {
   try {
     const saved = parseSavedResponse(raw);
     return { status: saved.status, headers: saved.headers, body: saved.body };
   } catch (error) {
-    if (error instanceof SavedResponseError) throw new UsageError(`--response ${path === '-' ? '(stdin)' : path}: ${error.message}`);
+    if (error instanceof SavedResponseError) throw new UsageError(`--response ${label}: ${error.message}`);
     throw error;
   }
 }
@@ -124,6 +130,27 @@ function explain(request: ExplainRequest): TogetherError {
   return classify(request);
 }
 
+/** "2 s (2000 ms)"; a wait past a year is shown without its (meaningless, exponent-notation) milliseconds. */
+function retryAfterText(ms: number): string {
+  const text = formatDuration(ms);
+  return text.startsWith('more than') ? `${text} (implausible; the header is likely wrong)` : `${text} (${ms} ms)`;
+}
+
+function render(error: TogetherError, json: boolean | undefined): string {
+  return json ? terminalSafeJson(`${JSON.stringify(error.toJSON(), null, 2)}\n`) : terminalSafe(`${humanLines(error)}\n`, { multiline: true });
+}
+
+/** What `tether explain` prints for these flags (safe for a terminal), or a UsageError (exit 2). */
+export function explainReport(options: ExplainOptions): string {
+  return render(explain(requestFromOptions(options)), options.json);
+}
+
+/** What `tether explain --response` prints for this saved response, or a UsageError (exit 2). */
+export function explainSavedResponse(raw: Buffer, json = false): string {
+  const saved = parseSaved(raw, '(input)');
+  return render(explain({ kind: 'http', status: saved.status, headers: saved.headers, ...(saved.body.length > 0 ? { body: saved.body } : {}) }), json);
+}
+
 function humanLines(error: TogetherError): string {
   const rows: Array<[string, string | undefined]> = [
     ['category', error.category],
@@ -134,7 +161,7 @@ function humanLines(error: TogetherError): string {
     ['cause', error.cause],
     ['fix', error.fix],
     ['retryable', error.retryable ? 'yes' : 'no'],
-    ['retry after', error.retryAfterMs === undefined ? undefined : `${formatDuration(error.retryAfterMs)} (${error.retryAfterMs} ms)`],
+    ['retry after', error.retryAfterMs === undefined ? undefined : retryAfterText(error.retryAfterMs)],
     ['request id', error.requestId],
     [
       'details',
@@ -147,7 +174,8 @@ function humanLines(error: TogetherError): string {
   ];
   const shown = rows.filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '');
   const width = Math.max(...shown.map(([label]) => label.length)) + 2;
-  return shown.map(([label, value]) => `${label.padEnd(width)}${value}`).join('\n');
+  // Each value on its own line: a line break inside a server's message could fake a `fix` row.
+  return shown.map(([label, value]) => `${label.padEnd(width)}${terminalSafe(value)}`).join('\n');
 }
 
 export function registerExplain(program: Command): void {
@@ -174,8 +202,9 @@ Examples:
 `,
     )
     .action((options: ExplainOptions) => {
-      const error = explain(requestFromOptions(options));
-      process.stdout.write(options.json ? `${JSON.stringify(error.toJSON(), null, 2)}\n` : `${humanLines(error)}\n`);
+      const report = explainReport(options);
+      if (options.json) printJsonText(report);
+      else printOut(report);
       process.exitCode = EXIT_OK;
     });
 }

@@ -24,6 +24,8 @@ import type { CreateJobParams, FilePurpose, FineTuneEvent, FineTuneJob, UploadFl
 import { addApiOptions, openApi, togetherErrorText } from '../api-options.js';
 import type { ApiFlags } from '../api-options.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
+import { clearProgress, drawProgress, printErr, printJson as printJsonDocument, printOut } from '../output.js';
+import { checkInputFile } from '../paths.js';
 import { formatReport } from './validate.js';
 
 interface CommonFlags extends ApiFlags {
@@ -85,11 +87,11 @@ function batchSize(value: string): number | 'max' {
 }
 
 function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  printOut(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  printJsonDocument(value, 2);
 }
 
 /** Progress on stderr for a terminal, a few times a second; nothing when stderr is not one (or with --json). */
@@ -105,10 +107,10 @@ function uploadProgress(file: string, json: boolean | undefined): { update: (p: 
       last = now;
       shown = true;
       const share = p.phase === 'process' || p.total === 0 ? '' : `: ${Math.floor((p.done / p.total) * 100)}% (${(p.done / 1e6).toFixed(1)}/${(p.total / 1e6).toFixed(1)} MB)`;
-      process.stderr.write(`\r${verbs[p.phase]} ${file}${share}\x1b[K`);
+      drawProgress(`${verbs[p.phase]} ${file}${share}`);
     },
     clear() {
-      if (shown) process.stderr.write('\r\x1b[K');
+      if (shown) clearProgress();
       shown = false;
     },
   };
@@ -121,7 +123,7 @@ function report(error: unknown, json: boolean | undefined): void {
     if (json) printJson({ error: { name: error.name, message: error.message, fix: error.fix }, report: error.report });
     else {
       print(formatReport(error.path, error.report));
-      process.stderr.write(`tether: ${error.message}\n  fix:   ${error.fix}\n`);
+      printErr(`tether: ${error.message}\n  fix:   ${error.fix}\n`);
     }
     process.exitCode = EXIT_FINDING;
     return;
@@ -130,8 +132,8 @@ function report(error: unknown, json: boolean | undefined): void {
     const candidates = error instanceof JobNotFoundError ? error.candidates : undefined;
     if (json) printJson({ error: error.toJSON(), ...(candidates ? { jobs: candidates } : {}) });
     else {
-      process.stderr.write(`tether: ${togetherErrorText(error)}\n`);
-      if (candidates && candidates.length > 0) process.stderr.write(`this account's jobs, nearest id first:\n${jobTable(candidates)}\n`);
+      printErr(`tether: ${togetherErrorText(error)}\n`);
+      if (candidates && candidates.length > 0) printErr(`this account's jobs, nearest id first:\n${jobTable(candidates)}\n`);
     }
     process.exitCode = EXIT_FINDING;
     return;
@@ -225,6 +227,7 @@ function registerUpload(finetune: Command): void {
       )
       .option('--json', 'print JSON: {file, flow, validation}'),
   ).action(async (file: string, flags: UploadFlags) => {
+    checkInputFile(file, 'the file');
     const progress = uploadProgress(file, flags.json);
     await withApi(flags, async (transport, keySource) => {
       try {
@@ -337,8 +340,8 @@ function registerWait(finetune: Command): void {
         ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout * 1000 } : {}),
         onProgress: ({ job: current, newEvents, statusChanged }) => {
           if (!live) return;
-          if (statusChanged) process.stderr.write(`${current.id}: ${current.status}\n`);
-          for (const event of newEvents) process.stderr.write(`  ${eventLine(event)}\n`);
+          if (statusChanged) printErr(`${current.id}: ${current.status}\n`);
+          for (const event of newEvents) printErr(`  ${eventLine(event)}\n`);
         },
       });
       if (flags.json) printJson(job);

@@ -5,6 +5,7 @@ import { createTransport, listModels, type Transport } from '../../api/index.js'
 import { createCatalog, filterModels, type Catalog, type CatalogModel, type Resolution } from '../../catalog/index.js';
 import { isTogetherError, type KeySource } from '../../errors/index.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
+import { printErr, printJson, printOut } from '../output.js';
 
 interface ConnectionOptions {
   baseUrl?: string;
@@ -140,18 +141,18 @@ export function registerModels(program: Command): void {
             await catalog.refresh();
           } catch (error) {
             const report = errorReport(error);
-            if (options.json) process.stdout.write(`${JSON.stringify({ error: report.json }, null, 2)}\n`);
-            else process.stderr.write(`tether: could not load the model list: ${report.text}\n`);
+            if (options.json) printJson({ error: report.json }, 2);
+            else printErr(`tether: could not load the model list: ${report.text}\n`);
             process.exitCode = EXIT_FINDING;
             return;
           }
         }
         const shown = filterModels(await catalog.list(), { type: options.type, search: options.search });
         if (options.json) {
-          process.stdout.write(`${JSON.stringify(shown.map(modelJson), null, 2)}\n`);
+          printJson(shown.map(modelJson), 2);
         } else {
           const source = options.offline ? `bundled snapshot of ${catalog.status().snapshotAsOf}` : 'live list';
-          process.stdout.write(shown.length === 0 ? `no models match (${source})\n` : `${table(shown)}\n\n${shown.length} model(s), ${source}\n`);
+          printOut(shown.length === 0 ? `no models match (${source})\n` : `${table(shown)}\n\n${shown.length} model(s), ${source}\n`);
         }
         process.exitCode = EXIT_OK;
       } finally {
@@ -176,16 +177,16 @@ export function registerModels(program: Command): void {
         try {
           await catalog.refresh();
         } catch (error) {
-          process.stderr.write(`tether: warning: could not load the live model list (${errorReport(error).text.split('\n')[0]}); using the bundled snapshot of ${catalog.status().snapshotAsOf}\n`);
+          printErr(`tether: warning: could not load the live model list (${errorReport(error).text.split('\n')[0]}); using the bundled snapshot of ${catalog.status().snapshotAsOf}\n`);
         }
       }
       const resolution = await catalog.resolve(id, { allowSuccessor: options.allowSuccessor === true });
       const fallbacks = resolution.ok ? catalog.fallbackRoute(resolution.model.id) : [];
       if (options.json) {
         const out = resolution.ok ? { ...resolution, model: modelJson(resolution.model), fallbacks } : resolution;
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        printJson(out, 2);
       } else {
-        process.stdout.write(`${resolutionText(resolution, fallbacks)}\n`);
+        printOut(`${resolutionText(resolution, fallbacks)}\n`);
       }
       process.exitCode = resolution.ok ? EXIT_OK : EXIT_FINDING;
     } finally {

@@ -17,11 +17,14 @@ import {
 } from '../../batch/index.js';
 import type { RunFileResult, RunOutcome, RunProgress } from '../../batch/index.js';
 import { attachErrorJournal } from '../../diagnostics/index.js';
+import { billingFix, withFrontDoorFix } from '../../errors/index.js';
 import { createPipeline } from '../../pipeline/index.js';
 import type { PipelineOptions } from '../../pipeline/index.js';
 import { addApiOptions, resolveApiKey } from '../api-options.js';
 import type { ApiFlags } from '../api-options.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
+import { drawProgress, printErr, printJson, printOut } from '../output.js';
+import { checkInputFile, checkOutputFile } from '../paths.js';
 
 interface RunOptions extends ApiFlags {
   output: string;
@@ -77,7 +80,7 @@ function progressPrinter(enabled: boolean): { update: (p: RunProgress) => void; 
   let drawn = false;
   const draw = (): void => {
     if (!latest) return;
-    process.stderr.write(`\r\x1b[2K${formatProgress(latest)}`);
+    drawProgress(formatProgress(latest));
     drawn = true;
   };
   return {
@@ -92,7 +95,7 @@ function progressPrinter(enabled: boolean): { update: (p: RunProgress) => void; 
     end() {
       if (!enabled) return;
       draw();
-      if (drawn) process.stderr.write('\n');
+      if (drawn) printErr('\n');
     },
   };
 }
@@ -110,7 +113,7 @@ function summaryJson(result: Extract<RunFileResult, { kind: 'ran' }>, output: st
     finishedHere: o.finishedThisRun,
     output: o.complete ? output : null,
     checkpoint: result.checkpoint,
-    ...(o.stop ? { stop: { reason: o.stop.reason, message: o.stop.message, ...(o.stop.error ? { error: o.stop.error.toJSON() } : {}) } } : {}),
+    ...(o.stop ? { stop: { reason: o.stop.reason, message: o.stop.message, ...(o.stop.error ? { error: withFrontDoorFix(o.stop.error, 'run', resume).toJSON() } : {}) } } : {}),
     ...(o.complete ? {} : { resume }),
   };
 }
@@ -118,7 +121,8 @@ function summaryJson(result: Extract<RunFileResult, { kind: 'ran' }>, output: st
 function stopAdvice(outcome: RunOutcome): string {
   switch (outcome.stop?.reason) {
     case 'billing':
-      return outcome.stop.error?.fix ?? 'Add credit, then resume.';
+      // The command to resume follows on its own line.
+      return billingFix('run');
     case 'auth':
       return outcome.stop.error?.fix ?? 'Fix the API key, then resume.';
     case 'max_cost':
@@ -160,6 +164,8 @@ export function registerRun(program: Command): void {
   addApiOptions(command).action(async (file: string, options: RunOptions) => {
     const concurrency = positiveInteger('--concurrency', options.concurrency);
     const maxCostUsd = positiveNumber('--max-cost', options.maxCost);
+    checkInputFile(file, 'the input');
+    checkOutputFile(options.output, '--output');
     let spec;
     try {
       spec = parseStoreSpec(options.store, options.output);
@@ -167,6 +173,7 @@ export function registerRun(program: Command): void {
       if (error instanceof StoreSpecError) throw new UsageError(error.message);
       throw error;
     }
+    if (spec.kind === 'sqlite') checkOutputFile(spec.path, 'the checkpoint');
     const { key, source } = resolveApiKey(options);
     const pipelineOptions: PipelineOptions = {
       apiKey: key,
@@ -187,7 +194,7 @@ export function registerRun(program: Command): void {
     const interrupt = new AbortController();
     const onSigint = (): void => {
       if (interrupt.signal.aborted) process.exit(130);
-      process.stderr.write('\nstopping: waiting for the requests in flight (Ctrl-C again to quit at once; they will be redone)\n');
+      printErr('\nstopping: waiting for the requests in flight (Ctrl-C again to quit at once; they will be redone)\n');
       interrupt.abort();
     };
     process.on('SIGINT', onSigint);
@@ -211,7 +218,7 @@ export function registerRun(program: Command): void {
         },
         onStart: ({ total, done, checkpoint }) => {
           status.start({ total, done });
-          if (done > 0 && !options.json) process.stderr.write(`resuming: ${done} of ${total} already done (${checkpoint})\n`);
+          if (done > 0 && !options.json) printErr(`resuming: ${done} of ${total} already done (${checkpoint})\n`);
         },
         signal: interrupt.signal,
       });
@@ -220,7 +227,7 @@ export function registerRun(program: Command): void {
         throw new UsageError(error.message);
       }
       if (error instanceof CheckpointStoreError) {
-        process.stderr.write(`tether: ${error.message}\n`);
+        printErr(`tether: ${error.message}\n`);
         process.exitCode = EXIT_FINDING;
         return;
       }
@@ -234,13 +241,13 @@ export function registerRun(program: Command): void {
     }
     if (result.kind === 'invalid') {
       const issues = formatIssues(result.issues);
-      if (options.json) process.stdout.write(`${JSON.stringify({ valid: false, issues: result.issues })}\n`);
-      else process.stderr.write(`${file}: ${result.issues.length} problem(s); nothing was sent:\n${issues.map((i) => `  ${i}`).join('\n')}\n`);
+      if (options.json) printJson({ valid: false, issues: result.issues });
+      else printErr(`${file}: ${result.issues.length} problem(s); nothing was sent:\n${issues.map((i) => `  ${i}`).join('\n')}\n`);
       process.exitCode = EXIT_FINDING;
       return;
     }
-    if (options.json) process.stdout.write(`${JSON.stringify(summaryJson(result, options.output, resume))}\n`);
-    else (result.outcome.complete ? process.stdout : process.stderr).write(humanSummary(result, options.output, resume));
+    if (options.json) printJson(summaryJson(result, options.output, resume));
+    else (result.outcome.complete ? printOut : printErr)(humanSummary(result, options.output, resume));
     process.exitCode = result.outcome.complete ? EXIT_OK : EXIT_FINDING;
   });
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { countChatTokens, countTextTokens, parseChatInput, type TokenCount } from '../../tokens/index.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
+import { printJson, printOut } from '../output.js';
 
 interface TokensOptions {
   model: string;
@@ -52,9 +53,9 @@ export function registerTokens(program: Command): void {
         : await countTextTokens(model, input);
       if (options.json) {
         const out = { model, family: count.family ?? null, exact: count.exact, tokens: count.tokens, kind, ...(count.note ? { note: count.note } : {}) };
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+        printJson(out);
       } else {
-        process.stdout.write(humanReport(model, kind, count));
+        printOut(humanReport(model, kind, count));
       }
       process.exitCode = EXIT_OK;
     });

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { DatasetInputError, DEFAULT_MAX_ERRORS, repairFile, severityOf, validateFile } from '../../datasets/index.js';
 import type { FixReport, Issue, RuleId, Severity, ValidationReport, ValidationProfile } from '../../datasets/index.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
+import { clearProgress, drawProgress, printJson, printOut } from '../output.js';
+import { checkInputFile, checkOutputFile } from '../paths.js';
 
 interface ValidateFlags {
   json?: boolean;
@@ -28,6 +30,7 @@ const FORMAT_LABELS: Record<string, string> = {
   instruction: 'instruction',
   text: 'text',
   preference: 'preference',
+  tokenized: 'pre-tokenized Parquet',
 };
 
 const number = (n: number): string => n.toLocaleString('en-US');
@@ -88,10 +91,10 @@ function progressPrinter(file: string): { update: (done: number, total: number) 
       last = now;
       shown = true;
       const rate = done / 1e6 / Math.max((now - started) / 1000, 0.001);
-      process.stderr.write(`\rchecking ${file}: ${Math.floor((done / total) * 100)}% (${rate.toFixed(0)} MB/s)\x1b[K`);
+      drawProgress(`checking ${file}: ${Math.floor((done / total) * 100)}% (${rate.toFixed(0)} MB/s)`);
     },
     clear() {
-      if (shown) process.stderr.write('\r\x1b[K');
+      if (shown) clearProgress();
     },
   };
 }
@@ -114,8 +117,8 @@ async function run(file: string, flags: ValidateFlags): Promise<void> {
   } finally {
     progress.clear();
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify(fix ? { ...report, fix } : report)}\n`);
-  else process.stdout.write(formatReport(target, report, fix));
+  if (flags.json) printJson(fix ? { ...report, fix } : report);
+  else printOut(formatReport(target, report, fix));
   process.exitCode = report.valid ? EXIT_OK : EXIT_FINDING;
 }
 
@@ -136,6 +139,8 @@ export function registerValidate(program: Command): void {
     .option('--allow-same-role-runs', 'accept consecutive messages with the same role (newer Python SDK behaviour)')
     .option('--threads <n>', 'worker threads (0: check on the main thread; default: one per idle core beyond the first, for files of 8 MiB or more)', positiveInteger('--threads', 0))
     .action(async (file: string, flags: ValidateFlags) => {
+      checkInputFile(file, 'the dataset');
+      if (flags.fix !== undefined) checkOutputFile(flags.fix, '--fix output');
       try {
         await run(file, flags);
       } catch (error) {
