@@ -19,6 +19,24 @@ export const DEFAULT_LIMITS = {
   keepAliveTimeoutMs: 5_000,
 } as const;
 
+/**
+ * Production defaults for how long a request may hold the gateway (issue 15: with the pipeline's own defaults, an
+ * upstream that accepts a request and never answers held it 10 minutes per attempt, retries on top, with no deadline).
+ */
+export const DEFAULT_TIMEOUTS = {
+  /**
+   * The longest a client waits for its answer to start: a JSON answer whole, or a stream's first chunk, retries and
+   * pacing waits included. Past it the client gets a 504 and the upstream request is cancelled. Two minutes covers a
+   * long non-streamed completion (~6,000 tokens at 50 tokens/s); a stream starts within seconds.
+   */
+  firstByteTimeoutMs: 120_000,
+  /**
+   * The whole request, a streamed answer included (the pipeline's `deadlineMs`, which has no default of its own). Long
+   * streams keep flowing under it; one that is still going after 15 minutes ends with a timeout error event.
+   */
+  deadlineMs: 900_000,
+} as const;
+
 const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type GatewayLogLevel = (typeof LOG_LEVELS)[number];
 
@@ -81,7 +99,10 @@ const breakerSchema = z.strictObject({
 });
 
 const timeoutsSchema = z.strictObject({
+  /** Default 900 s (DEFAULT_TIMEOUTS). */
   deadlineMs: positiveMs.optional(),
+  /** Enforced by the gateway itself; default 120 s (DEFAULT_TIMEOUTS). */
+  firstByteTimeoutMs: positiveMs.optional(),
   attemptTimeoutMs: positiveMs.optional(),
   idleTimeoutMs: positiveMs.optional(),
 });
@@ -163,6 +184,8 @@ export interface GatewayConfig {
   routes: ReadonlyMap<string, readonly string[]>;
   policies: GatewayPolicies;
   clients: readonly ResolvedClient[];
+  /** How long a client waits for its answer to start (see DEFAULT_TIMEOUTS). */
+  firstByteTimeoutMs: number;
   /** `clients: []` with `allowAnonymous: true`: this config turns client auth off on purpose. */
   anonymousOptIn: boolean;
   limits: { maxBodyBytes: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
@@ -298,6 +321,7 @@ export function resolveGatewayConfig(input: unknown, env: NodeJS.ProcessEnv = pr
     policies: file.policies ?? {},
     clients: resolveClients(file, upstreamKeys, env),
     anonymousOptIn: checkAnonymousOptIn(file),
+    firstByteTimeoutMs: file.policies?.timeouts?.firstByteTimeoutMs ?? DEFAULT_TIMEOUTS.firstByteTimeoutMs,
     limits,
     redis: file.redis,
     logLevel: file.logLevel ?? 'info',

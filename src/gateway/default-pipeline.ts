@@ -1,6 +1,7 @@
 // The gateway's config → the real pipeline's options. Every policy is the pipeline's; this only renames.
 import { createPipeline } from '../pipeline/index.js';
 import type { PipelineOptions } from '../pipeline/index.js';
+import { DEFAULT_TIMEOUTS } from './config.js';
 import type { Pipeline } from './pipeline.js';
 import type { PipelineSettings } from './generation.js';
 
@@ -23,7 +24,8 @@ export function pipelineOptions(settings: PipelineSettings): PipelineOptions {
   }
   if (preflight?.onContextOverflow !== undefined) options.onContextOverflow = preflight.onContextOverflow;
   if (preflight?.allowSuccessor !== undefined) options.allowSuccessor = preflight.allowSuccessor;
-  if (timeouts?.deadlineMs !== undefined) options.deadlineMs = timeouts.deadlineMs;
+  // The gateway's default deadline: the pipeline has none of its own (a library caller has its own signal).
+  options.deadlineMs = timeouts?.deadlineMs ?? DEFAULT_TIMEOUTS.deadlineMs;
   if (timeouts?.attemptTimeoutMs !== undefined) options.attemptTimeoutMs = timeouts.attemptTimeoutMs;
   if (timeouts?.idleTimeoutMs !== undefined) options.idleTimeoutMs = timeouts.idleTimeoutMs;
   return options;

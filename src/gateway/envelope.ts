@@ -1,5 +1,6 @@
 // Errors as the gateway's clients see them: OpenAI's/Together's envelope `{"error":{message,type,param,code}}`,
 // the status, and headers saying what tether made of the failure. Pure functions: the server writes the result.
+import { withFrontDoorFix } from '../errors/index.js';
 import type { ErrorCategory, TogetherError } from '../errors/index.js';
 
 export interface ErrorEnvelope {
@@ -106,7 +107,8 @@ export function togetherErrorReply(error: TogetherError): ErrorReply {
       ? error.status
       : ((error.code !== undefined ? STATUS_BY_CODE[error.code] : undefined) ?? STATUS_BY_CATEGORY[error.category]);
   const headers: Record<string, string> = { 'x-tether-category': error.category };
-  const fix = asciiHeader(error.fix);
+  // A 402's fix says how a gateway resumes (a config reload), not how the library or `tether run` would.
+  const fix = asciiHeader(withFrontDoorFix(error, 'gateway').fix);
   if (fix) headers['x-tether-fix'] = fix;
   if (error.retryAfterMs !== undefined && error.retryAfterMs >= 0) headers['retry-after'] = retryAfterSeconds(error.retryAfterMs);
   if (error.requestId) headers['x-together-request-id'] = asciiHeader(error.requestId, 200);
@@ -241,6 +243,16 @@ export function methodNotAllowed(method: string, path: string, allowed: string):
     message: `${method} is not allowed on ${clip(path)}; use ${allowed}.`,
     fix: `Send ${allowed} ${clip(path)}.`,
     extraHeaders: { allow: allowed },
+  });
+}
+
+export function firstByteTimeout(limitMs: number): ErrorReply {
+  return gatewayErrorReply({
+    status: 504,
+    category: 'timeout',
+    code: 'first_byte_timeout',
+    message: `No answer started within the gateway's first-byte timeout of ${limitMs / 1000} s (retries included); the upstream request was cancelled.`,
+    fix: 'Retry later; for long generations send `stream: true` (a stream starts at once), or raise `policies.timeouts.firstByteTimeoutMs` in the gateway config.',
   });
 }
 

@@ -29,6 +29,10 @@ export interface Exchange {
   category?: string | undefined;
   stream?: boolean | undefined;
   upstreamRequestId?: string | undefined;
+  /** When the handler started waiting for the pipeline's answer (performance.now()); undefined when not waiting. */
+  awaitingSince?: number | undefined;
+  /** The first-byte timeout answered this request (504) and cancelled its upstream call. */
+  timedOut?: boolean | undefined;
 }
 
 /** Logs and measures the exchange once its response has closed (finished, or cut by either side). */

@@ -28,13 +28,14 @@ function fail(ex: Exchange, reply: ErrorReply, closeConnection = false): void {
 
 /**
  * Auth and per-client limits; false when the request was answered (401/429). Synchronous unless the client has
- * limits to count (the common, unlimited case costs no promise).
+ * limits to count (the common, unlimited case costs no promise). A refused request's body is never read: the answer
+ * goes out with `connection: close` at once (draining an unauthenticated, unlimited body held the connection until
+ * the request timeout).
  */
 function admit(ex: Exchange): boolean | Promise<boolean> {
   const auth = ex.generation.clients.authenticate(ex.req.headers.authorization);
   if (!auth.ok) {
-    ex.req.resume();
-    fail(ex, unauthorized(auth.hasHeader));
+    fail(ex, unauthorized(auth.hasHeader), true);
     return false;
   }
   const client = auth.client;
@@ -44,8 +45,7 @@ function admit(ex: Exchange): boolean | Promise<boolean> {
   if (client.limits.length === 0) return true;
   return consumeLimits(client).then((limited) => {
     if (limited.ok) return true;
-    ex.req.resume();
-    fail(ex, clientRateLimited(client.name, limited.retryAfterMs, limited.label));
+    fail(ex, clientRateLimited(client.name, limited.retryAfterMs, limited.label), true);
     return false;
   });
 }
@@ -154,9 +154,12 @@ export async function handleInference(ex: Exchange, endpoint: Endpoint, ctx: Han
     if (rawBody !== undefined) request.rawBody = rawBody;
     if (ex.upstreamKey !== undefined) request.apiKey = ex.upstreamKey;
     if (overrides !== undefined) request.overrides = overrides;
+    ex.awaitingSince = performance.now();
     result = await generation.pipeline.send(request);
+    ex.awaitingSince = undefined;
   } catch (error) {
-    if (abort.signal.aborted || ex.res.destroyed) return;
+    ex.awaitingSince = undefined;
+    if (ex.timedOut || abort.signal.aborted || ex.res.destroyed) return;
     if (isTogetherError(error)) {
       ex.attempts = attemptsOf(error);
       fail(ex, togetherErrorReply(error));
@@ -168,7 +171,7 @@ export async function handleInference(ex: Exchange, endpoint: Endpoint, ctx: Han
   }
   ex.answeredBy = result.model;
   ex.attempts = result.attempts;
-  if (ex.res.destroyed) {
+  if (ex.res.destroyed || ex.timedOut) {
     if (result.kind === 'stream') void closeStream(result);
     return;
   }
@@ -198,12 +201,15 @@ export async function handleModels(ex: Exchange, ctx: HandlerContext): Promise<v
   const abort = new LightAbortController();
   ex.abort = abort;
   try {
+    ex.awaitingSince = performance.now();
     const models = (await ex.generation.pipeline.listModels(abort.signal)).map(toWireModel);
-    if (ex.res.destroyed) return;
+    ex.awaitingSince = undefined;
+    if (ex.res.destroyed || ex.timedOut) return;
     const together = (ex.req.headers['user-agent'] ?? '').startsWith('Together/');
     sendJson(ex.res, 200, JSON.stringify(together ? models : { object: 'list', data: models }), { 'x-request-id': ex.requestId });
   } catch (error) {
-    if (abort.signal.aborted || ex.res.destroyed) return;
+    ex.awaitingSince = undefined;
+    if (ex.timedOut || abort.signal.aborted || ex.res.destroyed) return;
     if (isTogetherError(error)) fail(ex, togetherErrorReply(error));
     else {
       ctx.log.error({ reqId: ex.requestId, err: error }, 'listModels failed with something other than a TogetherError');

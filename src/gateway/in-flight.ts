@@ -40,6 +40,11 @@ export class InFlight<T> {
     this.count--;
   }
 
+  /** Calls `fn` for each value now in flight, newest first (no copy; `fn` must not remove entries). */
+  forEach(fn: (value: T) => void): void {
+    for (let entry = this.head; entry; entry = entry.next) fn(entry.value as T);
+  }
+
   /** The values now in flight, newest first (a copy: callers may remove while they go through it). */
   values(): T[] {
     const out: T[] = [];

@@ -6,6 +6,7 @@ export {
   DEFAULT_GATEWAY_HOST,
   DEFAULT_GATEWAY_PORT,
   DEFAULT_LIMITS,
+  DEFAULT_TIMEOUTS,
   GatewayConfigError,
   gatewayFileSchema,
   loadGatewayConfigFile,

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolveGatewayConfig, GatewayConfigError } from './config.js';
 import type { GatewayConfig, GatewayFileConfig } from './config.js';
-import { clip, internalError, methodNotAllowed, shuttingDown, unknownPath } from './envelope.js';
+import { clip, firstByteTimeout, internalError, methodNotAllowed, shuttingDown, unknownPath } from './envelope.js';
 import { settle } from './exchange.js';
 import type { Exchange } from './exchange.js';
 import { Generation, PipelineSlot, pipelineSettings, settingsKey } from './generation.js';
@@ -152,6 +152,33 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
   };
   let generation = new Generation(1, config, buildSlot(config));
 
+  /**
+   * The first-byte timeout: one sweep over the requests in flight a few times a second rather than a timer per
+   * request. A request still waiting for the pipeline past its config's limit is answered 504 and cancelled upstream.
+   */
+  const sweepFirstByte = (): void => {
+    const now = performance.now();
+    exchanges.forEach((ex) => {
+      if (ex.awaitingSince === undefined) return;
+      const limit = ex.generation.config.firstByteTimeoutMs;
+      if (now - ex.awaitingSince < limit) return;
+      ex.awaitingSince = undefined;
+      ex.timedOut = true;
+      const reply = firstByteTimeout(limit);
+      ex.category = reply.category;
+      if (!ex.res.headersSent) sendError(ex.res, reply, ex.requestId);
+      ex.abort?.abort(new Error('first-byte timeout'));
+    });
+  };
+  let watchdog: NodeJS.Timeout | undefined;
+  const startWatchdog = (limitMs: number): void => {
+    clearInterval(watchdog);
+    // An eighth of the limit (at most 1 s late on the default two minutes), at least 20 ms apart.
+    watchdog = setInterval(sweepFirstByte, Math.min(1000, Math.max(20, Math.floor(limitMs / 8))));
+    watchdog.unref();
+  };
+  startWatchdog(config.firstByteTimeoutMs);
+
   function dispatch(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const url = req.url ?? '/';
@@ -182,24 +209,23 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
       settle(ex, log, metrics);
     });
 
+    // A request refused here is answered without reading its body, and its connection closed: a body nobody reads is
+    // not drained (it could be as long as the client likes, until the request timeout).
     if (closing) {
-      req.resume();
-      sendError(res, shuttingDown(), ex.requestId, true);
       ex.category = 'overloaded';
+      sendError(res, shuttingDown(), ex.requestId, true);
       return;
     }
     if (entry === undefined) {
-      req.resume();
       const reply = unknownPath(method, path);
       ex.category = reply.category;
-      sendError(res, reply, ex.requestId);
+      sendError(res, reply, ex.requestId, true);
       return;
     }
     if (method !== entry.method && !(entry.method === 'GET' && method === 'HEAD')) {
-      req.resume();
       const reply = methodNotAllowed(method, path, entry.method);
       ex.category = reply.category;
-      sendError(res, reply, ex.requestId);
+      sendError(res, reply, ex.requestId, true);
       return;
     }
     let work: Promise<void> | void;
@@ -272,6 +298,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
       resolve();
     });
   }).catch(async (error: unknown) => {
+    clearInterval(watchdog);
     await generation.slot.close();
     throw error;
   });
@@ -308,6 +335,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     server.headersTimeout = config.limits.headersTimeoutMs;
     server.requestTimeout = config.limits.requestTimeoutMs;
     server.keepAliveTimeout = config.limits.keepAliveTimeoutMs;
+    startWatchdog(config.firstByteTimeoutMs);
     metrics.reload('applied');
     log.info({ config: generation.id, newPipeline: slot !== old.slot, inflight: old.slot.inflight }, 'config reloaded');
     if (slot !== old.slot) await old.slot.retire();
@@ -317,6 +345,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
   let closed: Promise<void> | undefined;
   async function shutdown(graceMs: number): Promise<void> {
     closing = true;
+    clearInterval(watchdog);
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     if (exchanges.size > 0 && graceMs > 0) {

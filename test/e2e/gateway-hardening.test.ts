@@ -3,6 +3,7 @@
 // failure from a stack overflow, never a slow "did you mean", and nothing is sent upstream.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createGateway } from '../../src/gateway/index.js';
 import type { RunningGateway } from '../../src/gateway/index.js';
 import { createPipeline, isTogetherError, resilientFetch } from '../../src/index.js';
@@ -99,5 +100,60 @@ describe('hostile bodies through the library and the gateway', () => {
     const notFound = await fetch(`${gateway.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chatBody(long)) });
     assert.equal(notFound.status, 404);
     assert.ok(!(await notFound.text()).includes(long));
+  });
+});
+
+describe('an upstream that accepts and never answers', () => {
+  test('the gateway answers 504 at its first-byte timeout and drops the upstream chat request', async () => {
+    const emu = await startTestEmulator();
+    // The emulator's model list, then silence for every inference call.
+    const held = new Set<string>();
+    let heldOpen = 0;
+    const silent = createHttpServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/v1/models') {
+        void fetch(`${emu.baseUrl}/models`, { headers: { authorization: `Bearer ${KEYS.main}` } }).then(async (answer) => {
+          res.writeHead(answer.status, { 'content-type': 'application/json' });
+          res.end(await answer.text());
+        });
+        return;
+      }
+      held.add(req.url ?? '');
+      heldOpen += 1;
+      req.socket.on('close', () => (heldOpen -= 1));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const gateway = await createGateway(
+      {
+        port: 0,
+        logLevel: 'silent',
+        upstream: { baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: KEYS.main },
+        policies: { timeouts: { firstByteTimeoutMs: 400 }, retries: { baseDelayMs: 5, maxDelayMs: 20 } },
+      },
+      { env: {} },
+    );
+    try {
+      // The catalog's list first (its first load may take a moment), so the timed request only waits on the silence.
+      await fetch(`${gateway.baseUrl}/models`).then((r) => r.text());
+      const started = performance.now();
+      const response = await fetch(`${gateway.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(chatBody(MODELS.chat)),
+      });
+      const ms = performance.now() - started;
+      assert.equal(response.status, 504);
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'first_byte_timeout');
+      assert.ok(ms >= 350 && ms < 3000, `answered after ${ms.toFixed(0)} ms`);
+      assert.ok(held.has('/v1/chat/completions'), 'the chat request never reached the upstream');
+      const end = Date.now() + 3000;
+      while (heldOpen > 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(heldOpen, 0, 'the upstream chat request was left open');
+    } finally {
+      await gateway.close();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+      await emu.close();
+    }
   });
 });
