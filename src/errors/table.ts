@@ -43,7 +43,7 @@ const LONGEST_SHOWN_MS = 365 * 86_400_000;
 /** "250 ms", "2 s", "1.5 s", "3 min 5 s", "2 h 5 min", "3 days 4 h", "more than 365 days". */
 export function formatDuration(ms: number): string {
   if (!(ms <= LONGEST_SHOWN_MS)) return 'more than 365 days'; // NaN and Infinity too
-  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`; // a negative wait is no wait
   const seconds = Math.round(ms / 100) / 10;
   if (seconds < 120) return `${seconds} s`;
   const whole = Math.round(seconds);
