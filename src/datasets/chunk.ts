@@ -12,6 +12,7 @@ import { diagnoseJson } from './json-diagnose.js';
 import { IssueCollector } from './collector.js';
 import type { FormatRun } from './collector.js';
 import { firstInvalidUtf8, isCutCharacter } from './utf8.js';
+import type { FineTuneModel } from './model.js';
 
 export interface ChunkResult {
   /** Lines in the chunk, counting a lone CR as a line break like Together's check. */
@@ -24,14 +25,19 @@ export interface ChunkResult {
   issues: Issue[];
   omitted: Partial<Record<RuleId, number>>;
   tokens?: ChunkTokens;
+  /** With --model: valid examples the byte bound could not prove fit, left to count exactly (on the main thread). */
+  toCount?: PendingExample[];
 }
 
 export interface ChunkTokens {
+  /** Tokens of the examples counted exactly. */
   total: number;
   counted: number;
   longest: number;
   longestLine: number;
   exact: boolean;
+  /** Valid examples whose byte bound already fits the context: not counted. */
+  bounded: number;
 }
 
 export interface ChunkContext {
@@ -42,6 +48,8 @@ export interface ChunkContext {
   final: boolean;
   /** Keep every valid example (parsed) for token counting; turns the fast path off. */
   collect: boolean;
+  /** With --model: the model, whose capabilities decide whether reasoning and tool data are accepted. */
+  model?: FineTuneModel;
 }
 
 /** A valid example kept for token counting. */
@@ -86,10 +94,11 @@ class ChunkChecker {
     const fast = !ctx.collect;
     const utf8 = isUtf8(bytes);
     const allowRuns = ctx.options.allowSameRoleRuns;
+    const allowSampleWeight = ctx.options.profile === 'current';
     const n = bytes.length;
     let start = 0;
     while (start < n) {
-      const format = fast && utf8 ? fastLine(bytes, start, allowRuns) : FAST_UNSURE;
+      const format = fast && utf8 ? fastLine(bytes, start, allowRuns, allowSampleWeight) : FAST_UNSURE;
       if (format !== FAST_UNSURE) {
         this.line++;
         this.samples++;
@@ -114,6 +123,30 @@ class ChunkChecker {
       issues: this.collector.sorted(),
       omitted: this.collector.omitted,
     };
+  }
+
+  /** With --model: reasoning and tool data only for the models Together trains on them; returns the errors added. */
+  private checkModel(line: number, reasoning: boolean, tools: boolean): number {
+    const model = this.ctx.model;
+    if (model === undefined) return 0;
+    let errors = 0;
+    if (reasoning && !model.capabilities.reasoning) {
+      errors++;
+      this.collector.add(
+        line,
+        'model.reasoning',
+        `the example has reasoning ("reasoning" / "reasoning_content"), but Together fine-tunes ${model.id} without it; drop the reasoning fields or pick a reasoning model (the Qwen3 family, Qwen3.5, GLM-4.6 and later).`,
+      );
+    }
+    if (tools && !model.capabilities.tools) {
+      errors++;
+      this.collector.add(
+        line,
+        'model.tools',
+        `the example has tool data (tools, tool_calls or tool messages), but ${model.id} is not among the models Together fine-tunes on function calling; pick one that is (e.g. Llama 3.1+, Qwen2.5, Qwen3, gpt-oss) or remove the tool data.`,
+      );
+    }
+    return errors;
   }
 
   /** The position of the first CR at or after `from` (bytes.length when none); cached, lines only move forward. */
@@ -193,6 +226,7 @@ class ChunkChecker {
       collector.add(line, problem.rule, problem.message);
       if (severityOf(problem.rule) === 'error') errors++;
     }
+    errors += this.checkModel(line, verdict.reasoning, verdict.tools);
     this.messages += verdict.messages;
     if (verdict.format !== undefined) {
       collector.format(line, verdict.format);

@@ -24,6 +24,7 @@ const TOP_MESSAGES = 1;
 const TOP_TEXT = 2;
 const TOP_PROMPT = 4;
 const TOP_COMPLETION = 8;
+const TOP_WEIGHT = 16;
 
 const R_SYSTEM = 1;
 const R_USER = 2;
@@ -41,6 +42,9 @@ const TEXT = encode('text');
 const PROMPT = encode('prompt');
 const COMPLETION = encode('completion');
 const TOOL_CALLS = encode('tool_calls');
+const REASONING = encode('reasoning');
+const REASONING_CONTENT = encode('reasoning_content');
+const WEIGHT = encode('weight');
 // Message keys and role values with their closing quote, and their lengths with it.
 const ROLE_KEY = encode('role"');
 const CONTENT_KEY = encode('content"');
@@ -165,7 +169,10 @@ function messagesEnd(b: Uint8Array, i: number, allowSameRoleRuns: boolean): numb
       } else {
         i = plainStringEnd(b, i);
         if (i < 0) return -1;
-        if (i - 1 - key === 10 && same(b, key, TOOL_CALLS)) return -1;
+        const length = i - 1 - key;
+        if (length === 10 && same(b, key, TOOL_CALLS)) return -1;
+        // Reasoning has rules of its own (and tells --model which models fit): the reference checks decide.
+        if ((length === 9 && same(b, key, REASONING)) || (length === 17 && same(b, key, REASONING_CONTENT))) return -1;
       }
       i = skipSpace(b, i);
       if (b[i] !== COLON) return -1;
@@ -227,7 +234,23 @@ function messagesEnd(b: Uint8Array, i: number, allowSameRoleRuns: boolean): numb
  * or FAST_INSTRUCTION when it is certainly a valid example with no warning, else FAST_UNSURE. On success,
  * fastNewline() is the index of the line's LF (or b.length). Assumes the bytes are valid UTF-8.
  */
-export function fastLine(b: Uint8Array, start: number, allowSameRoleRuns: boolean): number {
+/** i at a number: the index after it when it is a plain non-negative decimal (digits, maybe a fraction), else -1. */
+function plainNonNegativeEnd(b: Uint8Array, i: number): number {
+  let c = b[i]!;
+  if (c < 0x30 || c > 0x39) return -1;
+  const first = c;
+  c = b[++i]!;
+  if (first === 0x30 && c >= 0x30 && c <= 0x39) return -1; // a leading zero: JSON forbids it
+  while (c >= 0x30 && c <= 0x39) c = b[++i]!;
+  if (c === 0x2e) {
+    c = b[++i]!;
+    if (c < 0x30 || c > 0x39) return -1;
+    while (c >= 0x30 && c <= 0x39) c = b[++i]!;
+  }
+  return i;
+}
+
+export function fastLine(b: Uint8Array, start: number, allowSameRoleRuns: boolean, allowSampleWeight = false): number {
   let i = skipSpace(b, start);
   if (b[i] !== 0x7b) return FAST_UNSURE;
   i = skipSpace(b, i + 1);
@@ -246,11 +269,14 @@ export function fastLine(b: Uint8Array, start: number, allowSameRoleRuns: boolea
     else if (length === 4 && same(b, key, TEXT)) member = TOP_TEXT;
     else if (length === 6 && same(b, key, PROMPT)) member = TOP_PROMPT;
     else if (length === 10 && same(b, key, COMPLETION)) member = TOP_COMPLETION;
+    else if (length === 6 && allowSampleWeight && same(b, key, WEIGHT)) member = TOP_WEIGHT;
     else return FAST_UNSURE;
     if ((seen & member) !== 0) return FAST_UNSURE;
     seen |= member;
     if (member === TOP_MESSAGES) {
       i = messagesEnd(b, i, allowSameRoleRuns);
+    } else if (member === TOP_WEIGHT) {
+      i = plainNonNegativeEnd(b, i);
     } else {
       if (b[i] !== QUOTE || b[i + 1] === QUOTE) return FAST_UNSURE;
       i = stringEnd(b, i);
@@ -271,9 +297,10 @@ export function fastLine(b: Uint8Array, start: number, allowSameRoleRuns: boolea
   else if (end === CR && b[i + 1] === LF) lastNewline = i + 1;
   else if (i === b.length) lastNewline = i;
   else return FAST_UNSURE;
-  if (seen === TOP_MESSAGES) return FAST_CONVERSATION;
-  if (seen === TOP_TEXT) return FAST_TEXT;
-  if (seen === (TOP_PROMPT | TOP_COMPLETION)) return FAST_INSTRUCTION;
+  const keys = seen & ~TOP_WEIGHT;
+  if (keys === TOP_MESSAGES) return FAST_CONVERSATION;
+  if (keys === TOP_TEXT) return FAST_TEXT;
+  if (keys === (TOP_PROMPT | TOP_COMPLETION)) return FAST_INSTRUCTION;
   return FAST_UNSURE;
 }
 

@@ -1,5 +1,5 @@
 // Public API of the datasets module: streaming validation of fine-tuning files and mechanical repair.
-export { validateFile, MAX_FILE_BYTES, DEFAULT_MAX_ERRORS } from './validate.js';
+export { validateFile, validateBytes, MAX_FILE_BYTES, DEFAULT_MAX_ERRORS } from './validate.js';
 export type { ValidateOptions } from './validate.js';
 export type { ValidationReport, ValidationStats, TokenStats } from './report.js';
 export { repairFile } from './fix.js';

@@ -1,5 +1,8 @@
 // What `--model` needs from the catalog snapshot: the fine-tuning context lengths and the tokenizer.
 import { findSnapshotModel, loadSnapshot, suggest } from '../catalog/index.js';
+import { resolveFamily } from '../tokens/index.js';
+import { capabilitiesOf } from './capabilities.js';
+import type { ModelCapabilities } from './capabilities.js';
 import { DatasetInputError } from './errors.js';
 
 export interface FineTuneModel {
@@ -10,6 +13,8 @@ export interface FineTuneModel {
   maxSeqLengthDpo: number;
   /** What the token counter is given: the snapshot's tokenizer family, else the model id. */
   tokenizer: string;
+  /** Whether Together trains it on reasoning and tool data, and its vocabulary size. */
+  capabilities: ModelCapabilities;
 }
 
 /** The fine-tunable ids closest to `id` (the catalog's "did you mean"). */
@@ -36,5 +41,6 @@ export function resolveFineTuneModel(id: string): FineTuneModel {
     maxSeqLength: model.finetune.max_seq_length,
     maxSeqLengthDpo: model.finetune.max_seq_length_dpo ?? model.finetune.max_seq_length,
     tokenizer: model.tokenizer ?? model.id,
+    capabilities: capabilitiesOf(model.id, resolveFamily(model.tokenizer ?? model.id)),
   };
 }

@@ -8,11 +8,16 @@ import type { DatasetFormat, Issue, RuleOptions } from './types.js';
 
 export interface TokenStats {
   model: string;
-  /** True when every example was counted with the model's real tokenizer (false: conservative estimates). */
+  /** True when every counted example was counted with the model's real tokenizer (false: conservative estimates). */
   exact: boolean;
+  /** Tokens of the counted examples. */
   total: number;
-  /** Valid examples counted (examples with errors are not). */
+  /** Valid examples checked against the context (examples with errors are not). */
   examples: number;
+  /** Of them, counted with the tokenizer. */
+  counted: number;
+  /** Of them, shown to fit by their size alone (at most one token per UTF-8 byte), so not counted. */
+  bounded: number;
   longest: { line: number; tokens: number } | null;
   /** Longest example the model fine-tunes on (SFT; DPO for preference data). */
   maxSeqLength: number;
@@ -50,6 +55,7 @@ const FORMAT_NAMES: Record<DatasetFormat, string> = {
   instruction: 'instruction ("prompt"/"completion")',
   text: 'text ("text")',
   preference: 'preference ("input"/"preferred_output"/"non_preferred_output")',
+  tokenized: 'pre-tokenized (Parquet)',
 };
 
 export class ReportBuilder {
@@ -62,7 +68,7 @@ export class ReportBuilder {
   private messages = 0;
   private format: DatasetFormat | undefined;
   private formatLine = 0;
-  private tokens = { total: 0, counted: 0, longest: 0, longestLine: 0, exact: true };
+  private tokens = { total: 0, counted: 0, longest: 0, longestLine: 0, exact: true, bounded: 0 };
 
   constructor(private readonly cap: number) {}
 
@@ -106,6 +112,7 @@ export class ReportBuilder {
       const t = result.tokens;
       this.tokens.total += t.total;
       this.tokens.counted += t.counted;
+      this.tokens.bounded += t.bounded;
       this.tokens.exact &&= t.exact;
       if (t.longest > this.tokens.longest) {
         this.tokens.longest = t.longest;
@@ -140,7 +147,9 @@ export class ReportBuilder {
         model: model.id,
         exact: this.tokens.exact,
         total: this.tokens.total,
-        examples: this.tokens.counted,
+        examples: this.tokens.counted + this.tokens.bounded,
+        counted: this.tokens.counted,
+        bounded: this.tokens.bounded,
         longest: this.tokens.counted > 0 ? { line: this.tokens.longestLine, tokens: this.tokens.longest } : null,
         maxSeqLength: format === 'preference' ? model.maxSeqLengthDpo : model.maxSeqLength,
         costUsd: null,

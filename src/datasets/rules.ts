@@ -1,4 +1,4 @@
-// The catalogue of rule ids: stable names users can grep for, filter on and cite (the README's `tether validate` section lists them).
+// The catalogue of rule ids: stable names users can grep for, filter on and cite (docs/dataset-rules.md lists them with their sources).
 
 export type Severity = 'error' | 'warning';
 
@@ -11,7 +11,7 @@ export interface RuleInfo {
 export const RULES = {
   'file.empty': { severity: 'error', summary: 'The file holds no example (it is empty or has only blank lines).' },
   'file.too-large': { severity: 'error', summary: 'The file is larger than the 50.1 GiB Together accepts.' },
-  'file.extension': { severity: 'error', summary: 'The file name does not end in `.jsonl` (Together picks the parser by extension).' },
+  'file.extension': { severity: 'error', summary: 'The file name does not end in `.jsonl` or `.parquet` (Together picks the parser by extension).' },
   'line.utf8': { severity: 'error', summary: 'The line is not valid UTF-8.' },
   'line.bom': { severity: 'error', summary: 'The line starts with a UTF-8 byte order mark, which breaks JSON parsing.' },
   'line.blank': { severity: 'error', summary: 'The line is empty or only whitespace.' },
@@ -48,6 +48,18 @@ export const RULES = {
   'preference.last-turn': { severity: 'error', summary: 'The last `input` message is from the assistant.' },
   'preference.output': { severity: 'error', summary: '`preferred_output` / `non_preferred_output` is not a list of one assistant message.' },
   'field.type': { severity: 'error', summary: '`text`, `prompt` or `completion` is neither a string nor a content-part list.' },
+  'sample.weight': { severity: 'error', summary: 'The top-level per-example `weight` (a loss multiplier) is not a number ≥ 0.' },
+  'message.reasoning': { severity: 'error', summary: '`reasoning` / `reasoning_content` is not a string, sits on a non-assistant message, or both are given.' },
+  'preference.reasoning': { severity: 'warning', summary: 'Only one of the two preference outputs carries reasoning (Together asks for it in both).' },
+  'model.reasoning': { severity: 'error', summary: 'The example has reasoning but the model (--model) is not one Together fine-tunes on reasoning.' },
+  'model.tools': { severity: 'error', summary: 'The example has tool data but the model (--model) is not one Together fine-tunes on function calling.' },
+  'parquet.read': { severity: 'error', summary: 'The file is not a readable Parquet file.' },
+  'parquet.schema': { severity: 'error', summary: 'A Parquet column is missing (`input_ids`, `attention_mask`) or not allowed (only those and `labels`).' },
+  'parquet.type': { severity: 'error', summary: 'A Parquet cell is not a list of integers.' },
+  'parquet.length': { severity: 'error', summary: 'A row is empty, or its `input_ids`, `attention_mask` and `labels` differ in length.' },
+  'parquet.mask': { severity: 'error', summary: 'An `attention_mask` value is not 0 or 1.' },
+  'parquet.label': { severity: 'error', summary: 'A `labels` value is neither -100 (masked) nor a token id ≥ 0.' },
+  'parquet.token-range': { severity: 'error', summary: "A token id is negative or not below the model's vocabulary size (with --model)." },
   'example.too-long': { severity: 'error', summary: "The example has more tokens than the model's fine-tuning context (with --model)." },
 } as const satisfies Record<string, RuleInfo>;
 

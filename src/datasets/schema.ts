@@ -25,13 +25,21 @@ export interface SampleVerdict {
   problems: Problem[];
   /** Number of messages of a conversation (0 for other formats). */
   messages: number;
+  /** The example carries reasoning (`reasoning` / `reasoning_content`): only some models train on it. */
+  reasoning: boolean;
+  /** The example carries tool data (`tools`, `tool_calls`, `tool` messages): only some models train on it. */
+  tools: boolean;
 }
 
 interface Context {
   options: RuleOptions;
   problems: Problem[];
   weightText: WeightText;
+  reasoning: boolean;
+  tools: boolean;
 }
+
+const REASONING_KEYS = ['reasoning', 'reasoning_content'] as const;
 
 /** Quotes a user-supplied name or value for a message, cut to a readable length. */
 export function quote(value: unknown, max = 40): string {
@@ -41,17 +49,19 @@ export function quote(value: unknown, max = 40): string {
 
 /** Checks one example (a parsed JSON object). */
 export function checkSample(sample: Record<string, unknown>, options: RuleOptions, weightText: WeightText): SampleVerdict {
-  const ctx: Context = { options, problems: [], weightText };
+  const ctx: Context = { options, problems: [], weightText, reasoning: false, tools: false };
   const format = detectFormat(sample);
   if (format === undefined) {
     ctx.problems.push({ rule: 'format.unknown', message: unknownFormatMessage(Object.keys(sample)) });
-    return { format, problems: ctx.problems, messages: 0 };
+    return { format, problems: ctx.problems, messages: 0, reasoning: false, tools: false };
   }
   checkExtraKeys(sample, format, ctx);
+  if (options.profile === 'current' && sample.weight !== undefined && sample.weight !== null) checkSampleWeight(sample.weight, ctx.problems);
   let messages = 0;
   switch (format) {
     case 'conversation': {
       const declared = options.profile === 'current' && 'tools' in sample ? checkTools(sample.tools, ctx.problems) : undefined;
+      if (declared !== undefined) ctx.tools = true;
       messages = checkMessages(sample.messages, 'messages', true, declared, ctx);
       break;
     }
@@ -66,7 +76,23 @@ export function checkSample(sample: Record<string, unknown>, options: RuleOption
       checkContent(sample.text, 'user', 'text', 'field.type', ctx.problems);
       break;
   }
-  return { format, problems: ctx.problems, messages };
+  return { format, problems: ctx.problems, messages, reasoning: ctx.reasoning, tools: ctx.tools };
+}
+
+/**
+ * The per-example `weight` of Together's current formats: a loss multiplier, any number ≥ 0 (1.5 and 0.25 are
+ * fine), unlike the per-message `weight`, which is the integer 0 or 1 (together-api-facts.md §11).
+ */
+function checkSampleWeight(weight: unknown, problems: Problem[]): void {
+  if (typeof weight === 'number' && Number.isFinite(weight) && weight >= 0) return;
+  let why: string;
+  if (typeof weight === 'number') why = `is ${weight}; a negative multiplier is not accepted`;
+  else if (typeof weight === 'string' && weight.trim() !== '' && Number.isFinite(Number(weight))) why = `is the string ${quote(weight)}; write it as a JSON number (${Number(weight)})`;
+  else why = `is ${describeType(weight)}`;
+  problems.push({
+    rule: 'sample.weight',
+    message: `weight ${why}. The example's "weight" is a loss multiplier: a number ≥ 0 (e.g. 1.0 as usual, 2.0 to count the example twice, 0 to leave it out); per-message 0/1 weights go on the messages.`,
+  });
 }
 
 export function detectFormat(sample: Record<string, unknown>): DatasetFormat | undefined {
@@ -78,7 +104,9 @@ export function detectFormat(sample: Record<string, unknown>): DatasetFormat | u
 
 function allowedKeys(format: DatasetFormat, options: RuleOptions): readonly string[] {
   const required = FORMAT_KEYS.find(([f]) => f === format)?.[1] ?? [];
-  return format === 'conversation' && options.profile === 'current' ? [...required, 'tools'] : required;
+  if (options.profile !== 'current') return required;
+  // Current formats: a per-example loss multiplier on every format, tool definitions on conversations.
+  return format === 'conversation' ? [...required, 'tools', 'weight'] : [...required, 'weight'];
 }
 
 function checkExtraKeys(sample: Record<string, unknown>, format: DatasetFormat, ctx: Context): void {
@@ -89,6 +117,8 @@ function checkExtraKeys(sample: Record<string, unknown>, format: DatasetFormat, 
     let hint: string;
     if (key === 'tools' && format === 'conversation') {
       hint = 'the legacy checks (--profile legacy) reject function-calling data; drop that flag if Together accepts tools for your job';
+    } else if (key === 'weight') {
+      hint = 'the legacy checks (--profile legacy) predate the per-example weight; drop that flag to accept it';
     } else if (owner !== undefined) {
       hint = `it belongs to the ${owner} format and each line must use exactly one format`;
     } else {
@@ -167,11 +197,14 @@ function checkMessages(messages: unknown, path: string, requireAssistant: boolea
       if (role === 'assistant') hasAssistant = true;
     }
     previousRole = typeof role === 'string' ? role : undefined;
+    if (role === 'tool' && options.profile === 'current') ctx.tools = true;
+    if (options.profile === 'current') checkReasoning(message, where, ctx);
 
     // The newer Python SDK drops null-valued keys first: "tool_calls": null or "weight": null (common in
     // OpenAI-style exports) mean no calls and no weight. The legacy checks take the keys as they are.
     const present = (key: string): boolean => key in message && !(options.profile === 'current' && (message[key] === null || (key === 'tool_calls' && Array.isArray(message[key]) && message[key].length === 0)));
     const hasCalls = options.profile === 'current' && present('tool_calls') && checkToolCalls(message, where, declared, problems);
+    if (hasCalls) ctx.tools = true;
     let messageImages = 0;
     if (hasCalls && (message.content === undefined || message.content === null || message.content === '')) {
       // A tool-calling assistant turn needs no text (current docs).
@@ -200,6 +233,23 @@ function checkMessages(messages: unknown, path: string, requireAssistant: boolea
   return messages.length;
 }
 
+/**
+ * `reasoning` or `reasoning_content` (Together's reasoning format): the assistant's chain of thought as a
+ * string, next to its `content`. Null counts as absent, like the other optional keys of the current format.
+ */
+function checkReasoning(message: Record<string, unknown>, where: string, ctx: Context): void {
+  const given = REASONING_KEYS.filter((key) => message[key] !== undefined && message[key] !== null);
+  if (given.length === 0) return;
+  ctx.reasoning = true;
+  const fail = (why: string): void => void ctx.problems.push({ rule: 'message.reasoning', message: `${where} ${why}` });
+  if (given.length > 1) return fail('has both "reasoning" and "reasoning_content"; keep one (they are two names for the same chain of thought).');
+  const key = given[0]!;
+  if (message.role !== 'assistant') {
+    return fail(`has "${key}" but role ${quote(message.role)}; only assistant messages carry reasoning. Move it to the assistant's reply or drop it.`);
+  }
+  if (typeof message[key] !== 'string') fail(`.${key} is ${describeType(message[key])}; it must be a string holding the chain of thought.`);
+}
+
 function checkWeight(weight: unknown, where: string, images: number, ctx: Context): void {
   const text = ctx.weightText(where);
   const integerLiteral = text === undefined || /^-?[01]$/.test(text);
@@ -222,7 +272,13 @@ function checkPreference(sample: Record<string, unknown>, ctx: Context): void {
   } else if (!('messages' in input)) {
     problems.push({ rule: 'preference.input', message: 'input has no "messages"; write {"input": {"messages": [...]}, ...}.' });
   } else {
-    checkMessages(input.messages, 'input.messages', false, undefined, ctx);
+    // Preference data with function calling keeps its tool definitions inside `input` (current docs).
+    let declared: Set<string> | undefined;
+    if (ctx.options.profile === 'current' && 'tools' in input) {
+      declared = checkTools(input.tools, problems);
+      ctx.tools = true;
+    }
+    checkMessages(input.messages, 'input.messages', false, declared, ctx);
     const messages = input.messages;
     if (Array.isArray(messages) && messages.length > 0) {
       const last: unknown = messages[messages.length - 1];
@@ -231,14 +287,33 @@ function checkPreference(sample: Record<string, unknown>, ctx: Context): void {
       }
     }
   }
+  const declared = isPlainObject(input) && ctx.options.profile === 'current' && Array.isArray(input.tools) ? toolNames(input.tools) : undefined;
+  const withReasoning: boolean[] = [];
   for (const key of ['preferred_output', 'non_preferred_output'] as const) {
-    checkPreferenceOutput(sample[key], key, problems);
+    withReasoning.push(checkPreferenceOutput(sample[key], key, declared, ctx));
+  }
+  if (withReasoning[0] !== withReasoning[1]) {
+    const [has, lacks] = withReasoning[0] ? ['preferred_output', 'non_preferred_output'] : ['non_preferred_output', 'preferred_output'];
+    problems.push({
+      rule: 'preference.reasoning',
+      message: `${has} carries reasoning but ${lacks} does not; Together's reasoning preference format gives both outputs a "reasoning" (add one to ${lacks}).`,
+    });
   }
 }
 
-function checkPreferenceOutput(output: unknown, key: string, problems: Problem[]): void {
-  const fail = (why: string): void => {
+/** The names `tools` declares, for checking the outputs' calls (its own problems are reported with input). */
+function toolNames(tools: unknown[]): Set<string> {
+  const names = new Set<string>();
+  for (const tool of tools) if (isPlainObject(tool) && isPlainObject(tool.function) && typeof tool.function.name === 'string') names.add(tool.function.name);
+  return names;
+}
+
+/** Checks one preference output; returns whether its message carries reasoning. */
+function checkPreferenceOutput(output: unknown, key: string, declared: Set<string> | undefined, ctx: Context): boolean {
+  const { problems } = ctx;
+  const fail = (why: string): false => {
     problems.push({ rule: 'preference.output', message: `${key} ${why}; it must be a list of exactly one message [{"role": "assistant", "content": "..."}].` });
+    return false;
   };
   if (!Array.isArray(output)) return fail(`is ${describeType(output)}`);
   if (output.length !== 1) return fail(`has ${output.length} messages`);
@@ -246,6 +321,22 @@ function checkPreferenceOutput(output: unknown, key: string, problems: Problem[]
   if (!isPlainObject(message)) return fail(`holds ${describeType(message)}`);
   if (!('role' in message)) return fail('has a message without "role"');
   if (message.role !== 'assistant') return fail(`has role ${quote(message.role)}`);
-  if (!('content' in message)) return fail('has a message without "content"');
-  checkContent(message.content, 'assistant', `${key}[0].content`, 'preference.output', problems);
+  const current = ctx.options.profile === 'current';
+  // A preferred tool call needs no text (current docs: {"role": "assistant", "tool_calls": [...]}).
+  const hasCalls = current && message.tool_calls !== undefined && message.tool_calls !== null && checkToolCalls(message, `${key}[0]`, declared, problems);
+  if (hasCalls) ctx.tools = true;
+  if (hasCalls && (message.content === undefined || message.content === null || message.content === '')) {
+    // nothing more to check in content
+  } else if (!('content' in message)) {
+    return fail('has a message without "content"');
+  } else {
+    checkContent(message.content, 'assistant', `${key}[0].content`, 'preference.output', problems);
+  }
+  if (!current) return false;
+  const before = ctx.reasoning;
+  ctx.reasoning = false;
+  checkReasoning(message, `${key}[0]`, ctx);
+  const has = ctx.reasoning;
+  ctx.reasoning ||= before;
+  return has;
 }

@@ -1,8 +1,8 @@
 // Shapes shared by the dataset validator's stages (line checks, chunk results, the merged report).
 import type { RuleId } from './rules.js';
 
-/** The four JSONL layouts Together fine-tunes on, named as the docs name them. */
-export type DatasetFormat = 'text' | 'conversation' | 'instruction' | 'preference';
+/** The four JSONL layouts Together fine-tunes on, named as the docs name them, and pre-tokenized Parquet rows. */
+export type DatasetFormat = 'text' | 'conversation' | 'instruction' | 'preference' | 'tokenized';
 
 /** Which of Together's disagreeing rule sets to apply (the README's `tether validate` section explains the choice). */
 export type ValidationProfile = 'current' | 'legacy';

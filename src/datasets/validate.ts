@@ -1,6 +1,8 @@
 // validateFile(): one streaming pass over a fine-tuning file. The main thread reads chunks cut at line
 // breaks; a small worker pool checks them (or this thread, for small files); results merge in file order.
 import { stat } from 'node:fs/promises';
+import { asyncBufferFromFile } from 'hyparquet';
+import type { AsyncBuffer } from 'hyparquet';
 import { availableParallelism, loadavg } from 'node:os';
 import { extname } from 'node:path';
 import { DatasetInputError } from './errors.js';
@@ -15,6 +17,8 @@ import { ReportBuilder } from './report.js';
 import type { ValidationReport } from './report.js';
 import { DEFAULT_RULE_OPTIONS } from './types.js';
 import type { Issue, RuleOptions, ValidationProfile } from './types.js';
+import { checkParquet } from './parquet.js';
+import type { FineTuneModel } from './model.js';
 
 /** Together's Python SDK refuses files larger than 50.1 GiB (strictly greater). */
 export const MAX_FILE_BYTES = 50.1 * 2 ** 30;
@@ -34,6 +38,11 @@ export interface ValidateOptions {
   maxErrors?: number;
   /** Count tokens with this model's tokenizer and check examples against its fine-tuning context. */
   model?: string;
+  /**
+   * With `model`: count every example with the tokenizer, for exact totals. By default an example whose UTF-8
+   * size alone proves it fits the context (a token is at least one byte) is not counted.
+   */
+  exactTokens?: boolean;
   /** Worker threads; 0 checks on this thread. Default: one per idle core beyond this one (at most 3), for files of 8 MiB or more. */
   threads?: number;
   chunkSize?: number;
@@ -71,12 +80,13 @@ async function fileSize(path: string): Promise<number> {
 export function fileLevelIssues(path: string, size: number): Issue[] {
   const issues: Issue[] = [];
   const ext = extname(path);
-  if (ext !== '.jsonl') {
-    const hint = ext.toLowerCase() === '.jsonl' ? ' (the check is case-sensitive)' : '';
+  if (ext !== '.jsonl' && ext !== '.parquet') {
+    const lower = ext.toLowerCase();
+    const hint = lower === '.jsonl' || lower === '.parquet' ? ' (the check is case-sensitive)' : '';
     issues.push({
       line: 0,
       rule: 'file.extension',
-      message: `the file name ends in "${ext || '(no extension)'}"${hint}; Together's upload accepts JSONL data only in a file named *.jsonl. Rename it.`,
+      message: `the file name ends in "${ext || '(no extension)'}"${hint}; Together fine-tunes on JSONL files named *.jsonl and pre-tokenized Parquet files named *.parquet. Rename it.`,
     });
   }
   if (size > MAX_FILE_BYTES) {
@@ -90,12 +100,21 @@ export function fileLevelIssues(path: string, size: number): Issue[] {
 }
 
 /** Takes a checked chunk's result, in file order, and the buffer for reuse. */
-type Merge = (result: ChunkResult, buffer: ArrayBuffer, length: number) => void;
+type Merge = (result: ChunkResult, buffer: ArrayBuffer, length: number) => Promise<void>;
 
 async function checkOnThisThread(path: string, job: ChunkJob, buffers: BufferPool, chunkSize: number, merge: Merge): Promise<void> {
   for await (const chunk of readChunks(path, buffers, chunkSize)) {
-    merge(await runChunk(chunk.bytes, chunk.final, job), chunk.bytes.buffer as ArrayBuffer, chunk.bytes.length);
+    await merge(await runChunk(chunk.bytes, chunk.final, job), chunk.bytes.buffer as ArrayBuffer, chunk.bytes.length);
   }
+}
+
+/** Counts, on this thread, the examples a chunk's check left to count exactly (with --model). */
+async function countLeft(result: ChunkResult, model: FineTuneModel | undefined, cap: number): Promise<void> {
+  const left = result.toCount;
+  if (model === undefined || left === undefined) return;
+  delete result.toCount;
+  const { countChunkTokens } = await import('./example-tokens.js');
+  await countChunkTokens(result, left, model, cap);
 }
 
 /**
@@ -125,12 +144,12 @@ async function checkWithWorkers(path: string, job: ChunkJob, threads: number, bu
       while (queue.length >= maxQueued || queue[0]?.settled) {
         const next = queue.shift()!;
         const { result, buffer } = await next.done;
-        merge(result, buffer, next.length);
+        await merge(result, buffer, next.length);
       }
     }
     for (const next of queue) {
       const { result, buffer } = await next.done;
-      merge(result, buffer, next.length);
+      await merge(result, buffer, next.length);
     }
   } finally {
     await pool.close();
@@ -147,14 +166,19 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
     allowSameRoleRuns: options.allowSameRoleRuns ?? DEFAULT_RULE_OPTIONS.allowSameRoleRuns,
   };
   const model = options.model !== undefined ? resolveFineTuneModel(options.model) : undefined;
-  const job: ChunkJob = { options: rules, cap, ...(model ? { model } : {}) };
+  const job: ChunkJob = { options: rules, cap, ...(model ? { model } : {}), ...(options.exactTokens ? { exactTokens: true } : {}) };
   const builder = new ReportBuilder(cap);
   for (const issue of fileLevelIssues(path, size)) builder.add(issue);
+  if (extname(path) === '.parquet') {
+    await mergeParquet(await asyncBufferFromFile(path), builder, cap, model, (done) => options.onProgress?.(done, size));
+    return builder.build(size, rules, model);
+  }
   const threads = Math.min(options.threads ?? defaultThreads(size), MAX_THREADS);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const buffers = new BufferPool(chunkSize);
   let done = 0;
-  const merge: Merge = (result, buffer, length) => {
+  const merge: Merge = async (result, buffer, length) => {
+    await countLeft(result, model, cap);
     builder.addChunk(result);
     buffers.release(buffer);
     done += length;
@@ -164,4 +188,46 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
   if (threads <= 0) await checkOnThisThread(path, job, buffers, chunkSize, merge);
   else await checkWithWorkers(path, job, threads, buffers, chunkSize, merge);
   return builder.build(size, rules, model);
+}
+
+/** Checks a Parquet file row window by row window into `builder`; `progress` gets the rows done so far. */
+async function mergeParquet(file: AsyncBuffer, builder: ReportBuilder, cap: number, model: FineTuneModel | undefined, progress?: (rows: number) => void): Promise<void> {
+  let rows = 0;
+  for await (const result of checkParquet(file, { cap, ...(model ? { model } : {}) })) {
+    builder.addChunk(result);
+    rows += result.lines;
+    progress?.(rows);
+  }
+}
+
+/** An in-memory file as hyparquet reads it. */
+function bufferSource(bytes: Uint8Array): AsyncBuffer {
+  return {
+    byteLength: bytes.byteLength,
+    slice: (start, end) => bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + (end ?? bytes.byteLength)) as ArrayBuffer,
+  };
+}
+
+/**
+ * Validates a file already in memory, named `name` (the name decides JSONL or Parquet, as for a path), with
+ * the same rules as validateFile; the emulator's server-side check is this.
+ */
+export async function validateBytes(name: string, bytes: Uint8Array, options: Omit<ValidateOptions, 'threads' | 'chunkSize' | 'onProgress'> = {}): Promise<ValidationReport> {
+  const cap = options.maxErrors ?? DEFAULT_MAX_ERRORS;
+  const rules: RuleOptions = {
+    profile: options.profile ?? DEFAULT_RULE_OPTIONS.profile,
+    allowSameRoleRuns: options.allowSameRoleRuns ?? DEFAULT_RULE_OPTIONS.allowSameRoleRuns,
+  };
+  const model = options.model !== undefined ? resolveFineTuneModel(options.model) : undefined;
+  const builder = new ReportBuilder(cap);
+  for (const issue of fileLevelIssues(name, bytes.length)) builder.add(issue);
+  if (extname(name) === '.parquet') {
+    await mergeParquet(bufferSource(bytes), builder, cap, model);
+  } else {
+    const job: ChunkJob = { options: rules, cap, ...(model ? { model } : {}), ...(options.exactTokens ? { exactTokens: true } : {}) };
+    const result = await runChunk(bytes, true, job);
+    await countLeft(result, model, cap);
+    builder.addChunk(result);
+  }
+  return builder.build(bytes.length, rules, model);
 }

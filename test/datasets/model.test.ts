@@ -13,7 +13,15 @@ const words = (n: number): string => 'hello '.repeat(n);
 describe('resolveFineTuneModel', () => {
   test('reads the SFT and DPO context lengths from the catalog snapshot', () => {
     const model = resolveFineTuneModel('deepseek-ai/DeepSeek-R1-Distill-Llama-70B');
-    assert.deepEqual(model, { id: 'deepseek-ai/DeepSeek-R1-Distill-Llama-70B', maxSeqLength: 24576, maxSeqLengthDpo: 8192, tokenizer: 'llama3_1' });
+    assert.deepEqual(model, {
+      id: 'deepseek-ai/DeepSeek-R1-Distill-Llama-70B',
+      maxSeqLength: 24576,
+      maxSeqLengthDpo: 8192,
+      tokenizer: 'llama3_1',
+      capabilities: { reasoning: false, tools: false, vocabSize: 128256 },
+    });
+    assert.deepEqual(resolveFineTuneModel('Qwen/Qwen3-8B').capabilities, { reasoning: true, tools: true, vocabSize: 151936 });
+    assert.deepEqual(resolveFineTuneModel('meta-llama/Meta-Llama-3.1-8B-Instruct-Reference').capabilities, { reasoning: false, tools: true, vocabSize: 128256 });
   });
 
   test('an unknown or non-fine-tunable id is an input error with close fine-tunable ids', () => {
@@ -29,7 +37,7 @@ describe('resolveFineTuneModel', () => {
 describe('validateFile with a model', () => {
   test('totals, the longest example, and example.too-long against the SFT limit', async () => {
     const path = tmp.file('long.jsonl', [conversation(user('hi'), assistant('hello')), conversation(user(words(9000)), assistant('ok')), conversation(user('a'))].join('\n'));
-    const report = await validateFile(path, { model: 'meta-llama/Meta-Llama-3-8B-Instruct', threads: 0 });
+    const report = await validateFile(path, { model: 'meta-llama/Meta-Llama-3-8B-Instruct', threads: 0, exactTokens: true });
     assert.deepEqual(report.errors.map((e) => [e.line, e.rule]), [
       [2, 'example.too-long'],
       [3, 'messages.no-assistant'],
@@ -37,6 +45,7 @@ describe('validateFile with a model', () => {
     assert.match(report.errors[0]!.message, /at most 8192 tokens/);
     const tokens = report.stats.tokens!;
     assert.equal(tokens.examples, 2, 'examples with errors are not counted');
+    assert.equal(tokens.counted, 2);
     assert.equal(tokens.longest?.line, 2);
     assert.ok(tokens.longest!.tokens > 8192);
     assert.ok(tokens.total > tokens.longest!.tokens);
@@ -61,5 +70,42 @@ describe('validateFile with a model', () => {
     const path = tmp.file('workers.jsonl', `${lines.join('\n')}\n`);
     const options = { model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference', chunkSize: 1024 };
     assert.deepEqual(await validateFile(path, { ...options, threads: 2 }), await validateFile(path, { ...options, threads: 0 }));
+  });
+});
+
+describe('--model: what the byte bound settles, and what the model accepts', () => {
+  test('an example whose size alone fits is not counted; one the bound cannot clear is', async () => {
+    const path = tmp.file('bounded.jsonl', [conversation(user('hi'), assistant('hello')), conversation(user(words(9000)), assistant('ok'))].join('\n'));
+    const report = await validateFile(path, { model: 'meta-llama/Meta-Llama-3-8B-Instruct', threads: 0 });
+    const tokens = report.stats.tokens!;
+    assert.deepEqual([tokens.examples, tokens.counted, tokens.bounded], [2, 1, 1]);
+    assert.equal(tokens.longest?.line, 2);
+    const exact = await validateFile(path, { model: 'meta-llama/Meta-Llama-3-8B-Instruct', threads: 0, exactTokens: true });
+    assert.deepEqual(exact.errors, report.errors);
+    assert.ok(exact.stats.tokens!.total > tokens.total, 'exact totals add the bounded example');
+  });
+
+  const reasoning = conversation(user('What is 15% of 240?'), { ...assistant('15% of 240 is 36.'), reasoning: '0.15 * 240 = 36' });
+  const tools = JSON.stringify({
+    tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+    messages: [user('weather?'), { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'c1', content: 'sunny' }, assistant('Sunny.')],
+  });
+
+  test('model.reasoning: reasoning data for a model Together does not train on reasoning; fine for Qwen3', async () => {
+    const path = tmp.file('reasoning.jsonl', `${conversation(user('a'), assistant('b'))}\n${reasoning}\n`);
+    const llama = await validateFile(path, { model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference', threads: 0 });
+    assert.deepEqual(llama.errors.map((e) => [e.line, e.rule]), [[2, 'model.reasoning']]);
+    assert.match(llama.errors[0]!.message, /Qwen3/);
+    const qwen = await validateFile(path, { model: 'Qwen/Qwen3-8B', threads: 0 });
+    assert.deepEqual(qwen.errors, []);
+    assert.deepEqual((await validateFile(path, { threads: 0 })).errors, [], 'without --model the data itself is fine');
+  });
+
+  test('model.tools: function-calling data for a model not on Together\'s function-calling list; fine for Llama 3.1', async () => {
+    const path = tmp.file('tools.jsonl', `${tools}\n`);
+    const mistral = await validateFile(path, { model: 'mistralai/Mistral-7B-Instruct-v0.2', threads: 0 });
+    assert.deepEqual(mistral.errors.map((e) => [e.line, e.rule]), [[1, 'model.tools']]);
+    const llama = await validateFile(path, { model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference', threads: 0 });
+    assert.deepEqual(llama.errors, []);
   });
 });

@@ -109,12 +109,34 @@ const CASES: Case[] = [
   { rule: 'preference.output', bad: preference({ messages: [user('q')] }, [user('a')]), good: preference({ messages: [user('q')] }) },
   { rule: 'preference.output', bad: preference({ messages: [user('q')] }, [assistant(null)]), good: preference({ messages: [user('q')] }) },
   { rule: 'preference.output', bad: preference({ messages: [user('q')] }, assistant('a')), good: preference({ messages: [user('q')] }) },
+  // Together's current formats (together-api-facts.md §11): the per-example weight, reasoning, tools in preference input.
+  { rule: 'sample.weight', bad: JSON.stringify({ messages: [user('a'), assistant('b')], weight: -1 }), good: JSON.stringify({ messages: [user('a'), assistant('b')], weight: 2.5 }), says: /number ≥ 0/ },
+  { rule: 'sample.weight', bad: JSON.stringify({ messages: [user('a'), assistant('b')], weight: '2' }), good: JSON.stringify({ messages: [user('a'), assistant('b')], weight: 0 }), says: /JSON number \(2\)/ },
+  { rule: 'sample.weight', bad: JSON.stringify({ prompt: 'a', completion: 'b', weight: true }), good: JSON.stringify({ prompt: 'a', completion: 'b', weight: 0.25 }) },
+  { rule: 'sample.weight', bad: '{"text": "a", "weight": 1e999}', good: '{"text": "a", "weight": 1e3}' },
+  { rule: 'sample.weight', bad: JSON.stringify({ ...JSON.parse(preference({ messages: [user('q')] })), weight: [1] }), good: JSON.stringify({ ...JSON.parse(preference({ messages: [user('q')] })), weight: 1 }) },
+  { rule: 'keys.extra', bad: JSON.stringify({ text: 'a', weight: 1 }), good: '{"text": "a"}', options: { profile: 'legacy' }, says: /per-example weight/ },
+  { rule: 'message.reasoning', bad: conversation(user('q'), { ...assistant('36'), reasoning: 36 }), good: conversation(user('q'), { ...assistant('36'), reasoning: '0.15 * 240 = 36' }) },
+  { rule: 'message.reasoning', bad: conversation({ ...user('q'), reasoning_content: 'hm' }, assistant('36')), good: conversation(user('q'), { ...assistant('36'), reasoning_content: 'hm' }), says: /only assistant/ },
+  { rule: 'message.reasoning', bad: conversation(user('q'), { ...assistant('36'), reasoning: 'a', reasoning_content: 'b' }), good: conversation(user('q'), { ...assistant('36'), reasoning: 'a', reasoning_content: null }) },
+  { rule: 'message.reasoning', bad: preference({ messages: [user('q')] }, [{ ...assistant('a'), reasoning: ['x'] }], [{ ...assistant('b'), reasoning: 'y' }]), good: preference({ messages: [user('q')] }, [{ ...assistant('a'), reasoning: 'x' }], [{ ...assistant('b'), reasoning: 'y' }]) },
+  { rule: 'preference.reasoning', bad: preference({ messages: [user('q')] }, [{ ...assistant('a'), reasoning: 'x' }], [assistant('b')]), good: preference({ messages: [user('q')] }, [{ ...assistant('a'), reasoning: 'x' }], [{ ...assistant('b'), reasoning: 'y' }]), says: /non_preferred_output/ },
+  { rule: 'tools.invalid', bad: preference({ tools: [], messages: [user('weather?')] }), good: preference({ tools: TOOLS, messages: [user('weather?')] }) },
+  { rule: 'tool-call.unknown-function', bad: preference({ tools: TOOLS, messages: [user('weather?')] }, [{ role: 'assistant', tool_calls: [call('get_time')] }]), good: preference({ tools: TOOLS, messages: [user('weather?')] }, [{ role: 'assistant', tool_calls: [call('get_weather')] }]) },
   { rule: 'field.type', bad: '{"text": 5}', good: '{"text": "5"}' },
   { rule: 'field.type', bad: '{"prompt": "a", "completion": {"text": "b"}}', good: '{"prompt": "a", "completion": [{"type": "text", "text": "b"}]}' },
 ];
 
 /** Rules whose cases need a file, a model or a size: tested in validate.test.ts and model.test.ts. */
-const TESTED_ELSEWHERE: RuleId[] = ['file.empty', 'file.too-large', 'file.extension', 'example.too-long'];
+const TESTED_ELSEWHERE: RuleId[] = [
+  'file.empty',
+  'file.too-large',
+  'file.extension',
+  'example.too-long',
+  'model.reasoning', // model.test.ts
+  'model.tools', // model.test.ts
+  ...RULE_IDS.filter((id) => id.startsWith('parquet.')), // parquet.test.ts
+];
 
 describe('each rule: a failing line and its passing counterpart', () => {
   for (const c of CASES) {
@@ -131,8 +153,8 @@ describe('each rule: a failing line and its passing counterpart', () => {
     });
   }
 
-  test('the README lists every rule id with its severity', () => {
-    const docs = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  test('docs/dataset-rules.md lists every rule id with its severity', () => {
+    const docs = readFileSync(new URL('../../docs/dataset-rules.md', import.meta.url), 'utf8');
     for (const id of RULE_IDS) assert.match(docs, new RegExp(`\\| \`${id.replace('.', '\\.')}\` \\| ${RULES[id].severity} \\|`), id);
   });
 
