@@ -59,6 +59,10 @@ const upstreamSchema = z.strictObject({
   apiKeyEnv: envName.optional(),
   /** More keys, by name, for clients that should spend their own budget (`clients[].upstreamKey`). */
   keys: z.array(upstreamKeySchema).optional(),
+  /** The most bytes of an upstream answer read whole (default 64 MiB); past it the client gets a 502. */
+  maxResponseBytes: z.number().int().min(1024).optional(),
+  /** The longest one streamed event from upstream may grow (default 1 MiB); past it the client gets a 502. */
+  maxStreamEventBytes: z.number().int().min(1024).optional(),
 });
 
 const clientSchema = z.strictObject({
@@ -178,6 +182,11 @@ export interface GatewayConfig {
     keySource: KeySource;
     /** Where the key came from, e.g. `TOGETHER_API_KEY` or `upstream.apiKey`. */
     keyOrigin: string;
+    /** The keys of `upstream.keys`: scrubbed, in every form, from everything the gateway lets out. */
+    otherKeys: readonly string[];
+    /** Bounds on what upstream sends (undefined: the pipeline's defaults, 64 MiB and 1 MiB). */
+    maxResponseBytes?: number | undefined;
+    maxStreamEventBytes?: number | undefined;
   };
   aliases: ReadonlyMap<string, string>;
   /** Together id → its fallbacks (aliases already resolved on both sides). */
@@ -315,7 +324,15 @@ export function resolveGatewayConfig(input: unknown, env: NodeJS.ProcessEnv = pr
   return {
     host: file.host ?? DEFAULT_GATEWAY_HOST,
     port: file.port ?? DEFAULT_GATEWAY_PORT,
-    upstream: { baseUrl, apiKey, keySource, keyOrigin },
+    upstream: {
+      baseUrl,
+      apiKey,
+      keySource,
+      keyOrigin,
+      otherKeys: [...upstreamKeys.values()],
+      maxResponseBytes: file.upstream?.maxResponseBytes,
+      maxStreamEventBytes: file.upstream?.maxStreamEventBytes,
+    },
     aliases,
     routes: resolveRoutes(file, aliases),
     policies: file.policies ?? {},

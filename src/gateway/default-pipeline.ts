@@ -28,6 +28,9 @@ export function pipelineOptions(settings: PipelineSettings): PipelineOptions {
   options.deadlineMs = timeouts?.deadlineMs ?? DEFAULT_TIMEOUTS.deadlineMs;
   if (timeouts?.attemptTimeoutMs !== undefined) options.attemptTimeoutMs = timeouts.attemptTimeoutMs;
   if (timeouts?.idleTimeoutMs !== undefined) options.idleTimeoutMs = timeouts.idleTimeoutMs;
+  if (settings.secrets !== undefined && settings.secrets.length > 0) options.secrets = settings.secrets;
+  if (settings.maxResponseBytes !== undefined) options.maxResponseBytes = settings.maxResponseBytes;
+  if (settings.maxStreamEventBytes !== undefined) options.maxStreamEventBytes = settings.maxStreamEventBytes;
   return options;
 }
 

@@ -14,6 +14,10 @@ export interface PipelineSettings {
   keySource: GatewayConfig['upstream']['keySource'];
   policies: GatewayConfig['policies'];
   redis?: string | undefined;
+  /** The other upstream keys (`upstream.keys`): never repeated in any form by the pipeline or its journal. */
+  secrets?: readonly string[] | undefined;
+  maxResponseBytes?: number | undefined;
+  maxStreamEventBytes?: number | undefined;
 }
 
 export type PipelineFactory = (settings: PipelineSettings) => Pipeline;
@@ -66,12 +70,30 @@ export class PipelineSlot {
 }
 
 export function pipelineSettings(config: GatewayConfig): PipelineSettings {
-  return { baseUrl: config.upstream.baseUrl, apiKey: config.upstream.apiKey, keySource: config.upstream.keySource, policies: config.policies, redis: config.redis };
+  const { upstream } = config;
+  return {
+    baseUrl: upstream.baseUrl,
+    apiKey: upstream.apiKey,
+    keySource: upstream.keySource,
+    policies: config.policies,
+    redis: config.redis,
+    secrets: upstream.otherKeys,
+    maxResponseBytes: upstream.maxResponseBytes,
+    maxStreamEventBytes: upstream.maxStreamEventBytes,
+  };
 }
 
 /** Equal strings ⇔ the same pipeline would be built. Holds a key fingerprint, never the key. */
 export function settingsKey(settings: PipelineSettings): string {
-  return JSON.stringify([settings.baseUrl, settings.apiKey === undefined ? null : keyFingerprint(settings.apiKey), settings.policies, settings.redis ?? null]);
+  return JSON.stringify([
+    settings.baseUrl,
+    settings.apiKey === undefined ? null : keyFingerprint(settings.apiKey),
+    settings.policies,
+    settings.redis ?? null,
+    (settings.secrets ?? []).map(keyFingerprint),
+    settings.maxResponseBytes ?? null,
+    settings.maxStreamEventBytes ?? null,
+  ]);
 }
 
 export class Generation {

@@ -9,7 +9,9 @@ const STATE_EVERY_MS = 5_000;
 
 export function createJournaledPipeline(settings: PipelineSettings, env: NodeJS.ProcessEnv = process.env): Pipeline {
   const pipeline = createDefaultPipeline(settings);
-  const journal = attachErrorJournal(pipeline.events, { secrets: settings.apiKey ? [settings.apiKey] : [], env });
+  // Every upstream key, the per-client ones of `upstream.keys` included, in every form.
+  const secrets = [...(settings.apiKey ? [settings.apiKey] : []), ...(settings.secrets ?? [])];
+  const journal = attachErrorJournal(pipeline.events, { secrets, env });
   const saveState = (): void => {
     try {
       writeStateFile(pipeline.state(), defaultStatePath(env));
