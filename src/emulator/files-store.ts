@@ -25,8 +25,12 @@ export interface StoredFile {
   uploadedAt?: number;
   /** Presigned-upload token while the bytes are awaited. */
   uploadToken?: string;
-  /** Set for `fine-tune` files once uploaded. */
+  /** Set for `fine-tune` files once their check has run. */
   report?: ValidationReport;
+  /** A `fine-tune` file's check while it runs (settled() awaits it). */
+  checking?: Promise<void>;
+  /** Why the check itself failed (processing_status FAILED). */
+  checkFailed?: string;
 }
 
 /** `FileResponse` (OpenAPI), with the `processing_status` / `validation_report` the together-ai SDK adds. */
@@ -92,7 +96,17 @@ export class FileStore {
     file.bytes = bytes;
     file.uploadedAt = this.now();
     delete file.uploadToken;
-    if (file.purpose === 'fine-tune') file.report = checkFineTuneFile(file.id, file.fileType, bytes);
+    if (file.purpose === 'fine-tune') {
+      file.checking = checkFineTuneFile(file.id, file.filename, file.fileType, bytes).then(
+        (report) => void (file.report = report),
+        (error: unknown) => void (file.checkFailed = error instanceof Error ? error.message : String(error)),
+      );
+    }
+  }
+
+  /** Resolves once the file's server-side check (if any) has run; routes answer after it, as uploads did. */
+  settled(file: StoredFile): Promise<void> {
+    return file.checking ?? Promise.resolve();
   }
 
   /** A file by id, only for its owner. */
@@ -128,8 +142,9 @@ export class FileStore {
   processingStatus(file: StoredFile): ProcessingStatus | undefined {
     if (file.bytes === undefined) return 'PENDING';
     if (file.purpose !== 'fine-tune') return undefined; // other purposes skip validation
-    if (this.now() < (file.uploadedAt ?? 0) + this.processingMs) return 'RUNNING';
-    return file.report?.valid === false ? 'INVALID_FORMAT' : 'COMPLETED';
+    if (file.checkFailed !== undefined) return 'FAILED';
+    if (file.report === undefined || this.now() < (file.uploadedAt ?? 0) + this.processingMs) return 'RUNNING';
+    return file.report.valid === false ? 'INVALID_FORMAT' : 'COMPLETED';
   }
 
   readiness(owner: string, id: string): FileReadiness {
@@ -140,6 +155,7 @@ export class FileStore {
     const status = this.processingStatus(file);
     if (status === 'RUNNING') return { kind: 'processing' };
     if (status === 'INVALID_FORMAT') return { kind: 'invalid', error: file.report?.error ?? 'the file failed validation' };
+    if (status === 'FAILED') return { kind: 'invalid', error: `the file's check failed (${file.checkFailed ?? 'unknown reason'})` };
     return { kind: 'ready', file, lines: file.report?.nlines ?? 0 };
   }
 

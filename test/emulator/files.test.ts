@@ -256,44 +256,44 @@ describe('fileProcessingMs', () => {
   });
 });
 
-describe('the server-side check (deliberately simpler than tether’s validator)', () => {
-  const check = (text: string, type: 'jsonl' | 'csv' | 'parquet' = 'jsonl') => checkFineTuneFile('file-x', type, Buffer.from(text));
+describe('the server-side check (tether’s validator, src/datasets)', () => {
+  const check = (text: string, name = 'data.jsonl') => checkFineTuneFile('file-x', name, 'jsonl', Buffer.from(text));
 
-  test('accepts each known format and reports it', () => {
-    assert.equal(check(GOOD_LINE).dataset_format, 'CONVERSATION');
-    assert.equal(check('{"prompt":"a","completion":"b"}\n').dataset_format, 'INSTRUCTION');
-    assert.equal(check('{"text":"hello"}').dataset_format, 'GENERAL');
+  test('accepts each known format and reports it', async () => {
+    assert.equal((await check(GOOD_LINE)).dataset_format, 'CONVERSATION');
+    assert.equal((await check('{"prompt":"a","completion":"b"}\n')).dataset_format, 'INSTRUCTION');
+    assert.equal((await check('{"text":"hello"}')).dataset_format, 'GENERAL');
     const pref = '{"input":{"messages":[{"role":"user","content":"q"}]},"preferred_output":[{"role":"assistant","content":"a"}],"non_preferred_output":[{"role":"assistant","content":"b"}]}\n';
-    assert.equal(check(pref).dataset_format, 'PREFERENCE');
-    assert.equal(check('{"text":"a","weight":0.5}\n').dataset_has_sample_weights, true);
+    assert.equal((await check(pref)).dataset_format, 'PREFERENCE');
+    assert.equal((await check('{"text":"a","weight":0.5}\n')).dataset_has_sample_weights, true);
   });
 
-  test('stops at the first problem and says which line', () => {
+  test('reports the first error with its line and rule', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['', /empty/],
-      [`${GOOD_LINE}\n${GOOD_LINE}`, /^Invalid format on line 2 .*empty/],
-      [`${GOOD_LINE}{not json}\n`, /^Invalid format on line 2 .*not valid JSON/],
-      ['[1,2]\n', /line 1 .*JSON object/],
-      ['{"question":"q"}\n', /line 1 .*No known dataset format.*question/],
-      [`${GOOD_LINE}{"text":"t"}\n`, /multiple dataset formats.*line 2 is GENERAL but line 1 is CONVERSATION/],
-      ['{"messages":[]}\n', /`messages` must be a non-empty list/],
+      ['', /file\.empty/],
+      [`${GOOD_LINE}\n${GOOD_LINE}`, /^Invalid format on line 2 .*line\.blank/],
+      [`${GOOD_LINE}{not json}\n`, /^Invalid format on line 2 .*json\.syntax/],
+      ['[1,2]\n', /line 1 .*not a JSON object/],
+      ['{"question":"q"}\n', /line 1 .*cannot tell the dataset format.*question/],
+      [`${GOOD_LINE}{"text":"t"}\n`, /line 2 .*multiple dataset formats.*format\.mixed/],
+      ['{"messages":[]}\n', /messages is empty/],
       ['{"messages":[{"content":"x"}]}\n', /Missing required column `role`/],
       ['{"messages":[{"role":"robot","content":"x"}]}\n', /role "robot"/],
-      ['{"prompt":"a","completion":""}\n', /`completion` must be a non-empty string/],
     ];
     for (const [text, expected] of cases) {
-      const report = check(text);
+      const report = await check(text);
       assert.equal(report.valid, false, JSON.stringify(text));
       assert.equal(report.error_type, 'INVALID_FORMAT');
       assert.match(report.error ?? '', expected, JSON.stringify(text));
     }
-    assert.match(checkFineTuneFile('f', 'jsonl', Buffer.from([0x7b, 0xff, 0x7d])).error ?? '', /not valid UTF-8/);
+    assert.match((await checkFineTuneFile('f', 'f.jsonl', 'jsonl', Buffer.from([0x7b, 0xff, 0x7d]))).error ?? '', /UTF-8/);
   });
 
-  test('CSV is for evals only; parquet needs its magic bytes', () => {
-    assert.match(check('a,b\n', 'csv').error ?? '', /purpose "eval" only/);
-    assert.equal(check('PAR1....PAR1', 'parquet').valid, true);
-    assert.equal(check('not parquet', 'parquet').valid, false);
+  test('CSV is not a fine-tuning file; Parquet is read as Parquet', async () => {
+    assert.match((await checkFineTuneFile('f', 'a.csv', 'csv', Buffer.from('a,b\n'))).error ?? '', /file\.extension/);
+    const fake = await checkFineTuneFile('f', 'a.parquet', 'parquet', Buffer.from('PAR1....PAR1'));
+    assert.equal(fake.valid, false);
+    assert.match(fake.error ?? '', /parquet\.read/);
   });
 });
 

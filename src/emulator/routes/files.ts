@@ -109,6 +109,7 @@ async function multipartUpload(state: EmulatorState, ex: Exchange, key: Emulator
   const checked = checkFields({ purpose: text('purpose'), file_name: text('file_name'), file_type: text('file_type') }, partFilename);
   if (!checked.ok) return sendError(ex, badUploadForm(checked.message, checked.param));
   const file = state.files.createUploaded(key.key, checked.fileName, checked.purpose, checked.fileType, fileBytes.bytes());
+  await state.files.settled(file);
   sendJson(ex, 200, state.files.toResponse(file));
 }
 
@@ -185,6 +186,7 @@ async function receiveBytes(state: EmulatorState, ex: Exchange, id: string): Pro
     return;
   }
   state.files.attach(file, bytes.bytes());
+  await state.files.settled(file);
   if (ex.res.headersSent || ex.signal.aborted) return;
   ex.res.writeHead(200, { etag: `"${md5.digest('hex')}"`, 'content-length': '0' });
   ex.res.end();
