@@ -1,4 +1,5 @@
-// Gateway benchmark: `node --import tsx bench/gateway.ts [--duration 6] [--rounds 3] [--log-level info] [--skip-portkey]`.
+// Gateway benchmark: `node --import tsx bench/gateway.ts [--duration 6] [--rounds 3] [--log-level info] [--skip-portkey]
+//   [--baseline-tree DIR]`.
 //
 // Compares, in one run, on loopback, with autocannon at 50 connections:
 //   direct       autocannon → upstream
@@ -6,6 +7,10 @@
 //   tether       autocannon → `createGateway` with its policies on (pacing, retries, breaker, preflight) → upstream
 //   tether-nopacing  the same with `policies.pacing: false` (everything else on), to show what pacing costs
 //   portkey      autocannon → @portkey-ai/gateway 1.15.2 → upstream
+//   tether-baseline  (with --baseline-tree DIR) the gateway of another checkout of tether, e.g. the previous
+//                commit (`git worktree add /tmp/base HEAD~1 && ln -s $PWD/node_modules /tmp/base/`), run by that
+//                tree's own bench/gateway.ts role, so that a change's cost is a ratio measured in the same run
+//                (`ratios.tetherOverBaseline`) instead of against figures from another day.
 // The upstream is a minimal local server answering a fixed chat completion (or SSE stream) with Together's
 // rate-limit headers at once, and a second one answering after 50 ms.
 // Phases: (1) throughput against the zero-latency upstream (requests/s, CPU ms per request of the proxy process);
@@ -27,6 +32,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -168,8 +174,8 @@ interface Proc {
 
 const children: ChildProcess[] = [];
 
-function startRole(name: string, args: string[]): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--role', ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+function startRole(name: string, args: string[], script = SELF): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--role', ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
   children.push(child);
   return readyLine(name, child, /^READY (\d+)$/);
 }
@@ -323,6 +329,9 @@ async function main(): Promise<void> {
   const logLevel = arg('log-level', 'info');
   const withPortkey = !process.argv.includes('--skip-portkey') && existsSync(PORTKEY);
   if (!withPortkey) console.log('note: portkey skipped (install it: cd bench/.peers && npm install --no-audit --no-fund)');
+  const baselineTree = arg('baseline-tree', '');
+  const baselineScript = baselineTree ? resolvePath(baselineTree, 'bench', 'gateway.ts') : '';
+  if (baselineScript && !existsSync(baselineScript)) throw new Error(`--baseline-tree: no bench/gateway.ts in ${baselineTree}`);
 
   const up0 = await startRole('upstream', ['upstream', '--latency', '0']);
   const up50 = await startRole('upstream50', ['upstream', '--latency', '50']);
@@ -333,6 +342,7 @@ async function main(): Promise<void> {
     await startRole('tether-nopacing', ['tether', '--upstream', up0.url, '--log-level', logLevel, '--pacing', 'off']),
   ];
   if (withPortkey) targets.push(await startPortkey(await freePort()));
+  if (baselineScript) targets.push(await startRole('tether-baseline', ['tether', '--upstream', up0.url, '--log-level', logLevel], baselineScript));
   const slowTargets: Proc[] = [
     await startRole('passthrough', ['passthrough', '--upstream', up50.url]),
     await startRole('tether', ['tether', '--upstream', up50.url, '--log-level', logLevel]),
@@ -367,6 +377,7 @@ async function main(): Promise<void> {
     const ratio = (a: string, b: string) => (roundRps[a] ?? NaN) / (roundRps[b] ?? NaN);
     (ratioRounds.tetherOverPassthrough ??= []).push(ratio('tether', 'passthrough'));
     (ratioRounds.tetherNoPacingOverPassthrough ??= []).push(ratio('tether-nopacing', 'passthrough'));
+    if (baselineScript) (ratioRounds.tetherOverBaseline ??= []).push(ratio('tether', 'tether-baseline'));
     if (withPortkey) {
       (ratioRounds.tetherOverPortkey ??= []).push(ratio('tether', 'portkey'));
       (ratioRounds.tetherNoPacingOverPortkey ??= []).push(ratio('tether-nopacing', 'portkey'));
@@ -389,7 +400,7 @@ async function main(): Promise<void> {
 
     // Phase 3: streaming time to first byte (zero-latency upstream, unloaded, sequential).
     const roundTtfb: Record<string, number> = {};
-    for (const target of targets) {
+    for (const target of targets.filter((t) => t.name !== 'tether-baseline')) {
       roundTtfb[target.name] = await ttfb(target.url, headersFor(target.name, up0.url), target.name === 'portkey' ? 60 : 300);
       (ttfbRounds[target.name] ??= []).push(roundTtfb[target.name]!);
       console.log(`round ${r + 1} ttfb ${target.name.padEnd(16)} ${roundTtfb[target.name]} ms`);
@@ -443,6 +454,7 @@ async function main(): Promise<void> {
     targets: {
       atLeast5xPortkey: withPortkey ? ratios.tetherOverPortkey! >= 5 : null,
       atLeast07xPassthrough: ratios.tetherOverPassthrough! >= 0.7,
+      atLeast097xBaseline: baselineScript ? ratios.tetherOverBaseline! >= 0.97 : null,
       addedP50AtMost1ms: latency50ms.addedP50Ms <= 1,
       addedP99AtMost5ms: latency50ms.addedP99Ms <= 5,
       addedTtfbAtMost1ms: ttfbAddedMs.addedMs <= 1,
