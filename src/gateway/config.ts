@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { parseBaseUrl, resolveBaseUrl } from '../api/index.js';
 import { ConfigFileError, describeConfigIssues, readConfigFile } from '../config-file/index.js';
+import { DEFAULT_OVERLOAD } from './overload.js';
+import type { OverloadSettings } from './overload.js';
 
 export const DEFAULT_GATEWAY_PORT = 8787;
 export const DEFAULT_GATEWAY_HOST = '127.0.0.1';
@@ -52,7 +54,7 @@ const upstreamKeySchema = z.strictObject({
 });
 
 const upstreamSchema = z.strictObject({
-  /** Default: TOGETHER_BASE_URL, else https://api.together.xyz/v1. */
+  /** Default: TOGETHER_BASE_URL, else https://api.together.ai/v1. */
   baseUrl: z.string().min(1).optional(),
   /** The default upstream key; default: TOGETHER_API_KEY. */
   apiKey: z.string().min(1).optional(),
@@ -127,6 +129,15 @@ const limitsSchema = z.strictObject({
   keepAliveTimeoutMs: positiveMs.optional(),
 });
 
+/** Thresholds past which new requests are shed with a 503 (see overload.ts); `overload: false` turns shedding off. */
+const overloadSchema = z.strictObject({
+  maxEventLoopDelayMs: positiveMs.optional(),
+  maxHeapUsedRatio: z.number().gt(0).max(1).optional(),
+  maxInFlight: z.number().int().positive().optional(),
+  sampleIntervalMs: z.number().int().min(10).max(10_000).optional(),
+  retryAfterMs: positiveMs.optional(),
+});
+
 export const gatewayFileSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
@@ -146,6 +157,7 @@ export const gatewayFileSchema = z.strictObject({
    */
   allowAnonymous: z.boolean().optional(),
   limits: limitsSchema.optional(),
+  overload: z.union([z.literal(false), overloadSchema]).optional(),
   /** Share pacing budgets and circuit-breaker state between gateways through this Redis (`redis://host:6379`). */
   redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
@@ -193,6 +205,8 @@ export interface GatewayConfig {
   routes: ReadonlyMap<string, readonly string[]>;
   policies: GatewayPolicies;
   clients: readonly ResolvedClient[];
+  /** Load shedding thresholds, or false when shedding is off. */
+  overload: OverloadSettings | false;
   /** How long a client waits for its answer to start (see DEFAULT_TIMEOUTS). */
   firstByteTimeoutMs: number;
   /** `clients: []` with `allowAnonymous: true`: this config turns client auth off on purpose. */
@@ -339,6 +353,7 @@ export function resolveGatewayConfig(input: unknown, env: NodeJS.ProcessEnv = pr
     clients: resolveClients(file, upstreamKeys, env),
     anonymousOptIn: checkAnonymousOptIn(file),
     firstByteTimeoutMs: file.policies?.timeouts?.firstByteTimeoutMs ?? DEFAULT_TIMEOUTS.firstByteTimeoutMs,
+    overload: file.overload === false ? false : { ...DEFAULT_OVERLOAD, ...file.overload },
     limits,
     redis: file.redis,
     logLevel: file.logLevel ?? 'info',

@@ -256,6 +256,23 @@ export function firstByteTimeout(limitMs: number): ErrorReply {
   });
 }
 
+const OVERLOAD_WHY: Record<string, string> = {
+  event_loop_delay: 'its event loop is running late',
+  heap: 'its memory is nearly full',
+  in_flight: 'it is handling as many requests as it allows at once',
+};
+
+export function gatewayOverloaded(reason: string, retryAfterMs: number): ErrorReply {
+  return gatewayErrorReply({
+    status: 503,
+    category: 'overloaded',
+    code: 'gateway_overloaded',
+    message: `The gateway is overloaded (${OVERLOAD_WHY[reason] ?? reason}), so this request was not started.`,
+    fix: 'Retry after the retry-after delay, or against another instance. Operators: /healthz says which threshold was passed (`overload` in the gateway config).',
+    retryAfterMs,
+  });
+}
+
 export function internalError(): ErrorReply {
   return gatewayErrorReply({
     status: 500,

@@ -13,6 +13,7 @@ import { checkRequestBytes } from './body.js';
 import { drained, readBody, sendError, sendJson } from './http.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { OverloadStatus } from './overload.js';
 import { toWireModel } from './models.js';
 import type { Endpoint, JsonResult, PipelineRequest, StreamResult } from './pipeline.js';
 
@@ -218,14 +219,16 @@ export async function handleModels(ex: Exchange, ctx: HandlerContext): Promise<v
   }
 }
 
-export function handleHealth(ex: Exchange, inflight: number): void {
+/** `/healthz`: 200 `ok`, or 503 `overloaded` with the thresholds passed (a load balancer then sends traffic elsewhere). */
+export function handleHealth(ex: Exchange, inflight: number, overload: OverloadStatus | undefined): void {
   ex.req.resume();
   const state = ex.generation.pipeline.state();
   const open = state.breakers.filter((b) => b.state !== 'closed').map((b) => ({ model: b.model, state: b.state }));
   // Keys a 402 stopped (fingerprints): nothing is sent with them until the config is reloaded (e.g. touched).
   const stoppedKeys = state.stoppedKeys ?? [];
-  const body = JSON.stringify({ status: 'ok', config: ex.generation.id, inflight, breakers: open, stoppedKeys });
-  sendJson(ex.res, 200, body, { 'x-request-id': ex.requestId, 'cache-control': 'no-store' });
+  const overloaded = overload?.overloaded === true;
+  const body = JSON.stringify({ status: overloaded ? 'overloaded' : 'ok', config: ex.generation.id, inflight, breakers: open, stoppedKeys, overload: overload ?? null });
+  sendJson(ex.res, overloaded ? 503 : 200, body, { 'x-request-id': ex.requestId, 'cache-control': 'no-store' });
 }
 
 export async function handleMetrics(ex: Exchange, metrics: GatewayMetrics): Promise<void> {

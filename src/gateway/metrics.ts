@@ -54,6 +54,7 @@ export class GatewayMetrics {
   /** Client requests being handled; handed to the gauge when it is read, like the counters above. */
   private inflightCount = 0;
   private readonly reloads: Counter<'result'>;
+  private readonly shed: Counter<'reason'>;
   /** Per model answered: tokens, cost and attempts counted since the last scrape. */
   private readonly modelCounts = new Map<string, ModelCounts>();
   private readonly outcomeChildren = new Map<string, Histogram.Internal<'outcome'>>();
@@ -162,6 +163,21 @@ export class GatewayMetrics {
       labelNames: ['result'],
       registers,
     });
+    this.shed = new Counter({
+      name: 'tether_gateway_shed_requests_total',
+      help: 'Requests refused with a 503 before their body was read because the gateway was overloaded, by reason (event_loop_delay, heap, in_flight).',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+
+  /** Every reason a request can be shed for, so each series exists (at 0) from the start. */
+  initShedReasons(reasons: readonly string[]): void {
+    for (const reason of reasons) this.shed.inc({ reason }, 0);
+  }
+
+  requestShed(reason: string): void {
+    this.shed.inc({ reason });
   }
 
   requestStarted(): void {

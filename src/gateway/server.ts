@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolveGatewayConfig, GatewayConfigError } from './config.js';
 import type { GatewayConfig, GatewayFileConfig } from './config.js';
-import { clip, firstByteTimeout, internalError, methodNotAllowed, shuttingDown, unknownPath } from './envelope.js';
+import { clip, firstByteTimeout, gatewayOverloaded, internalError, methodNotAllowed, shuttingDown, unknownPath } from './envelope.js';
 import { settle } from './exchange.js';
 import type { Exchange } from './exchange.js';
 import { Generation, PipelineSlot, pipelineSettings, settingsKey } from './generation.js';
@@ -18,6 +18,7 @@ import { InFlight } from './in-flight.js';
 import { createGatewayLogger } from './log.js';
 import type { Logger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
+import { OVERLOAD_REASONS, OverloadMonitor } from './overload.js';
 import type { Endpoint, Pipeline } from './pipeline.js';
 import { configuredFamilies, preloadTokenizers } from './tokenizer-preload.js';
 import { createDashboard } from './ui/dashboard.js';
@@ -123,6 +124,9 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
   const log = options.logger ?? createGatewayLogger(config.logLevel);
   const factory = options.pipelineFactory ?? (await loadPipelineFactory());
   const metrics = new GatewayMetrics();
+  metrics.initShedReasons(OVERLOAD_REASONS);
+  // Started once the server listens: start-up work (a tokenizer preload) is not load to shed requests for.
+  let monitor = config.overload === false ? undefined : new OverloadMonitor(config.overload);
   const ctx: HandlerContext = { log, metrics };
   const dashboard = createDashboard({ metrics, env });
   const nextId = requestIdGenerator();
@@ -228,6 +232,18 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
       sendError(res, reply, ex.requestId, true);
       return;
     }
+    // Overload: work that would queue behind what the gateway cannot finish is refused at the door, body unread.
+    // /healthz, /metrics and the dashboard stay up to say why.
+    if (monitor !== undefined && (entry.route.kind === 'inference' || entry.route.kind === 'models')) {
+      const reason = monitor.shedReason(exchanges.size - 1, started);
+      if (reason !== undefined) {
+        metrics.requestShed(reason);
+        const reply = gatewayOverloaded(reason, monitor.retryAfterMs);
+        ex.category = reply.category;
+        sendError(res, reply, ex.requestId, true);
+        return;
+      }
+    }
     let work: Promise<void> | void;
     switch (entry.route.kind) {
       case 'inference':
@@ -237,7 +253,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
         work = handleModels(ex, ctx);
         break;
       case 'health':
-        work = handleHealth(ex, exchanges.size - 1); // not counting this probe
+        work = handleHealth(ex, exchanges.size - 1, monitor?.status(exchanges.size - 1, started)); // not counting this probe
         break;
       case 'metrics':
         work = handleMetrics(ex, metrics);
@@ -299,14 +315,29 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     });
   }).catch(async (error: unknown) => {
     clearInterval(watchdog);
+    monitor?.stop();
     await generation.slot.close();
     throw error;
   });
+  monitor?.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
   log.info({ url, clients: config.clients.length, aliases: config.aliases.size, routes: config.routes.size }, 'gateway listening');
+
+  /** A reload's overload settings: new thresholds, or shedding switched on or off. */
+  function applyOverload(cfg: GatewayConfig): void {
+    if (cfg.overload === false) {
+      monitor?.stop();
+      monitor = undefined;
+      return;
+    }
+    if (monitor === undefined) {
+      monitor = new OverloadMonitor(cfg.overload);
+      monitor.start();
+    } else monitor.configure(cfg.overload);
+  }
 
   let generations = 1;
   async function reload(next: GatewayFileConfig | unknown): Promise<void> {
@@ -336,6 +367,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     server.requestTimeout = config.limits.requestTimeoutMs;
     server.keepAliveTimeout = config.limits.keepAliveTimeoutMs;
     startWatchdog(config.firstByteTimeoutMs);
+    applyOverload(config);
     metrics.reload('applied');
     log.info({ config: generation.id, newPipeline: slot !== old.slot, inflight: old.slot.inflight }, 'config reloaded');
     if (slot !== old.slot) await old.slot.retire();
@@ -346,6 +378,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
   async function shutdown(graceMs: number): Promise<void> {
     closing = true;
     clearInterval(watchdog);
+    monitor?.stop();
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     if (exchanges.size > 0 && graceMs > 0) {
