@@ -90,12 +90,13 @@ function errorText(report: DatasetReport): string | undefined {
 }
 
 /**
- * The server-side verdict on a `fine-tune` file named `fileName` (its extension decides JSONL or Parquet, as for
- * `tether validate`; `fileType` names the format when the name has no known extension).
+ * The server-side verdict on a `fine-tune` file named `fileName`: its extension decides JSONL or Parquet, exactly as
+ * for `tether validate` on a file of that name (a name without .jsonl / .parquet fails file.extension there too).
+ * `fileType` (the upload form's) is only reported back, as the Files API does.
  */
 export async function checkFineTuneFile(fileId: string, fileName: string, fileType: FileType, bytes: Buffer): Promise<ValidationReport> {
-  const known = /\.(jsonl|parquet|csv)$/.test(fileName);
-  const report = await validateBytes(known ? fileName : `${fileName}.${fileType}`, bytes);
+  void fileType;
+  const report = await validateBytes(fileName, bytes);
   const error = errorText(report);
   const none: Flags = { messageWeights: false, sampleWeights: false, tools: false, multimodal: false };
   const flags = error === undefined && report.format !== 'tokenized' ? flagsOf(bytes) : none;
