@@ -1,7 +1,10 @@
 // Where requests go: the base URL from options, else TOGETHER_BASE_URL, else Together's documented default.
 
-/** The base URL Together's docs, skills and v1 SDK use (the newer `.ai` host serves the same API). */
-export const DEFAULT_BASE_URL = 'https://api.together.xyz/v1';
+/**
+ * Together's current API host: the OpenAPI description and the together-ai SDK moved to it on 2026-04-28. The older
+ * `https://api.together.xyz/v1` serves the same API and keeps working wherever a user sets it.
+ */
+export const DEFAULT_BASE_URL = 'https://api.together.ai/v1';
 
 export interface BaseUrlParts {
   /** `scheme://host[:port]`, what undici's dispatcher needs as `origin`. */

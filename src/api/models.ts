@@ -21,7 +21,7 @@ function invalidListError(url: string, what: string): TogetherError {
     category: 'server',
     message: `GET ${url} answered 200 but ${what}`,
     cause: 'Something other than Together’s API answered: a proxy, a captive portal, or a base URL that points at the wrong service.',
-    fix: 'Check TOGETHER_BASE_URL (or --base-url); it should end in /v1, e.g. https://api.together.xyz/v1.',
+    fix: 'Check TOGETHER_BASE_URL (or --base-url); it should end in /v1, e.g. https://api.together.ai/v1.',
     retryable: false,
   });
 }

@@ -13,7 +13,7 @@ export const DEFAULT_USER_AGENT = 'tether/0.1.0';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
 export interface TransportOptions {
-  /** Defaults to `TOGETHER_BASE_URL`, then `https://api.together.xyz/v1`. */
+  /** Defaults to `TOGETHER_BASE_URL`, then `https://api.together.ai/v1`. */
   baseUrl?: string | undefined;
   /** Sent as `Authorization: Bearer <key>`; never logged, never in an error. */
   apiKey?: string | undefined;

@@ -13,7 +13,7 @@ export interface ApiFlags {
 
 export function addApiOptions(command: Command): Command {
   return command
-    .option('--base-url <url>', 'API base URL (default: TOGETHER_BASE_URL, else https://api.together.xyz/v1)')
+    .option('--base-url <url>', 'API base URL (default: TOGETHER_BASE_URL, else https://api.together.ai/v1)')
     .option('--api-key <key>', 'API key (default: TOGETHER_API_KEY)');
 }
 

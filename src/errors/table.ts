@@ -35,7 +35,7 @@ export interface CategoryDefaults {
 const BILLING_URL = 'https://api.together.xyz/settings/billing';
 const KEYS_URL = 'https://api.together.xyz/settings/api-keys';
 const MODELS_URL = 'https://api.together.ai/models';
-const BASE_URL_HINT = 'TOGETHER_BASE_URL (default https://api.together.xyz/v1)';
+const BASE_URL_HINT = 'TOGETHER_BASE_URL (default https://api.together.ai/v1)';
 
 /** Longer waits read "more than 365 days": no server means a wait that long (a retry-after of 1e21 s is noise). */
 const LONGEST_SHOWN_MS = 365 * 86_400_000;
@@ -79,7 +79,7 @@ const KEY_REPLACEMENT: Record<KeySource | 'unknown', string> = {
 
 function keyCheckCommand(facts: RuleFacts): string {
   const key = facts.keySource === undefined || facts.keySource === 'env' ? '$TOGETHER_API_KEY' : '<your key>';
-  return `curl -H "Authorization: Bearer ${key}" https://api.together.xyz/v1/models`;
+  return `curl -H "Authorization: Bearer ${key}" https://api.together.ai/v1/models`;
 }
 
 /** Defaults per category: used for any row that does not say better. */
@@ -286,7 +286,7 @@ export const HTTP_RULES: readonly HttpRule[] = [
     when: { statuses: [403], shapes: ['html'] },
     category: 'auth',
     cause: 'A proxy, firewall or CDN in front of the API blocked the request with an HTML page; Together itself answers in JSON.',
-    fix: `Check HTTPS_PROXY / NO_PROXY and ${BASE_URL_HINT}, or ask your network's admin to allow api.together.xyz.`,
+    fix: `Check HTTPS_PROXY / NO_PROXY and ${BASE_URL_HINT}, or ask your network's admin to allow api.together.ai.`,
   },
   {
     id: 'tier-gate',

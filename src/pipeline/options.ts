@@ -39,7 +39,7 @@ export interface PipelineOptions {
   apiKey?: string | undefined;
   /** Where `apiKey` came from, so a 401 names the place to fix (default 'env' when read from TOGETHER_API_KEY). */
   keySource?: KeySource | undefined;
-  /** Default: TOGETHER_BASE_URL, then https://api.together.xyz/v1. */
+  /** Default: TOGETHER_BASE_URL, then https://api.together.ai/v1. */
   baseUrl?: string | undefined;
   /** Environment to read TOGETHER_API_KEY / TOGETHER_BASE_URL from (default process.env). */
   env?: NodeJS.ProcessEnv | undefined;

@@ -149,7 +149,7 @@ describe('transport against a local server', () => {
       await fromEnv.close();
     }
     const fallback = createTransport({ env: {} });
-    assert.equal(fallback.baseUrl, 'https://api.together.xyz/v1');
+    assert.equal(fallback.baseUrl, 'https://api.together.ai/v1');
     await fallback.close();
   });
 
@@ -307,7 +307,7 @@ describe('transport against a local server', () => {
   });
 
   test('an invalid base URL is rejected with an example of a good one', () => {
-    assert.throws(() => createTransport({ baseUrl: 'api.together.xyz/v1' }), /absolute http\(s\) URL such as https:\/\/api\.together\.xyz\/v1/);
+    assert.throws(() => createTransport({ baseUrl: 'api.together.xyz/v1' }), /absolute http\(s\) URL such as https:\/\/api\.together\.ai\/v1/);
     assert.throws(() => createTransport({ baseUrl: 'ftp://x/v1' }), /scheme must be http or https/);
     assert.throws(() => createTransport({ baseUrl: `https://user:${KEY}@host/v1` }), (error: Error) => !error.message.includes(KEY));
   });

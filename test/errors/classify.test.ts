@@ -25,7 +25,7 @@ describe("DESIGN.md's table, from Together's real bodies", () => {
     assert.equal(error.message, bodies.INVALID_API_KEY.body.error.message);
     assert.equal(error.type, 'invalid_request_error');
     assert.match(error.cause, /TOGETHER_API_KEY environment variable/);
-    assert.match(error.fix, /curl -H "Authorization: Bearer \$TOGETHER_API_KEY" https:\/\/api\.together\.xyz\/v1\/models/);
+    assert.match(error.fix, /curl -H "Authorization: Bearer \$TOGETHER_API_KEY" https:\/\/api\.together\.ai\/v1\/models/);
     assert.match(error.fix, /tether doctor/);
 
     assert.match(classify({ ...bodies.INVALID_API_KEY, keySource: 'flag' }).cause, /--api-key flag/);

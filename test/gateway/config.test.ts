@@ -22,7 +22,7 @@ describe('gateway config', () => {
     assert.equal(config.port, 8787);
     assert.equal(config.upstream.apiKey, 'tg-env-key');
     assert.equal(config.upstream.keySource, 'env');
-    assert.equal(config.upstream.baseUrl, 'https://api.together.xyz/v1');
+    assert.equal(config.upstream.baseUrl, 'https://api.together.ai/v1');
     assert.deepEqual(config.limits, { ...DEFAULT_LIMITS });
     assert.equal(resolveGatewayConfig({}, {}).upstream.keySource, 'none');
   });

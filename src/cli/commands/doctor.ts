@@ -27,7 +27,7 @@ export function registerDoctor(program: Command): void {
     .description('Check the path to a working Together completion step by step: key, base URL, DNS, TCP, TLS, proxy, API, models, limits, clock.')
     .option('--json', 'print the report as JSON')
     .option('--api-key <key>', 'API key to check (default: TOGETHER_API_KEY, then the config file)')
-    .option('--base-url <url>', 'API base URL (default: TOGETHER_BASE_URL, the config file, else https://api.together.xyz/v1)')
+    .option('--base-url <url>', 'API base URL (default: TOGETHER_BASE_URL, the config file, else https://api.together.ai/v1)')
     .option('--config <file>', 'a tether config file (JSON or YAML) whose key, base URL and model ids are checked too')
     .option('--timeout <ms>', 'limit for each network operation, in ms', '10000')
     .option('--model <id>', 'model for the one-token completion (default: the cheapest serverless chat model)')

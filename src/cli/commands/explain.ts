@@ -197,7 +197,7 @@ Examples:
   tether explain --status 429 --header 'retry-after: 2' --body '{"error":{"message":"...","type":"dynamic_request_limited"}}'
   tether explain --status 400 --body @error.json --json
   tether explain --network ECONNRESET
-  curl -si https://api.together.xyz/v1/models -H "Authorization: Bearer $TOGETHER_API_KEY" | tether explain --response -
+  curl -si https://api.together.ai/v1/models -H "Authorization: Bearer $TOGETHER_API_KEY" | tether explain --response -
   tether explain --response saved-429.txt --json
 `,
     )

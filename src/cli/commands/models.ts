@@ -26,7 +26,7 @@ interface ResolveOptions extends ConnectionOptions {
 
 function addConnectionOptions(command: Command): Command {
   return command
-    .option('--base-url <url>', 'API base URL (default: TOGETHER_BASE_URL, else https://api.together.xyz/v1)')
+    .option('--base-url <url>', 'API base URL (default: TOGETHER_BASE_URL, else https://api.together.ai/v1)')
     .option('--api-key <key>', 'API key (default: TOGETHER_API_KEY)')
     .option('--offline', 'use the bundled catalog snapshot instead of the live list (no key needed)')
     .option('--json', 'print JSON');
