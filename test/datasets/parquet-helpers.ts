@@ -13,7 +13,7 @@ function listSchema(name: string, type: string): Record<string, unknown>[] {
 }
 
 /** A Parquet file whose columns are lists (of integers unless `type` says otherwise), or plain strings for `STRING`. */
-export function parquetOf(columns: Column[]): Uint8Array {
+export function parquetOf(columns: Column[], rowGroupSize?: number): Uint8Array {
   const schema: Record<string, unknown>[] = [{ name: 'root', num_children: columns.length }];
   for (const column of columns) {
     if (column.type === 'STRING') schema.push({ name: column.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' });
@@ -21,7 +21,7 @@ export function parquetOf(columns: Column[]): Uint8Array {
   }
   const data = columns.map((c) => ({ name: c.name, data: c.type === 'INT64' ? c.data.map((row) => (row as number[]).map((v) => BigInt(v))) : c.data }));
   // hyparquet-writer's types do not describe an explicit nested schema; its runtime takes one.
-  return new Uint8Array(parquetWriteBuffer({ columnData: data, schema } as unknown as Parameters<typeof parquetWriteBuffer>[0]));
+  return new Uint8Array(parquetWriteBuffer({ columnData: data, schema, ...(rowGroupSize ? { rowGroupSize } : {}) } as unknown as Parameters<typeof parquetWriteBuffer>[0]));
 }
 
 /** input_ids / attention_mask / labels rows for `lengths`, labels masking the first half of each row. */
