@@ -15,6 +15,7 @@ interface ValidateFlags {
   profile: ValidationProfile;
   allowSameRoleRuns?: boolean;
   threads?: number;
+  exactTokens?: boolean;
 }
 
 function positiveInteger(name: string, min: number) {
@@ -35,9 +36,10 @@ const FORMAT_LABELS: Record<string, string> = {
 
 const number = (n: number): string => n.toLocaleString('en-US');
 
-function issueLines(issues: Issue[]): string[] {
+/** `unit` is "row" for Parquet files, whose examples are rows. */
+function issueLines(issues: Issue[], unit = 'line'): string[] {
   const width = Math.max(0, ...issues.map((i) => i.rule.length));
-  return issues.map((i) => `  ${(i.line === 0 ? 'file' : `line ${i.line}`).padEnd(11)} ${i.rule.padEnd(width)}  ${i.message}`);
+  return issues.map((i) => `  ${(i.line === 0 ? 'file' : `${unit} ${i.line}`).padEnd(11)} ${i.rule.padEnd(width)}  ${i.message}`);
 }
 
 function fixLines(fix: FixReport): string[] {
@@ -59,14 +61,17 @@ export function formatReport(file: string, report: ValidationReport, fix?: FixRe
   const warningCount = report.warnings.length + sumOmitted(report, 'warning');
   const counts = [`${number(errorCount)} error${errorCount === 1 ? '' : 's'}`, ...(warningCount > 0 ? [`${number(warningCount)} warning${warningCount === 1 ? '' : 's'}`] : [])];
   out.push(report.valid ? `${file}: valid (${shape}${warningCount > 0 ? `, ${counts[1]}` : ''})` : `${file}: INVALID, ${counts.join(', ')} (${shape})`);
-  if (report.errors.length > 0) out.push(...issueLines(report.errors));
-  if (report.warnings.length > 0) out.push('warnings:', ...issueLines(report.warnings));
+  const unit = report.format === 'tokenized' ? 'row' : 'line';
+  if (report.errors.length > 0) out.push(...issueLines(report.errors, unit));
+  if (report.warnings.length > 0) out.push('warnings:', ...issueLines(report.warnings, unit));
   for (const [rule, n] of Object.entries(report.omitted)) out.push(`  … and ${number(n)} more ${rule} (raise --max-errors to list them)`);
   const t = stats.tokens;
   if (t) {
-    const longest = t.longest ? `longest ${number(t.longest.tokens)} at line ${t.longest.line}` : 'no valid example counted';
+    const longest = t.longest ? `longest ${number(t.longest.tokens)} at ${unit} ${t.longest.line}` : '';
+    const bounded = t.bounded > 0 ? `; ${number(t.bounded)} more fit by their size alone (not counted; --exact-tokens counts them)` : '';
+    const counted = t.counted > 0 ? `${number(t.total)} in ${number(t.counted)} counted example${t.counted === 1 ? '' : 's'}, ${longest}` : 'no example needed counting';
     out.push(
-      `tokens (${t.model}, ${t.exact ? 'exact' : 'estimated'}): ${number(t.total)} in ${number(t.examples)} valid example${t.examples === 1 ? '' : 's'}, ${longest}; fine-tuning context ${number(t.maxSeqLength)}`,
+      `tokens (${t.model}, ${t.exact ? 'exact' : 'estimated'}): ${counted}${bounded}; fine-tuning context ${number(t.maxSeqLength)}`,
       t.costUsd === null ? t.costNote : `estimated cost per epoch: $${t.costUsd.toFixed(2)}`,
     );
   }
@@ -112,6 +117,7 @@ async function run(file: string, flags: ValidateFlags): Promise<void> {
       maxErrors: flags.maxErrors,
       ...(flags.model !== undefined ? { model: flags.model } : {}),
       ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+      ...(flags.exactTokens ? { exactTokens: true } : {}),
       onProgress: progress.update,
     });
   } finally {
@@ -125,8 +131,8 @@ async function run(file: string, flags: ValidateFlags): Promise<void> {
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description("Check a fine-tuning JSONL file with Together's rules and report every error by line (exit 0 valid, 1 invalid, 2 usage).")
-    .argument('<file>', 'the JSONL file to check')
+    .description("Check a fine-tuning file (JSONL, or pre-tokenized Parquet) with Together's rules and report every error by line or row (exit 0 valid, 1 invalid, 2 usage).")
+    .argument('<file>', 'the .jsonl or .parquet file to check')
     .option('--json', 'print one JSON object: {valid, format, samples, errors, warnings, omitted, stats}')
     .option('--model <id>', "count tokens with this model's tokenizer and flag examples longer than its fine-tuning context")
     .option('--max-errors <n>', 'errors listed per rule; the rest are counted', positiveInteger('--max-errors', 1), DEFAULT_MAX_ERRORS)
@@ -137,6 +143,7 @@ export function registerValidate(program: Command): void {
         .default('current'),
     )
     .option('--allow-same-role-runs', 'accept consecutive messages with the same role (newer Python SDK behaviour)')
+    .option('--exact-tokens', 'with --model: tokenize every example for exact totals (by default an example whose size alone proves it fits is not tokenized)')
     .option('--threads <n>', 'worker threads (0: check on the main thread; default: one per idle core beyond the first, for files of 8 MiB or more)', positiveInteger('--threads', 0))
     .action(async (file: string, flags: ValidateFlags) => {
       checkInputFile(file, 'the dataset');
