@@ -1,6 +1,7 @@
 // The emulator's check of a batch input file during VALIDATING: JSONL of `{"custom_id", "body"}` lines, unique
 // custom_ids of at most 64 characters, at most `maxLines` requests. A bad file FAILS the whole batch with the
 // first problem and its line number; problems inside a body (schema, model) are per-request errors instead.
+import { MAX_JSON_DEPTH, jsonDeeperThan } from './json-limits.js';
 
 export interface BatchInputLine {
   customId: string;
@@ -12,6 +13,7 @@ export type BatchInputCheck = { ok: true; lines: BatchInputLine[] } | { ok: fals
 const MAX_CUSTOM_ID = 64;
 
 function lineProblem(text: string, seen: Set<string>): { line?: BatchInputLine; problem?: string } {
+  if (jsonDeeperThan(text, MAX_JSON_DEPTH)) return { problem: `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` };
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,6 +1,7 @@
 // The emulator's configuration: one zod schema for the config file and the programmatic options, and the
 // resolution of that input into a complete EmulatorConfig (defaults filled, names given to keys).
 import { z } from 'zod';
+import { MAX_TIMER_MS } from './http.js';
 import { ConfigFileError, describeConfigIssues, readConfigFile } from '../config-file/index.js';
 
 /** The key every emulator accepts when no keys are configured, so `tether emulator` works out of the box. */
@@ -26,11 +27,21 @@ export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
 /** Time a fine-tune job spends in each stage (pending, queued, running, compressing, uploading). */
 export const DEFAULT_FINE_TUNE_STEP_MS = 200;
+/**
+ * How long a client may take to send a request's headers, and the whole request: past either, a 408 in Together's
+ * envelope and the connection closed (Node's 60 s / 300 s defaults, checked every 30 s, held an idle socket 63 s).
+ * An idle keep-alive connection closes after 5 s.
+ */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type EmulatorLogLevel = (typeof LOG_LEVELS)[number];
 
 const rate = z.number().min(0).max(1);
+/** A wait in ms: Node's timers cannot wait longer than 2^31-1 ms (a 1e12 ms latency fired at once). */
+const delayMs = z.number().int().min(0).max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} ms (about 24.8 days); to never answer, use a stall fault`);
 const modelFilter = z.string().min(1);
 const keyFilter = z.string().min(1);
 /** A fault with `path` applies to that exact path (e.g. `/v1/models`); without it, to the inference paths. */
@@ -53,8 +64,8 @@ const creditsFault = z.strictObject({
 });
 const latencyFault = z.strictObject({
   kind: z.literal('latency'),
-  ms: z.number().int().min(0),
-  jitterMs: z.number().int().min(0).optional(),
+  ms: delayMs,
+  jitterMs: delayMs.optional(),
   rate: rate.optional(),
   model: modelFilter.optional(),
   key: keyFilter.optional(),
@@ -76,7 +87,7 @@ const streamCutFault = z.strictObject({
 });
 const slowStreamFault = z.strictObject({
   kind: z.literal('slow_stream'),
-  chunkDelayMs: z.number().int().min(0),
+  chunkDelayMs: delayMs,
   model: modelFilter.optional(),
   key: keyFilter.optional(),
 });
@@ -167,7 +178,7 @@ export const emulatorFileSchema = z.strictObject({
     })
     .optional(),
   /** Added to every inference response before it is sent. */
-  latencyMs: z.number().int().min(0).optional(),
+  latencyMs: delayMs.optional(),
   /**
    * Derive each response's `id` and `created` from the request (seed, path, body) instead of a running sequence and
    * the clock, so the same request always gets the same response bytes: for tests that compare whole outputs
@@ -177,6 +188,10 @@ export const emulatorFileSchema = z.strictObject({
   maxBodyBytes: z.number().int().positive().optional(),
   /** Largest file `/v1/files` accepts (default 100 MiB); files are kept in memory. */
   maxFileBytes: z.number().int().positive().optional(),
+  /** Time to receive a request's headers (default 10 s) and the whole request (default 60 s); idle keep-alive (5 s). */
+  headersTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
+  requestTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
+  keepAliveTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
   /** How long a fine-tune file's server-side check reports `processing_status: RUNNING` (default 0). */
   fileProcessingMs: z.number().int().min(0).optional(),
   /** Time per fine-tune stage (default 200 ms): pending → queued → running → compressing → uploading → completed. */
@@ -214,6 +229,9 @@ export interface EmulatorConfig {
   reproducible: boolean;
   maxBodyBytes: number;
   maxFileBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   fileProcessingMs: number;
   fineTuneStepMs: number;
   fineTuneFailures: FineTuneFailure[];
@@ -292,6 +310,9 @@ export function resolveEmulatorConfig(options: unknown = {}): EmulatorConfig {
     reproducible: input.reproducible ?? false,
     maxBodyBytes: input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxFileBytes: input.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    headersTimeoutMs: input.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: input.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: input.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
     fileProcessingMs: input.fileProcessingMs ?? 0,
     fineTuneStepMs: input.fineTuneStepMs ?? DEFAULT_FINE_TUNE_STEP_MS,
     fineTuneFailures: input.fineTuneFailures ?? [],

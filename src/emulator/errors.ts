@@ -137,6 +137,31 @@ export function bodyTooLarge(limitBytes: number): EmulatorError {
   };
 }
 
+export function bodyTooDeep(maxDepth: number): EmulatorError {
+  return invalidRequest(
+    `Request body nests arrays and objects deeper than ${maxDepth} levels (the maximum nesting depth). Send a flatter JSON body; real requests nest about 20 levels at most.`,
+  );
+}
+
+/** A request whose headers or body did not arrive in time (node:http's headersTimeout / requestTimeout). */
+export function requestTimeout(headersMs: number, requestMs: number): EmulatorError {
+  return {
+    status: 408,
+    error: inner(
+      `The request did not arrive in time (its headers within ${headersMs / 1000} s, all of it within ${requestMs / 1000} s). Send the headers and the body without pausing.`,
+      'invalid_request_error',
+      'request_timeout',
+    ),
+  };
+}
+
+/** A request the HTTP parser refused: malformed, or headers over node:http's limit. */
+export function badHttpRequest(headersTooLarge: boolean): EmulatorError {
+  return headersTooLarge
+    ? { status: 431, error: inner('Request headers are too large (over 16 KiB in all). Send fewer or shorter headers.', 'invalid_request_error', 'headers_too_large') }
+    : { status: 400, error: inner('Malformed HTTP request. Send a valid HTTP/1.1 request.', 'invalid_request_error', 'bad_request') };
+}
+
 export function unknownEndpoint(method: string, path: string): EmulatorError {
   return {
     status: 404,

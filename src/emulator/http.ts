@@ -2,8 +2,9 @@
 // socket resets, and waits that end when the client leaves or the emulator closes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { bodyTooLarge, errorEnvelope, invalidRequest } from './errors.js';
+import { bodyTooDeep, bodyTooLarge, errorEnvelope, invalidRequest } from './errors.js';
 import type { EmulatorError } from './errors.js';
+import { MAX_JSON_DEPTH, jsonDeeperThan } from './json-limits.js';
 
 export interface Exchange {
   req: IncomingMessage;
@@ -77,11 +78,14 @@ export function untilGone(ex: Exchange): Promise<void> {
   return new Promise((resolve) => ex.signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-/** Wait `ms`; false when the wait was cut short because the client left or the emulator closed. */
+/** Node's timers hold 32-bit milliseconds: a longer delay fires at once (with a warning) instead of late. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Wait `ms` (at most MAX_TIMER_MS); false when the wait was cut short because the client left or the emulator closed. */
 export async function pause(ex: Exchange, ms: number): Promise<boolean> {
-  if (ms <= 0) return !ex.signal.aborted;
+  if (!(ms > 0)) return !ex.signal.aborted;
   try {
-    await delay(ms, undefined, { signal: ex.signal });
+    await delay(Math.min(ms, MAX_TIMER_MS), undefined, { signal: ex.signal });
     return true;
   } catch {
     return false;
@@ -129,6 +133,7 @@ export function readJsonBody(ex: Exchange, limit: number): Promise<BodyResult> {
       if (text.trim() === '') {
         return settle({ ok: false, error: invalidRequest('Request body is empty. Send a JSON object with Content-Type: application/json.') });
       }
+      if (jsonDeeperThan(text, MAX_JSON_DEPTH)) return settle({ ok: false, error: bodyTooDeep(MAX_JSON_DEPTH) });
       try {
         settle({ ok: true, value: JSON.parse(text) as unknown });
       } catch (error) {

@@ -1,13 +1,14 @@
 // startEmulator: the node:http shell around the route table. Tracks sockets so close() ends stalled streams,
 // gives every response an x-request-id, turns handler crashes into a 500 envelope, and logs one pino line per
 // request (never the Authorization header).
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { pino } from 'pino';
 import { EmulatorConfigError, parseFaults, resolveEmulatorConfig } from './config.js';
 import type { EmulatorConfig, EmulatorOptions, FaultSpec } from './config.js';
-import { internalError, methodNotAllowed, unknownEndpoint } from './errors.js';
+import { badHttpRequest, errorEnvelope, internalError, methodNotAllowed, requestTimeout, unknownEndpoint } from './errors.js';
+import type { EmulatorError } from './errors.js';
 import { createExchange, resetConnection, sendError } from './http.js';
 import { requestIdGenerator } from './ids.js';
 import { matchRoute } from './router.js';
@@ -59,10 +60,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const nextId = requestIdGenerator(config.seed);
   const closing = new AbortController();
   const sockets = new Set<Socket>();
+  /** The response a socket is sending while its request may still be arriving: a timeout then only closes it. */
+  const answering = new WeakMap<Socket, ServerResponse>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const ex = createExchange(req, res, nextId(), closing.signal, state.now());
+    answering.set(req.socket, res);
+    res.on('finish', () => {
+      if (req.complete && answering.get(req.socket) === res) answering.delete(req.socket);
+    });
     res.setHeader('x-request-id', ex.requestId);
     const admin = ex.path.startsWith('/_emulator/');
     if (!admin) {
@@ -97,14 +104,33 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
   }
 
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createServer(
+    {
+      headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      // How often the two timeouts above are checked (Node's default, 30 s, let a 60 s timeout end at 90 s).
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
+    (req, res) => void handle(req, res),
+  );
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  // A request node:http refused before any handler saw it (too slow, malformed, headers too large): answered in
+  // Together's envelope, as every other error is, and the connection closed.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET' || answering.get(socket as Socket)?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    const reply: EmulatorError =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? requestTimeout(Math.min(config.headersTimeoutMs, config.requestTimeoutMs), config.requestTimeoutMs) : badHttpRequest(error.code === 'HPE_HEADER_OVERFLOW');
+    const body = JSON.stringify(errorEnvelope(nextId(), reply.error));
+    socket.end(
+      `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
