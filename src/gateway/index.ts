@@ -16,6 +16,9 @@ export {
 export type { GatewayConfig, GatewayFileConfig, GatewayLogLevel, GatewayPolicies, KeySource, ResolvedClient } from './config.js';
 export type { PipelineFactory, PipelineSettings } from './generation.js';
 export { GatewayMetrics } from './metrics.js';
+export { DEFAULT_OVERLOAD } from './overload.js';
+export type { OverloadReason, OverloadSettings, OverloadStatus } from './overload.js';
+export { MAX_BODY_DEPTH, MAX_MODEL_ID_LENGTH } from './body.js';
 export { isLoopbackHost } from './http.js';
 export { togetherErrorReply, asciiHeader } from './envelope.js';
 export type { ErrorEnvelope, ErrorReply } from './envelope.js';
