@@ -70,14 +70,41 @@ export interface ParseSSEOptions {
 /** 1 MiB: a thousand times a real chunk (a long tool call's arguments come in many small deltas). */
 export const DEFAULT_MAX_STREAM_EVENT_BYTES = 1024 * 1024;
 
-/** Where the last event boundary (a blank line) in `text` ends, or -1. */
-function lastBoundaryEnd(text: string): number {
-  let end = -1;
-  for (const boundary of ['\n\n', '\r\r', '\r\n\r\n']) {
-    const at = text.lastIndexOf(boundary);
-    if (at >= 0) end = Math.max(end, at + boundary.length);
+/**
+ * Two line ends in a row: the blank line that ends an event, whichever of `\n`, `\r`, `\r\n` the lines end with
+ * (`\r\n\r\n` holds `\n\r`, `\r\n\n` holds `\n\n`).
+ */
+const EVENT_END = /\n\n|\r\r|\n\r/g;
+
+/**
+ * Tracks how long the event being received has grown, across chunks, and says when one passes the limit: every
+ * event that ends inside a chunk is measured, and so is the one still open at the chunk's end.
+ */
+class EventSizeGuard {
+  /** Characters received so far, and where the open event began (both counted from the stream's start). */
+  private received = 0;
+  private openedAt = 0;
+  private last = '';
+
+  constructor(private readonly max: number) {}
+
+  /** The size of the first event (ended or open) in `text` that passes the limit, else undefined. */
+  check(text: string): number | undefined {
+    // The previous chunk's last character, so that a blank line split between two chunks is still seen.
+    const scan = this.last + text;
+    const origin = this.received - this.last.length;
+    EVENT_END.lastIndex = 0;
+    let over: number | undefined;
+    for (let match = EVENT_END.exec(scan); match !== null; match = EVENT_END.exec(scan)) {
+      const size = origin + match.index - this.openedAt;
+      if (size > this.max) over ??= size;
+      this.openedAt = Math.max(this.openedAt, origin + match.index + 2);
+    }
+    this.received += text.length;
+    this.last = text.slice(-1);
+    const open = this.received - this.openedAt;
+    return over ?? (open > this.max ? open : undefined);
   }
-  return end;
 }
 
 const DATA_SNIPPET = 200;
@@ -127,9 +154,7 @@ export async function* parseSSE<T = unknown>(
 ): AsyncGenerator<T, void, undefined> {
   const { signal, scrub } = options;
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_STREAM_EVENT_BYTES;
-  /** Characters fed since the last event boundary, and the tail of the text fed (a boundary may span two chunks). */
-  let open = 0;
-  let tail = '';
+  const guard = new EventSizeGuard(maxEventBytes);
   const decoder = new TextDecoder();
   const pending: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => pending.push(event) });
@@ -201,11 +226,7 @@ export async function* parseSSE<T = unknown>(
         });
       }
       const text = typeof next.value === 'string' ? next.value : decoder.decode(next.value, { stream: true });
-      const joined = tail + text;
-      const boundary = lastBoundaryEnd(joined);
-      open = boundary >= 0 ? joined.length - boundary : open + text.length;
-      tail = joined.slice(-3);
-      if (open > maxEventBytes) {
+      if (guard.check(text) !== undefined) {
         throw new SSEStreamError({
           kind: 'too_large',
           message: `Stream event grew past ${maxEventBytes} characters without ending, after ${yielded} chunk(s)`,

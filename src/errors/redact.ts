@@ -71,6 +71,23 @@ const PERCENT_TOKEN = /(?:[^\s"'<>%]|%[0-9A-Fa-f]{2})*%[0-9A-Fa-f]{2}(?:[^\s"'<>
 const ESCAPE = String.raw`\\u00[0-7][0-9A-Fa-f]|\\\/`;
 const ESCAPED_TOKEN = new RegExp(String.raw`(?:[A-Za-z0-9+/_=.~:-]|${ESCAPE})*(?:${ESCAPE})(?:[A-Za-z0-9+/_=.~:-]|${ESCAPE})*`, 'g');
 
+/**
+ * `%XX` escapes decoded byte by byte, leniently: one malformed escape next to the key (`…%5A%Be`) must not stop
+ * the rest from being read, as it stops decodeURIComponent.
+ */
+function percentDecode(token: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    const char = token.charCodeAt(i);
+    if (char === 0x25 && /^[0-9A-Fa-f]{2}$/.test(token.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(token.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (char < 0x80) bytes.push(char);
+    else bytes.push(...Buffer.from(token[i]!, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
 function unescapeJson(token: string): string {
   return token.replace(/\\u00([0-7][0-9A-Fa-f])|\\\//g, (whole, code: string | undefined) => (code === undefined ? '/' : String.fromCharCode(Number.parseInt(code, 16))));
 }
@@ -109,13 +126,7 @@ export function createScrubber(secrets: Iterable<string | undefined>): Scrubber 
     return out;
   };
 
-  const percentHolds = (token: string): boolean => {
-    try {
-      return holdsForm(decodeURIComponent(token));
-    } catch {
-      return false;
-    }
-  };
+  const percentHolds = (token: string): boolean => holdsForm(percentDecode(token));
 
   const contains = (text: string): boolean => {
     if (list.length === 0) return false;
