@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { buildDebugBundle, writeDebugBundle } from '../../diagnostics/index.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import { printJsonText, printOut } from '../output.js';
+import { checkOutputFile } from '../paths.js';
 import { parseTimeout } from './doctor.js';
 
 interface BundleCliOptions {
@@ -46,6 +47,8 @@ Examples:
     )
     .action(async (options: BundleCliOptions) => {
       if (!/^\d+$/.test(options.errors) || Number(options.errors) > 10_000) throw new UsageError('--errors must be a whole number from 0 to 10000');
+      // Before the doctor runs (up to --timeout per check): a bundle that cannot be written is known at once.
+      if (options.output !== undefined && options.output !== '-') checkOutputFile(options.output, '--output');
       const { bundle, json } = await buildDebugBundle({
         configPath: options.config,
         apiKey: options.apiKey,
