@@ -21,6 +21,14 @@ function inner(message: string, type: string, code: string | null = null, param:
   return { message, type, param, code };
 }
 
+/** Longest client-sent text (a model id, a path) quoted back in an error; the catalog's longest id is 49. */
+export const MAX_ECHOED_CHARS = 200;
+
+/** Client-sent text as quoted in a message or a log line: cut at MAX_ECHOED_CHARS, saying how long it was. */
+export function echoed(text: string): string {
+  return text.length > MAX_ECHOED_CHARS ? `${text.slice(0, MAX_ECHOED_CHARS)}… (${text.length} characters)` : text;
+}
+
 /** The `{"id", "error": {...}}` body Together sends for inference, files and models. */
 export function errorEnvelope(id: string, error: ErrorInner): { id: string; error: ErrorInner } {
   return { id, error };
@@ -41,7 +49,7 @@ export function modelNotFound(model: string): EmulatorError {
   return {
     status: 404,
     error: inner(
-      `Unable to access model ${model}. Please visit https://api.together.xyz to see the list of supported models or contact the owner to request access.`,
+      `Unable to access model ${echoed(model)}. Please visit https://api.together.xyz to see the list of supported models or contact the owner to request access.`,
       'invalid_request_error',
       'model_not_found',
     ),
@@ -166,7 +174,7 @@ export function unknownEndpoint(method: string, path: string): EmulatorError {
   return {
     status: 404,
     error: inner(
-      `Unknown endpoint ${method} ${path}. Check the path against https://docs.together.ai/reference (the base URL ends in /v1).`,
+      `Unknown endpoint ${echoed(method)} ${echoed(path)}. Check the path against https://docs.together.ai/reference (the base URL ends in /v1).`,
       'invalid_request_error',
       'not_found',
     ),
@@ -177,7 +185,7 @@ export function methodNotAllowed(method: string, path: string, allowed: readonly
   return {
     status: 405,
     error: inner(
-      `Method ${method} is not allowed on ${path}. Use ${allowed.join(' or ')}.`,
+      `Method ${echoed(method)} is not allowed on ${echoed(path)}. Use ${allowed.join(' or ')}.`,
       'invalid_request_error',
       'method_not_allowed',
     ),

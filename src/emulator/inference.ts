@@ -5,7 +5,7 @@ import { supports } from './catalog.js';
 import type { EmulatorModel } from './catalog.js';
 import { usageCost } from './credits.js';
 import { contentResponseId, REPRODUCIBLE_CREATED } from './ids.js';
-import { creditLimit, invalidApiKey, invalidRequest, modelNotAvailable, modelNotFound, tierTooLow } from './errors.js';
+import { creditLimit, echoed, invalidApiKey, invalidRequest, modelNotAvailable, modelNotFound, tierTooLow } from './errors.js';
 import type { FaultContext, StreamPlan } from './faults.js';
 import { pause, readJsonBody, resetConnection, sendError, untilGone, writeChunk } from './http.js';
 import type { Exchange } from './http.js';
@@ -49,7 +49,7 @@ export async function acceptRequest<T extends { model: string }>(
     return undefined;
   }
   state.stats.model(checked.value.model);
-  ex.logFields.model = checked.value.model;
+  ex.logFields.model = echoed(checked.value.model);
   return { key, body: checked.value };
 }
 

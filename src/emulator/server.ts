@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { pino } from 'pino';
 import { EmulatorConfigError, parseFaults, resolveEmulatorConfig } from './config.js';
 import type { EmulatorConfig, EmulatorOptions, FaultSpec } from './config.js';
-import { badHttpRequest, errorEnvelope, internalError, methodNotAllowed, requestTimeout, unknownEndpoint } from './errors.js';
+import { badHttpRequest, echoed, errorEnvelope, internalError, methodNotAllowed, requestTimeout, unknownEndpoint } from './errors.js';
 import type { EmulatorError } from './errors.js';
 import { createExchange, resetConnection, sendError } from './http.js';
 import { requestIdGenerator } from './ids.js';
@@ -80,8 +80,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       log.info(
         {
           reqId: ex.requestId,
-          method: ex.method,
-          path: ex.path,
+          method: echoed(ex.method),
+          path: echoed(ex.path),
           ...ex.logFields,
           status: res.writableFinished ? res.statusCode : 'reset',
           ms: Math.round(performance.now() - started),

@@ -22,8 +22,17 @@ export interface EmulatorStats {
   creditsUsd: Record<string, number>;
 }
 
+/**
+ * Distinct paths, models, keys or statuses counted each; the rest are counted under `(other)`. Paths and model ids
+ * come from clients: without a bound, a stream of made-up ids would grow the counters without end.
+ */
+export const MAX_STATS_KEYS = 1000;
+const OTHER = '(other)';
+
 function bump(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
+  const name = key.length > 200 ? `${key.slice(0, 200)}…` : key;
+  const counted = map.has(name) || map.size < MAX_STATS_KEYS ? name : OTHER;
+  map.set(counted, (map.get(counted) ?? 0) + 1);
 }
 
 export class StatsRecorder {

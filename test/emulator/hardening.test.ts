@@ -107,6 +107,30 @@ describe('emulator input bounds', () => {
     assert.throws(() => parseFaultSpec('latency=1.5'), /`ms`/);
   });
 
+  test('a 100 KB model id is quoted clipped in the 404, and made-up paths and ids do not grow the stats without end', async () => {
+    const fresh = await start();
+    try {
+      const id = 'x'.repeat(100_000);
+      const reply = await call(fresh, '/v1/chat/completions', { body: { model: id, messages: [{ role: 'user', content: 'hi' }] } });
+      assert.equal(reply.status, 404, reply.text.slice(0, 300));
+      assert.equal(reply.json.error.code, 'model_not_found');
+      assert.ok(reply.text.length < 1000, `the 404 is ${reply.text.length} bytes`);
+      assert.match(reply.json.error.message, /… \(100000 characters\)/);
+      const notFound = await call(fresh, `/v1/${'p'.repeat(5000)}`);
+      assert.equal(notFound.status, 404);
+      assert.ok(notFound.text.length < 1000);
+      for (let batch = 0; batch < 11; batch++) {
+        await Promise.all(Array.from({ length: 100 }, (_, i) => call(fresh, `/v1/made-up-${batch}-${i}`)));
+      }
+      const stats = fresh.stats();
+      assert.ok(Object.keys(stats.byPath).length <= 1001, `${Object.keys(stats.byPath).length} paths counted`);
+      assert.ok((stats.byPath['(other)'] ?? 0) > 0);
+      assert.ok(Object.keys(stats.byModel).every((m) => m.length <= 201));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('a malformed request line gets a 400 in the envelope, not a bare 400', async () => {
     const { text } = await raw(emu, 'NOT HTTP AT ALL\r\n\r\n');
     const reply = envelopeOf(text);
