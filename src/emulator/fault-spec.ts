@@ -3,6 +3,7 @@
 // is a JSON FaultSpec instead.
 import { EmulatorConfigError, parseFault } from './config.js';
 import type { FaultSpec } from './config.js';
+import { MAX_JSON_DEPTH, jsonDeeperThan } from './json-limits.js';
 
 export const FAULT_SPEC_SYNTAX = `Fault SPEC syntax (the first pair names the kind and its main value; options follow after commas;
 R is a rate 0..1, default 1; M a model id; K a key or key name; P a path such as /v1/models):
@@ -52,6 +53,7 @@ function toValue(field: string, raw: string, spec: string): string | number {
 export function parseFaultSpec(spec: string): FaultSpec {
   const text = spec.trim();
   if (text.startsWith('{')) {
+    if (jsonDeeperThan(text, MAX_JSON_DEPTH)) throw new EmulatorConfigError(`fault SPEC nests deeper than ${MAX_JSON_DEPTH} levels; a fault's body is a flat error object`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

@@ -105,6 +105,7 @@ describe('emulator input bounds', () => {
     assert.throws(() => parseFaultSpec('latency=1e12'), /must be at most 2147483647 ms \(about 24\.8 days\); to never answer, use a stall fault/);
     assert.throws(() => parseFaultSpec('latency=Infinity'), /must be a number/);
     assert.throws(() => parseFaultSpec('latency=1.5'), /`ms`/);
+    assert.throws(() => parseFaultSpec(`{"kind":"status","status":500,"body":{"a":${nested(10_000)}}}`), /nests deeper than 128 levels/);
   });
 
   test('a 100 KB model id is quoted clipped in the 404, and made-up paths and ids do not grow the stats without end', async () => {
