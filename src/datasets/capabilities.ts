@@ -49,11 +49,12 @@ export interface ModelCapabilities {
   vocabSize: number | undefined;
 }
 
-export function capabilitiesOf(modelId: string, family: TokenizerFamily | undefined): ModelCapabilities {
+/** `tokenizer`: the catalog snapshot's tokenizer family name for the model, if any. */
+export function capabilitiesOf(modelId: string, tokenizer: string | undefined): ModelCapabilities {
   const name = modelId.split('/').pop() ?? modelId;
   return {
     reasoning: REASONING_MODELS.some((pattern) => pattern.test(name)),
     tools: TOOL_MODELS.some((pattern) => pattern.test(modelId)),
-    vocabSize: family === undefined ? undefined : VOCAB_SIZES[family],
+    vocabSize: tokenizer !== undefined && Object.hasOwn(VOCAB_SIZES, tokenizer) ? VOCAB_SIZES[tokenizer as TokenizerFamily] : undefined,
   };
 }

@@ -1,6 +1,5 @@
 // What `--model` needs from the catalog snapshot: the fine-tuning context lengths and the tokenizer.
 import { findSnapshotModel, loadSnapshot, suggest } from '../catalog/index.js';
-import { resolveFamily } from '../tokens/index.js';
 import { capabilitiesOf } from './capabilities.js';
 import type { ModelCapabilities } from './capabilities.js';
 import { DatasetInputError } from './errors.js';
@@ -41,6 +40,6 @@ export function resolveFineTuneModel(id: string): FineTuneModel {
     maxSeqLength: model.finetune.max_seq_length,
     maxSeqLengthDpo: model.finetune.max_seq_length_dpo ?? model.finetune.max_seq_length,
     tokenizer: model.tokenizer ?? model.id,
-    capabilities: capabilitiesOf(model.id, resolveFamily(model.tokenizer ?? model.id)),
+    capabilities: capabilitiesOf(model.id, model.tokenizer ?? undefined),
   };
 }

@@ -1,7 +1,6 @@
 // validateFile(): one streaming pass over a fine-tuning file. The main thread reads chunks cut at line
 // breaks; a small worker pool checks them (or this thread, for small files); results merge in file order.
 import { stat } from 'node:fs/promises';
-import { asyncBufferFromFile } from 'hyparquet';
 import type { AsyncBuffer } from 'hyparquet';
 import { availableParallelism, loadavg } from 'node:os';
 import { extname } from 'node:path';
@@ -17,7 +16,6 @@ import { ReportBuilder } from './report.js';
 import type { ValidationReport } from './report.js';
 import { DEFAULT_RULE_OPTIONS } from './types.js';
 import type { Issue, RuleOptions, ValidationProfile } from './types.js';
-import { checkParquet } from './parquet.js';
 import type { FineTuneModel } from './model.js';
 
 /** Together's Python SDK refuses files larger than 50.1 GiB (strictly greater). */
@@ -170,6 +168,8 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
   const builder = new ReportBuilder(cap);
   for (const issue of fileLevelIssues(path, size)) builder.add(issue);
   if (extname(path) === '.parquet') {
+    // Loaded only for Parquet files: the reader and its decompressors cost start-up time a JSONL run never needs.
+    const { asyncBufferFromFile } = await import('hyparquet');
     await mergeParquet(await asyncBufferFromFile(path), builder, cap, model, (done) => options.onProgress?.(done, size));
     return builder.build(size, rules, model);
   }
@@ -193,6 +193,7 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
 /** Checks a Parquet file row window by row window into `builder`; `progress` gets the rows done so far. */
 async function mergeParquet(file: AsyncBuffer, builder: ReportBuilder, cap: number, model: FineTuneModel | undefined, progress?: (rows: number) => void): Promise<void> {
   let rows = 0;
+  const { checkParquet } = await import('./parquet.js');
   for await (const result of checkParquet(file, { cap, ...(model ? { model } : {}) })) {
     builder.addChunk(result);
     rows += result.lines;
