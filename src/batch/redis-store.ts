@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import { clampTimerMs } from '../policy/index.js';
 import { CheckpointStoreError } from './store.js';
 import type { Claim, CheckpointStore, JobIdentity, JobSummary, OpenOptions, SavedResult } from './store.js';
 
@@ -181,7 +182,7 @@ export class RedisStore implements CheckpointStore {
     });
     const stored = Number(await this.redis.hget(this.keys.meta, 'total'));
     if (stored !== job.total) throw new CheckpointStoreError(`Redis job ${this.jobName} says it has ${stored} requests, not ${job.total}: its keys were changed by hand`);
-    this.renewTimer = setInterval(() => this.renewHeld(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.renewTimer = setInterval(() => this.renewHeld(), clampTimerMs(Math.max(50, Math.floor(this.leaseMs / 3))));
     this.renewTimer.unref();
     return this.summary();
   }

@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { clampTimerMs } from '../policy/index.js';
 import type { RunOutcome, RunProgress } from './runner.js';
 
 export type RunState = 'running' | 'stopped' | 'done';
@@ -235,7 +236,7 @@ export function createRunStatusReporter(options: RunStatusReporterOptions): RunS
       latest = { total, done, failed: 0, spentUsd: 0, finishedThisRun: 0, elapsedMs: 0 };
       void pruneRunStatuses(dir);
       writeLatest();
-      heartbeat = setInterval(writeLatest, heartbeatMs);
+      heartbeat = setInterval(writeLatest, clampTimerMs(heartbeatMs));
       heartbeat.unref();
     },
     update(progress) {
@@ -244,7 +245,7 @@ export function createRunStatusReporter(options: RunStatusReporterOptions): RunS
       const wait = lastWrite + intervalMs - now();
       if (wait <= 0) writeLatest();
       else if (trailing === undefined) {
-        trailing = setTimeout(writeLatest, wait);
+        trailing = setTimeout(writeLatest, clampTimerMs(wait));
         trailing.unref();
       }
     },

@@ -3,6 +3,7 @@
 // in flight finish and are kept, the rest stay for a resume. `maxCostUsd` stops before the spend could pass the
 // cap: what is spent, plus a reservation for every request in flight, plus the next one's estimate.
 import { TogetherError, isTogetherError } from '../errors/index.js';
+import { clampTimerMs } from '../policy/index.js';
 import type { BatchRequest } from './input.js';
 import { errorLine, responseLine } from './result-line.js';
 import type { SendFn } from './send.js';
@@ -242,7 +243,7 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
     if (exhausted === 'later') {
       // Other workers hold the rest: wait for them to finish, or for a crashed one's lease to run out.
       await writer.flush();
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await new Promise((resolve) => setTimeout(resolve, clampTimerMs(pollMs)));
       exhausted = undefined;
     }
   }

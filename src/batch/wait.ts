@@ -1,6 +1,7 @@
 // `tether batch wait ID…`: poll until every batch reaches a terminal status, reporting each poll.
 import type { Transport } from '../api/index.js';
 import type { KeySource } from '../errors/index.js';
+import { clampTimerMs } from '../policy/index.js';
 import { getBatch, isTerminalBatchStatus } from './batch-api.js';
 import type { BatchJob } from './batch-api.js';
 
@@ -29,7 +30,7 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, clampTimerMs(ms));
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal?.reason);

@@ -85,7 +85,8 @@ function positiveOption(name: string, value: number | undefined, fallback: numbe
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new TypeError(`createCatalog: ${name} must be a positive number of milliseconds, got ${String(value)}`);
   }
-  return value;
+  // Node's longest timer (2^31 - 1 ms): a longer one fires after 1 ms, which would make a refresh loop of a TTL.
+  return Math.min(value, 2 ** 31 - 1);
 }
 
 function buildView(models: readonly CatalogModel[], source: 'live' | 'snapshot', index: SnapshotIndex): CatalogView {

@@ -1,6 +1,9 @@
 // A value loaded from somewhere slow, kept for a TTL and refreshed stale-while-revalidate: callers get the
 // cached value at once while one shared load runs; a failed load keeps the old value and is reported.
 
+/** Node's longest timer (2^31 - 1 ms): a longer delay fires after 1 ms, which would make a TTL a refresh loop. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface RefreshingValueOptions<T> {
   load: (signal: AbortSignal) => Promise<T>;
   ttlMs: number;
@@ -80,7 +83,7 @@ export function createRefreshingValue<T>(options: RefreshingValueOptions<T>): Re
       const error = new Error(`Loading took longer than ${options.loadTimeoutMs} ms`);
       error.name = 'TimeoutError';
       controller.abort(error);
-    }, options.loadTimeoutMs);
+    }, Math.min(options.loadTimeoutMs, MAX_TIMER_MS));
     timeout.unref();
     const attempt = (async () => {
       // Yield once, so `inFlight` is assigned before a load() that throws synchronously reaches `finally`.
@@ -119,7 +122,7 @@ export function createRefreshingValue<T>(options: RefreshingValueOptions<T>): Re
 
   let timer: ReturnType<typeof setInterval> | undefined;
   if (options.refreshInBackground) {
-    timer = setInterval(refreshQuietly, Math.max(1, options.ttlMs));
+    timer = setInterval(refreshQuietly, Math.min(Math.max(1, options.ttlMs), MAX_TIMER_MS));
     timer.unref();
   }
 

@@ -4,6 +4,7 @@ import { lookup } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { clampTimerMs } from '../policy/index.js';
 
 /** A probe failure: the system error code (ENOTFOUND, ECONNREFUSED…) and a message without secrets. */
 export class ProbeError extends Error {
@@ -27,7 +28,7 @@ function withTimeout<T>(what: string, ms: number, start: (settle: { resolve: (va
     const timer = setTimeout(() => {
       cleanup();
       reject(new ProbeError('ETIMEDOUT', `${what} did not finish within ${ms} ms`));
-    }, ms);
+    }, clampTimerMs(ms));
     const done =
       <A>(fn: (arg: A) => void) =>
       (arg: A): void => {
