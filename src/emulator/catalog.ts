@@ -19,6 +19,21 @@ export interface EmulatorModel {
   minTier: number;
   /** Embedding models: vector length. */
   dimensions: number;
+  /** Reasoning models answer with a `reasoning` field: always, or only when the request enables it. */
+  reasoning: ReasoningMode;
+}
+
+export type ReasoningMode = 'always' | 'optional' | 'never';
+
+/**
+ * Which snapshot models think before answering (Together's model pages): R1 and its distills, QwQ, gpt-oss and
+ * the Qwen3 "Thinking" models always do; the hybrid ones (DeepSeek V3.1, GLM 4.5, Qwen3 base and fp8-tput)
+ * only when `reasoning: {enabled: true}` asks them to.
+ */
+export function reasoningMode(id: string): ReasoningMode {
+  if (/deepseek-r1|\/qwq-|gpt-oss|thinking/i.test(id)) return 'always';
+  if (/DeepSeek-V3\.1|GLM-4\.5|Qwen3-(8B|32B|235B-A22B-fp8)/i.test(id)) return 'optional';
+  return 'never';
 }
 
 /** The `GET /v1/models` item (OpenAPI ModelInfo). */
@@ -69,6 +84,7 @@ function fromExtra(extra: EmulatorExtraModel): EmulatorModel {
     serverless: extra.serverless ?? true,
     minTier: extra.min_tier ?? 0,
     dimensions: extra.dimensions ?? DEFAULT_DIMENSIONS,
+    reasoning: reasoningMode(extra.id),
   };
 }
 
@@ -90,6 +106,7 @@ export class EmulatorCatalog {
         serverless: m.serverless,
         minTier: tiers.get(m.id) ?? 0,
         dimensions: EMBEDDING_DIMENSIONS[m.id] ?? DEFAULT_DIMENSIONS,
+        reasoning: m.type === 'chat' || m.type === 'language' ? reasoningMode(m.id) : 'never',
       });
     }
     // Deprecated ids that can still run on a dedicated endpoint stay listed and answer like non-serverless
@@ -105,6 +122,7 @@ export class EmulatorCatalog {
         serverless: false,
         minTier: tiers.get(d.id) ?? 0,
         dimensions: DEFAULT_DIMENSIONS,
+        reasoning: 'never',
       });
     }
     for (const e of extra) this.byId.set(e.id, fromExtra(e));
@@ -135,8 +153,19 @@ export class EmulatorCatalog {
   }
 }
 
+export type CatalogEndpoint = 'chat' | 'completion' | 'embedding' | 'image' | 'rerank' | 'speech' | 'transcription';
+
+/** Audio models that transcribe (Whisper); the other audio models speak. */
+function transcribes(model: EmulatorModel): boolean {
+  return /whisper/i.test(model.id);
+}
+
 /** Which endpoint families a model type answers. */
-export function supports(model: EmulatorModel, endpoint: 'chat' | 'completion' | 'embedding'): boolean {
+export function supports(model: EmulatorModel, endpoint: CatalogEndpoint): boolean {
   if (endpoint === 'embedding') return model.type === 'embedding';
+  if (endpoint === 'image') return model.type === 'image';
+  if (endpoint === 'rerank') return model.type === 'rerank';
+  if (endpoint === 'speech') return model.type === 'audio' && !transcribes(model);
+  if (endpoint === 'transcription') return (model.type === 'audio' || (model.type as string) === 'transcribe') && transcribes(model);
   return model.type === 'chat' || model.type === 'language' || model.type === 'code' || model.type === 'moderation';
 }

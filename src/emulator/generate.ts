@@ -2,6 +2,7 @@
 // request's seed, the model and the prompt, cut by `stop` sequences and by `max_tokens` as counted by the real
 // tokenizer; and unit-length embedding vectors seeded the same way.
 import { hashSeed, randomInt, seededRandom } from './prng.js';
+import type { GeneratedToolCall } from './tool-calls.js';
 
 const WORDS = (
   'the a model answer request token stream server client retry budget limit window second minute credit ' +
@@ -18,11 +19,20 @@ export interface GeneratedText {
   text: string;
   /** The text split into stream chunks (each chunk's `delta.content`). */
   pieces: string[];
-  finishReason: 'stop' | 'length';
+  finishReason: 'stop' | 'length' | 'tool_calls';
   completionTokens: number;
   /** The `seed` Together reports on the choice. */
   seed: number;
+  /** Reasoning models: the thinking before the answer, as stream pieces (`delta.reasoning`). */
+  reasoning?: string[];
+  /** Tokens of `reasoning` (part of completionTokens). */
+  reasoningTokens?: number;
+  /** Tool calls instead of content (finishReason `tool_calls`). */
+  toolCalls?: GeneratedToolCall[];
 }
+
+/** What the answer's content is: prose, or JSON text given by the caller (json_object / json_schema). */
+export type ContentFormat = { kind: 'text' } | { kind: 'json'; text: string };
 
 export interface GenerateOptions {
   emulatorSeed: number;
@@ -34,15 +44,26 @@ export interface GenerateOptions {
   /** Hard cap on completion tokens (max_tokens, or what the context leaves). */
   maxTokens?: number | undefined;
   stop?: readonly string[] | undefined;
-  /** response_format json_object / json_schema: wrap the text in a JSON object. */
-  json?: boolean | undefined;
+  /** JSON answers (response_format json_object / json_schema) carry their text here. */
+  format?: ContentFormat | undefined;
+  /** Words in the draft (default 12-48): reasoning drafts are longer with a higher effort. */
+  words?: { min: number; max: number } | undefined;
+  /** Salt for drafts other than the answer (the reasoning). */
+  purpose?: string | undefined;
   countTokens: (text: string) => Promise<number>;
 }
 
+/** JSON text in stream-sized pieces (a few characters each, as a tokenizer would cut it). */
+export function jsonPieces(text: string): string[] {
+  return text.match(/[\s\S]{1,6}/g) ?? [];
+}
+
 function draftPieces(options: GenerateOptions): { pieces: string[]; seed: number } {
-  const random = seededRandom(options.emulatorSeed, options.requestSeed ?? '', options.model, options.prompt, options.choiceIndex);
+  const salt = options.purpose ? [options.purpose] : [];
+  const random = seededRandom(options.emulatorSeed, options.requestSeed ?? '', options.model, options.prompt, options.choiceIndex, ...salt);
   const seed = options.requestSeed ?? hashSeed(options.emulatorSeed, options.model, options.prompt, options.choiceIndex, 'seed');
-  const total = randomInt(random, 12, 48);
+  if (options.format?.kind === 'json') return { pieces: jsonPieces(options.format.text), seed };
+  const total = randomInt(random, options.words?.min ?? 12, options.words?.max ?? 48);
   const words: string[] = [];
   let sentenceLeft = randomInt(random, 5, 12);
   let startOfSentence = true;
@@ -60,8 +81,7 @@ function draftPieces(options: GenerateOptions): { pieces: string[]; seed: number
     }
     words.push(i === 0 ? word : ` ${word}`);
   }
-  const pieces = options.json ? ['{"answer": "', ...words, '"}'] : words;
-  return { pieces, seed };
+  return { pieces: words, seed };
 }
 
 /** Cut pieces at the first stop sequence (the stop text itself is not returned, as with Together). */
@@ -100,7 +120,7 @@ async function largestFitting(lo: number, hi: number, fits: (n: number) => Promi
  * (binary searches on the real tokenizer). Together stops a 'length' answer at exactly max_tokens, mid-word when
  * the budget ends there; whole pieces alone came up a token or two short.
  */
-async function fitTokens(pieces: readonly string[], max: number, count: (text: string) => Promise<number>): Promise<string[]> {
+export async function fitTokens(pieces: readonly string[], max: number, count: (text: string) => Promise<number>): Promise<string[]> {
   const whole = await largestFitting(0, pieces.length, async (n) => (await count(pieces.slice(0, n).join(''))) <= max);
   const kept = pieces.slice(0, whole);
   const next = pieces[whole];

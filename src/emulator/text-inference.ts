@@ -7,12 +7,21 @@ import type { EmulatorError } from './errors.js';
 import { generateText } from './generate.js';
 import type { GeneratedText } from './generate.js';
 
-export type Budget = { ok: true; maxTokens: number | undefined } | { ok: false; error: EmulatorError };
+export type Budget =
+  | {
+      ok: true;
+      maxTokens: number | undefined;
+      /** The prompt tokens the answer is billed for: fewer than sent when `truncate` cut the prompt. */
+      promptTokens: number;
+    }
+  | { ok: false; error: EmulatorError };
 
 /**
- * Prompt + max_tokens must fit the context (Together's "Input validation error"). With `truncate`, max_tokens
- * is lowered to what is left instead. Without max_tokens the answer may use whatever the context leaves, and
- * the check counts one new token.
+ * Prompt + max_tokens must fit the context (Together's "Input validation error"). With `truncate` (OpenAPI:
+ * "override the max_tokens with maximum context length of the model"), max_tokens is lowered to what the context
+ * leaves; when the prompt alone fills the context, the prompt is cut from its start instead (facts §11: "truncate
+ * makes the server cut the input") to leave room for min(max_tokens, half the context) new tokens. Without
+ * max_tokens the answer may use whatever the context leaves, and the check counts one new token.
  */
 export function completionBudget(
   contextLength: number | undefined,
@@ -20,14 +29,25 @@ export function completionBudget(
   maxTokens: number | undefined,
   behavior: 'truncate' | 'error',
 ): Budget {
-  if (!contextLength) return { ok: true, maxTokens };
+  if (!contextLength) return { ok: true, maxTokens, promptTokens };
   const left = contextLength - promptTokens;
-  if (maxTokens === undefined) {
-    return left >= 1 ? { ok: true, maxTokens: left } : { ok: false, error: contextLengthExceeded(contextLength, promptTokens, 1) };
+  const wanted = maxTokens ?? 1;
+  if (wanted <= left) return { ok: true, maxTokens: maxTokens ?? left, promptTokens };
+  if (behavior === 'truncate') {
+    if (left >= 1) return { ok: true, maxTokens: left, promptTokens };
+    const reserve = Math.max(1, Math.min(maxTokens ?? 1, Math.floor(contextLength / 2)));
+    return { ok: true, maxTokens: reserve, promptTokens: contextLength - reserve };
   }
-  if (maxTokens <= left) return { ok: true, maxTokens };
-  if (behavior === 'truncate' && left >= 1) return { ok: true, maxTokens: left };
-  return { ok: false, error: contextLengthExceeded(contextLength, promptTokens, maxTokens) };
+  return { ok: false, error: contextLengthExceeded(contextLength, promptTokens, wanted) };
+}
+
+/** Counts text with the model's tokenizer (0 for empty text). */
+export function tokenCounter(model: EmulatorModel): (text: string) => Promise<number> {
+  return async (text: string) => (text ? (await countTextTokens(model.id, text)).tokens : 0);
+}
+
+export function stopList(stop: string | readonly string[] | null | undefined): readonly string[] | undefined {
+  return typeof stop === 'string' ? [stop] : (stop ?? undefined);
 }
 
 export interface ChoiceRequest {
@@ -38,12 +58,11 @@ export interface ChoiceRequest {
   maxTokens: number | undefined;
   stop: string | readonly string[] | null | undefined;
   requestSeed: number | null | undefined;
-  json: boolean;
 }
 
 export async function generateChoices(request: ChoiceRequest): Promise<GeneratedText[]> {
-  const countTokens = async (text: string): Promise<number> => (text ? (await countTextTokens(request.model.id, text)).tokens : 0);
-  const stop = typeof request.stop === 'string' ? [request.stop] : (request.stop ?? undefined);
+  const countTokens = tokenCounter(request.model);
+  const stop = stopList(request.stop);
   const choices: GeneratedText[] = [];
   for (let index = 0; index < request.n; index++) {
     choices.push(
@@ -55,7 +74,6 @@ export async function generateChoices(request: ChoiceRequest): Promise<Generated
         requestSeed: request.requestSeed ?? undefined,
         maxTokens: request.maxTokens,
         stop,
-        json: request.json,
         countTokens,
       }),
     );
