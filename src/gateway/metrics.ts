@@ -55,6 +55,8 @@ export class GatewayMetrics {
   private inflightCount = 0;
   private readonly reloads: Counter<'result'>;
   private readonly shed: Counter<'reason'>;
+  /** The overload readings at scrape time (set by the server; undefined while shedding is off). */
+  private overloadReadings: (() => { eventLoopDelayMs: number; heapUsedRatio: number } | undefined) | undefined;
   /** Per model answered: tokens, cost and attempts counted since the last scrape. */
   private readonly modelCounts = new Map<string, ModelCounts>();
   private readonly outcomeChildren = new Map<string, Histogram.Internal<'outcome'>>();
@@ -163,6 +165,23 @@ export class GatewayMetrics {
       labelNames: ['result'],
       registers,
     });
+    const readings = (): { eventLoopDelayMs: number; heapUsedRatio: number } | undefined => this.overloadReadings?.();
+    new Gauge({
+      name: 'tether_gateway_event_loop_delay_seconds',
+      help: 'Event-loop delay as the overload monitor measures it (worst of its recent samples); 0 while shedding is off.',
+      registers,
+      collect() {
+        this.set((readings()?.eventLoopDelayMs ?? 0) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'tether_gateway_heap_used_ratio',
+      help: "Share of V8's heap limit in use, as the overload monitor last sampled it; 0 while shedding is off.",
+      registers,
+      collect() {
+        this.set(readings()?.heapUsedRatio ?? 0);
+      },
+    });
     this.shed = new Counter({
       name: 'tether_gateway_shed_requests_total',
       help: 'Requests refused with a 503 before their body was read because the gateway was overloaded, by reason (event_loop_delay, heap, in_flight).',
@@ -174,6 +193,11 @@ export class GatewayMetrics {
   /** Every reason a request can be shed for, so each series exists (at 0) from the start. */
   initShedReasons(reasons: readonly string[]): void {
     for (const reason of reasons) this.shed.inc({ reason }, 0);
+  }
+
+  /** Where the overload gauges read from at scrape time. */
+  observeOverload(read: () => { eventLoopDelayMs: number; heapUsedRatio: number } | undefined): void {
+    this.overloadReadings = read;
   }
 
   requestShed(reason: string): void {

@@ -127,6 +127,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
   metrics.initShedReasons(OVERLOAD_REASONS);
   // Started once the server listens: start-up work (a tokenizer preload) is not load to shed requests for.
   let monitor = config.overload === false ? undefined : new OverloadMonitor(config.overload);
+  metrics.observeOverload(() => monitor?.status(exchanges.size, performance.now()));
   const ctx: HandlerContext = { log, metrics };
   const dashboard = createDashboard({ metrics, env });
   const nextId = requestIdGenerator();

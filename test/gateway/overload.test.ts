@@ -123,7 +123,11 @@ describe('overload protection', () => {
       assert.equal(health.status, 503);
       assert.ok(health.json.overload.reasons.includes('event_loop_delay'));
       assert.ok(health.json.overload.eventLoopDelayMs >= 150, `delay ${health.json.overload.eventLoopDelayMs}`);
-      assert.ok(shedCount((await call(t.gateway, '/metrics')).text, 'event_loop_delay') >= 1);
+      const scraped = (await call(t.gateway, '/metrics')).text;
+      assert.ok(shedCount(scraped, 'event_loop_delay') >= 1);
+      const delay = Number(/^tether_gateway_event_loop_delay_seconds (\S+)$/m.exec(scraped)?.[1]);
+      assert.ok(Number.isFinite(delay) && delay >= 0, `delay gauge ${delay}`); // by now the stall may have left the window
+      assert.ok(Number(/^tether_gateway_heap_used_ratio (\S+)$/m.exec(scraped)?.[1]) > 0);
 
       // Once the stall has left the window of recent samples (5 × 20 ms), requests are served again.
       assert.ok(await servedAgain(t), 'still shedding 1.5 s after the stall');
