@@ -3,6 +3,8 @@ export type { ErrorCategory, TogetherErrorFields } from './together-error.js';
 export { classify, modelFromMessage } from './classify.js';
 export type { ClassifyInput } from './classify.js';
 export { classifyNetworkError } from './network.js';
+export { BILLING_FIX, billingFix, withFrontDoorFix } from './front-door.js';
+export type { FrontDoor } from './front-door.js';
 export { parseRetryAfterMs, extractRequestId, getHeader } from './headers.js';
 export type { HeadersLike } from './headers.js';
 export { parseErrorBody } from './body.js';

@@ -4,6 +4,7 @@ import type { ErrorCategory } from './together-error.js';
 import type { BodyShape } from './body.js';
 import { CONTEXT_LENGTH_TEXT, contextLengthCause, contextLengthFix, parseContextLengthNumbers } from './context-length.js';
 import type { ContextLengthNumbers } from './context-length.js';
+import { BILLING_FIX } from './front-door.js';
 
 /** Where the API key in use came from, so a 401 can say which one to fix. */
 export type KeySource = 'env' | 'flag' | 'config';
@@ -92,7 +93,8 @@ export const CATEGORY_DEFAULTS: Readonly<Record<ErrorCategory, CategoryDefaults>
   },
   billing: {
     cause: 'The account has run out of credit or reached its spending limit.',
-    fix: `Add credit or raise the limit at ${BILLING_URL}, then resume: a tether batch keeps its finished results and continues where it stopped.`,
+    // Door-neutral: each front door words its own resume step (front-door.ts).
+    fix: BILLING_FIX,
     retryable: false,
   },
   rate_limit: {

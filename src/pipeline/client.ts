@@ -11,6 +11,7 @@ import type {
   EmbeddingsResponse,
 } from '../api/index.js';
 import type { CatalogModel } from '../catalog/index.js';
+import { withFrontDoorFix } from '../errors/index.js';
 import type { PolicyEvents } from '../policy/index.js';
 import type { Endpoint, Pipeline, PipelineResult, PipelineState, RequestOverrides, UsageRecord } from './contract.js';
 import type { PipelineOptions } from './options.js';
@@ -87,14 +88,20 @@ export function createClient(options: ClientOptions = {}): TetherClient {
 
   async function call(endpoint: Endpoint, body: unknown, callOptions: CallOptions = {}): Promise<unknown> {
     const { signal, requestId, apiKey, ...overrides } = callOptions;
-    const result = await pipeline.send({
-      endpoint,
-      body,
-      overrides,
-      ...(signal !== undefined ? { signal } : {}),
-      ...(requestId !== undefined ? { requestId } : {}),
-      ...(apiKey !== undefined ? { apiKey } : {}),
-    });
+    let result: PipelineResult;
+    try {
+      result = await pipeline.send({
+        endpoint,
+        body,
+        overrides,
+        ...(signal !== undefined ? { signal } : {}),
+        ...(requestId !== undefined ? { requestId } : {}),
+        ...(apiKey !== undefined ? { apiKey } : {}),
+      });
+    } catch (error) {
+      // A 402's fix names this client's way to resume (client.resetKey()).
+      throw withFrontDoorFix(error, 'library');
+    }
     return result.kind === 'json' ? result.body : toStream(result);
   }
 
