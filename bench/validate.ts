@@ -1,16 +1,21 @@
 // Benchmark of `tether validate` against the together-ai SDK's own file check (together-ai/lib/check-file).
 //
-//   npx tsx bench/validate.ts [--runs N] [--keep] [--no-2gb] [--source]
+//   npx tsx bench/validate.ts [--runs N] [--keep] [--no-2gb] [--source] [--quick]
+//                             [--conv-mb N] [--short-lines N] [--model-mb N] [--parquet-mb N]
 //
-// Generates, under bench/.data/validate/ (git-ignored): a ~200 MB file of ~1 KB conversational lines, a file of
-// 1,000,000 short lines, a ~2 GB file (memory must stay flat) and a 20 MB slice for the --model run. Builds
-// tether (tsc into bench/.data/validate/dist, the form an installed package runs; --source runs bin/tether.js through
-// tsx instead), then measures, in the same run:
-//   - `tether validate FILE --json` as a process: wall time (MB/s) and peak RSS (/usr/bin/time), with the
-//     default threads (none when the machine is busy) and with --threads 1;
-//   - validateFile() inside a process (the same code without CLI start-up), and the SDK's checkFile() the
-//     same way: in-process time, and the process's peak RSS;
-//   - `tether validate --model ID` on the slice (token counting is far slower than parsing).
+// Generates, under bench/.data/validate/ (git-ignored): a file of ~1 KB conversational lines (--conv-mb, default
+// 200), a file of short lines (--short-lines, default 1,000,000), a ~2 GB file (memory must stay flat; not with
+// --no-2gb), a slice of ~1 KB lines for --model (--model-mb, default 20) and a pre-tokenized Parquet file
+// (--parquet-mb, default 50). --quick: 100 MB, 500,000 short lines, no 2 GB file, 2 runs. Builds tether (tsc into
+// bench/.data/validate/dist, the form an installed package runs; --source runs bin/tether.js through tsx
+// instead), then measures, in the same run:
+//   - `tether validate FILE --json` as a process, and the SDK's checkFile() as a process, on both line shapes:
+//     wall time (MB/s), peak RSS (/usr/bin/time) and their ratio (processRatio);
+//   - validateFile() inside a process (the same code without CLI start-up), and checkFile() the same way;
+//   - `tether validate FILE.parquet` (and with --model) on the Parquet file;
+//   - `tether validate --model ID` on the slice: the default (the byte bound settles what fits; the rest is
+//     tokenized) and --exact-tokens (every example tokenized), against the way --model counted before (every
+//     example's chat template rendered and tokenized in turn) run in-process on a smaller part of the slice.
 // Best wall time of N runs (the machine is shared), highest RSS. Deletes the generated files at the end
 // unless --keep. Progress goes to stderr; the last line of stdout is one JSON object with every figure.
 import { spawn, spawnSync } from 'node:child_process';
@@ -28,10 +33,18 @@ const MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference';
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(name);
-const RUNS = args.includes('--runs') ? Math.max(1, Number(args[args.indexOf('--runs') + 1]) || 1) : 3;
+const QUICK = flag('--quick');
+const numberArg = (name: string, fallback: number): number => (args.includes(name) ? Math.max(1, Number(args[args.indexOf(name) + 1]) || fallback) : fallback);
+const RUNS = numberArg('--runs', QUICK ? 2 : 3);
 const KEEP = flag('--keep');
-const WITH_2GB = !flag('--no-2gb');
+const WITH_2GB = !flag('--no-2gb') && !QUICK;
 const FROM_SOURCE = flag('--source');
+const CONV_MB = numberArg('--conv-mb', QUICK ? 100 : 200);
+const SHORT_LINES = numberArg('--short-lines', QUICK ? 500_000 : 1_000_000);
+const MODEL_MB = numberArg('--model-mb', 20);
+const PARQUET_MB = numberArg('--parquet-mb', QUICK ? 30 : 50);
+/** The slice the old way of counting (render every example) runs on: it is ~10x slower. */
+const BASELINE_MB = Math.min(2, MODEL_MB);
 
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 const LOAD_AT_START = Number((loadavg()[0] ?? 0).toFixed(2));
@@ -133,11 +146,49 @@ async function generate(): Promise<Record<string, DataFile>> {
     }
     files[name] = { name, path, bytes: statSync(path).size, lines: lineCount(path) };
   };
-  await make('conversational_1kb', 'conv-200mb.jsonl', (p) => writeLines(p, ((r) => () => conversationLine(r))(prng(1)), (bytes) => bytes >= 200 * 2 ** 20));
-  await make('short_1m', 'short-1m.jsonl', (p) => writeLines(p, ((r) => () => shortLine(r))(prng(2)), (_, lines) => lines >= 1_000_000));
-  await make('slice_20mb', 'conv-20mb.jsonl', (p) => writeLines(p, ((r) => () => conversationLine(r))(prng(3)), (bytes) => bytes >= 20 * 2 ** 20));
+  await make('conversational_1kb', `conv-${CONV_MB}mb.jsonl`, (p) => writeLines(p, ((r) => () => conversationLine(r))(prng(1)), (bytes) => bytes >= CONV_MB * 2 ** 20));
+  await make('short_lines', `short-${SHORT_LINES}.jsonl`, (p) => writeLines(p, ((r) => () => shortLine(r))(prng(2)), (_, lines) => lines >= SHORT_LINES));
+  await make('model_slice', `conv-${MODEL_MB}mb.jsonl`, (p) => writeLines(p, ((r) => () => conversationLine(r))(prng(3)), (bytes) => bytes >= MODEL_MB * 2 ** 20));
+  await make('baseline_slice', `conv-${BASELINE_MB}mb.jsonl`, (p) => writeLines(p, ((r) => () => conversationLine(r))(prng(3)), (bytes) => bytes >= BASELINE_MB * 2 ** 20));
+  await make('parquet', `tokenized-${PARQUET_MB}mb.parquet`, (p) => writeParquet(p, PARQUET_MB * 2 ** 20));
   if (WITH_2GB) await make('conversational_2gb', 'conv-2gb.jsonl', (p) => repeatFile(files.conversational_1kb!.path, p, 10));
   return files;
+}
+
+/**
+ * A pre-tokenized Parquet file of about `bytes` (input_ids int32, attention_mask, labels with the first third
+ * masked), rows of 256-2048 tokens below Llama 3's vocabulary, in row groups of 500 rows, written with
+ * hyparquet-writer (the devDependency the tests make fixtures with) one row group at a time.
+ */
+async function writeParquet(path: string, bytes: number): Promise<void> {
+  const { ParquetWriter, fileWriter } = await import('hyparquet-writer');
+  const list = (name: string): Record<string, unknown>[] => [
+    { name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+    { name: 'element', type: 'INT32', repetition_type: 'REQUIRED' },
+  ];
+  const schema = [{ name: 'root', num_children: 3 }, ...list('input_ids'), ...list('attention_mask'), ...list('labels')];
+  // hyparquet-writer's types do not describe an explicit nested schema; its runtime takes one.
+  const writer = new ParquetWriter({ writer: fileWriter(path), schema } as unknown as ConstructorParameters<typeof ParquetWriter>[0]);
+  const random = prng(4);
+  let written = 0;
+  while (written < bytes) {
+    const ids: number[][] = [];
+    for (let row = 0; row < 500; row++) {
+      const n = 256 + Math.floor(random() * 1793);
+      ids.push(Array.from({ length: n }, () => Math.floor(random() * 128000)));
+      written += n * 9; // three int32 columns, plus a little encoding
+    }
+    await writer.write({
+      columnData: [
+        { name: 'input_ids', data: ids },
+        { name: 'attention_mask', data: ids.map((r) => r.map(() => 1)) },
+        { name: 'labels', data: ids.map((r) => r.map((id, i) => (i < r.length / 3 ? -100 : id))) },
+      ],
+      rowGroupSize: 500,
+    } as unknown as Parameters<typeof writer.write>[0]);
+  }
+  await writer.finish();
 }
 
 // ------------------------------------------------------------------------------------------ measuring
@@ -238,62 +289,101 @@ checkFile(process.argv[1]).then((report) => {
 });
 `;
 
+/** The way --model counted before: every valid example's chat template rendered and tokenized, one after another. */
+const FULL_RENDER_BASELINE = `
+const [, tokensModule, file, model] = process.argv;
+const { countChatTokens, loadTokenizer } = await import(tokensModule);
+const { readFileSync } = await import('node:fs');
+await loadTokenizer('llama3_1');
+const started = performance.now();
+let tokens = 0;
+for (const line of readFileSync(file, 'utf8').split('\\n')) {
+  if (line === '') continue;
+  const { messages } = JSON.parse(line);
+  tokens += (await countChatTokens(model, messages, { addGenerationPrompt: false })).tokens;
+}
+console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000, valid: tokens > 0 }));
+`;
+
+const ratio = (ours: Figure | undefined, theirs: Figure | undefined): number | null =>
+  ours && theirs ? Number((ours.mbPerSecond / theirs.mbPerSecond).toFixed(2)) : null;
+
 async function main(): Promise<void> {
   const files = await generate();
   const { cli, library } = build();
+  const tokensModule = library.replace(/datasets([/\\])index\.(js|ts)$/, 'tokens$1index.$2');
   const node = process.execPath;
   const tsxArgs = FROM_SOURCE ? ['--import', 'tsx'] : [];
   const results: Record<string, Record<string, Figure>> = {};
   try {
-    for (const file of Object.values(files)) {
-      if (file.name === 'slice_20mb') continue;
+    for (const name of ['conversational_1kb', 'short_lines', 'conversational_2gb']) {
+      const file = files[name];
+      if (file === undefined) continue;
       log(`\n${file.name}: ${(file.bytes / 1e6).toFixed(0)} MB, ${file.lines} lines`);
       const entry: Record<string, Figure> = {};
-      entry.tether_cli = await best('tether validate (process, wall)', file.bytes, node, [...cli, 'validate', file.path, '--json']);
+      // Process against process, alternating within the run so both see the same machine load.
+      entry.tether_process = await best('tether validate (process, wall)', file.bytes, node, [...cli, 'validate', file.path, '--json']);
       if (file.name !== 'conversational_2gb') {
-        // The default skips workers on a busy machine; this forces one, to show what it brings here and now.
-        entry.tether_cli_one_worker = await best('tether validate --threads 1 (process, wall)', file.bytes, node, [...cli, 'validate', file.path, '--json', '--threads', '1']);
+        entry.sdk_process = await best('together-ai checkFile() (process, wall)', file.bytes, node, ['-e', SDK_IN_PROCESS, file.path]);
+        entry.tether_process_one_worker = await best('tether validate --threads 1 (process, wall)', file.bytes, node, [...cli, 'validate', file.path, '--json', '--threads', '1']);
+        entry.sdk_in_process = await best('together-ai checkFile() in-process', file.bytes, node, ['-e', SDK_IN_PROCESS, file.path], true);
       }
       entry.tether_in_process = await best('validateFile() in-process', file.bytes, node, [...tsxArgs, '--input-type=module', '-e', TETHER_IN_PROCESS, library, file.path], true);
-      if (file.name !== 'conversational_2gb') {
-        entry.sdk_in_process = await best('together-ai checkFile() in-process', file.bytes, node, ['-e', SDK_IN_PROCESS, file.path], true);
-        const wall = await measure(node, ['-e', SDK_IN_PROCESS, file.path]);
-        entry.sdk_process = { mbPerSecond: Math.round(file.bytes / 1e6 / wall.seconds), seconds: Number(wall.seconds.toFixed(3)), peakRssMB: wall.rssMB };
-      }
       results[file.name] = entry;
     }
-    const slice = files.slice_20mb!;
+
+    const parquet = files.parquet!;
+    log(`\nparquet: ${(parquet.bytes / 1e6).toFixed(0)} MB`);
+    const parquetFigures = {
+      tether_process: await best('tether validate FILE.parquet (process, wall)', parquet.bytes, node, [...cli, 'validate', parquet.path, '--json']),
+      tether_process_model: await best('tether validate FILE.parquet --model (process, wall)', parquet.bytes, node, [...cli, 'validate', parquet.path, '--json', '--model', MODEL]),
+    };
+
+    const slice = files.model_slice!;
+    const small = files.baseline_slice!;
     log(`\n--model ${MODEL} on ${(slice.bytes / 1e6).toFixed(0)} MB`);
     const model = await best('tether validate --model (process, wall)', slice.bytes, node, [...cli, 'validate', slice.path, '--json', '--model', MODEL]);
+    const modelExact = await best('tether validate --model --exact-tokens (process, wall)', slice.bytes, node, [...cli, 'validate', slice.path, '--json', '--model', MODEL, '--exact-tokens']);
+    const baseline = await best(
+      `before: every example rendered and tokenized in turn (in-process, ${(small.bytes / 1e6).toFixed(0)} MB)`,
+      small.bytes,
+      node,
+      [...tsxArgs, '--input-type=module', '-e', FULL_RENDER_BASELINE, tokensModule, small.path, MODEL],
+      true,
+    );
 
-    const ratio = (name: string, kind: 'in_process' | 'process'): number | null => {
-      const r = results[name];
-      if (!r?.sdk_in_process) return null;
-      const ours = kind === 'in_process' ? r.tether_in_process! : r.tether_cli!;
-      const theirs = kind === 'in_process' ? r.sdk_in_process : r.sdk_process!;
-      return Number((ours.mbPerSecond / theirs.mbPerSecond).toFixed(2));
+    const processRatio = {
+      conversational_1kb: ratio(results.conversational_1kb?.tether_process, results.conversational_1kb?.sdk_process),
+      short_lines: ratio(results.short_lines?.tether_process, results.short_lines?.sdk_process),
     };
-    const peakRss = Math.max(...Object.values(results).flatMap((r) => [r.tether_cli!.peakRssMB, r.tether_cli_one_worker?.peakRssMB ?? 0, r.tether_in_process!.peakRssMB]));
-    const peakRssInProcess = Math.max(...Object.values(results).map((r) => r.tether_in_process!.peakRssMB));
+    const inProcessRatio = {
+      conversational_1kb: ratio(results.conversational_1kb?.tether_in_process, results.conversational_1kb?.sdk_in_process),
+      short_lines: ratio(results.short_lines?.tether_in_process, results.short_lines?.sdk_in_process),
+    };
+    const peakRss = Math.max(...Object.values(results).flatMap((r) => [r.tether_process!.peakRssMB, r.tether_process_one_worker?.peakRssMB ?? 0]));
     const summary = {
       machine: { cpus: availableParallelism(), loadAverageAtStart: LOAD_AT_START, loadAverageAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)), node: process.version, tether: FROM_SOURCE ? 'source (tsx)' : 'compiled (tsc)' },
       runs: RUNS,
       files: Object.fromEntries(Object.values(files).map((f) => [f.name, { bytes: f.bytes, lines: f.lines }])),
       results,
-      model: { id: MODEL, file: 'slice_20mb', ...model },
-      speedup_vs_sdk: {
-        conversational_1kb: { in_process: ratio('conversational_1kb', 'in_process'), process: ratio('conversational_1kb', 'process') },
-        short_1m: { in_process: ratio('short_1m', 'in_process'), process: ratio('short_1m', 'process') },
+      processRatio,
+      inProcessRatio,
+      parquet: { file: 'parquet', ...parquetFigures },
+      model: {
+        id: MODEL,
+        file: 'model_slice',
+        default: model,
+        exactTokens: modelExact,
+        fullRenderBaseline: { file: 'baseline_slice', ...baseline },
+        speedupVsFullRender: ratio(model, baseline),
+        exactSpeedupVsFullRender: ratio(modelExact, baseline),
       },
       goals: {
-        five_x_sdk_in_process: (ratio('conversational_1kb', 'in_process') ?? 0) >= 5 && (ratio('short_1m', 'in_process') ?? 0) >= 5,
-        five_x_sdk_process: (ratio('conversational_1kb', 'process') ?? 0) >= 5 && (ratio('short_1m', 'process') ?? 0) >= 5,
-        mb_per_s_375_on_1kb_process: results.conversational_1kb!.tether_cli!.mbPerSecond >= 375,
-        mb_per_s_375_on_1kb_in_process: results.conversational_1kb!.tether_in_process!.mbPerSecond >= 375,
-        peak_rss_100mb_process: peakRss <= 100,
-        peak_rss_100mb_in_process: peakRssInProcess <= 100,
+        process_ratio_5x_both_shapes: (processRatio.conversational_1kb ?? 0) >= 5 && (processRatio.short_lines ?? 0) >= 5,
+        model_20_mb_per_s: model.mbPerSecond >= 20,
+        model_peak_rss_200mb: model.peakRssMB <= 200,
+        model_10x_faster_than_full_render: (ratio(model, baseline) ?? 0) >= 10,
         peak_rss_mb_process: peakRss,
-        peak_rss_mb_in_process: peakRssInProcess,
       },
     };
     console.log(JSON.stringify(summary));
