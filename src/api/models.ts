@@ -1,5 +1,5 @@
 // GET /models through a transport: Together answers a bare JSON array of ModelInfo.
-import { TogetherError, classify } from '../errors/index.js';
+import { TogetherError, classify, scrubberFor } from '../errors/index.js';
 import type { KeySource } from '../errors/index.js';
 import { PATHS } from './paths.js';
 import type { Transport } from './transport.js';
@@ -42,13 +42,14 @@ export function parseModelList(body: unknown): ModelInfo[] | undefined {
 export async function listModels(transport: Transport, options: ListModelsOptions = {}): Promise<ModelInfo[]> {
   const response = await transport.send({ method: 'GET', path: PATHS.models, signal: options.signal, apiKey: options.apiKey });
   const text = await response.body.text();
+  const secrets = [...(options.secrets ?? []), ...(options.apiKey !== undefined ? [options.apiKey] : [])];
   if (response.status < 200 || response.status >= 300) {
-    const secrets = [...(options.secrets ?? []), ...(options.apiKey !== undefined ? [options.apiKey] : [])];
     throw classify({ status: response.status, headers: response.headers, body: text, keySource: options.keySource, secrets });
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // A list that echoes a key (as an id, a name) must not hand it to whoever lists the models.
+    parsed = JSON.parse(secrets.length > 0 ? scrubberFor(secrets).exact(text) : text);
   } catch {
     throw invalidListError(response.url, 'the body is not JSON');
   }

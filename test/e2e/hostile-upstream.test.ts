@@ -140,6 +140,10 @@ describe('the library against a hostile upstream', () => {
         },
       ).catch((error: unknown) => error);
       assertNoLeak('echo-stream-error: the error', errorText(broken));
+      // The model list echoes the keys as an id and a display name.
+      const models = await client.models.list();
+      assert.ok(models.some((model) => model.id.includes('[redacted]')), 'the echoing entry is listed, scrubbed');
+      assertNoLeak('the model list', JSON.stringify(models));
     } finally {
       await client.close();
     }
@@ -323,6 +327,9 @@ describe('the gateway against a hostile upstream', () => {
         assertNoLeak(`gateway ${behaviour} (client ${token.slice(13, 17)})`, `${answer.headers} ${answer.text}`);
       }
     }
+    const models = await fetch(`${gateway.baseUrl}/models`, { headers: { authorization: `Bearer ${TOKEN_B}` } });
+    assert.equal(models.status, 200);
+    assertNoLeak('the gateway model list', await models.text());
     logger.flush();
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(logText.includes('"msg":"request"'), 'the access log was captured');

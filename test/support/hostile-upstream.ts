@@ -166,7 +166,12 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
       if (auth !== undefined) keysSeen.add(auth);
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (req.method === 'GET' && path.endsWith('/models')) {
-        const models = HOSTILE_BEHAVIOURS.map((b) => ({ id: hostileModel(b), object: 'model', type: 'chat', context_length: 32_768 }));
+        const models: Array<Record<string, unknown>> = HOSTILE_BEHAVIOURS.map((b) => ({ id: hostileModel(b), object: 'model', type: 'chat', context_length: 32_768 }));
+        // The list echoes the keys too: as a model id and a display name.
+        for (const key of keysSeen) {
+          const forms = secretForms(key);
+          models.push({ id: `echo/${forms.base64Offset1}`, object: 'model', type: 'chat', display_name: `${forms.hex} ${forms.raw}`, context_length: 8192 });
+        }
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(models));
         return;
       }
