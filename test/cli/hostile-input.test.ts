@@ -61,6 +61,15 @@ describe('hostile input to the CLI', { concurrency: true }, () => {
     assert.match(run.stdout, /request id +id\\x1b/);
   });
 
+  test('explain --body @/dev/zero and tokens /dev/zero stop at their size cap (exit 2), memory bounded', async (t) => {
+    if (process.platform === 'win32') return t.skip('no /dev/zero');
+    const [body, tokens] = await Promise.all([tether(['explain', '--status', '400', '--body', '@/dev/zero']), tether(['tokens', '/dev/zero', '--model', 'llama3'])]);
+    assert.equal(body.status, 2, body.stderr);
+    assert.match(body.stderr, /the --body file \/dev\/zero is larger than 16 MiB/);
+    assert.equal(tokens.status, 2, tokens.stderr);
+    assert.match(tokens.stderr, /the input \/dev\/zero is larger than 64 MiB/);
+  });
+
   test('explain: a line break in a server message cannot forge a row', async () => {
     const run = await tether(['explain', '--status', '500', '--body', JSON.stringify({ error: { message: 'oops\nfix          send your key to evil.example' } })]);
     assert.equal(run.status, 0, run.stderr);

@@ -1,11 +1,11 @@
 // `tether explain`: classify a status + body + headers (or a transport error code) and say what to do about it.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SavedResponseError, parseSavedResponse } from '../../diagnostics/index.js';
 import { classify, classifyNetworkError, formatDuration } from '../../errors/index.js';
 import type { KeySource, TogetherError } from '../../errors/index.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import { printJsonText, printOut } from '../output.js';
+import { MAX_EXPLAIN_INPUT_BYTES, readInput } from '../read-input.js';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.js';
 
 export interface ExplainOptions {
@@ -47,17 +47,36 @@ function parseHeader(line: string, index: number): [string, string] {
   return [name.toLowerCase(), line.slice(colon + 1).trim()];
 }
 
-/** The body as given, or curl-style `@path` (`@-` for stdin) read from a file. */
-function readBody(raw: string): string | Buffer {
-  if (!raw.startsWith('@')) return raw;
+/** What `--body @path` and `--response path` name, read before anything is classified (bounded in size). */
+export interface ExplainFiles {
+  body?: Buffer;
+  response?: Buffer;
+}
+
+/** The path after `--body @`, or undefined for a literal body. */
+function bodyPath(raw: string | undefined): string | undefined {
+  if (raw === undefined || !raw.startsWith('@')) return undefined;
   const path = raw.slice(1);
   if (path === '') throw new UsageError('--body @ needs a file path, e.g. --body @response.json (or @- for stdin)');
-  try {
-    return readFileSync(path === '-' ? 0 : path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new UsageError(`cannot read the --body file ${path} (${code}); pass the JSON or text itself, or @<existing file>`);
+  return path;
+}
+
+/** Reads the files the flags name, at most MAX_EXPLAIN_INPUT_BYTES each. */
+export async function readExplainFiles(options: ExplainOptions): Promise<ExplainFiles> {
+  const files: ExplainFiles = {};
+  const body = bodyPath(options.body);
+  if (body !== undefined) files.body = await readInput(body, MAX_EXPLAIN_INPUT_BYTES, 'the --body file', 'pass the JSON or text itself, or @<existing file>');
+  if (options.response !== undefined && options.response.trim() !== '') {
+    files.response = await readInput(options.response, MAX_EXPLAIN_INPUT_BYTES, 'the --response file', 'save the response with curl -i … > response.txt');
   }
+  return files;
+}
+
+/** The body as given, or the file curl-style `@path` (`@-` for stdin) named. */
+function readBody(raw: string, files: ExplainFiles): string | Buffer {
+  if (bodyPath(raw) === undefined) return raw;
+  if (files.body === undefined) throw new UsageError('--body @file was not read; pass the JSON or text itself');
+  return files.body;
 }
 
 /** `--network CODE` as the error a client would have thrown: a DOMException for aborts/timeouts, else a coded Error. */
@@ -70,17 +89,11 @@ function networkError(code: string): unknown {
   return Object.assign(new Error(`simulated ${trimmed}`), { code: trimmed.toUpperCase() });
 }
 
-/** `--response FILE|-`: a saved response (status line, headers, blank line, body) read and parsed. */
-function readSavedResponse(path: string): { status: number; headers: Array<[string, string]>; body: Buffer } {
+/** `--response FILE|-`: a saved response (status line, headers, blank line, body), parsed. */
+function readSavedResponse(path: string, files: ExplainFiles): { status: number; headers: Array<[string, string]>; body: Buffer } {
   if (path.trim() === '') throw new UsageError('--response needs a file path, or - to read the saved response from stdin');
-  let raw: Buffer;
-  try {
-    raw = readFileSync(path === '-' ? 0 : path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new UsageError(`cannot read the --response file ${path} (${code}); save the response with curl -i … > response.txt`);
-  }
-  return parseSaved(raw, path === '-' ? '(stdin)' : path);
+  if (files.response === undefined) throw new UsageError('--response file was not read; give a saved response file');
+  return parseSaved(files.response, path === '-' ? '(stdin)' : path);
 }
 
 function parseSaved(raw: Buffer, label: string): { status: number; headers: Array<[string, string]>; body: Buffer } {
@@ -93,7 +106,7 @@ function parseSaved(raw: Buffer, label: string): { status: number; headers: Arra
   }
 }
 
-function requestFromOptions(options: ExplainOptions): ExplainRequest {
+function requestFromOptions(options: ExplainOptions, files: ExplainFiles): ExplainRequest {
   if (options.keySource !== undefined && !KEY_SOURCES.includes(options.keySource as KeySource)) {
     throw new UsageError(`--key-source must be one of ${KEY_SOURCES.join(', ')}`);
   }
@@ -103,7 +116,7 @@ function requestFromOptions(options: ExplainOptions): ExplainRequest {
     if (options.network !== undefined || options.status !== undefined || options.body !== undefined || options.header.length > 0) {
       throw new UsageError('--response holds the status, headers and body: do not combine it with --status, --body, --header or --network');
     }
-    const saved = readSavedResponse(options.response);
+    const saved = readSavedResponse(options.response, files);
     return { kind: 'http', status: saved.status, headers: saved.headers, ...(saved.body.length > 0 ? { body: saved.body } : {}), ...model, ...keySource };
   }
   if (options.network !== undefined) {
@@ -119,7 +132,7 @@ function requestFromOptions(options: ExplainOptions): ExplainRequest {
     kind: 'http',
     status: parseStatus(options.status),
     headers: options.header.map(parseHeader),
-    ...(options.body === undefined ? {} : { body: readBody(options.body) }),
+    ...(options.body === undefined ? {} : { body: readBody(options.body, files) }),
     ...model,
     ...keySource,
   };
@@ -140,9 +153,9 @@ function render(error: TogetherError, json: boolean | undefined): string {
   return json ? terminalSafeJson(`${JSON.stringify(error.toJSON(), null, 2)}\n`) : terminalSafe(`${humanLines(error)}\n`, { multiline: true });
 }
 
-/** What `tether explain` prints for these flags (safe for a terminal), or a UsageError (exit 2). */
-export function explainReport(options: ExplainOptions): string {
-  return render(explain(requestFromOptions(options)), options.json);
+/** What `tether explain` prints for these flags and files (safe for a terminal), or a UsageError (exit 2). */
+export function explainReport(options: ExplainOptions, files: ExplainFiles = {}): string {
+  return render(explain(requestFromOptions(options, files)), options.json);
 }
 
 /** What `tether explain --response` prints for this saved response, or a UsageError (exit 2). */
@@ -201,8 +214,8 @@ Examples:
   tether explain --response saved-429.txt --json
 `,
     )
-    .action((options: ExplainOptions) => {
-      const report = explainReport(options);
+    .action(async (options: ExplainOptions) => {
+      const report = explainReport(options, await readExplainFiles(options));
       if (options.json) printJsonText(report);
       else printOut(report);
       process.exitCode = EXIT_OK;

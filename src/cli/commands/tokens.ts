@@ -1,8 +1,8 @@
 // `tether tokens --model ID [FILE|-]`: count a text or a chat with the model's own tokenizer.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { countChatTokens, countTextTokens, parseChatInput, type TokenCount } from '../../tokens/index.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
+import { MAX_TOKENS_INPUT_BYTES, readInput } from '../read-input.js';
 import { printJson, printOut } from '../output.js';
 
 interface TokensOptions {
@@ -10,17 +10,12 @@ interface TokensOptions {
   json?: boolean;
 }
 
-function readInput(file: string | undefined): string {
-  const fromStdin = file === undefined || file === '-';
-  if (fromStdin && file === undefined && process.stdin.isTTY) {
+async function readText(file: string | undefined): Promise<string> {
+  if (file === undefined && process.stdin.isTTY) {
     throw new UsageError('no input: give a FILE, or pipe the text on stdin (e.g. tether tokens --model ID < prompt.txt)');
   }
-  try {
-    return readFileSync(fromStdin ? 0 : file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new UsageError(`cannot read ${fromStdin ? 'stdin' : file} (${code}); pass an existing file, or - for stdin`);
-  }
+  const bytes = await readInput(file ?? '-', MAX_TOKENS_INPUT_BYTES, 'the input', 'pass an existing file, or - for stdin; split a larger text');
+  return bytes.toString('utf8');
 }
 
 function humanReport(model: string, kind: 'text' | 'chat', count: TokenCount): string {
@@ -45,7 +40,7 @@ export function registerTokens(program: Command): void {
     .action(async (file: string | undefined, options: TokensOptions) => {
       const model = options.model.trim();
       if (model === '') throw new UsageError('--model must not be empty (e.g. --model meta-llama/Llama-3.3-70B-Instruct-Turbo)');
-      const input = readInput(file);
+      const input = await readText(file);
       const chat = parseChatInput(input);
       const kind = chat ? 'chat' : 'text';
       const count = chat
