@@ -2,7 +2,7 @@
 // (the route's own checks: context length), then injected faults, rate limits, credits — and the SSE writer.
 import type { EmulatorKey } from './config.js';
 import { supports } from './catalog.js';
-import type { EmulatorModel } from './catalog.js';
+import type { CatalogEndpoint, EmulatorModel } from './catalog.js';
 import { usageCost } from './credits.js';
 import { contentResponseId, REPRODUCIBLE_CREATED } from './ids.js';
 import { creditLimit, echoed, invalidApiKey, invalidRequest, modelNotAvailable, modelNotFound, tierTooLow } from './errors.js';
@@ -14,7 +14,7 @@ import type { EmulatorState } from './state.js';
 import { validateBody } from './validate.js';
 import type { z } from 'zod';
 
-export type Endpoint = 'chat' | 'completion' | 'embedding';
+export type Endpoint = CatalogEndpoint;
 
 /** The key from `Authorization: Bearer <key>`, or a 401 sent. */
 export function authenticate(state: EmulatorState, ex: Exchange): EmulatorKey | undefined {
@@ -53,7 +53,24 @@ export async function acceptRequest<T extends { model: string }>(
   return { key, body: checked.value };
 }
 
-const ENDPOINT_NAMES: Record<Endpoint, string> = { chat: 'chat completions', completion: 'completions', embedding: 'embeddings' };
+const ENDPOINT_NAMES: Record<Endpoint, string> = {
+  chat: 'chat completions',
+  completion: 'completions',
+  embedding: 'embeddings',
+  image: 'image generation',
+  rerank: 'rerank',
+  speech: 'speech synthesis',
+  transcription: 'transcriptions and translations',
+};
+
+/** Where a model of each type is served, for the "does not support" error. */
+const ENDPOINT_FOR_TYPE: Record<string, string> = {
+  embedding: '/v1/embeddings',
+  image: '/v1/images/generations',
+  rerank: '/v1/rerank',
+  audio: '/v1/audio/speech (text to speech) or /v1/audio/transcriptions (Whisper)',
+  transcribe: '/v1/audio/transcriptions',
+};
 
 /** The model if this key may call it on this endpoint; otherwise Together's error is sent. */
 export function resolveModel(state: EmulatorState, ex: Exchange, key: EmulatorKey, id: string, endpoint: Endpoint): EmulatorModel | undefined {
@@ -73,7 +90,7 @@ export function resolveModel(state: EmulatorState, ex: Exchange, key: EmulatorKe
   }
   if (!supports(model, endpoint)) {
     // Together's text for this case is unknown; ours names the model type and the endpoint to use instead.
-    const use = model.type === 'embedding' ? '/v1/embeddings' : 'a chat or language model';
+    const use = ENDPOINT_FOR_TYPE[model.type] ?? '/v1/chat/completions or /v1/completions';
     sendError(ex, invalidRequest(`Model ${id} is a ${model.type} model and does not support ${ENDPOINT_NAMES[endpoint]}. Use ${use}.`, 'model'));
     return undefined;
   }
@@ -92,7 +109,15 @@ export interface Admission {
 export async function admit(
   state: EmulatorState,
   ex: Exchange,
-  request: { key: EmulatorKey; model: EmulatorModel; stream: boolean; promptTokens: number; completionTokens: number },
+  request: {
+    key: EmulatorKey;
+    model: EmulatorModel;
+    stream: boolean;
+    promptTokens: number;
+    completionTokens: number;
+    /** The price of a request not billed by tokens (images per megapixel, audio per character or minute). */
+    costUsd?: number;
+  },
 ): Promise<Admission | undefined> {
   const faultContext: FaultContext = { path: ex.path, inference: true, model: request.model.id, key: request.key, stream: request.stream };
   const pre = state.faults.beforeResponse(faultContext);
@@ -127,7 +152,7 @@ export async function admit(
   limiter.consume(now, totalTokens);
   state.credits.charge(
     request.key.key,
-    usageCost({ prompt_tokens: request.promptTokens, completion_tokens: request.completionTokens }, request.model.pricing),
+    request.costUsd ?? usageCost({ prompt_tokens: request.promptTokens, completion_tokens: request.completionTokens }, request.model.pricing),
   );
   state.stats.inference(request.promptTokens, request.completionTokens);
   return request.stream ? { streamPlan: state.faults.streamPlan(faultContext) } : {};

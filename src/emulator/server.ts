@@ -20,6 +20,7 @@ import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { fileRoutes } from './routes/files.js';
 import { fineTuneRoutes } from './routes/fine-tunes.js';
+import { mediaRoutes } from './routes/media.js';
 import { modelRoutes } from './routes/models.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { createState, findKey, resetState, statsSnapshot } from './state.js';
@@ -48,7 +49,7 @@ export interface RunningEmulator {
 }
 
 function buildRoutes(state: EmulatorState): Route[] {
-  return [...modelRoutes(state), ...chatRoutes(state), ...completionRoutes(state), ...embeddingRoutes(state), ...whoamiRoutes(state), ...fileRoutes(state), ...fineTuneRoutes(state), ...batchRoutes(state), ...adminRoutes(state)];
+  return [...modelRoutes(state), ...chatRoutes(state), ...completionRoutes(state), ...embeddingRoutes(state), ...mediaRoutes(state), ...whoamiRoutes(state), ...fileRoutes(state), ...fineTuneRoutes(state), ...batchRoutes(state), ...adminRoutes(state)];
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {

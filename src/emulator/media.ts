@@ -1,0 +1,119 @@
+// The bytes the media endpoints answer with: small valid files, the same for the same seed. A PNG of the asked
+// size in one seeded colour (deflate makes even 2048×2048 a few KB), a fixed 1×1 baseline JPEG, and audio —
+// WAV, MP3 frames or raw PCM — of a quiet tone whose length follows the text.
+import { deflateSync } from 'node:zlib';
+import type { Random } from './prng.js';
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A width×height RGB PNG filled with one colour drawn from `random`. */
+export function solidPng(width: number, height: number, random: Random): Buffer {
+  const rgb = [0, 1, 2].map(() => Math.floor(random() * 256));
+  const row = Buffer.alloc(1 + width * 3);
+  for (let x = 0; x < width; x++) row.set(rgb, 1 + x * 3);
+  const raw = Buffer.alloc(row.length * height);
+  for (let y = 0; y < height; y++) row.copy(raw, y * row.length);
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit depth, truecolour, deflate, no filter, no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A 1×1 baseline JPEG (the smallest well-formed one): the emulator does not encode JPEG at size. */
+const TINY_JPEG = Buffer.from(
+  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
+  'base64',
+);
+
+export function tinyJpeg(): Buffer {
+  return Buffer.from(TINY_JPEG);
+}
+
+/** Seconds of speech for a text: about 15 characters a second, at least a quarter second. */
+export function speechSeconds(text: string): number {
+  return Math.max(0.25, Math.round((Array.from(text).length / 15) * 100) / 100);
+}
+
+export type PcmEncoding = 'pcm_f32le' | 'pcm_s16le' | 'pcm_mulaw' | 'pcm_alaw';
+
+const BYTES_PER_SAMPLE: Record<PcmEncoding, number> = { pcm_f32le: 4, pcm_s16le: 2, pcm_mulaw: 1, pcm_alaw: 1 };
+
+/** A quiet 220 Hz tone as PCM samples in the encoding asked for. */
+export function tonePcm(seconds: number, sampleRate: number, encoding: PcmEncoding): Buffer {
+  const samples = Math.round(seconds * sampleRate);
+  const width = BYTES_PER_SAMPLE[encoding];
+  const out = Buffer.alloc(samples * width);
+  for (let i = 0; i < samples; i++) {
+    const v = 0.05 * Math.sin((2 * Math.PI * 220 * i) / sampleRate);
+    if (encoding === 'pcm_f32le') out.writeFloatLE(v, i * 4);
+    else if (encoding === 'pcm_s16le') out.writeInt16LE(Math.round(v * 32767), i * 2);
+    else out[i] = encoding === 'pcm_mulaw' ? 0xff : 0xd5; // the codes for silence
+  }
+  return out;
+}
+
+/** RIFF/WAVE around PCM (format 3 for float, 1 for 16-bit, 7 µ-law, 6 A-law). */
+export function wav(pcm: Buffer, sampleRate: number, encoding: PcmEncoding): Buffer {
+  const width = BYTES_PER_SAMPLE[encoding];
+  const format = { pcm_f32le: 3, pcm_s16le: 1, pcm_mulaw: 7, pcm_alaw: 6 }[encoding];
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write('WAVE', 8, 'latin1');
+  header.write('fmt ', 12, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(format, 20);
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * width, 28);
+  header.writeUInt16LE(width, 32);
+  header.writeUInt16LE(width * 8, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([header, pcm]);
+}
+
+const MP3_BITRATES = [32000, 40000, 48000, 56000, 64000, 80000, 96000, 112000, 128000, 160000, 192000, 224000, 256000, 320000];
+const MP3_RATES: Record<number, number> = { 44100: 0, 48000: 1, 32000: 2 };
+
+/**
+ * MPEG-1 Layer III frames of silence (zeroed side information and main data, which decoders play as silence)
+ * at a bitrate and a 32/44.1/48 kHz rate, enough frames for `seconds`.
+ */
+export function silentMp3(seconds: number, bitRate: number, sampleRate: number): Buffer {
+  const rate = MP3_RATES[sampleRate] !== undefined ? sampleRate : 44100;
+  const bitrateIndex = MP3_BITRATES.indexOf(bitRate) + 1 || 9;
+  const frameBytes = Math.floor((144 * (MP3_BITRATES[bitrateIndex - 1] as number)) / rate);
+  const frame = Buffer.alloc(frameBytes);
+  frame[0] = 0xff;
+  frame[1] = 0xfb; // MPEG-1, Layer III, no CRC
+  frame[2] = (bitrateIndex << 4) | ((MP3_RATES[rate] as number) << 2);
+  frame[3] = 0xc4; // mono
+  const frames = Math.max(1, Math.ceil((seconds * rate) / 1152));
+  return Buffer.concat(Array.from({ length: frames }, () => frame));
+}
