@@ -68,9 +68,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const started = performance.now();
     const ex = createExchange(req, res, nextId(), closing.signal, state.now());
     answering.set(req.socket, res);
-    res.on('finish', () => {
-      if (req.complete && answering.get(req.socket) === res) answering.delete(req.socket);
-    });
+    const answered = (): void => {
+      if (req.complete && res.writableFinished && answering.get(req.socket) === res) answering.delete(req.socket);
+    };
+    res.on('finish', answered);
+    req.on('end', answered);
     res.setHeader('x-request-id', ex.requestId);
     const admin = ex.path.startsWith('/_emulator/');
     if (!admin) {
