@@ -1,0 +1,212 @@
+// Every command example in README.md and docs/*.md runs here, against emulators the pages start themselves, and
+// prints what the page says (rules in ./examples.ts). ```ts examples run too, importing `tether-together` from this
+// checkout's src/. So the docs cannot drift from the code: a change that alters an example's output fails this test.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { codeBlocks, compareOutput, consoleCommands, mapPorts } from './examples.js';
+import type { ConsoleCommand } from './examples.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+const FIXTURES = join(ROOT, 'test', 'docs', 'fixtures');
+const PAGE_TIMEOUT_MS = 150_000;
+/** tsx's loader by path: the examples run with the page's scratch directory as their working directory. */
+const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+/** Pages run two at a time: each command is a CLI process, and the machine may be shared. */
+const CONCURRENCY = 2;
+
+const allPages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)].sort();
+/** DOCS_PAGES=docs/gateway.md,README.md runs only those (while writing a page). */
+const only = process.env['DOCS_PAGES']?.split(',').filter(Boolean);
+const pages = only ? allPages.filter((p) => only.includes(p)) : allPages;
+
+/** Where ```ts examples are written: inside the checkout, so that `openai` and tsx resolve from its node_modules. */
+const EXAMPLES_DIR = join(ROOT, 'test', 'docs', `.run-${process.pid}`);
+mkdirSync(EXAMPLES_DIR, { recursive: true });
+writeFileSync(
+  join(EXAMPLES_DIR, 'tsconfig.json'),
+  JSON.stringify({
+    extends: '../../../tsconfig.json',
+    compilerOptions: {
+      baseUrl: '../../..',
+      paths: {
+        'tether-together': ['src/index.ts'],
+        'tether-together/emulator': ['src/emulator/index.ts'],
+        'tether-together/gateway': ['src/gateway/index.ts'],
+      },
+      noEmit: true,
+    },
+    include: ['./*.ts'],
+  }),
+);
+const BIN_DIR = mkdtempSync(join(tmpdir(), 'tether-docs-bin-'));
+writeFileSync(join(BIN_DIR, 'tether'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bin', 'tether.js')}" "$@"\n`);
+chmodSync(join(BIN_DIR, 'tether'), 0o755);
+after(() => {
+  rmSync(EXAMPLES_DIR, { recursive: true, force: true });
+  rmSync(BIN_DIR, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Step {
+  /** What the page shows, for messages. */
+  shown: string;
+  line: number;
+  script: string;
+  expected: string[] | undefined;
+  exit: number;
+  background: boolean;
+}
+
+function commandStep(command: ConsoleCommand, index: number, ports: ReadonlyMap<number, number>): Step {
+  const text = mapPorts(command.command, ports);
+  const out = `"$OUT/${index}.out"`;
+  const expected = command.expected.map((l) => mapPorts(l, ports));
+  const script = command.background
+    ? // Its own process group (set -m), so that SIGINT at the end reaches npm, sh and node alike.
+      `${text} > ${out} 2> "$OUT/${index}.err" < /dev/null &\necho $! >> "$OUT/bg.pids"\n__wait_lines ${out} ${expected.filter((l) => l !== '…').length}\n`
+    : `{ ${text}\n} > ${out} 2>&1 < /dev/null; echo $? > "$OUT/${index}.rc"\n`;
+  return { shown: command.command, line: command.line, script, expected, exit: command.exit, background: command.background };
+}
+
+function tsStep(code: string, line: number, page: string, index: number): Step {
+  const file = join(EXAMPLES_DIR, `${basename(page, '.md')}-${index}.ts`);
+  writeFileSync(file, code);
+  return {
+    shown: `(the TypeScript example on line ${line})`,
+    line,
+    script: `{ TSX_TSCONFIG_PATH="${join(EXAMPLES_DIR, 'tsconfig.json')}" timeout 60 "${process.execPath}" --import "${TSX_LOADER}" "${file}"\n} > "$OUT/${index}.out" 2>&1 < /dev/null; echo $? > "$OUT/${index}.rc"\n`,
+    expected: undefined,
+    exit: 0,
+    background: false,
+  };
+}
+
+function pageScript(steps: readonly Step[]): string {
+  return [
+    'set -m',
+    '__wait_lines() { local n=0; while [ "$(wc -l < "$1" 2>/dev/null || echo 0)" -lt "$2" ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; }',
+    '__stop() { for p in $(cat "$OUT/bg.pids" 2>/dev/null); do kill -INT -- "-$p" 2>/dev/null; done; wait; }',
+    'trap __stop EXIT',
+    ...steps.map((s) => s.script),
+  ].join('\n');
+}
+
+function runScript(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, PAGE_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+interface PageRun {
+  steps: Step[];
+  outDir: string;
+  stderr: string;
+}
+
+async function runPage(page: string): Promise<PageRun | undefined> {
+  const blocks = codeBlocks(readFileSync(join(ROOT, page), 'utf8'));
+  const ports = new Map([
+    [4010, await freePort()],
+    [8787, await freePort()],
+  ]);
+  const steps: Step[] = [];
+  for (const block of blocks) {
+    if (block.lang === 'console') for (const command of consoleCommands(block)) steps.push(commandStep(command, steps.length, ports));
+    else if (block.lang === 'ts') steps.push(tsStep(block.code, block.line, page, steps.length));
+  }
+  if (steps.length === 0) return undefined;
+  const work = mkdtempSync(join(tmpdir(), `tether-docs-${basename(page, '.md')}-`));
+  if (existsSync(FIXTURES)) cpSync(FIXTURES, work, { recursive: true });
+  const outDir = join(work, '.out');
+  mkdirSync(outDir);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${BIN_DIR}:${process.env.PATH ?? ''}`,
+    OUT: outDir,
+    TETHER_HOME: join(work, '.tether'),
+    NO_COLOR: '1',
+  };
+  for (const name of ['TOGETHER_API_KEY', 'TOGETHER_BASE_URL', 'HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy', 'FORCE_COLOR']) delete env[name];
+  const { stderr } = await runScript(pageScript(steps), work, env);
+  return { steps, outDir, stderr };
+}
+
+function read(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
+/** Runs `pages` with at most CONCURRENCY at a time; each result is awaited by its own test. */
+function schedule(): Map<string, Promise<PageRun | undefined>> {
+  const runs = new Map<string, Promise<PageRun | undefined>>();
+  let slots = CONCURRENCY;
+  const waiting: Array<() => void> = [];
+  const acquire = (): Promise<void> => (slots > 0 ? (slots--, Promise.resolve()) : new Promise((resolve) => waiting.push(resolve)));
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else slots++;
+  };
+  for (const page of pages) {
+    runs.set(
+      page,
+      acquire().then(() => runPage(page).finally(release)),
+    );
+  }
+  return runs;
+}
+
+const runs = schedule();
+
+describe('docs examples', () => {
+  for (const page of pages) {
+    test(page, async (t) => {
+      const run = await runs.get(page);
+      if (run === undefined) return t.skip('no runnable examples');
+      const failures: string[] = [];
+      run.steps.forEach((step, index) => {
+        const output = read(join(run.outDir, `${index}.out`));
+        const where = `${page}:${step.line} ${step.shown.split('\n')[0]}`;
+        if (output === undefined) {
+          failures.push(`${where}: never ran (the page's script stopped before it)\n${run.stderr}`);
+          return;
+        }
+        const lines = output.replace(/\n$/, '').split('\n');
+        if (!step.background) {
+          const code = Number(read(join(run.outDir, `${index}.rc`)) ?? NaN);
+          if (code !== step.exit) failures.push(`${where}: exit ${code}, the page says ${step.exit}\n${output}`);
+        }
+        if (step.expected !== undefined) {
+          const mismatch = compareOutput(step.expected, output === '' ? [] : lines);
+          if (mismatch !== undefined) failures.push(`${where}: ${mismatch}\n--- printed:\n${output}`);
+        }
+      });
+      assert.deepEqual(failures, [], failures.join('\n\n'));
+    });
+  }
+});
