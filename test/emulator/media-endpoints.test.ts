@@ -25,7 +25,7 @@ before(async () => {
 });
 after(() => emu.close());
 
-async function post(path: string, body: BodyInit, headers: Record<string, string>, key = KEY): Promise<Response> {
+async function post(path: string, body: string | FormData, headers: Record<string, string>, key = KEY): Promise<Response> {
   return fetch(`${emu.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...headers }, body });
 }
 
@@ -229,7 +229,7 @@ describe('the same admission as chat', () => {
       assert.equal(broke.status, 402, `${name}: 402`);
       assert.equal(((await broke.json()) as { error: { type: string } }).error.type, 'credit_limit');
       currentKey = 'slow-key';
-      emu.reset('limits');
+      emu.reset({ limits: true });
       const statuses = await Promise.all([send(), send(), send()]).then((rs) => rs.map((r) => r.status));
       assert.ok(statuses.includes(429), `${name}: ${statuses.join(',')}`);
     }

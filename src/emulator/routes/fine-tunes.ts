@@ -10,12 +10,15 @@ import { invalidTrainingFile, jobNotCancellable, jobNotFound, modelNotFineTunabl
 import { CREATE_EXAMPLE, createFineTuneSchema, resolveParams } from '../fine-tunes-params.js';
 import type { Job } from '../fine-tunes-store.js';
 import { fullJob, truncatedJob } from '../fine-tunes-wire.js';
+import { estimatePriceSchema, fileTokens, previewRows, previewSchema, pricePerMillion } from '../fine-tunes-estimate.js';
+import { invalidRequest } from '../errors.js';
 import type { EmulatorError } from '../errors.js';
 import { readJsonBody, sendError, sendJson } from '../http.js';
 import type { Exchange } from '../http.js';
 import type { Route } from '../router.js';
 import type { EmulatorState } from '../state.js';
 import { validateBody } from '../validate.js';
+import type { z } from 'zod';
 
 const UPLOAD_FIX = 'Upload the data with POST /v1/files/upload (or `tether finetune upload FILE`) and pass the id it returns.';
 
@@ -61,6 +64,79 @@ async function createJob(state: EmulatorState, ex: Exchange, key: EmulatorKey): 
   sendJson(ex, 200, truncatedJob(state.fineTunes, job));
 }
 
+/** The JSON body checked against `schema`, or undefined once an error is sent. */
+async function readBody<T>(state: EmulatorState, ex: Exchange, schema: z.ZodType<T>, example: string): Promise<T | undefined> {
+  const read = await readJsonBody(ex, state.config.maxBodyBytes);
+  if (!read.ok) {
+    if ('error' in read) sendError(ex, read.error);
+    return undefined;
+  }
+  const checked = validateBody(schema, read.value, example);
+  if (!checked.ok) {
+    sendError(ex, checked.error);
+    return undefined;
+  }
+  return checked.value;
+}
+
+/** What a file's readiness means for an estimate: its bytes, or why there is no estimate. */
+type EstimateInput = { kind: 'ready'; bytes: Buffer } | { kind: 'unavailable'; reason: string } | { kind: 'error'; error: EmulatorError };
+
+function estimateInput(state: EmulatorState, key: EmulatorKey, param: 'training_file' | 'validation_file', id: string): EstimateInput {
+  const readiness = state.files.readiness(key.key, id);
+  const side = param === 'training_file' ? 'train' : 'eval';
+  if (readiness.kind === 'processing') return { kind: 'unavailable', reason: `${side}_file_not_validated` };
+  if (readiness.kind === 'invalid') return { kind: 'unavailable', reason: `${side}_file_invalid` };
+  if (readiness.kind !== 'ready') return { kind: 'error', error: fileProblem(param, id, readiness) as EmulatorError };
+  return { kind: 'ready', bytes: readiness.file.bytes ?? Buffer.alloc(0) };
+}
+
+const DEFAULT_ESTIMATE_MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference';
+
+async function estimatePrice(state: EmulatorState, ex: Exchange, key: EmulatorKey): Promise<void> {
+  const body = await readBody(state, ex, estimatePriceSchema, '{"training_file": "file-...", "model": "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", "n_epochs": 1}');
+  if (!body) return;
+  const model = body.model ?? DEFAULT_ESTIMATE_MODEL;
+  if (state.catalog.lookup(model).kind === 'unknown') return sendError(ex, modelNotFineTunable(model));
+  const training = estimateInput(state, key, 'training_file', body.training_file);
+  const validation = body.validation_file ? estimateInput(state, key, 'validation_file', body.validation_file) : undefined;
+  for (const input of [training, validation]) {
+    if (input?.kind === 'error') return sendError(ex, input.error);
+    if (input?.kind === 'unavailable') return sendJson(ex, 200, { estimation_available: false, unavailable_reason: input.reason });
+  }
+  const trainTokens = training.kind === 'ready' ? (await fileTokens(model, training.bytes)) * (body.n_epochs ?? 1) : 0;
+  const evalTokens = validation?.kind === 'ready' ? (await fileTokens(model, validation.bytes)) * (body.n_evals ?? 0) : 0;
+  const rate = pricePerMillion(model, body.training_type?.type ?? 'Lora', body.training_method?.method ?? 'sft');
+  const price = Math.round(((trainTokens + evalTokens) * rate) / 1_000_000 * 1e6) / 1e6;
+  const balance = state.credits.balance(key.key);
+  sendJson(ex, 200, {
+    estimation_available: true,
+    estimated_total_price: price,
+    allowed_to_proceed: balance >= price,
+    user_limit: Math.max(0, Math.round(balance * 100) / 100),
+    estimated_train_token_count: trainTokens,
+    estimated_eval_token_count: evalTokens,
+  });
+}
+
+async function preview(state: EmulatorState, ex: Exchange, key: EmulatorKey): Promise<void> {
+  const body = await readBody(state, ex, previewSchema, '{"model": "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", "training_file": "file-...", "top_k": 5}');
+  if (!body) return;
+  const found = state.catalog.lookup(body.model);
+  if (found.kind === 'unknown') return sendError(ex, modelNotFineTunable(body.model));
+  const input = estimateInput(state, key, 'training_file', body.training_file);
+  if (input.kind === 'error') return sendError(ex, input.error);
+  if (input.kind === 'unavailable') {
+    const readiness = state.files.readiness(key.key, body.training_file);
+    return sendError(ex, fileProblem('training_file', body.training_file, readiness) as EmulatorError);
+  }
+  const maxSeqLength = found.model.context_length ?? 8192;
+  const trainOnInputs = body.train_on_inputs ?? false;
+  const result = await previewRows(body.model, input.bytes, body.top_k ?? 10, trainOnInputs, maxSeqLength);
+  if ('error' in result) return sendError(ex, invalidRequest(`The preview cannot read the training file: ${result.error}.`, 'training_file'));
+  sendJson(ex, 200, { dataset_format: result.format, max_seq_length: maxSeqLength, model: body.model, rows: result.rows, train_on_inputs: trainOnInputs });
+}
+
 export function fineTuneRoutes(state: EmulatorState): Route[] {
   const store = state.fineTunes;
   /** Runs `handler` with the caller's job, or answers 404. */
@@ -89,6 +165,23 @@ export function fineTuneRoutes(state: EmulatorState): Route[] {
       handler: async (ex) => {
         const key = await admitApiRequest(state, ex);
         if (key) sendJson(ex, 200, { data: store.list(key.key).map((job) => truncatedJob(store, job)) });
+      },
+    },
+    // Before the :id routes in spirit: these two are fixed paths, not job ids (they answered 405 when matched as one).
+    {
+      method: 'POST',
+      path: '/v1/fine-tunes/estimate-price',
+      handler: async (ex) => {
+        const key = await admitApiRequest(state, ex);
+        if (key) await estimatePrice(state, ex, key);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/fine-tunes/preview',
+      handler: async (ex) => {
+        const key = await admitApiRequest(state, ex);
+        if (key) await preview(state, ex, key);
       },
     },
     { method: 'GET', path: '/v1/fine-tunes/:id', handler: withJob((ex, _key, job) => sendJson(ex, 200, fullJob(store, job))) },
