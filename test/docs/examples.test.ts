@@ -206,7 +206,7 @@ describe('docs examples', () => {
           if (mismatch !== undefined) failures.push(`${where}: ${mismatch}\n--- printed:\n${output}`);
         }
       });
-      assert.deepEqual(failures, [], failures.join('\n\n'));
+      if (failures.length > 0) assert.fail(failures.join('\n\n'));
     });
   }
 });
