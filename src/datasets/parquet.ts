@@ -6,6 +6,7 @@ import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ChunkResult } from './chunk.js';
 import { IssueCollector } from './collector.js';
+import { describeType } from './content.js';
 import type { FineTuneModel } from './model.js';
 import type { RuleId } from './rules.js';
 
@@ -23,10 +24,10 @@ export interface ParquetCheckOptions {
 
 type Cell = unknown;
 
+/** A cell's type for messages: null for a missing value, a number for an INT64 (bigint) outside a list. */
 function describeCell(value: Cell): string {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return `a ${typeof value}`;
+  if (value === undefined) return 'null';
+  return describeType(typeof value === 'bigint' ? 0 : value);
 }
 
 /** Integer value of a Parquet integer (INT64 arrives as bigint); undefined for anything else. */
