@@ -1,6 +1,6 @@
 // Public API of the api module: HTTP transport, endpoint paths, wire types, request schemas, SSE.
 // It moves bytes and parses formats; what a status or a cut stream means is decided by its callers.
-export { createTransport, normaliseApiKey, DEFAULT_USER_AGENT, DEFAULT_MAX_RESPONSE_BYTES } from './transport.js';
+export { createTransport, normaliseApiKey, DEFAULT_USER_AGENT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_FILE_BYTES } from './transport.js';
 export type { Transport, TransportOptions, SendRequest, RawResponse, RawRequestBody, HttpMethod } from './transport.js';
 export type { ResponseBody } from './response-body.js';
 export type { TextResponse } from './buffered-response.js';

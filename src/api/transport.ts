@@ -41,6 +41,12 @@ export interface TransportOptions {
 /** 64 MiB: far above any real completion or model list (a 128K-token answer is well under 1 MiB). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * 500 MiB: for a file's content read whole (a batch's output JSONL: Together takes batch inputs up to 100 MB, and
+ * outputs are larger). Just under the longest string V8 can hold (2^29 − 24 characters), which bounds it anyway.
+ */
+export const DEFAULT_MAX_FILE_BYTES = 500 * 1024 * 1024;
+
 /** A body passed through untouched; anything else (a plain object or array) is sent as JSON. */
 export type RawRequestBody = string | Uint8Array | Readable | FormData;
 

@@ -2,7 +2,7 @@
 // cancel, and reading a file's content. Every non-2xx answer is thrown as a classified TogetherError (the batch
 // endpoints' `{"error": "<string>"}` envelope included).
 import { z } from 'zod';
-import { PATHS, pathTo } from '../api/index.js';
+import { DEFAULT_MAX_FILE_BYTES, PATHS, pathTo } from '../api/index.js';
 import type { RawResponse, Transport } from '../api/index.js';
 import { TogetherError, classify } from '../errors/index.js';
 import type { KeySource } from '../errors/index.js';
@@ -114,6 +114,13 @@ export async function cancelBatch(transport: Transport, id: string, options: Bat
 
 /** A file's content as text (input, output and error files are JSONL). */
 export async function fileContent(transport: Transport, fileId: string, options: BatchRequestOptions = {}): Promise<string> {
-  const response = await transport.send({ method: 'GET', path: pathTo.fileContent(fileId), headers: { accept: 'application/binary' }, signal: options.signal });
+  const response = await transport.send({
+    method: 'GET',
+    path: pathTo.fileContent(fileId),
+    headers: { accept: 'application/binary' },
+    signal: options.signal,
+    // A batch's output file is far larger than any completion: the file limit, not the answer limit.
+    maxResponseBytes: DEFAULT_MAX_FILE_BYTES,
+  });
   return readText(response, options);
 }

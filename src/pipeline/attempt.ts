@@ -3,7 +3,7 @@
 // A JSON answer is read whole here; a stream is read up to its first content chunk (see stream.ts).
 import { PATHS } from '../api/index.js';
 import type { RawResponse, SendRequest, TextResponse, Transport } from '../api/index.js';
-import { TogetherError, classify, classifyNetworkError, isTogetherError } from '../errors/index.js';
+import { TogetherError, classify, classifyNetworkError, isTogetherError, redactPatterns } from '../errors/index.js';
 import type { KeySource, Scrubber } from '../errors/index.js';
 import { createAttemptScope } from '../policy/index.js';
 import type { AttemptScope, BreakerRegistry, BreakerTicket, Pacer, PolicyEventMap, PolicyEvents, RateLimitSnapshot } from '../policy/index.js';
@@ -84,7 +84,8 @@ export type AttemptResult =
 
 /** The same error the transport's `json()` gives for a body that is not JSON: it quotes the body's start. */
 function notJson(text: string): SyntaxError {
-  const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  // Anything shaped like a key is left out too (the known keys were removed from the whole text already).
+  const snippet = redactPatterns(text.length > 200 ? `${text.slice(0, 200)}…` : text);
   return new SyntaxError(`Response body is not JSON: ${JSON.stringify(snippet)}`);
 }
 
