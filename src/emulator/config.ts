@@ -147,6 +147,8 @@ const keySchema = z.strictObject({
   creditsUsd: z.number().min(0).optional(),
   /** Build tier 0 (free) to 5; models in the snapshot's `tier_gated` list need at least their `min_tier`. */
   tier: z.number().int().min(0).max(5).optional(),
+  /** `dynamic` (default: Together's limits since 2026-01) or `fixed` (the older build-tier limits): which 429 body. */
+  rateLimits: z.enum(['dynamic', 'fixed']).optional(),
 });
 export type EmulatorKeyInput = z.infer<typeof keySchema>;
 
@@ -215,6 +217,8 @@ export interface EmulatorKey {
   tokensPerMinute: number;
   creditsUsd: number;
   tier: number;
+  /** Which 429 body the key's limits answer with (default dynamic). */
+  rateLimits?: 'dynamic' | 'fixed';
 }
 
 /** Everything resolved: what the running emulator uses. */
@@ -292,6 +296,7 @@ function resolveKeys(keys: readonly EmulatorKeyInput[] | undefined): EmulatorKey
       tokensPerMinute: k.tokensPerMinute ?? DEFAULT_KEY_LIMITS.tokensPerMinute,
       creditsUsd: k.creditsUsd ?? DEFAULT_KEY_LIMITS.creditsUsd,
       tier: k.tier ?? DEFAULT_KEY_LIMITS.tier,
+      ...(k.rateLimits ? { rateLimits: k.rateLimits } : {}),
     };
   });
 }

@@ -67,10 +67,7 @@ export function modelNotAvailable(model: string): EmulatorError {
   };
 }
 
-/**
- * Tier gate. UNCONFIRMED: only the first sentence is a real quote (GH Nutlope/logocreator#10); the status (403,
- * from Together's billing page), the envelope, the second sentence and the null code are our best guess.
- */
+/** Tier gate: the first sentence is a real quote (GH Nutlope/logocreator#10); the rest, UNCONFIRMED.tierGate. */
 export function tierTooLow(minTier: number): EmulatorError {
   return {
     status: 403,
@@ -102,9 +99,22 @@ export function creditLimit(): EmulatorError {
 }
 
 /**
- * 429 under dynamic limits. UNCONFIRMED: Together's text is unknown and whether `dynamic_*` sits in `type` or
- * `code` is unknown, so both carry it.
+ * What the emulator's error texts still guess, in one place (the builders below say which parts are real quotes;
+ * together-api-facts.md §3.3, §10, §11 are the sources). docs/emulator-fidelity.md lists the same.
  */
+export const UNCONFIRMED = {
+  dynamicRateLimit:
+    'The message of a 429 under dynamic limits is unknown; whether dynamic_request_limited / dynamic_token_limited sits in error.type or error.code is unknown (both carry it); whether it has retry-after is unknown (ours does).',
+  fixedTierRateLimit:
+    'Real: "You have been rate limited. Your rate limit is 60 queries per minute. Please navigate to https://api.together.xyz/settings/billing to upgrade to a paid plan." (free tier, type credit_limit) and the fragment "Your rate limits are 600 RPM (10 QPS) and 180000 TPM (3000 TPS)" (paid tier); the paid tier\'s full sentence around it is ours.',
+  modelRateLimit:
+    'Real: "You have been rate limited for model <m>. Your rate limit is 5 queries per minute." (type model_rate_limit); what follows it is unknown and left out. The per-model limit of -Free models (6 a minute here) is unknown.',
+  overloaded: 'No real 503 body is known; ours is {"message": "The server is overloaded or not ready yet.", "type": "server_error"}. Nor 500, 502 or 504 bodies.',
+  tierGate: 'Real: the first sentence only. The status (403), the envelope, the second sentence and the null code are guesses.',
+  midStreamError: 'How Together reports a failure inside a 200 stream (an error event or a cut) is unknown; the emulator cuts the connection.',
+} as const;
+
+/** 429 under dynamic limits (Together's current model). UNCONFIRMED.dynamicRateLimit. */
 export function requestRateLimited(limitPerSecond: number, retryAfterSeconds: number): EmulatorError {
   return {
     status: 429,
@@ -125,6 +135,29 @@ export function tokenRateLimited(limitPerMinute: number, retryAfterSeconds: numb
       'dynamic_token_limited',
       'dynamic_token_limited',
     ),
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  };
+}
+
+/**
+ * 429 of a key on fixed (pre-2026 build tier) limits, typed `credit_limit` as Together types it although it is a
+ * rate limit. The free tier's text is a real quote; the paid tiers' wraps a real fragment
+ * (UNCONFIRMED.fixedTierRateLimit).
+ */
+export function fixedRateLimited(tier: number, requestsPerSecond: number, tokensPerMinute: number, retryAfterSeconds: number): EmulatorError {
+  const rpm = requestsPerSecond * 60;
+  const message =
+    tier === 0
+      ? `You have been rate limited. Your rate limit is ${rpm} queries per minute. Please navigate to https://api.together.xyz/settings/billing to upgrade to a paid plan.`
+      : `You have been rate limited. Your rate limits are ${rpm} RPM (${requestsPerSecond} QPS) and ${tokensPerMinute} TPM (${Math.round(tokensPerMinute / 60)} TPS). Please navigate to https://api.together.xyz/settings/billing to upgrade your plan.`;
+  return { status: 429, error: inner(message, 'credit_limit'), headers: { 'retry-after': String(retryAfterSeconds) } };
+}
+
+/** 429 of a model's own limit (the -Free models), a real quote up to where it was cut (UNCONFIRMED.modelRateLimit). */
+export function modelRateLimited(model: string, perMinute: number, retryAfterSeconds: number): EmulatorError {
+  return {
+    status: 429,
+    error: inner(`You have been rate limited for model ${echoed(model)}. Your rate limit is ${perMinute} queries per minute.`, 'model_rate_limit'),
     headers: { 'retry-after': String(retryAfterSeconds) },
   };
 }
@@ -193,7 +226,7 @@ export function methodNotAllowed(method: string, path: string, allowed: readonly
   };
 }
 
-/** Default bodies for injected status faults. No real 500/503 body is known (facts §3.3), so these are ours. */
+/** Default bodies for injected status faults. No real 500/503 body is known: UNCONFIRMED.overloaded. */
 export function injectedStatus(status: number): EmulatorError {
   const texts: Record<number, [string, string]> = {
     500: ['Internal server error. Please try again later.', 'server_error'],

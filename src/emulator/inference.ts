@@ -139,7 +139,7 @@ export async function admit(
   // As of arrival, as Together admits requests: counting the prompt took time here (a family's first count waits
   // for its tokenizer), and deciding at the end of it would bunch requests a client had spaced out.
   const now = ex.arrivedAt;
-  const decision = limiter.check(now, totalTokens);
+  const decision = limiter.check(now, totalTokens, request.model.id);
   if (!decision.ok) {
     sendError(ex, decision.error);
     return undefined;
@@ -149,7 +149,7 @@ export async function admit(
     sendError(ex, creditLimit());
     return undefined;
   }
-  limiter.consume(now, totalTokens);
+  limiter.consume(now, totalTokens, request.model.id);
   state.credits.charge(
     request.key.key,
     request.costUsd ?? usageCost({ prompt_tokens: request.promptTokens, completion_tokens: request.completionTokens }, request.model.pricing),

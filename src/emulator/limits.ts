@@ -1,7 +1,7 @@
 // Per-key limits as exact sliding windows: requests per second and tokens per minute. A window remembers what
 // it admitted and when; nothing is recorded for a rejected request, so rejections cost no budget. Every
 // function takes `now` (ms) so tests can drive time.
-import { requestRateLimited, tokenRateLimited } from './errors.js';
+import { fixedRateLimited, modelRateLimited, requestRateLimited, tokenRateLimited } from './errors.js';
 import type { EmulatorError } from './errors.js';
 import type { EmulatorKey } from './config.js';
 
@@ -91,31 +91,59 @@ function seconds(ms: number): string {
   return String(Math.max(0, Math.ceil(ms)) / 1000);
 }
 
+/**
+ * Models with a limit of their own besides the key's: Together's -Free endpoints (a few queries a minute each).
+ * UNCONFIRMED: the number; 6 a minute sits between the 5 and 9 seen in real 429s (facts §3.3, §11).
+ */
+export function modelLimitPerMinute(model: string): number | undefined {
+  return /-Free$/.test(model) ? 6 : undefined;
+}
+
 export class KeyLimiter {
   readonly requests: SlidingWindow;
   readonly tokens: SlidingWindow;
+  private readonly perModel = new Map<string, SlidingWindow>();
+  private readonly tier: number;
+  private readonly mode: 'dynamic' | 'fixed';
 
-  constructor(key: Pick<EmulatorKey, 'requestsPerSecond' | 'tokensPerMinute'>) {
+  constructor(key: Pick<EmulatorKey, 'requestsPerSecond' | 'tokensPerMinute'> & Partial<Pick<EmulatorKey, 'tier' | 'rateLimits'>>) {
     this.requests = new SlidingWindow(key.requestsPerSecond, 1000);
     this.tokens = new SlidingWindow(key.tokensPerMinute, 60_000);
+    this.tier = key.tier ?? 1;
+    this.mode = key.rateLimits ?? 'dynamic';
   }
 
-  /** Would a request costing `tokens` be admitted now? Records nothing. */
-  check(now: number, tokens: number): LimitDecision {
+  private modelWindow(model: string | undefined): SlidingWindow | undefined {
+    const limit = model === undefined ? undefined : modelLimitPerMinute(model);
+    if (model === undefined || limit === undefined) return undefined;
+    let window = this.perModel.get(model);
+    if (!window) {
+      window = new SlidingWindow(limit, 60_000);
+      this.perModel.set(model, window);
+    }
+    return window;
+  }
+
+  /** Would a request costing `tokens` (on `model`) be admitted now? Records nothing. */
+  check(now: number, tokens: number, model?: string): LimitDecision {
+    const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
     const requestWait = this.requests.msUntilFits(now, 1);
-    if (requestWait > 0) {
-      return { ok: false, error: requestRateLimited(this.requests.limit, Math.max(1, Math.ceil(requestWait / 1000))) };
+    const tokenWait = requestWait > 0 ? 0 : this.tokens.msUntilFits(now, tokens);
+    if (this.mode === 'fixed' && (requestWait > 0 || tokenWait > 0)) {
+      return { ok: false, error: fixedRateLimited(this.tier, this.requests.limit, this.tokens.limit, retryAfter(requestWait || tokenWait)) };
     }
-    const tokenWait = this.tokens.msUntilFits(now, tokens);
-    if (tokenWait > 0) {
-      return { ok: false, error: tokenRateLimited(this.tokens.limit, Math.max(1, Math.ceil(tokenWait / 1000))) };
-    }
+    if (requestWait > 0) return { ok: false, error: requestRateLimited(this.requests.limit, retryAfter(requestWait)) };
+    if (tokenWait > 0) return { ok: false, error: tokenRateLimited(this.tokens.limit, retryAfter(tokenWait)) };
+    const modelWindow = this.modelWindow(model);
+    const modelWait = modelWindow?.msUntilFits(now, 1) ?? 0;
+    if (modelWindow && modelWait > 0 && model !== undefined) return { ok: false, error: modelRateLimited(model, modelWindow.limit, retryAfter(modelWait)) };
     return { ok: true };
   }
 
-  consume(now: number, tokens: number): void {
+  consume(now: number, tokens: number, model?: string): void {
     this.requests.record(now, 1);
     this.tokens.record(now, tokens);
+    this.modelWindow(model)?.record(now, 1);
   }
 
   /** The x-ratelimit-* / x-tokenlimit-* headers for the key's state at `now`. */
@@ -133,5 +161,6 @@ export class KeyLimiter {
   clear(): void {
     this.requests.clear();
     this.tokens.clear();
+    this.perModel.clear();
   }
 }
