@@ -26,6 +26,9 @@ describe('file-level rules', () => {
     assert.equal(report.valid, false);
     assert.match(fileLevelIssues('x.JSONL', 10)[0]!.message, /case-sensitive/);
     assert.deepEqual(fileLevelIssues('x.jsonl', 10), []);
+    assert.deepEqual(fileLevelIssues('x.parquet', 10), [], 'pre-tokenized Parquet');
+    assert.match(fileLevelIssues('x.PARQUET', 10)[0]!.message, /case-sensitive/);
+    assert.match(fileLevelIssues('x.csv', 10)[0]!.message, /\*\.jsonl and pre-tokenized Parquet files named \*\.parquet/);
   });
 
   test('file.too-large: more than 50.1 GiB', () => {

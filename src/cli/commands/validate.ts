@@ -105,6 +105,7 @@ function progressPrinter(file: string): { update: (done: number, total: number) 
 }
 
 async function run(file: string, flags: ValidateFlags): Promise<void> {
+  if (flags.exactTokens && flags.model === undefined) throw new UsageError('--exact-tokens counts tokens with a model: add --model ID.');
   let fix: FixReport | undefined;
   if (flags.fix !== undefined) fix = await repairFile(file, flags.fix, { maxChanges: flags.maxErrors });
   const target = fix?.output ?? file;
