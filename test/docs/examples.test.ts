@@ -129,6 +129,13 @@ interface PageRun {
   stderr: string;
 }
 
+/** Scratch directories of the pages, removed at the end unless DOCS_KEEP is set (to read what a page printed). */
+const workDirs: string[] = [];
+after(() => {
+  if (process.env['DOCS_KEEP']) console.log(`docs examples ran in: ${workDirs.join(' ')}`);
+  else for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 async function runPage(page: string): Promise<PageRun | undefined> {
   const blocks = codeBlocks(readFileSync(join(ROOT, page), 'utf8'));
   const ports = new Map([
@@ -142,6 +149,7 @@ async function runPage(page: string): Promise<PageRun | undefined> {
   }
   if (steps.length === 0) return undefined;
   const work = mkdtempSync(join(tmpdir(), `tether-docs-${basename(page, '.md')}-`));
+  workDirs.push(work);
   if (existsSync(FIXTURES)) cpSync(FIXTURES, work, { recursive: true });
   const outDir = join(work, '.out');
   mkdirSync(outDir);
