@@ -25,8 +25,14 @@ const STOPPED_EARLY = new Error('The response body was not read to its end.');
 function ignore(): void {}
 
 /** `maxBytes`: the most `text()`/`json()` read; past it the body is destroyed (its connection closed) with a clear error. */
-export function wrapBody(raw: Dispatcher.ResponseData['body'], mapError: BodyErrorMapper, maxBytes: number = Infinity): ResponseBody {
-  return new WrappedBody(raw, mapError, maxBytes);
+/** `scrub`: applied to what `text()`/`json()` read (an error answer's body loses every form of the keys in use). */
+export function wrapBody(
+  raw: Dispatcher.ResponseData['body'],
+  mapError: BodyErrorMapper,
+  maxBytes: number = Infinity,
+  scrub?: (text: string) => string,
+): ResponseBody {
+  return new WrappedBody(raw, mapError, maxBytes, scrub);
 }
 
 function alreadyConsumed(how: string): Error {
@@ -41,6 +47,7 @@ class WrappedBody implements ResponseBody {
     private readonly raw: Dispatcher.ResponseData['body'],
     private readonly mapError: BodyErrorMapper,
     private readonly maxBytes: number,
+    private readonly scrub: ((text: string) => string) | undefined,
   ) {}
 
   get used(): boolean {
@@ -76,6 +83,12 @@ class WrappedBody implements ResponseBody {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
     this.claim('iterate');
+    if (this.scrub !== undefined) {
+      // An error answer passed on as a stream (resilientFetch's pass-through): read whole (it is small, and bounded
+      // by maxBytes) so that a key split between two chunks is still found, then handed on scrubbed in one piece.
+      yield Buffer.from(await this.readText(), 'utf8');
+      return;
+    }
     let finished = false;
     try {
       for await (const chunk of this.raw.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array;
@@ -98,7 +111,12 @@ class WrappedBody implements ResponseBody {
     this.consumed = true;
   }
 
-  private readText(): Promise<string> {
+  private async readText(): Promise<string> {
+    const text = await this.readWhole();
+    return this.scrub === undefined ? text : this.scrub(text);
+  }
+
+  private readWhole(): Promise<string> {
     if (this.maxBytes === Infinity) {
       return this.raw.text().catch((error: unknown) => {
         throw this.mapError(error);

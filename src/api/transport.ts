@@ -36,6 +36,11 @@ export interface TransportOptions {
    * {@link DEFAULT_MAX_RESPONSE_BYTES}. Bodies read as a stream (iterated) are not held, so not counted.
    */
   maxResponseBytes?: number | undefined;
+  /**
+   * More values an error answer's body must not carry on (other keys in use); the key a request is sent with and the
+   * transport's own are always scrubbed, in every form, from the body of every answer with an error status.
+   */
+  secrets?: readonly string[] | undefined;
 }
 
 /** 64 MiB: far above any real completion or model list (a 128K-token answer is well under 1 MiB). */
@@ -145,6 +150,15 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const base = parseBaseUrl(resolveBaseUrl(options.baseUrl, options.env));
   const defaultKey = normaliseApiKey(options.apiKey);
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const extraSecrets = options.secrets ?? [];
+  /**
+   * What removes every form of the keys from an error answer's body, so that no caller (the catalog, the batch and
+   * fine-tune commands, the doctor) can hand an echoed key on: error bodies are small and rare, so this is cheap.
+   */
+  const errorScrub = (apiKey: string | undefined): ((text: string) => string) | undefined => {
+    const secrets = [...extraSecrets, ...(apiKey !== undefined ? [apiKey] : []), ...(defaultKey !== undefined && defaultKey !== apiKey ? [defaultKey] : [])];
+    return secrets.length === 0 ? undefined : scrubberFor(secrets).exact;
+  };
   if (!(typeof maxResponseBytes === 'number' && maxResponseBytes > 0)) {
     throw new RangeError(`maxResponseBytes must be a positive number of bytes (got ${String(options.maxResponseBytes)}).`);
   }
@@ -237,7 +251,12 @@ export function createTransport(options: TransportOptions = {}): Transport {
     return {
       status: response.statusCode,
       headers: flattenHeaders(response.headers),
-      body: wrapBody(response.body, (error) => failure(error, request, apiKey), request.maxResponseBytes ?? maxResponseBytes),
+      body: wrapBody(
+        response.body,
+        (error) => failure(error, request, apiKey),
+        request.maxResponseBytes ?? maxResponseBytes,
+        response.statusCode >= 400 ? errorScrub(apiKey) : undefined,
+      ),
       url: base.origin + options.path,
     };
   }
@@ -254,7 +273,11 @@ export function createTransport(options: TransportOptions = {}): Transport {
       return Promise.reject(error);
     }
     return new Promise<TextResponse>((resolve, reject) => {
-      const handler = new BufferingHandler(signal, resolve, (error) => reject(failure(error, request, apiKey)), request.maxResponseBytes ?? maxResponseBytes);
+      const answered = (response: TextResponse): void => {
+        const scrub = response.status >= 400 ? errorScrub(apiKey) : undefined;
+        resolve(scrub === undefined ? response : { ...response, text: scrub(response.text) });
+      };
+      const handler = new BufferingHandler(signal, answered, (error) => reject(failure(error, request, apiKey)), request.maxResponseBytes ?? maxResponseBytes);
       try {
         dispatcher.dispatch(options, handler);
       } catch (error) {

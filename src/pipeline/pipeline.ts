@@ -166,7 +166,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const ownsTransport = options.transport === undefined;
   const maxResponseBytes = options.maxResponseBytes ?? PIPELINE_DEFAULTS.maxResponseBytes;
   const transport: Transport =
-    options.transport ?? createTransport({ baseUrl: options.baseUrl, apiKey: defaultKey, env: options.env, maxResponseBytes });
+    options.transport ?? createTransport({ baseUrl: options.baseUrl, apiKey: defaultKey, env: options.env, maxResponseBytes, secrets: options.secrets });
   /** Every value no text from upstream may carry on: configured secrets, the default key, every key sent with. */
   const secrets: string[] = [...(options.secrets ?? []), ...(defaultKey !== undefined ? [defaultKey] : [])];
   let scrubber: Scrubber = scrubberFor(secrets);

@@ -75,7 +75,14 @@ function sdkRoutedTransport(options: ResilientFetchOptions, defaultKey: string |
     let pool = pools.get(base);
     if (pool === undefined) {
       const maxResponseBytes = options.maxResponseBytes;
-      pool = createTransport({ baseUrl: base, apiKey: defaultKey, env: options.env, ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}) });
+      pool = createTransport({
+        baseUrl: base,
+        apiKey: defaultKey,
+        env: options.env,
+        // Every configured key is scrubbed from error answers passed straight through, not only the one sent with.
+        secrets: options.secrets,
+        ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}),
+      });
       pools.set(base, pool);
       if (pools.size > MAX_BASES) {
         const [oldest, evicted] = pools.entries().next().value as [string, Transport];
@@ -165,7 +172,7 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
   const transport = (base: string): Transport =>
     routing !== undefined
       ? routing.poolFor(base)
-      : (passthrough ??= options.transport ?? createTransport({ baseUrl: options.baseUrl, apiKey: defaultKey, env: options.env }));
+      : (passthrough ??= options.transport ?? createTransport({ baseUrl: options.baseUrl, apiKey: defaultKey, env: options.env, secrets: options.secrets }));
 
   async function routed(call: IncomingCall, endpoint: Endpoint, base: string): Promise<Response> {
     let body: unknown;

@@ -158,6 +158,10 @@ describe('the library against a hostile upstream', () => {
         assert.ok(error instanceof OpenAI.APIError, String(error));
         assertNoLeak(`SDK ${behaviour}`, `${error.message} ${JSON.stringify(error.error)} ${JSON.stringify(Object.fromEntries(error.headers ?? []))}`);
       }
+      // A path resilientFetch passes straight through (not the pipeline's): its error body is scrubbed too.
+      const files = await sdk.files.list().catch((e: unknown) => e);
+      assert.ok(files instanceof OpenAI.APIError, String(files));
+      assertNoLeak('SDK files.list (passed through)', `${files.message} ${JSON.stringify(files.error)}`);
       const answer = await sdk.chat.completions.create(chat('echo-json') as never);
       assertNoLeak('SDK echo-json', JSON.stringify(answer));
       const response = await fetchFn(`${hostile.baseUrl}/chat/completions`, {
@@ -312,7 +316,14 @@ describe('the gateway against a hostile upstream', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    const text = await response.text();
+    // A stream that fails after its first chunk ends with an error event and a cut connection: keep what came.
+    let text = '';
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body ?? []) text += decoder.decode(chunk, { stream: true });
+    } catch {
+      // cut after the error event
+    }
     return { status: response.status, text, headers: JSON.stringify([...response.headers]), ms: performance.now() - started };
   }
 

@@ -175,6 +175,11 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(models));
         return;
       }
+      if (path.endsWith('/files')) {
+        // Any other API path (passed straight through by resilientFetch): a 401 echoing every key.
+        res.writeHead(401, { 'content-type': 'application/json' }).end(`{"error":{"message":${jsonStringKeepingEscapes(echoText(keysSeen))},"code":"invalid_api_key"}}`);
+        return;
+      }
       let parsed: { model?: unknown; stream?: unknown } = {};
       try {
         parsed = JSON.parse(body) as typeof parsed;
