@@ -196,6 +196,8 @@ async function writeParquet(path: string, bytes: number): Promise<void> {
 interface Run {
   seconds: number;
   rssMB: number;
+  /** User + system CPU seconds of the whole process (all its threads), or null without /usr/bin/time. */
+  cpuSeconds: number | null;
   stdout: string;
 }
 
@@ -204,7 +206,7 @@ const HAVE_TIME = existsSync('/usr/bin/time');
 /** Runs a command; wall time around the process, peak RSS from /usr/bin/time (or polled VmHWM). */
 async function measure(command: string, commandArgs: string[]): Promise<Run> {
   const rssFile = join(DATA, 'rss.txt');
-  const argv = HAVE_TIME ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, command, ...commandArgs] : [command, ...commandArgs];
+  const argv = HAVE_TIME ? ['/usr/bin/time', '-f', '%M %U %S', '-o', rssFile, command, ...commandArgs] : [command, ...commandArgs];
   const started = process.hrtime.bigint();
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   let stdout = '';
@@ -226,14 +228,20 @@ async function measure(command: string, commandArgs: string[]): Promise<Run> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (poll) clearInterval(poll);
   if (code !== 0 && code !== 1) throw new Error(`${command} ${commandArgs.join(' ')} exited ${code}: ${stderr.slice(0, 500)}`);
-  const rssKb = HAVE_TIME ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : polledKb;
-  return { seconds, rssMB: Math.round(rssKb / 1024), stdout };
+  const [rssKb, user, system] = HAVE_TIME ? (readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number) : [polledKb];
+  const cpuSeconds = user !== undefined && system !== undefined ? Number((user + system).toFixed(2)) : null;
+  return { seconds, rssMB: Math.round((rssKb ?? 0) / 1024), cpuSeconds, stdout };
 }
 
 interface Figure {
   mbPerSecond: number;
   seconds: number;
   peakRssMB: number;
+  /**
+   * Least CPU seconds (user + system, all threads) of the runs: unlike wall time, barely moved by other processes
+   * competing for the cores, so the CPU ratio is the steadier comparison on a shared machine.
+   */
+  cpuSeconds: number | null;
   valid?: boolean;
 }
 
@@ -250,11 +258,16 @@ async function best(label: string, bytes: number, command: string, commandArgs: 
     } else {
       valid = (JSON.parse(run.stdout) as { valid: boolean }).valid;
     }
-    const candidate = { mbPerSecond: Math.round(bytes / 1e6 / seconds), seconds: Number(seconds.toFixed(3)), peakRssMB: run.rssMB, valid };
-    if (figure === undefined || candidate.seconds < figure.seconds) figure = { ...candidate, peakRssMB: Math.max(candidate.peakRssMB, figure?.peakRssMB ?? 0) };
-    else figure.peakRssMB = Math.max(figure.peakRssMB, candidate.peakRssMB);
+    const candidate = { mbPerSecond: Math.round(bytes / 1e6 / seconds), seconds: Number(seconds.toFixed(3)), peakRssMB: run.rssMB, cpuSeconds: run.cpuSeconds, valid };
+    const cpu = (a: number | null, b: number | null | undefined): number | null => (a === null ? (b ?? null) : b === null || b === undefined ? a : Math.min(a, b));
+    if (figure === undefined || candidate.seconds < figure.seconds) {
+      figure = { ...candidate, peakRssMB: Math.max(candidate.peakRssMB, figure?.peakRssMB ?? 0), cpuSeconds: cpu(candidate.cpuSeconds, figure?.cpuSeconds) };
+    } else {
+      figure.peakRssMB = Math.max(figure.peakRssMB, candidate.peakRssMB);
+      figure.cpuSeconds = cpu(figure.cpuSeconds, candidate.cpuSeconds);
+    }
   }
-  log(`${label}: ${figure!.mbPerSecond} MB/s (${figure!.seconds} s), peak RSS ${figure!.peakRssMB} MB`);
+  log(`${label}: ${figure!.mbPerSecond} MB/s (${figure!.seconds} s, ${figure!.cpuSeconds ?? '?'} s CPU), peak RSS ${figure!.peakRssMB} MB`);
   return figure!;
 }
 
@@ -356,6 +369,13 @@ async function main(): Promise<void> {
       conversational_1kb: ratio(results.conversational_1kb?.tether_process, results.conversational_1kb?.sdk_process),
       short_lines: ratio(results.short_lines?.tether_process, results.short_lines?.sdk_process),
     };
+    const cpuRatio = (name: string): number | null => {
+      const ours = results[name]?.tether_process?.cpuSeconds;
+      const theirs = results[name]?.sdk_process?.cpuSeconds;
+      return ours && theirs ? Number((theirs / ours).toFixed(2)) : null;
+    };
+    /** The SDK's CPU time over tether's, whole processes: what the speed ratio is when each has the cores it uses. */
+    const processCpuRatio = { conversational_1kb: cpuRatio('conversational_1kb'), short_lines: cpuRatio('short_lines') };
     const inProcessRatio = {
       conversational_1kb: ratio(results.conversational_1kb?.tether_in_process, results.conversational_1kb?.sdk_in_process),
       short_lines: ratio(results.short_lines?.tether_in_process, results.short_lines?.sdk_in_process),
@@ -367,6 +387,7 @@ async function main(): Promise<void> {
       files: Object.fromEntries(Object.values(files).map((f) => [f.name, { bytes: f.bytes, lines: f.lines }])),
       results,
       processRatio,
+      processCpuRatio,
       inProcessRatio,
       parquet: { file: 'parquet', ...parquetFigures },
       model: {
