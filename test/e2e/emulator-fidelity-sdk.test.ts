@@ -88,7 +88,7 @@ describe('together-ai SDK: images, rerank, audio', () => {
     })) as { duration: number; words: unknown[]; text: string };
     assert.equal(verbose.duration, 2);
     assert.ok(verbose.words.length > 0);
-    const translated = (await client().audio.translations.create({ file: await toFile(wavClip(1), 'clip.wav'), model: WHISPER, response_format: 'verbose_json' })) as { task: string; language: string };
+    const translated = (await client().audio.translations.create({ file: await toFile(wavClip(1), 'clip.wav'), model: WHISPER, response_format: 'verbose_json' })) as unknown as { task: string; language: string };
     assert.equal(translated.task, 'translate');
     assert.equal(translated.language, 'en');
   });
@@ -178,6 +178,7 @@ describe('openai SDK: structured output, tools, images and audio', () => {
           type: 'function',
           function: {
             name: 'order_status',
+            description: 'The status of an order',
             parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
             parse: JSON.parse,
             function: (args: { id: string }) => {
