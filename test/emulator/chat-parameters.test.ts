@@ -283,5 +283,10 @@ describe('sampling parameters', () => {
     for (const schema of ['ChatCompletionRequest', 'CompletionRequest']) {
       for (const name of Object.keys(spec.components.schemas[schema].properties)) assert.ok(listed.has(name), `${schema}.${name} is not in the table`);
     }
+    const doc = readFileSync(new URL('../../docs/emulator-fidelity.md', import.meta.url), 'utf8');
+    for (const row of INFERENCE_PARAMETERS) {
+      const line = `| \`${row.name}\` | ${row.endpoints.join(', ')} | ${row.handling} | ${row.what.replace(/\|/g, '\\|')} |`;
+      assert.ok(doc.includes(line), `docs/emulator-fidelity.md is out of date for ${row.name}: regenerate its table from INFERENCE_PARAMETERS`);
+    }
   });
 });
