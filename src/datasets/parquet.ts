@@ -20,6 +20,8 @@ const WINDOW_ROWS = 4096;
 export interface ParquetCheckOptions {
   cap: number;
   model?: FineTuneModel;
+  /** Called once with the file's row count, before its rows are checked (for progress). */
+  onRowCount?: (rows: number) => void;
 }
 
 type Cell = unknown;
@@ -182,6 +184,7 @@ export async function* checkParquet(file: AsyncBuffer, options: ParquetCheckOpti
     yield { ...empty(problems.map((problem) => ({ line: 0, rule: 'parquet.schema' as const, message: `${problem}.` }))), lines: rows, samples: rows };
     return;
   }
+  options.onRowCount?.(Number(metadata.num_rows));
   const hasLabels = columns.has('labels');
   const read = hasLabels ? ['input_ids', 'attention_mask', 'labels'] : ['input_ids', 'attention_mask'];
   let groupStart = 0;

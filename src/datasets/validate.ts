@@ -170,7 +170,7 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
   if (extname(path) === '.parquet') {
     // Loaded only for Parquet files: the reader and its decompressors cost start-up time a JSONL run never needs.
     const { asyncBufferFromFile } = await import('hyparquet');
-    await mergeParquet(await asyncBufferFromFile(path), builder, cap, model, (done) => options.onProgress?.(done, size));
+    await mergeParquet(await asyncBufferFromFile(path), builder, cap, model, (rows, total) => options.onProgress?.(total > 0 ? Math.round((size * rows) / total) : size, size));
     return builder.build(size, rules, model);
   }
   const threads = Math.min(options.threads ?? defaultThreads(size), MAX_THREADS);
@@ -190,14 +190,15 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
   return builder.build(size, rules, model);
 }
 
-/** Checks a Parquet file row window by row window into `builder`; `progress` gets the rows done so far. */
-async function mergeParquet(file: AsyncBuffer, builder: ReportBuilder, cap: number, model: FineTuneModel | undefined, progress?: (rows: number) => void): Promise<void> {
+/** Checks a Parquet file row window by row window into `builder`; `progress` gets the rows done so far and the total. */
+async function mergeParquet(file: AsyncBuffer, builder: ReportBuilder, cap: number, model: FineTuneModel | undefined, progress?: (rows: number, total: number) => void): Promise<void> {
   let rows = 0;
+  let total = 0;
   const { checkParquet } = await import('./parquet.js');
-  for await (const result of checkParquet(file, { cap, ...(model ? { model } : {}) })) {
+  for await (const result of checkParquet(file, { cap, ...(model ? { model } : {}), onRowCount: (count) => (total = count) })) {
     builder.addChunk(result);
     rows += result.lines;
-    progress?.(rows);
+    progress?.(rows, total);
   }
 }
 

@@ -55,9 +55,13 @@ describe('pre-tokenized Parquet', () => {
   test('rows are numbered across row groups', async () => {
     const rows = tokenizedRows(Array.from({ length: 25 }, () => 3));
     rows.attention_mask[17] = [1, 7, 1];
-    const report = await validateFile(tmp.file('groups.parquet', file(rows, 4)));
+    const progress: Array<[number, number]> = [];
+    const report = await validateFile(tmp.file('groups.parquet', file(rows, 4)), { onProgress: (done, total) => progress.push([done, total]) });
     assert.deepEqual(rules(report), [[18, 'parquet.mask']]);
     assert.equal(report.samples, 25);
+    assert.equal(progress.length, 7, 'one call per row group');
+    assert.deepEqual(progress.at(-1), [report.stats.bytes, report.stats.bytes]);
+    assert.ok(progress.every(([done], i) => i === 0 || done >= progress[i - 1]![0]));
   });
 
   test('a null cell and a labels column that is not a list are type and schema errors', async () => {
