@@ -70,13 +70,29 @@ interface Step {
   background: boolean;
 }
 
+/** The longest part without `…` of the last line a background command's output is expected to show. */
+function readyMark(expected: readonly string[]): string {
+  const last = [...expected].reverse().find((l) => l.trim() !== '' && l !== '…') ?? '';
+  return last.split('…').reduce((a, b) => (b.length > a.length ? b : a), '').trim();
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `npm start` is this checkout's, wherever the page runs. */
+function inCheckout(command: string): string {
+  return command.replace(/(^|\s)npm start\b/, `$1npm --prefix ${shellQuote(ROOT)} start`);
+}
+
 function commandStep(command: ConsoleCommand, index: number, ports: ReadonlyMap<number, number>): Step {
-  const text = mapPorts(command.command, ports);
+  const text = inCheckout(mapPorts(command.command, ports));
   const out = `"$OUT/${index}.out"`;
   const expected = command.expected.map((l) => mapPorts(l, ports));
   const script = command.background
-    ? // Its own process group (set -m), so that SIGINT at the end reaches npm, sh and node alike.
-      `${text} > ${out} 2> "$OUT/${index}.err" < /dev/null &\necho $! >> "$OUT/bg.pids"\n__wait_lines ${out} ${expected.filter((l) => l !== '…').length}\n`
+    ? // Its own process group (set -m), so that SIGINT at the end reaches npm, sh and node alike. The page goes on
+      // once the last line it shows has appeared (its longest literal part), so the server is up for what follows.
+      `${text} > ${out} 2> "$OUT/${index}.err" < /dev/null &\necho $! >> "$OUT/bg.pids"\n__wait_for ${out} ${shellQuote(readyMark(expected))}\n`
     : `{ ${text}\n} > ${out} 2>&1 < /dev/null; echo $? > "$OUT/${index}.rc"\n`;
   return { shown: command.command, line: command.line, script, expected, exit: command.exit, background: command.background };
 }
@@ -97,7 +113,7 @@ function tsStep(code: string, line: number, page: string, index: number): Step {
 function pageScript(steps: readonly Step[]): string {
   return [
     'set -m',
-    '__wait_lines() { local n=0; while [ "$(wc -l < "$1" 2>/dev/null || echo 0)" -lt "$2" ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; }',
+    '__wait_for() { local n=0; until grep -qF -- "$2" "$1" 2>/dev/null || [ $n -ge 300 ]; do sleep 0.1; n=$((n+1)); done; }',
     '__stop() { for p in $(cat "$OUT/bg.pids" 2>/dev/null); do kill -INT -- "-$p" 2>/dev/null; done; wait; }',
     'trap __stop EXIT',
     ...steps.map((s) => s.script),
