@@ -215,7 +215,7 @@ describe('the library against a hostile upstream', () => {
       assert.equal(error.category, 'server');
       assert.equal(error.code, 'stream_event_too_large');
       assert.match(error.message, /1 MiB \(maxStreamEventBytes/);
-      assert.ok(ms < 5000, `answered in ${Math.round(ms)} ms`);
+      assert.ok(ms < 8000, `answered in ${Math.round(ms)} ms`);
       const sent = (hostile.bytesSent.get('sse-no-newline') ?? 0) - before;
       assert.ok(sent < 32 * 1024 * 1024, `the upstream wrote ${Math.round(sent / 1048576)} MB`);
     } finally {
@@ -236,7 +236,7 @@ describe('the library against a hostile upstream', () => {
           assert.equal(error.category, 'rate_limit', error.message);
           assert.equal(error.code, 'rate_limit_wait_above_cap');
           assert.match(error.message, /maxRetryAfterMs/);
-          assert.ok(ms < 1000, `${behaviour}: answered in ${Math.round(ms)} ms`);
+          assert.ok(ms < 3000, `${behaviour}: answered in ${Math.round(ms)} ms (not after the hour it was told to wait)`);
         } finally {
           await client.close();
         }
@@ -262,7 +262,7 @@ describe('the library against a hostile upstream', () => {
       for (const [behaviour, stream] of [['silent-accept', false], ['silent-headers', false], ['silent-headers', true]] as const) {
         const { value: error, ms } = await timed(() => failure(client.chat.completions.create(chat(behaviour, { stream }) as never)));
         assert.equal(error.category, 'timeout', `${behaviour}: ${error.message}`);
-        assert.ok(ms < 2000, `${behaviour}: answered in ${Math.round(ms)} ms`);
+        assert.ok(ms < 4000, `${behaviour}: answered in ${Math.round(ms)} ms`);
       }
     } finally {
       await client.close();
@@ -373,13 +373,14 @@ describe('the gateway against a hostile upstream', () => {
     const poisoned = await post(TOKEN_A, chat('ok'));
     assert.equal(poisoned.status, 429, poisoned.text);
     assert.match(poisoned.text, /maxRetryAfterMs/);
-    assert.ok(poisoned.ms < 1000);
+    assert.ok(poisoned.ms < 3000, `answered in ${Math.round(poisoned.ms)} ms`);
     // The other client's key is paced on its own.
     assert.equal((await post(TOKEN_B, chat('ok'))).status, 200);
     for (const behaviour of ['silent-accept', 'silent-headers'] as const) {
       const answer = await post(TOKEN_B, chat(behaviour));
       assert.equal(answer.status, 504, `${behaviour}: ${answer.text}`);
-      assert.ok(answer.ms < 5000, `${behaviour}: answered in ${Math.round(answer.ms)} ms`);
+      // Two attempts of 1.5 s at most, and a short backoff; the margin is for a loaded machine.
+      assert.ok(answer.ms < 8000, `${behaviour}: answered in ${Math.round(answer.ms)} ms`);
     }
   });
 });
