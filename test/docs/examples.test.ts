@@ -17,23 +17,26 @@ const FIXTURES = join(ROOT, 'test', 'docs', 'fixtures');
 const PAGE_TIMEOUT_MS = 150_000;
 /** tsx's loader by path: the examples run with the page's scratch directory as their working directory. */
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-/** Pages run two at a time: each command is a CLI process, and the machine may be shared. */
-const CONCURRENCY = 2;
+/** Pages run three at a time: most of a page's time is waiting (CLI start-up, servers starting, polls). */
+const CONCURRENCY = 3;
 
 const allPages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)].sort();
 /** DOCS_PAGES=docs/gateway.md,README.md runs only those (while writing a page). */
 const only = process.env['DOCS_PAGES']?.split(',').filter(Boolean);
 const pages = only ? allPages.filter((p) => only.includes(p)) : allPages;
 
-/** Where ```ts examples are written: inside the checkout, so that `openai` and tsx resolve from its node_modules. */
-const EXAMPLES_DIR = join(ROOT, 'test', 'docs', `.run-${process.pid}`);
+/**
+ * Where ```ts examples are written: inside the checkout, so that `openai` resolves from its node_modules, but under
+ * artifacts/, which git, tsc and eslint leave alone (a run killed before cleaning up leaves no stray .ts behind them).
+ */
+const EXAMPLES_DIR = join(ROOT, 'artifacts', `docs-examples-${process.pid}`);
 mkdirSync(EXAMPLES_DIR, { recursive: true });
 writeFileSync(
   join(EXAMPLES_DIR, 'tsconfig.json'),
   JSON.stringify({
-    extends: '../../../tsconfig.json',
+    extends: join(ROOT, 'tsconfig.json'),
     compilerOptions: {
-      baseUrl: '../../..',
+      baseUrl: ROOT,
       paths: {
         'tether-together': ['src/index.ts'],
         'tether-together/emulator': ['src/emulator/index.ts'],
