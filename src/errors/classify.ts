@@ -1,5 +1,5 @@
 // An HTTP error response (status, headers, body) → a TogetherError, by looking it up in the decision table.
-import { TogetherError } from './together-error.js';
+import { MAX_UPSTREAM_BODY_CHARS, TogetherError } from './together-error.js';
 import { parseErrorBody } from './body.js';
 import type { ParsedBody } from './body.js';
 import { extractRequestId, getHeader, listHeaders, parseRetryAfterMs } from './headers.js';
@@ -130,7 +130,8 @@ export function classify(input: ClassifyInput): TogetherError {
   const scrubber = scrubberFor(secrets);
   const scrub = (text: string): string => scrubber.text(text);
 
-  const body = parseErrorBody(scrubbedBody(input.body, scrubber), getHeader(input.headers, 'content-type'));
+  const cleaned = scrubbedBody(input.body, scrubber);
+  const body = parseErrorBody(cleaned, getHeader(input.headers, 'content-type'));
   const code = effectiveCode(body);
   const innerMessage = scrub(body.message ?? '');
   const rule = findRule(status, code, innerMessage, body);
@@ -169,5 +170,13 @@ export function classify(input: ClassifyInput): TogetherError {
     requestId: requestId === undefined ? undefined : scrub(requestId),
     model: model === undefined ? undefined : scrub(model),
     details: facts.details,
+    upstreamBody: verbatimText(cleaned),
   });
+}
+
+/** The (scrubbed) body as text when it came as text or bytes of a size worth keeping verbatim. */
+function verbatimText(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.length <= MAX_UPSTREAM_BODY_CHARS && body.length > 0 ? body : undefined;
+  if (body instanceof Uint8Array && body.byteLength > 0 && body.byteLength <= MAX_UPSTREAM_BODY_CHARS) return new TextDecoder('utf-8', { fatal: false }).decode(body);
+  return undefined;
 }

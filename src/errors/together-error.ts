@@ -51,7 +51,15 @@ export interface TogetherErrorFields {
   details?: Record<string, number | string> | undefined;
   /** The underlying error (socket error, parse error…), kept for debugging. */
   original?: unknown;
+  /**
+   * The error body exactly as the server wrote it (every known secret scrubbed), when it was text of at most
+   * {@link MAX_UPSTREAM_BODY_CHARS} characters: what a proxy (the gateway) forwards unchanged. Not in `toJSON()`.
+   */
+  upstreamBody?: string | undefined;
 }
+
+/** The longest upstream error body a TogetherError keeps verbatim (Together's are well under 1 KiB). */
+export const MAX_UPSTREAM_BODY_CHARS = 64 * 1024;
 
 /** The one error type tether surfaces: classified, with a cause and a fix a person can act on. */
 export class TogetherError extends Error implements TogetherErrorFields {
@@ -69,6 +77,7 @@ export class TogetherError extends Error implements TogetherErrorFields {
   readonly model?: string | undefined;
   readonly details?: Record<string, number | string> | undefined;
   readonly original?: unknown;
+  readonly upstreamBody?: string | undefined;
 
   constructor(fields: TogetherErrorFields) {
     super(fields.message);
@@ -85,6 +94,7 @@ export class TogetherError extends Error implements TogetherErrorFields {
     this.model = fields.model;
     this.details = fields.details;
     this.original = fields.original;
+    if (fields.upstreamBody !== undefined) this.upstreamBody = fields.upstreamBody;
   }
 
   /** Plain object for `--json` output, logs and debug bundles (no stack, no original error object). */

@@ -1,9 +1,13 @@
-// Errors as the gateway's clients see them: OpenAI's/Together's envelope `{"error":{message,type,param,code}}`,
-// the status, and headers saying what tether made of the failure. Pure functions: the server writes the result.
+// Errors as the gateway's clients see them: Together's envelope `{"id", "error":{message,type,param,code}}`, the
+// status, and headers saying what tether made of the failure. An error Together answered goes out with Together's
+// own body, byte for byte (a 402's `code: null` stays null); tether's view of it rides in `x-tether-*` headers only.
+// Pure functions: the server writes the result.
 import { withFrontDoorFix } from '../errors/index.js';
 import type { ErrorCategory, TogetherError } from '../errors/index.js';
 
 export interface ErrorEnvelope {
+  /** Together's top-level request id; the gateway's own errors carry its x-request-id here (set when sent). */
+  id?: string;
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
@@ -11,6 +15,11 @@ export interface ErrorEnvelope {
 export interface ErrorReply {
   status: number;
   body: ErrorEnvelope;
+  /**
+   * Upstream's own error body, sent instead of `body` when it is Together's JSON error (scrubbed of every key):
+   * the fields stay as Together wrote them. `body` still says the same thing for the gateway's logs and tests.
+   */
+  verbatim?: string;
   /** Extra response headers (lower-case names), all ASCII-safe. */
   headers: Record<string, string>;
   category: ErrorCategory;
@@ -112,10 +121,12 @@ export function togetherErrorReply(error: TogetherError): ErrorReply {
   if (fix) headers['x-tether-fix'] = fix;
   if (error.retryAfterMs !== undefined && error.retryAfterMs >= 0) headers['retry-after'] = retryAfterSeconds(error.retryAfterMs);
   if (error.requestId) headers['x-together-request-id'] = asciiHeader(error.requestId, 200);
+  const verbatim = upstreamEnvelope(error, status);
   return {
     status,
     category: error.category,
     headers,
+    ...(verbatim !== undefined ? { verbatim } : {}),
     body: {
       error: {
         message: error.message,
@@ -125,6 +136,25 @@ export function togetherErrorReply(error: TogetherError): ErrorReply {
       },
     },
   };
+}
+
+/**
+ * Together's own error body, when the error is the answer Together gave with this same status and the body is its
+ * JSON envelope (an object with `error` or `message`): forwarded unchanged. Anything else (an HTML page from a proxy,
+ * an error tether raised itself) is answered with tether's envelope.
+ */
+function upstreamEnvelope(error: TogetherError, status: number): string | undefined {
+  const text = error.upstreamBody;
+  if (text === undefined || error.status !== status) return undefined;
+  const start = text.trimStart();
+  if (!start.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(start);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    return 'error' in parsed || 'message' in parsed ? text : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface GatewayErrorFields {
@@ -231,7 +261,7 @@ export function unknownPath(method: string, path: string): ErrorReply {
     category: 'not_found',
     code: 'unknown_url',
     message: `Unknown request URL: ${method} ${clip(path)}.`,
-    fix: 'The gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models, /healthz and /metrics; point the SDK base URL at <gateway>/v1.',
+    fix: 'The gateway serves /v1/* (inference through its pipeline, every other /v1 path passed on to Together), /healthz, /metrics and /ui; point the SDK base URL at <gateway>/v1.',
   });
 }
 

@@ -1,7 +1,8 @@
 // The gateway's routes. Inference requests go through `pipeline.send` and nothing else: the gateway only reads
 // the body once, maps an alias, adds the configured overrides, and writes back the result (JSON, or SSE chunk by
 // chunk) or the error envelope.
-import { formatSSE, forwardSSE, SSE_DONE } from '../api/index.js';
+import type { ServerResponse } from 'node:http';
+import { forwardSSE, SSE_DONE } from '../api/index.js';
 import { isTogetherError } from '../errors/index.js';
 import { LightAbortController } from '../policy/index.js';
 import type { TogetherError } from '../errors/index.js';
@@ -10,14 +11,16 @@ import type { ErrorReply } from './envelope.js';
 import { consumeLimits } from './clients.js';
 import type { Exchange } from './exchange.js';
 import { checkRequestBytes } from './body.js';
-import { drained, readBody, sendError, sendJson } from './http.js';
+import { drained, errorBodyText, readBody, sendError, sendJson } from './http.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { OverloadStatus } from './overload.js';
 import { toWireModel } from './models.js';
+import { handlePassthrough } from './passthrough.js';
+import type { PassthroughContext } from './passthrough.js';
 import type { Endpoint, JsonResult, PipelineRequest, StreamResult } from './pipeline.js';
 
-export interface HandlerContext {
+export interface HandlerContext extends PassthroughContext {
   log: Logger;
   metrics: GatewayMetrics;
 }
@@ -70,8 +73,17 @@ async function readJsonObject(ex: Exchange): Promise<{ body: Record<string, unkn
   return { body: checked.body, raw: read.body };
 }
 
+/** Together's rate-limit headers (`x-ratelimit-*`, `x-tokenlimit-*`, dynamic ones included): kept on every answer. */
+const RATE_LIMIT_HEADER = /^x-(?:ratelimit|tokenlimit)-/;
+
+/** Copies upstream's rate-limit headers into `headers` (clients pace on them as they would on Together's). */
+export function copyRateLimitHeaders(upstream: Record<string, string>, headers: Record<string, string | number>): void {
+  for (const name in upstream) if (RATE_LIMIT_HEADER.test(name)) headers[name] = upstream[name]!;
+}
+
 function resultHeaders(ex: Exchange, result: JsonResult | StreamResult): Record<string, string | number> {
   const headers: Record<string, string | number> = { 'x-request-id': ex.requestId, 'x-tether-model': result.model, 'x-tether-attempts': result.attempts };
+  copyRateLimitHeaders(result.headers, headers);
   const upstreamId = result.headers['x-request-id'];
   if (upstreamId !== undefined) {
     headers['x-together-request-id'] = upstreamId;
@@ -87,10 +99,24 @@ function writeJson(ex: Exchange, result: JsonResult, metrics: GatewayMetrics): v
 }
 
 /** The error event that ends a failed stream: the envelope as one data frame, and no [DONE] after it. */
-function streamErrorFrame(error: unknown): { frame: string; category: string } {
+function streamErrorFrame(error: unknown, requestId: string): { frame: string; category: string } {
   const reply = isTogetherError(error) ? togetherErrorReply(error) : internalError();
-  return { frame: formatSSE(reply.body), category: reply.category };
+  return { frame: `data: ${errorBodyText(reply, requestId)}\n\n`, category: reply.category };
 }
+
+/**
+ * Ends a stream that failed after its first chunk: the error event, then the connection cut with no terminating
+ * chunk. A client that reads SSE error events sees the event; one that does not (the AI SDK turns it into a part and
+ * ends its text stream normally) still sees a broken body, as it would if Together's connection dropped.
+ */
+function cutStream(res: ServerResponse, frame: string): void {
+  res.write(frame, () => res.destroy());
+  // A client that stopped reading never lets the frame flush: do not wait on it for ever.
+  setTimeout(() => res.destroy(), CUT_FLUSH_WAIT_MS).unref();
+}
+
+/** How long a cut stream's error event may take to reach the socket before the connection is dropped anyway. */
+const CUT_FLUSH_WAIT_MS = 1000;
 
 async function writeStream(ex: Exchange, result: StreamResult, ctx: HandlerContext): Promise<void> {
   const { res } = ex;
@@ -119,10 +145,10 @@ async function writeStream(ex: Exchange, result: StreamResult, ctx: HandlerConte
     if (!res.destroyed) res.end(SSE_DONE);
   } catch (error) {
     if (res.destroyed || ex.abort?.signal.aborted) return; // cancelled by the client: nothing to tell anyone
-    const { frame, category } = streamErrorFrame(error);
+    const { frame, category } = streamErrorFrame(error, ex.requestId);
     ex.category = category;
     if (!isTogetherError(error)) ctx.log.error({ reqId: ex.requestId, err: error }, 'stream failed with an unexpected error');
-    res.end(frame);
+    cutStream(res, frame);
   }
 }
 
@@ -178,6 +204,13 @@ export async function handleInference(ex: Exchange, endpoint: Endpoint, ctx: Han
   }
   if (result.kind === 'json') writeJson(ex, result, ctx.metrics);
   else await writeStream(ex, result, ctx);
+}
+
+/** Any other `/v1/*` path: the gateway's auth and client limits, then Together, unchanged (passthrough.ts). */
+export async function handleForward(ex: Exchange, ctx: HandlerContext): Promise<void> {
+  const admitted = admit(ex);
+  if (!(admitted === true || (admitted !== false && (await admitted)))) return;
+  await handlePassthrough(ex, ctx);
 }
 
 /** A stream nobody will read (the client left while it was being set up): cancel it upstream. */

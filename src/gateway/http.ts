@@ -80,11 +80,16 @@ export function sendError(res: ServerResponse, reply: ErrorReply, requestId: str
   }
   const headers: Record<string, string | number> = { ...reply.headers, 'x-request-id': requestId };
   if (closeConnection) headers.connection = 'close';
-  sendJson(res, reply.status, JSON.stringify(reply.body), headers);
+  sendJson(res, reply.status, errorBodyText(reply, requestId), headers);
+}
+
+/** The error body as sent: upstream's own, or tether's envelope with Together's top-level `id` first. */
+export function errorBodyText(reply: ErrorReply, requestId: string): string {
+  return reply.verbatim ?? JSON.stringify({ id: reply.body.id ?? requestId, error: reply.body.error });
 }
 
 /** The answer for a connection node:http could not turn into a request: still the envelope, never a stack. */
-export function rawClientError(socket: Duplex, code: string | undefined): void {
+export function rawClientError(socket: Duplex, code: string | undefined, requestId: string): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -114,11 +119,11 @@ export function rawClientError(socket: Duplex, code: string | undefined): void {
           message: 'The request is not valid HTTP/1.1.',
           fix: 'Use an HTTP client library.',
         });
-  const body = JSON.stringify(reply.body);
+  const body = errorBodyText(reply, requestId);
   const reason = timeout ? 'Request Timeout' : tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
   socket.end(
     `HTTP/1.1 ${reply.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-      `x-tether-category: ${reply.category}\r\nconnection: close\r\n\r\n${body}`,
+      `x-tether-category: ${reply.category}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
 

@@ -11,7 +11,9 @@ import { settle } from './exchange.js';
 import type { Exchange } from './exchange.js';
 import { Generation, PipelineSlot, pipelineSettings, settingsKey } from './generation.js';
 import type { PipelineFactory } from './generation.js';
-import { handleHealth, handleInference, handleMetrics, handleModels } from './handlers.js';
+import { handleForward, handleHealth, handleInference, handleMetrics, handleModels } from './handlers.js';
+import { createTransport } from '../api/index.js';
+import type { Transport } from '../api/index.js';
 import type { HandlerContext } from './handlers.js';
 import { callerRequestId, isLoopbackHost, rawClientError, requestIdGenerator, sendError } from './http.js';
 import { InFlight } from './in-flight.js';
@@ -52,6 +54,7 @@ export interface RunningGateway {
 
 type RouteKind =
   | { kind: 'inference'; endpoint: Endpoint }
+  | { kind: 'passthrough' }
   | { kind: 'models' }
   | { kind: 'health' }
   | { kind: 'metrics' }
@@ -59,7 +62,18 @@ type RouteKind =
 
 interface RouteEntry {
   route: RouteKind;
-  method: 'GET' | 'POST';
+  /** The one method the route takes; undefined: any (a pass-through). */
+  method: 'GET' | 'POST' | undefined;
+}
+
+/** Every `/v1/*` path without a route of its own goes to Together unchanged (see passthrough.ts). */
+const PASSTHROUGH: RouteEntry = { route: { kind: 'passthrough' }, method: undefined };
+
+/** Metrics and log label of a pass-through request: one label for every such path (their ids are unbounded). */
+const PASSTHROUGH_ROUTE = '/v1/*';
+
+function routeFor(path: string): RouteEntry | undefined {
+  return ROUTES.get(path) ?? (path.startsWith('/v1/') ? PASSTHROUGH : undefined);
 }
 
 const ROUTES = new Map<string, RouteEntry>([
@@ -128,7 +142,17 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
   // Started once the server listens: start-up work (a tokenizer preload) is not load to shed requests for.
   let monitor = config.overload === false ? undefined : new OverloadMonitor(config.overload);
   metrics.observeOverload(() => monitor?.status(exchanges.size, performance.now()));
-  const ctx: HandlerContext = { log, metrics };
+  /** Pass-through transports to Together, one pool per upstream base URL (a reload may change it). */
+  const upstreams = new Map<string, Transport>();
+  const upstream = (baseUrl: string): Transport => {
+    let transport = upstreams.get(baseUrl);
+    if (transport === undefined) {
+      transport = createTransport({ baseUrl, env: {} });
+      upstreams.set(baseUrl, transport);
+    }
+    return transport;
+  };
+  const ctx: HandlerContext = { log, metrics, upstream };
   const dashboard = createDashboard({ metrics, env });
   const nextId = requestIdGenerator();
   const sockets = new Set<Socket>();
@@ -189,7 +213,8 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const entry = ROUTES.get(path);
+    const entry = routeFor(path);
+    const known = entry !== undefined && entry !== PASSTHROUGH;
     const method = req.method ?? 'GET';
     const gen = generation;
     const ex: Exchange = {
@@ -198,8 +223,8 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
       requestId: callerRequestId(req.headers['x-request-id']) ?? nextId(),
       method,
       // A client chooses the path: an unknown one is logged (and answered) only in part.
-      path: entry ? path : clip(path),
-      route: entry ? path : 'unknown',
+      path: known ? path : clip(path),
+      route: known ? path : entry === PASSTHROUGH ? PASSTHROUGH_ROUTE : 'unknown',
       started,
       generation: gen,
       abort: undefined,
@@ -227,7 +252,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
       sendError(res, reply, ex.requestId, true);
       return;
     }
-    if (method !== entry.method && !(entry.method === 'GET' && method === 'HEAD')) {
+    if (entry.method !== undefined && method !== entry.method && !(entry.method === 'GET' && method === 'HEAD')) {
       const reply = methodNotAllowed(method, path, entry.method);
       ex.category = reply.category;
       sendError(res, reply, ex.requestId, true);
@@ -235,7 +260,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     }
     // Overload: work that would queue behind what the gateway cannot finish is refused at the door, body unread.
     // /healthz, /metrics and the dashboard stay up to say why.
-    if (monitor !== undefined && (entry.route.kind === 'inference' || entry.route.kind === 'models')) {
+    if (monitor !== undefined && (entry.route.kind === 'inference' || entry.route.kind === 'models' || entry.route.kind === 'passthrough')) {
       const reason = monitor.shedReason(exchanges.size - 1, started);
       if (reason !== undefined) {
         metrics.requestShed(reason);
@@ -252,6 +277,9 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
         break;
       case 'models':
         work = handleModels(ex, ctx);
+        break;
+      case 'passthrough':
+        work = handleForward(ex, ctx);
         break;
       case 'health':
         work = handleHealth(ex, exchanges.size - 1, monitor?.status(exchanges.size - 1, started)); // not counting this probe
@@ -291,7 +319,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     log.debug({ code: error.code }, 'client error');
-    rawClientError(socket, error.code);
+    rawClientError(socket, error.code, nextId());
   });
 
   // The real pipeline's preflight counts with the model's tokenizer: load the configured models' families now
@@ -390,6 +418,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     for (const socket of sockets) socket.destroy();
     await stopped;
     await Promise.all([...slots].map((slot) => slot.close()));
+    await Promise.all([...upstreams.values()].map((transport) => transport.close().catch(() => undefined)));
     log.info('gateway closed');
     log.flush?.();
   }

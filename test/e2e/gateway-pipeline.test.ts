@@ -7,6 +7,7 @@ import { createGateway } from '../../src/gateway/index.js';
 import type { RunningGateway } from '../../src/gateway/index.js';
 import { KEYS, MODELS, chatBody, startTestEmulator } from './helpers/emulator.js';
 import type { Emulator } from './helpers/emulator.js';
+import { readToEnd } from '../gateway/helpers.js';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,7 +91,9 @@ describe('gateway + pipeline + emulator on the wire', () => {
     emu.setFaults([{ kind: 'stream_cut', afterChunks: 3, model: MODELS.chat }]);
     try {
       const response = await post(gateway, chatBody(MODELS.chat, { stream: true, max_tokens: 30 }));
-      const text = await response.text();
+      // The error event, then the connection cut: fetch's body read fails rather than ending.
+      const { text, error } = await readToEnd(response);
+      assert.ok(error !== undefined, 'the cut stream ended cleanly');
       const frames = text.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => f.slice(6));
       assert.ok(!frames.includes('[DONE]'), 'a cut stream must not end cleanly');
       const last = JSON.parse(frames.at(-1)!) as { error?: { message: string; type: string; code: string | null } };

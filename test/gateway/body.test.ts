@@ -85,13 +85,13 @@ describe('the gateway on the wire', () => {
   });
 
   test('an unknown 10 KB path: the 404 and the access line repeat at most its start', async () => {
-    const path = `/v1/${'p'.repeat(10_000)}`;
+    const path = `/${'p'.repeat(10_000)}`;
     const reply = await call(t.gateway, path);
     assert.equal(reply.status, 404);
     assert.ok(reply.text.length < 1000, `answer of ${reply.text.length} characters`);
-    assert.match(reply.json.error.message, /\(10004 characters\)/);
+    assert.match(reply.json.error.message, /\(10001 characters\)/);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const line = t.logs().find((l) => l.msg === 'request' && String(l.path).startsWith('/v1/ppp'));
+    const line = t.logs().find((l) => l.msg === 'request' && String(l.path).startsWith('/ppp'));
     assert.ok(line, 'no access line');
     assert.ok(String(line.path).length < 300, `logged path of ${String(line.path).length} characters`);
   });

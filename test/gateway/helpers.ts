@@ -91,6 +91,25 @@ export function chatBody(extra: Record<string, unknown> = {}): Record<string, un
   return { model: CHAT_MODEL, messages: [{ role: 'user', content: 'hello' }], max_tokens: 8, ...extra };
 }
 
+/**
+ * Reads a response body to its end or its failure: the text that arrived, and the error that ended it when the
+ * connection was cut before the body's end (what every HTTP client sees of a stream the gateway cut).
+ */
+export async function readToEnd(response: Response): Promise<{ text: string; error: unknown }> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { text: text + decoder.decode(), error: undefined };
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch (error) {
+    return { text, error };
+  }
+}
+
 /** Splits an SSE body into its data payloads (strings), in order. */
 export function sseData(text: string): string[] {
   return text

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createGateway, GatewayConfigError } from '../../src/gateway/index.js';
 import { chunk, fakeFactory, okJson, streamResult, togetherError } from './fake-pipeline.js';
 import type { Responder } from './fake-pipeline.js';
-import { CHAT_MODEL, UPSTREAM_KEY, call, chatBody, sseData, startTestGateway, until } from './helpers.js';
+import { CHAT_MODEL, UPSTREAM_KEY, call, chatBody, readToEnd, sseData, startTestGateway, until } from './helpers.js';
 import type { TestGateway } from './helpers.js';
 
 /** Answers by the request body's `scenario` field, so one gateway serves every test of a describe block. */
@@ -120,7 +120,8 @@ describe('gateway routes with a fake pipeline', () => {
   test('a TogetherError keeps its status, envelope fields, retry-after, fix and Together\'s request id', async () => {
     const reply = await call(t.gateway, '/v1/chat/completions', { token: 'client-token-app', body: chatBody({ scenario: 'rate_limit' }) });
     assert.equal(reply.status, 429);
-    assert.deepEqual(reply.json, { error: { message: 'rate_limit failure', type: 'rate_limit', param: null, code: 'rate_limit_exceeded' } });
+    // Together's envelope, its top-level `id` first (the gateway's request id when the error has no body of Together's).
+    assert.deepEqual(reply.json, { id: reply.headers.get('x-request-id'), error: { message: 'rate_limit failure', type: 'rate_limit', param: null, code: 'rate_limit_exceeded' } });
     assert.equal(reply.headers.get('retry-after'), '3');
     assert.equal(reply.headers.get('x-tether-category'), 'rate_limit');
     assert.equal(reply.headers.get('x-tether-fix'), 'Do the thing - then retry...');
@@ -156,8 +157,15 @@ describe('gateway routes with a fake pipeline', () => {
     assert.equal(data[2], '[DONE]');
   });
 
-  test('a cut stream ends with an error event and no [DONE]', async () => {
-    const reply = await call(t.gateway, '/v1/chat/completions', { token: 'client-token-app', body: chatBody({ stream: true, scenario: 'cut' }) });
+  test('a cut stream ends with an error event, no [DONE], and a cut connection', async () => {
+    const response = await fetch(`${t.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer client-token-app', 'content-type': 'application/json' },
+      body: JSON.stringify(chatBody({ stream: true, scenario: 'cut' })),
+    });
+    const reply = await readToEnd(response);
+    // The body does not end cleanly: a client that ignores SSE error events still sees a failure.
+    assert.ok(reply.error !== undefined, 'the response ended cleanly');
     const data = sseData(reply.text);
     assert.equal(data.length, 3, reply.text);
     assert.ok(!data.includes('[DONE]'));
@@ -193,7 +201,7 @@ describe('gateway routes with a fake pipeline', () => {
   });
 
   test('unknown path 404, wrong method 405 with Allow, both in the envelope', async () => {
-    const missing = await call(t.gateway, '/v1/nope', { token: 'client-token-app' });
+    const missing = await call(t.gateway, '/nope', { token: 'client-token-app' });
     assert.equal(missing.status, 404);
     assert.equal(missing.json.error.code, 'unknown_url');
     const wrong = await call(t.gateway, '/v1/chat/completions', { token: 'client-token-app' });

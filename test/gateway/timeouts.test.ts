@@ -85,7 +85,7 @@ describe('production defaults', () => {
     const t = await startTestGateway({ clients: [{ token: 'client-token-limited', requestsPerMinute: 1 }] });
     try {
       assert.equal((await call(t.gateway, '/v1/chat/completions', { token: 'client-token-limited', body: chatBody() })).status, 200);
-      for (const [path, status] of [['/v1/chat/completions', 429], ['/v1/nowhere', 404]] as const) {
+      for (const [path, status] of [['/v1/chat/completions', 429], ['/nowhere', 404]] as const) {
         const head = `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer client-token-limited\r\nContent-Length: 5000000\r\n\r\n`;
         const { received, closedAfterMs } = await unfinishedBody(t.gateway.port, head);
         assert.match(received, new RegExp(`^HTTP/1.1 ${status} `));
