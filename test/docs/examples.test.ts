@@ -47,6 +47,35 @@ writeFileSync(
     include: ['./*.ts'],
   }),
 );
+/**
+ * Every ```ts example, type-checked as a user's file would be (strict, `tether-together` mapped to src/), in one tsc
+ * run started at once, alongside the pages.
+ */
+function typeCheckExamples(): Promise<{ code: number | null; output: string }> {
+  const dir = join(EXAMPLES_DIR, 'typecheck');
+  mkdirSync(dir, { recursive: true });
+  let count = 0;
+  for (const page of pages) {
+    for (const block of codeBlocks(readFileSync(join(ROOT, page), 'utf8'))) {
+      if (block.lang !== 'ts') continue;
+      writeFileSync(join(dir, `${basename(page, '.md')}-line-${block.line}.ts`), block.code);
+      count++;
+    }
+  }
+  if (count === 0) return Promise.resolve({ code: 0, output: '' });
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ extends: join(EXAMPLES_DIR, 'tsconfig.json'), include: ['./*.ts', join(ROOT, 'src', '**', '*.d.ts')] }),
+  );
+  return new Promise((resolve) => {
+    const tsc = spawn(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    tsc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    tsc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    tsc.on('close', (code) => resolve({ code, output }));
+  });
+}
+
 const BIN_DIR = mkdtempSync(join(tmpdir(), 'tether-docs-bin-'));
 writeFileSync(join(BIN_DIR, 'tether'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bin', 'tether.js')}" "$@"\n`);
 chmodSync(join(BIN_DIR, 'tether'), 0o755);
@@ -209,8 +238,14 @@ function schedule(): Map<string, Promise<PageRun | undefined>> {
 }
 
 const runs = schedule();
+const typeCheck = typeCheckExamples();
 
 describe('docs examples', () => {
+  test('every ts example type-checks', async () => {
+    const { code, output } = await typeCheck;
+    assert.equal(code, 0, output);
+  });
+
   for (const page of pages) {
     test(page, async (t) => {
       const run = await runs.get(page);
