@@ -9,6 +9,7 @@ import { invalidRequest } from './errors.js';
 import type { EmulatorError } from './errors.js';
 import { fitTokens, generateText } from './generate.js';
 import type { ContentFormat, GeneratedText } from './generate.js';
+import { schemaFromMessages } from './prompt-schema.js';
 import { seededRandom } from './prng.js';
 import type { Random } from './prng.js';
 import { schemaInstance, UnsatisfiableSchema } from './schema-instance.js';
@@ -47,11 +48,16 @@ function reasons(model: EmulatorModel, body: ChatRequest): boolean {
   return body.reasoning?.enabled === true || kwargs?.enable_thinking === true;
 }
 
-type FormatSpec = { kind: 'text' } | { kind: 'json_object' } | { kind: 'json_schema'; schema: unknown };
+/** `fromPrompt`: a json_object request whose messages hold a schema (a wrong one falls back to plain JSON mode). */
+type FormatSpec = { kind: 'text' } | { kind: 'json_object' } | { kind: 'json_schema'; schema: unknown; fromPrompt?: boolean };
 
 function formatSpec(body: ChatRequest): FormatSpec {
   const format = body.response_format as { type: string; json_schema?: { schema?: unknown } } | null | undefined;
-  if (format?.type === 'json_object') return { kind: 'json_object' };
+  if (format?.type === 'json_object') {
+    // JSON mode: a schema written into the prompt is followed, as a real model follows it.
+    const prompted = schemaFromMessages(body.messages);
+    return prompted ? { kind: 'json_schema', schema: prompted, fromPrompt: true } : { kind: 'json_object' };
+  }
   if (format?.type === 'json_schema') return { kind: 'json_schema', schema: format.json_schema?.schema ?? { type: 'object' } };
   return { kind: 'text' };
 }
@@ -64,6 +70,7 @@ function jsonText(spec: FormatSpec, random: Random, prose: string): ContentForma
     return { kind: 'json', text: JSON.stringify(schemaInstance(spec.schema, random)) };
   } catch (error) {
     if (!(error instanceof UnsatisfiableSchema)) throw error;
+    if (spec.fromPrompt) return { kind: 'json', text: JSON.stringify({ answer: prose }) };
     return invalidRequest(
       `\`response_format.json_schema.schema\` cannot be satisfied at ${error.message}. Fix the schema (the emulator generates answers from it).`,
       'response_format',
@@ -159,7 +166,8 @@ async function generateChoice(input: ChoiceInput): Promise<GeneratedText | Emula
     const seed = requestSeed ?? (await generateText({ ...base, maxTokens: 1 })).seed;
     return withReasoning({ text: '', pieces: [], finishReason, completionTokens: tokens, seed, toolCalls: calls.calls });
   }
-  const prose = input.spec.kind === 'json_object' ? (await generateText({ ...base, purpose: 'json' })).text : '';
+  const needsProse = input.spec.kind === 'json_object' || (input.spec.kind === 'json_schema' && input.spec.fromPrompt === true);
+  const prose = needsProse ? (await generateText({ ...base, purpose: 'json' })).text : '';
   const format = jsonText(input.spec, random, prose);
   if ('status' in format) return format;
   const answer = await generateText({ ...base, maxTokens, stop: stopList(body.stop), format });

@@ -86,6 +86,24 @@ describe('response_format', () => {
     assert.ok(!Array.isArray(value) && value !== null);
   });
 
+  test('json_object with a schema written in the prompt (as the AI SDK and LangChain write it): the answer follows it', async () => {
+    const validate = ajv.compile(PERSON);
+    const system = `JSON schema:\n${JSON.stringify(PERSON)}\nYou MUST answer with a JSON object that matches the JSON schema above.`;
+    for (let seed = 0; seed < 4; seed++) {
+      const reply = await call(emu, '/v1/chat/completions', {
+        body: chat({ seed, max_tokens: 400, response_format: { type: 'json_object' }, messages: [{ role: 'system', content: system }, { role: 'user', content: 'A person, please. Example: {"name": "x"}' }] }),
+      });
+      const value = JSON.parse(reply.json.choices[0].message.content);
+      assert.ok(validate(value), `${JSON.stringify(value)}: ${ajv.errorsText(validate.errors)}`);
+    }
+    // A schema in the prompt that no value satisfies is not the request's fault: plain JSON mode, no 400.
+    const impossible = await call(emu, '/v1/chat/completions', {
+      body: chat({ max_tokens: 400, response_format: { type: 'json_object' }, messages: [{ role: 'user', content: 'Schema: {"type": "object", "properties": {"a": {"type": "integer", "minimum": 2, "maximum": 1}}, "required": ["a"]}' }] }),
+    });
+    assert.equal(impossible.status, 200, impossible.text);
+    assert.equal(typeof JSON.parse(impossible.json.choices[0].message.content).answer, 'string');
+  });
+
   test('a malformed or unsatisfiable json_schema is a 400 that says what is wrong', async () => {
     const noSpec = await call(emu, '/v1/chat/completions', { body: chat({ response_format: { type: 'json_schema' } }) });
     assert.equal(noSpec.status, 400);
