@@ -16,7 +16,8 @@ R is a rate 0..1, default 1; M a model id; K a key or key name; P a path such as
   stall[=N][,rate=R][,model=M][,key=K]                send N SSE chunks, then nothing, socket left open
                                                       (a non-streaming request is never answered)
   {"kind":"status","status":503,...}                  any fault as JSON (see FaultSpec)
-Without path=, faults apply to /v1/chat/completions, /v1/completions and /v1/embeddings.`;
+Without path=, faults apply to the inference paths: chat/completions, completions, embeddings,
+images/generations, rerank, audio/speech, audio/transcriptions and audio/translations (under /v1).`;
 
 const MAIN_PARAM: Record<string, string | undefined> = {
   status: 'status',
