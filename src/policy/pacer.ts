@@ -97,6 +97,10 @@ interface KeyState {
   lastResetMs: number | undefined;
   /** What the current pause came from, for the error of a request that will not wait it out. */
   pauseReason: string;
+  /** When the learned tokens/min limit was last read from an answer. */
+  tokensLearnedAt: number;
+  /** The end of the wait the upstream asked for (pausedUntil may end sooner: see pauseUntil). */
+  askedUntil: number;
 }
 
 function checkRate(name: string, value: number | undefined): void {
@@ -115,6 +119,9 @@ const DUE_WITHIN_MS = 1;
 
 /** A token budget is kept per minute: a wait for the next window is never longer. */
 const TOKEN_WINDOW_MS = 61_000;
+
+/** The longest a pause the upstream asked for is held beyond the cap: one rate window (Together's are a minute at most). */
+const PAUSE_HELD_MS = 60_000;
 
 function storeFailure(error: unknown): Error {
   const why = error instanceof Error ? error.message : String(error);
@@ -229,12 +236,16 @@ export class Pacer {
     const now = this.clock.now();
     const snapshot = parseRateLimitHeaders(headers, this.units, now);
     const before = this.effective(state);
-    if (snapshot.requestsPerSecond !== undefined || snapshot.tokensPerMinute !== undefined) {
+    // A rate so low that one send slot is longer than the pacer ever waits cannot be honoured, and would refuse every
+    // request with nothing sent to learn a better one from: it is read as noise (a poisoned or broken header).
+    const rps = snapshot.requestsPerSecond !== undefined && 1000 / snapshot.requestsPerSecond <= this.maxWaitMs ? snapshot.requestsPerSecond : undefined;
+    if (rps !== undefined || snapshot.tokensPerMinute !== undefined) {
       state.advertised = 'known';
       state.learned = {
-        requestsPerSecond: snapshot.requestsPerSecond ?? state.learned.requestsPerSecond,
+        requestsPerSecond: rps ?? state.learned.requestsPerSecond,
         tokensPerMinute: snapshot.tokensPerMinute ?? state.learned.tokensPerMinute,
       };
+      if (snapshot.tokensPerMinute !== undefined) state.tokensLearnedAt = now;
     } else if (state.advertised === 'unknown' && ++state.headerlessResponses >= 2) {
       // An upstream that sends no limit headers (a dedicated endpoint, a proxy) is not held at the probe rate.
       state.advertised = 'none';
@@ -311,6 +322,8 @@ export class Pacer {
         headerlessResponses: 0,
         lastResetMs: undefined,
         pauseReason: '',
+        tokensLearnedAt: 0,
+        askedUntil: 0,
       };
       this.keys.set(key, state);
     }
@@ -337,12 +350,21 @@ export class Pacer {
     };
   }
 
+  /**
+   * Holds the key until `until`, or for at most one rate window past the cap when the upstream asked for longer:
+   * meanwhile every request fails at once with the wait it asked for (see `refusal`), and after that one request goes
+   * and its answer says again. Without the bound one poisoned header (`reset: 99999999`) would refuse the key for
+   * weeks with nothing ever sent to correct it.
+   */
   private pauseUntil(state: KeyState, until: number, reason: string): void {
-    if (until <= state.pausedUntil) return;
-    state.pausedUntil = until;
+    const now = this.clock.now();
+    const held = Math.min(until, now + Math.max(this.maxWaitMs, PAUSE_HELD_MS));
+    if (held <= state.pausedUntil) return;
+    state.pausedUntil = held;
+    state.askedUntil = until;
     state.pauseReason = reason;
     // The shared pause is best effort: the local one already holds this process's queue.
-    this.store.pause(state.id, until, this.clock.now()).catch(() => {});
+    this.store.pause(state.id, held, now).catch(() => {});
     state.wake?.();
   }
 
@@ -459,11 +481,18 @@ export class Pacer {
    */
   private refusal(state: KeyState, tokens: number, now: number): Error | undefined {
     const pausedMs = state.pausedUntil - now;
-    if (pausedMs > this.maxWaitMs) return waitAboveCapError(pausedMs, this.maxWaitMs, state.pauseReason);
+    if (pausedMs > this.maxWaitMs) return waitAboveCapError(Math.max(pausedMs, state.askedUntil - now), this.maxWaitMs, state.pauseReason);
     if (tokens > 0) {
-      const tpm = this.effective(state).tokensPerMinute;
       // Past the limit itself (not the safety share), or a budget under one token: the store would never grant it.
-      if (tpm !== undefined && (tokens > tpm / this.safety || Math.floor(tpm) < 1)) return tokenBudgetTooSmallError(tokens, tpm / this.safety);
+      const neverFits = (tpm: number | undefined): tpm is number => tpm !== undefined && (tokens > tpm / this.safety || Math.floor(tpm) < 1);
+      let tpm = this.effective(state).tokensPerMinute;
+      // A learned budget the request cannot fit is trusted for one token window after the answer that taught it: a
+      // refused request sends nothing, so without this one poisoned x-tokenlimit-limit would refuse the key for ever.
+      if (neverFits(tpm) && state.learned.tokensPerMinute !== undefined && now - state.tokensLearnedAt > TOKEN_WINDOW_MS) {
+        state.learned = { ...state.learned, tokensPerMinute: undefined };
+        tpm = this.effective(state).tokensPerMinute;
+      }
+      if (neverFits(tpm)) return tokenBudgetTooSmallError(tokens, tpm / this.safety);
     }
     return undefined;
   }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isTogetherError, type TogetherError } from '../../src/errors/index.js';
 import { MAX_TIMER_MS, Pacer, clampTimerMs, parseRateLimitHeaders, sleep, systemClock } from '../../src/policy/index.js';
+import { FakeClock } from './fake-clock.js';
 
 const KEY = 'tgp_v1_pacer-bounds-test-key';
 
@@ -98,15 +99,48 @@ describe('pacer bounds against poisoned headers', () => {
     }
   });
 
-  test('a learned rate of one request per hour fails a request instead of holding it for an hour', async () => {
+  test('a learned rate of one request per hour is noise: the next request goes at once', async () => {
     const pacer = new Pacer({ initialRequestsPerSecond: 1000, maxWaitMs: 500 });
     try {
       await pacer.acquire(KEY);
       pacer.observe(KEY, { 'x-ratelimit-limit': '0.0003' });
+      const { waitedMs } = await pacer.acquire(KEY);
+      assert.ok(waitedMs < 100, `waited ${waitedMs} ms`);
+      assert.notEqual(pacer.limits(KEY).requestsPerSecond, 0.0003 * 0.95);
+    } finally {
+      await pacer.close();
+    }
+  });
+
+  test('a configured rate whose one slot is longer than the cap fails a request instead of holding it', async () => {
+    const pacer = new Pacer({ requestsPerSecond: 0.0003, maxWaitMs: 500 });
+    try {
+      await pacer.acquire(KEY);
       const error = await rejection(pacer.acquire(KEY));
       assert.equal(error.code, 'rate_limit_wait_above_cap');
     } finally {
       await pacer.close();
+    }
+  });
+
+  test('a poisoned pause or token budget refuses the key for one window at most, then a request goes to re-learn', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ initialRequestsPerSecond: 1000, clock });
+    try {
+      await pacer.acquire(KEY, { tokens: 10 });
+      pacer.observe(KEY, { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '99999999', 'x-tokenlimit-limit': '1' });
+      const paused = await rejection(pacer.acquire(KEY, { tokens: 10 }));
+      assert.equal(paused.code, 'rate_limit_wait_above_cap');
+      assert.ok((paused.retryAfterMs ?? 0) > 86_400_000, 'the error names the wait the upstream asked for');
+      await clock.advance(61_000);
+      // The pause is over (held one window, not 24 days); the token budget of 1 is still fresh: refused at once.
+      assert.equal((await rejection(pacer.acquire(KEY, { tokens: 10 }))).code, 'token_budget_too_small');
+      await clock.advance(1_000);
+      // One token window after the answer that taught it, nothing has confirmed it: forgotten, the request goes.
+      await pacer.acquire(KEY, { tokens: 10 });
+    } finally {
+      await pacer.close();
+      clock.restore();
     }
   });
 
