@@ -17,7 +17,7 @@ const HOME = mkdtempSync(join(tmpdir(), 'tether-gateway-process-'));
 after(() => rmSync(HOME, { recursive: true, force: true }));
 
 function envWithoutKey(): NodeJS.ProcessEnv {
-  const env = { ...process.env, TETHER_HOME: HOME };
+  const env: NodeJS.ProcessEnv = { ...process.env, TETHER_HOME: HOME };
   delete env.TOGETHER_API_KEY;
   delete env.TOGETHER_BASE_URL;
   return env;
