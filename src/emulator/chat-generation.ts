@@ -7,7 +7,7 @@ import type { ChatMessageLike } from '../tokens/index.js';
 import type { EmulatorModel } from './catalog.js';
 import { invalidRequest } from './errors.js';
 import type { EmulatorError } from './errors.js';
-import { fitTokens, generateText } from './generate.js';
+import { choiceSeed, fitTokens, generateText } from './generate.js';
 import type { ContentFormat, GeneratedText } from './generate.js';
 import { schemaFromMessages } from './prompt-schema.js';
 import { seededRandom } from './prng.js';
@@ -163,7 +163,7 @@ async function generateChoice(input: ChoiceInput): Promise<GeneratedText | Emula
       tokens = await countTokens(calls.calls.map((c) => `${c.name}${c.arguments}`).join(''));
       finishReason = 'length';
     }
-    const seed = requestSeed ?? (await generateText({ ...base, maxTokens: 1 })).seed;
+    const seed = choiceSeed(base);
     return withReasoning({ text: '', pieces: [], finishReason, completionTokens: tokens, seed, toolCalls: calls.calls });
   }
   const needsProse = input.spec.kind === 'json_object' || (input.spec.kind === 'json_schema' && input.spec.fromPrompt === true);

@@ -58,10 +58,15 @@ export function jsonPieces(text: string): string[] {
   return text.match(/[\s\S]{1,6}/g) ?? [];
 }
 
+/** The `seed` Together reports on a choice: the request's, or one derived from what decides the answer. */
+export function choiceSeed(options: Pick<GenerateOptions, 'emulatorSeed' | 'model' | 'prompt' | 'choiceIndex' | 'requestSeed'>): number {
+  return options.requestSeed ?? hashSeed(options.emulatorSeed, options.model, options.prompt, options.choiceIndex, 'seed');
+}
+
 function draftPieces(options: GenerateOptions): { pieces: string[]; seed: number } {
   const salt = options.purpose ? [options.purpose] : [];
   const random = seededRandom(options.emulatorSeed, options.requestSeed ?? '', options.model, options.prompt, options.choiceIndex, ...salt);
-  const seed = options.requestSeed ?? hashSeed(options.emulatorSeed, options.model, options.prompt, options.choiceIndex, 'seed');
+  const seed = choiceSeed(options);
   if (options.format?.kind === 'json') return { pieces: jsonPieces(options.format.text), seed };
   const total = randomInt(random, options.words?.min ?? 12, options.words?.max ?? 48);
   const words: string[] = [];
