@@ -1,5 +1,5 @@
-// The bytes the media endpoints answer with: small valid files, the same for the same seed. A PNG of the asked
-// size in one seeded colour (deflate makes even 2048×2048 a few KB), a fixed 1×1 baseline JPEG, and audio —
+// The bytes the media endpoints answer with: small valid files, the same for the same seed. A PNG or a JPEG of the
+// asked size in one seeded colour (even 2048×2048 is a few KB), and audio —
 // WAV, MP3 frames or raw PCM — of a quiet tone whose length follows the text.
 import { deflateSync } from 'node:zlib';
 import type { Random } from './prng.js';
@@ -44,14 +44,48 @@ export function solidPng(width: number, height: number, random: Random): Buffer 
   ]);
 }
 
-/** A 1×1 baseline JPEG (the smallest well-formed one): the emulator does not encode JPEG at size. */
-const TINY_JPEG = Buffer.from(
-  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
-  'base64',
-);
+/** A JPEG marker segment: FF, the marker, a big-endian length (itself included), the payload. */
+function jpegSegment(marker: number, payload: readonly number[]): Buffer {
+  const length = payload.length + 2;
+  return Buffer.from([0xff, marker, length >> 8, length & 0xff, ...payload]);
+}
 
-export function tinyJpeg(): Buffer {
-  return Buffer.from(TINY_JPEG);
+/**
+ * A width×height baseline JPEG in one seeded grey: one component, quantisation all 1s, and Huffman tables cut to
+ * the two DC categories and the one AC symbol (end of block) a flat image needs — every 8×8 block after the first
+ * is "DC unchanged, end of block", so even 2048×2048 is ~16 KB.
+ */
+export function solidJpeg(width: number, height: number, random: Random): Buffer {
+  let grey = Math.floor(random() * 256);
+  if (grey === 128) grey = 129; // a DC of 0 would need no second DC category
+  const dc = 8 * (grey - 128); // the DC coefficient of a flat block
+  const category = Math.floor(Math.log2(Math.abs(dc))) + 1;
+  const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
+  // Entropy-coded data. DC table: category 0 = '0', `category` = '10'. AC table: EOB = '0'.
+  const bits: number[] = [1, 0];
+  const amplitude = dc > 0 ? dc : dc + (1 << category) - 1; // negative values: one's complement in `category` bits
+  for (let b = category - 1; b >= 0; b--) bits.push((amplitude >> b) & 1);
+  bits.push(0);
+  for (let i = 1; i < blocks; i++) bits.push(0, 0);
+  while (bits.length % 8) bits.push(1);
+  const scan: number[] = [];
+  for (let i = 0; i < bits.length; i += 8) {
+    const byte = bits.slice(i, i + 8).reduce((acc, bit) => (acc << 1) | bit, 0);
+    scan.push(byte);
+    if (byte === 0xff) scan.push(0x00); // byte stuffing
+  }
+  const counts = (lengths: number[]): number[] => Array.from({ length: 16 }, (_, i) => lengths.filter((l) => l === i + 1).length);
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8]),
+    jpegSegment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0x00, 1, 1, 0, 0, 1, 0, 1, 0, 0]),
+    jpegSegment(0xdb, [0x00, ...new Array<number>(64).fill(1)]),
+    jpegSegment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]),
+    jpegSegment(0xc4, [0x00, ...counts([1, 2]), 0, category]),
+    jpegSegment(0xc4, [0x10, ...counts([1]), 0x00]),
+    jpegSegment(0xda, [1, 1, 0x00, 0, 63, 0]),
+    Buffer.from(scan),
+    Buffer.from([0xff, 0xd9]),
+  ]);
 }
 
 /** Seconds of speech for a text: about 15 characters a second, at least a quarter second. */

@@ -75,13 +75,17 @@ describe('POST /v1/images/generations', () => {
     assert.equal(again.json.data[0].b64_json, reply.json.data[0].b64_json);
   });
 
-  test('url by default, a JPEG by default', async () => {
-    const reply = await call(emu, '/v1/images/generations', { body: { model: IMAGE, prompt: 'a lighthouse' } });
+  test('url by default, a baseline JPEG of the asked size by default', async () => {
+    const reply = await call(emu, '/v1/images/generations', { body: { model: IMAGE, prompt: 'a lighthouse', width: 320, height: 200 } });
     assert.equal(reply.status, 200, reply.text);
     const { url, type } = reply.json.data[0];
     assert.equal(type, 'url');
     const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
     assert.deepEqual([...bytes.subarray(0, 3)], [0xff, 0xd8, 0xff]);
+    assert.deepEqual([...bytes.subarray(-2)], [0xff, 0xd9], 'ends with EOI');
+    const sof = bytes.indexOf(Buffer.from([0xff, 0xc0]));
+    assert.ok(sof > 0, 'a baseline SOF0 frame');
+    assert.deepEqual([bytes.readUInt16BE(sof + 5), bytes.readUInt16BE(sof + 7)], [200, 320]);
   });
 
   test('limits, a non-image model, and the price per megapixel charged', async () => {

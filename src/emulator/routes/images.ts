@@ -1,11 +1,11 @@
 // POST /v1/images/generations: Together's ImageResponse with `n` images as a URL (a data: URL, so nothing is
-// stored) or base64, PNG of the asked size or a tiny JPEG; priced per megapixel like Together's FLUX models and
+// stored) or base64, a PNG or JPEG of the asked size; priced per megapixel like Together's FLUX models and
 // admitted like chat (faults, rate limits, credits).
 import { z } from 'zod';
 import { sendJson } from '../http.js';
 import type { Exchange } from '../http.js';
 import { acceptRequest, admit, resolveModel, responseEnvelope } from '../inference.js';
-import { solidPng, tinyJpeg } from '../media.js';
+import { solidJpeg, solidPng } from '../media.js';
 import { seededRandom } from '../prng.js';
 import type { Route } from '../router.js';
 import type { EmulatorState } from '../state.js';
@@ -68,7 +68,7 @@ async function generateImages(state: EmulatorState, ex: Exchange): Promise<void>
   const env = responseEnvelope(state, ex, '/v1/images/generations', body, model.id);
   const data = Array.from({ length: n }, (_, index) => {
     const random = seededRandom(state.config.seed, body.seed ?? '', model.id, body.prompt, index, 'image');
-    const bytes = format === 'png' ? solidPng(width, height, random) : tinyJpeg();
+    const bytes = format === 'png' ? solidPng(width, height, random) : solidJpeg(width, height, random);
     const b64 = bytes.toString('base64');
     return body.response_format === 'base64' || body.response_format === 'b64_json'
       ? { index, b64_json: b64, type: 'b64_json' }
