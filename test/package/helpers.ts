@@ -43,7 +43,7 @@ export function run(command: string, args: readonly string[], options: { cwd: st
 
 async function mustRun(command: string, args: readonly string[], options: { cwd: string; timeoutMs?: number }): Promise<Ran> {
   const ran = await run(command, args, options);
-  if (ran.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${ran.code}:\n${ran.stderr.slice(-4000)}`);
+  if (ran.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${ran.code}:\n${ran.stdout.slice(-4000)}\n${ran.stderr.slice(-4000)}`);
   return ran;
 }
 
