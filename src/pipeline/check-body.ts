@@ -8,6 +8,7 @@ import {
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingsRequest } from '../api/index.js';
 import { MAX_MODEL_ID_LENGTH } from '../catalog/index.js';
 import type { TogetherError } from '../errors/index.js';
+import { BODY_BOUNDS, findOutOfBounds, stopWithinBounds } from './body-bounds.js';
 import type { Endpoint } from './contract.js';
 import { invalidBodyError } from './errors.js';
 
@@ -44,14 +45,14 @@ const isFiniteIn = (min: number, max: number): Check => (value) => typeof value 
  */
 const PLAIN_CHAT_FIELDS: Readonly<Record<string, Check>> = {
   model: (value) => typeof value === 'string' && value.length > 0 && value.length <= MAX_MODEL_ID_LENGTH,
-  messages: (value) => Array.isArray(value) && value.length > 0 && value.every(isPlainMessage),
+  messages: (value) => Array.isArray(value) && value.length > 0 && value.length <= BODY_BOUNDS.maxMessages && value.every(isPlainMessage),
   max_tokens: (value) => isInteger(value) && (value as number) >= 1,
   stream: (value) => typeof value === 'boolean',
   temperature: isFiniteIn(0, Infinity),
   top_p: isFiniteIn(0, 1),
   top_k: isInteger,
   seed: isInteger,
-  stop: (value) => typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string')),
+  stop: (value) => stopWithinBounds(value) && (typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'))),
 };
 
 const PLAIN_ROLES = new Set(['system', 'user', 'assistant']);
@@ -139,8 +140,11 @@ export function valueTooDeep(value: unknown, limit = MAX_BODY_DEPTH): boolean {
   return false;
 }
 
-/** The limits checked before the schema: nesting depth and the model id's length (the schema walk recurses). */
+/** The limits checked before the schema: nesting depth, the model id's length and list sizes (see body-bounds.ts). */
 function checkBounds(endpoint: Endpoint, body: unknown): TogetherError | undefined {
+  // List sizes first: the check is flat (no recursion) and spares the depth walk a 500,000-entry list.
+  const finding = findOutOfBounds(body);
+  if (finding !== undefined) return invalidBodyError(endpoint, `Invalid request body: ${finding.message}`, [finding]);
   if (valueTooDeep(body)) {
     const message = `Invalid request body: arrays and objects nest deeper than ${MAX_BODY_DEPTH} levels (the maximum nesting depth)`;
     return invalidBodyError(endpoint, message, [{ path: '(body)', message: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
