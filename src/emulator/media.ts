@@ -111,25 +111,31 @@ export function tonePcm(seconds: number, sampleRate: number, encoding: PcmEncodi
   return out;
 }
 
-/** RIFF/WAVE around PCM (format 3 for float, 1 for 16-bit, 7 µ-law, 6 A-law). */
+/**
+ * RIFF/WAVE around PCM (format 3 for float, 1 for 16-bit, 7 µ-law, 6 A-law). Formats other than plain PCM carry
+ * the 18-byte fmt chunk and a `fact` chunk, as the WAVE spec asks and decoders (sox) expect.
+ */
 export function wav(pcm: Buffer, sampleRate: number, encoding: PcmEncoding): Buffer {
   const width = BYTES_PER_SAMPLE[encoding];
   const format = { pcm_f32le: 3, pcm_s16le: 1, pcm_mulaw: 7, pcm_alaw: 6 }[encoding];
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + pcm.length, 4);
-  header.write('WAVE', 8, 'latin1');
-  header.write('fmt ', 12, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(format, 20);
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * width, 28);
-  header.writeUInt16LE(width, 32);
-  header.writeUInt16LE(width * 8, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([header, pcm]);
+  const plain = format === 1;
+  const fmt = Buffer.alloc(plain ? 16 : 18);
+  fmt.writeUInt16LE(format, 0);
+  fmt.writeUInt16LE(1, 2); // mono
+  fmt.writeUInt32LE(sampleRate, 4);
+  fmt.writeUInt32LE(sampleRate * width, 8);
+  fmt.writeUInt16LE(width, 12);
+  fmt.writeUInt16LE(width * 8, 14); // cbSize (bytes 16-17) stays 0
+  const chunk = (id: string, body: Buffer): Buffer => {
+    const head = Buffer.alloc(8);
+    head.write(id, 0, 'latin1');
+    head.writeUInt32LE(body.length, 4);
+    return Buffer.concat([head, body]);
+  };
+  const fact = Buffer.alloc(4);
+  fact.writeUInt32LE(pcm.length / width, 0);
+  const body = Buffer.concat([Buffer.from('WAVE', 'latin1'), chunk('fmt ', fmt), ...(plain ? [] : [chunk('fact', fact)]), chunk('data', pcm)]);
+  return chunk('RIFF', body);
 }
 
 const MP3_BITRATES = [32000, 40000, 48000, 56000, 64000, 80000, 96000, 112000, 128000, 160000, 192000, 224000, 256000, 320000];

@@ -144,7 +144,9 @@ describe('POST /v1/audio/speech', () => {
     const wavBytesOut = Buffer.from(await wav.arrayBuffer());
     assert.equal(wavBytesOut.toString('latin1', 0, 4), 'RIFF');
     assert.equal(wavBytesOut.toString('latin1', 8, 12), 'WAVE');
-    assert.equal(wavBytesOut.readUInt32LE(40), wavBytesOut.length - 44);
+    const data = wavBytesOut.indexOf('data', 12, 'latin1');
+    assert.equal(wavBytesOut.readUInt32LE(data + 4), wavBytesOut.length - data - 8, 'the data chunk runs to the end');
+    assert.equal(wavBytesOut.readUInt16LE(20), 3, 'float PCM, the default pcm_f32le');
     const mp3 = await post('/v1/audio/speech', JSON.stringify({ ...body, response_format: 'mp3' }), { 'content-type': 'application/json' });
     assert.equal(mp3.headers.get('content-type'), 'audio/mpeg');
     const mp3Bytes = Buffer.from(await mp3.arrayBuffer());
