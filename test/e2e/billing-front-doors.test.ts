@@ -17,7 +17,7 @@ import { createClient, resilientFetch } from '../../src/pipeline/index.js';
 const BIN = new URL('../../bin/tether.js', import.meta.url).pathname;
 const MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo';
 const BROKE = 'tk-doors-broke';
-const BODY = { model: MODEL, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 };
+const BODY = { model: MODEL, messages: [{ role: 'user' as const, content: 'Hello' }], max_tokens: 8 };
 /** The CLI in a child process, asynchronously: the emulator it calls runs on this process's event loop. */
 async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
