@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { invalidRequest } from './errors.js';
 import type { EmulatorError } from './errors.js';
 import { formatIssuePath } from './config.js';
+import { requestBoundsError } from './request-bounds.js';
 
 const ROLES = ['system', 'user', 'assistant', 'tool', 'function'] as const;
 
@@ -126,6 +127,9 @@ export function validateBody<T>(schema: z.ZodType<T>, input: unknown, example: s
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, error: invalidRequest(`Request body must be a JSON object (got ${describeValue(input)}). Send e.g. ${example}.`) };
   }
+  // List sizes before the schema walks the lists (see request-bounds.ts).
+  const outOfBounds = requestBoundsError(input);
+  if (outOfBounds) return { ok: false, error: outOfBounds };
   const result = schema.safeParse(input);
   return result.success ? { ok: true, value: result.data } : { ok: false, error: requestError(input, result.error.issues) };
 }
