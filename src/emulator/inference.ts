@@ -162,7 +162,14 @@ export async function admit(
  * Send SSE events (`data: <json>` + blank line, then `data: [DONE]`), honouring the stream faults: cut (socket
  * destroyed, no [DONE]), stall (nothing more sent, socket left open), slow (a pause before each chunk).
  */
-export async function sendEventStream(ex: Exchange, events: readonly unknown[], plan: StreamPlan): Promise<void> {
+/** Events made one at a time as they are sent (long audio streams), instead of all held in memory. */
+export interface LazyEvents {
+  length: number;
+  get(index: number): unknown;
+}
+
+export async function sendEventStream(ex: Exchange, events: readonly unknown[] | LazyEvents, plan: StreamPlan): Promise<void> {
+  const eventAt = (i: number): unknown => (Array.isArray(events) ? events[i] : (events as LazyEvents).get(i));
   if (ex.res.headersSent || ex.signal.aborted) return;
   ex.res.writeHead(200, {
     ...ex.extraHeaders(),
@@ -183,7 +190,7 @@ export async function sendEventStream(ex: Exchange, events: readonly unknown[], 
     }
     if (last) break;
     if (!(await pause(ex, plan.chunkDelayMs))) return;
-    await writeChunk(ex, `data: ${JSON.stringify(events[i])}\n\n`);
+    await writeChunk(ex, `data: ${JSON.stringify(eventAt(i))}\n\n`);
     if (ex.signal.aborted) return;
   }
   await writeChunk(ex, 'data: [DONE]\n\n');

@@ -97,13 +97,16 @@ export type PcmEncoding = 'pcm_f32le' | 'pcm_s16le' | 'pcm_mulaw' | 'pcm_alaw';
 
 const BYTES_PER_SAMPLE: Record<PcmEncoding, number> = { pcm_f32le: 4, pcm_s16le: 2, pcm_mulaw: 1, pcm_alaw: 1 };
 
-/** A quiet 220 Hz tone as PCM samples in the encoding asked for. */
-export function tonePcm(seconds: number, sampleRate: number, encoding: PcmEncoding): Buffer {
-  const samples = Math.round(seconds * sampleRate);
+export function bytesPerSample(encoding: PcmEncoding): number {
+  return BYTES_PER_SAMPLE[encoding];
+}
+
+/** Samples `from` to `from + count` of a quiet 220 Hz tone as PCM in the encoding asked for. */
+export function tonePcm(from: number, count: number, sampleRate: number, encoding: PcmEncoding): Buffer {
   const width = BYTES_PER_SAMPLE[encoding];
-  const out = Buffer.alloc(samples * width);
-  for (let i = 0; i < samples; i++) {
-    const v = 0.05 * Math.sin((2 * Math.PI * 220 * i) / sampleRate);
+  const out = Buffer.alloc(count * width);
+  for (let i = 0; i < count; i++) {
+    const v = 0.05 * Math.sin((2 * Math.PI * 220 * (from + i)) / sampleRate);
     if (encoding === 'pcm_f32le') out.writeFloatLE(v, i * 4);
     else if (encoding === 'pcm_s16le') out.writeInt16LE(Math.round(v * 32767), i * 2);
     else out[i] = encoding === 'pcm_mulaw' ? 0xff : 0xd5; // the codes for silence
@@ -112,10 +115,10 @@ export function tonePcm(seconds: number, sampleRate: number, encoding: PcmEncodi
 }
 
 /**
- * RIFF/WAVE around PCM (format 3 for float, 1 for 16-bit, 7 µ-law, 6 A-law). Formats other than plain PCM carry
+ * The RIFF/WAVE header for `dataBytes` of PCM (format 3 for float, 1 for 16-bit, 7 µ-law, 6 A-law). Formats other than plain PCM carry
  * the 18-byte fmt chunk and a `fact` chunk, as the WAVE spec asks and decoders (sox) expect.
  */
-export function wav(pcm: Buffer, sampleRate: number, encoding: PcmEncoding): Buffer {
+export function wavHeader(dataBytes: number, sampleRate: number, encoding: PcmEncoding): Buffer {
   const width = BYTES_PER_SAMPLE[encoding];
   const format = { pcm_f32le: 3, pcm_s16le: 1, pcm_mulaw: 7, pcm_alaw: 6 }[encoding];
   const plain = format === 1;
@@ -133,9 +136,18 @@ export function wav(pcm: Buffer, sampleRate: number, encoding: PcmEncoding): Buf
     return Buffer.concat([head, body]);
   };
   const fact = Buffer.alloc(4);
-  fact.writeUInt32LE(pcm.length / width, 0);
-  const body = Buffer.concat([Buffer.from('WAVE', 'latin1'), chunk('fmt ', fmt), ...(plain ? [] : [chunk('fact', fact)]), chunk('data', pcm)]);
-  return chunk('RIFF', body);
+  fact.writeUInt32LE(dataBytes / width, 0);
+  const head = Buffer.concat([Buffer.from('WAVE', 'latin1'), chunk('fmt ', fmt), ...(plain ? [] : [chunk('fact', fact)]), Buffer.from('data', 'latin1'), Buffer.alloc(4)]);
+  head.writeUInt32LE(dataBytes, head.length - 4);
+  const riff = Buffer.alloc(8);
+  riff.write('RIFF', 0, 'latin1');
+  riff.writeUInt32LE(head.length + dataBytes, 4);
+  return Buffer.concat([riff, head]);
+}
+
+/** A whole WAV file around PCM bytes. */
+export function wav(pcm: Buffer, sampleRate: number, encoding: PcmEncoding): Buffer {
+  return Buffer.concat([wavHeader(pcm.length, sampleRate, encoding), pcm]);
 }
 
 const MP3_BITRATES = [32000, 40000, 48000, 56000, 64000, 80000, 96000, 112000, 128000, 160000, 192000, 224000, 256000, 320000];

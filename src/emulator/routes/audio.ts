@@ -13,7 +13,7 @@ import { generateText } from '../generate.js';
 import { sendError, sendJson } from '../http.js';
 import type { Exchange } from '../http.js';
 import { acceptRequest, admit, authenticate, resolveModel, sendEventStream } from '../inference.js';
-import { silentMp3, speechSeconds, tonePcm, wav } from '../media.js';
+import { bytesPerSample, silentMp3, speechSeconds, tonePcm, wavHeader } from '../media.js';
 import type { PcmEncoding } from '../media.js';
 import type { Route } from '../router.js';
 import { limiterFor } from '../state.js';
@@ -45,14 +45,27 @@ const SPEECH_EXAMPLE = '{"model": "cartesia/sonic-2", "input": "Hello there", "v
 
 const MEDIA_TYPES = { mp3: 'audio/mpeg', wav: 'audio/wav', raw: 'application/octet-stream' } as const;
 
-function speechBytes(body: z.infer<typeof speechRequestSchema>): Buffer {
-  const seconds = speechSeconds(body.input);
-  const format = body.response_format ?? 'wav';
-  const encoding: PcmEncoding = body.response_encoding ?? 'pcm_f32le';
-  const rate = body.sample_rate ?? 44100;
-  if (format === 'mp3') return silentMp3(seconds, body.bit_rate ?? 128000, rate);
-  const pcm = tonePcm(seconds, rate, encoding);
-  return format === 'wav' ? wav(pcm, rate, encoding) : pcm;
+/** Samples per piece written or streamed: 0.1 s at the sample rate, so a long answer is never held whole. */
+function pieceSamples(rate: number): number {
+  return Math.max(1, Math.round(rate / 10));
+}
+
+/** Write `pieces` buffers with backpressure; false once the client is gone. */
+async function writePieces(ex: Exchange, count: number, piece: (i: number) => Buffer): Promise<boolean> {
+  for (let i = 0; i < count; i++) {
+    if (ex.signal.aborted || ex.res.destroyed) return false;
+    if (ex.res.write(piece(i))) continue;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        ex.res.off('drain', done);
+        ex.res.off('close', done);
+        resolve();
+      };
+      ex.res.on('drain', done);
+      ex.res.on('close', done);
+    });
+  }
+  return true;
 }
 
 async function speech(state: EmulatorState, ex: Exchange): Promise<void> {
@@ -65,19 +78,32 @@ async function speech(state: EmulatorState, ex: Exchange): Promise<void> {
   const stream = body.stream === true;
   const admission = await admit(state, ex, { key, model, stream, promptTokens: 0, completionTokens: 0, costUsd });
   if (!admission) return;
-  const bytes = speechBytes(body);
+  const seconds = speechSeconds(body.input);
+  const rate = body.sample_rate ?? 44100;
+  const encoding: PcmEncoding = body.response_encoding ?? 'pcm_f32le';
+  const samples = Math.round(seconds * rate);
+  const step = pieceSamples(rate);
+  const pieces = Math.ceil(samples / step);
+  const pcmPiece = (i: number): Buffer => tonePcm(i * step, Math.min(step, samples - i * step), rate, encoding);
   if (admission.streamPlan) {
-    // Raw PCM in base64 chunks of ~0.1 s, as Together streams speech (AudioSpeechStreamChunk).
-    const pcm = body.response_format === 'wav' || body.response_format === 'mp3' || !body.response_format ? tonePcm(speechSeconds(body.input), body.sample_rate ?? 44100, body.response_encoding ?? 'pcm_f32le') : bytes;
-    const size = Math.max(1, Math.round((body.sample_rate ?? 44100) * 0.1) * 4);
-    const events: unknown[] = [];
-    for (let at = 0; at < pcm.length; at += size) events.push({ object: 'audio.tts.chunk', model: model.id, b64: pcm.subarray(at, at + size).toString('base64') });
+    // Raw PCM in base64 chunks of 0.1 s, as Together streams speech (AudioSpeechStreamChunk), made as they are sent.
+    const events = { length: pieces, get: (i: number) => ({ object: 'audio.tts.chunk', model: model.id, b64: pcmPiece(i).toString('base64') }) };
     await sendEventStream(ex, events, admission.streamPlan);
     return;
   }
   if (ex.res.headersSent || ex.signal.aborted) return;
-  ex.res.writeHead(200, { ...ex.extraHeaders(), 'content-type': MEDIA_TYPES[body.response_format ?? 'wav'], 'content-length': String(bytes.length) });
-  ex.res.end(bytes);
+  const format = body.response_format ?? 'wav';
+  if (format === 'mp3') {
+    const mp3 = silentMp3(seconds, body.bit_rate ?? 128000, rate);
+    ex.res.writeHead(200, { ...ex.extraHeaders(), 'content-type': MEDIA_TYPES.mp3, 'content-length': String(mp3.length) });
+    ex.res.end(mp3);
+    return;
+  }
+  const dataBytes = samples * bytesPerSample(encoding);
+  const head = format === 'wav' ? wavHeader(dataBytes, rate, encoding) : Buffer.alloc(0);
+  ex.res.writeHead(200, { ...ex.extraHeaders(), 'content-type': MEDIA_TYPES[format], 'content-length': String(head.length + dataBytes) });
+  ex.res.write(head);
+  if (await writePieces(ex, pieces, pcmPiece)) ex.res.end();
 }
 
 interface AudioUpload {
