@@ -46,8 +46,13 @@ export interface ChunkContext {
   cap: number;
   /** True for the chunk that ends the file (its last line may lack a newline and be cut off). */
   final: boolean;
-  /** Keep every valid example (parsed) for token counting; turns the fast path off. */
+  /** Keep every valid example (parsed) for token counting; turns the fast path off (but see fitBytes). */
   collect: boolean;
+  /**
+   * With `collect`: a line the fast path accepts and that is at most this many bytes certainly fits the model's
+   * context (see example-tokens.ts fitBytes), so it is neither parsed nor kept, only counted in `bounded`.
+   */
+  fitBytes?: number;
   /** With --model: the model, whose capabilities decide whether reasoning and tool data are accepted. */
   model?: FineTuneModel;
 }
@@ -78,6 +83,8 @@ class ChunkChecker {
   private messages = 0;
   readonly collector: IssueCollector;
   readonly pending: PendingExample[] = [];
+  /** Lines the fast path accepted that fit by their size alone (with collect and fitBytes). */
+  bounded = 0;
   private readonly text: Buffer;
   private crAt = -1;
 
@@ -91,7 +98,8 @@ class ChunkChecker {
 
   run(): ChunkResult {
     const { bytes, text, ctx } = this;
-    const fast = !ctx.collect;
+    const fitBytes = ctx.collect ? (ctx.fitBytes ?? -1) : Infinity;
+    const fast = fitBytes >= 0;
     const utf8 = isUtf8(bytes);
     const allowRuns = ctx.options.allowSameRoleRuns;
     const allowSampleWeight = ctx.options.profile === 'current';
@@ -99,7 +107,9 @@ class ChunkChecker {
     let start = 0;
     while (start < n) {
       const format = fast && utf8 ? fastLine(bytes, start, allowRuns, allowSampleWeight) : FAST_UNSURE;
-      if (format !== FAST_UNSURE) {
+      // Collecting for --model, a fast line is taken only when its size proves it fits; longer ones are parsed and kept.
+      if (format !== FAST_UNSURE && (fitBytes === Infinity || fastNewline() - start <= fitBytes)) {
+        if (fitBytes !== Infinity) this.bounded++;
         this.line++;
         this.samples++;
         if (format === FAST_CONVERSATION) this.messages += fastMessageCount();
@@ -236,8 +246,8 @@ class ChunkChecker {
 }
 
 /** Checks the whole lines in `bytes`; `pending` holds the valid examples when `ctx.collect` is set. */
-export function checkChunk(bytes: Uint8Array, ctx: ChunkContext): { result: ChunkResult; pending: PendingExample[] } {
+export function checkChunk(bytes: Uint8Array, ctx: ChunkContext): { result: ChunkResult; pending: PendingExample[]; bounded: number } {
   const checker = new ChunkChecker(bytes, ctx);
   const result = checker.run();
-  return { result, pending: checker.pending };
+  return { result, pending: checker.pending, bounded: checker.bounded };
 }

@@ -109,3 +109,42 @@ describe('--model: what the byte bound settles, and what the model accepts', () 
     assert.deepEqual(llama.errors, []);
   });
 });
+
+describe('--model: lines the fast path takes by their size (fitBytesOf)', () => {
+  test('3 × line bytes + 100 bounds the exact count and the estimate, for chats of any text (Llama 3, Qwen2.5, Mistral)', async () => {
+    const { countChatTokens, upperBoundChatTokens } = await import('../../src/tokens/index.js');
+    const { default: fc } = await import('fast-check');
+    // Text NFC lengthens (U+0344, U+FB2C, U+1D160), escapes, emoji, CJK, and plain words.
+    const text = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 30 }),
+      fc.array(fc.constantFrom('\u0344', '\ufb2c', '\ud834\udd60', '"', '\\', '\n', '🎉', '東京', 'word ', ' '), { maxLength: 40 }).map((p) => p.join('')),
+    );
+    const chat = fc.array(text, { minLength: 1, maxLength: 4 }).map((texts) => texts.map((content, i) => ({ role: i % 2 === 0 ? 'user' : 'assistant', content })));
+    for (const family of ['llama3', 'qwen2_5', 'mistral_v1']) {
+      await fc.assert(
+        fc.asyncProperty(chat, async (messages) => {
+          const lineBytes = Buffer.byteLength(JSON.stringify({ messages }));
+          const exact = await countChatTokens(family, messages, { addGenerationPrompt: false });
+          assert.ok(exact.tokens <= 3 * lineBytes + 100, `${family}: ${exact.tokens} tokens for ${lineBytes} bytes`);
+          assert.ok(upperBoundChatTokens(messages) <= 3 * lineBytes + 100);
+        }),
+        { seed: 20261207, numRuns: 60 },
+      );
+    }
+  });
+
+  test('a clean line longer than the size bound is parsed and bounded or counted; the same verdicts either way', async () => {
+    const { fitBytesOf } = await import('../../src/datasets/job.js');
+    const model = resolveFineTuneModel('meta-llama/Meta-Llama-3-8B-Instruct');
+    const limit = fitBytesOf(model);
+    const long = conversation(user(`${words(Math.ceil(limit / 6))}`), assistant('ok'));
+    assert.ok(Buffer.byteLength(long) > limit);
+    const path = tmp.file('fit.jsonl', `${conversation(user('hi'), assistant('hello'))}\n${long}\n`);
+    const report = await validateFile(path, { model: model.id, threads: 0 });
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual([report.stats.tokens!.examples, report.stats.tokens!.bounded + report.stats.tokens!.counted], [2, 2]);
+    const exact = await validateFile(path, { model: model.id, threads: 0, exactTokens: true });
+    assert.equal(exact.stats.tokens!.counted, 2);
+    assert.ok(exact.stats.tokens!.longest!.tokens < 8192);
+  });
+});
