@@ -1,3 +1,5 @@
+// Named .serial: packing (tsc, brotli) and installing load both cores for about a minute, so it runs after the
+// parallel tests, alone, instead of slowing timing-sensitive ones beside it.
 // The package as a user gets it: `npm pack` (which builds dist/), the tarball installed with --omit=dev into an
 // empty project that cannot see this repository's sources, and there: the CLI (help, explain, the emulator on a
 // port of its own), `import` and `require` of each entry point, a consumer type-checked under nodenext and bundler
