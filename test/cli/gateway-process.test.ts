@@ -4,7 +4,8 @@
 // foreground process group: every process of the tree must exit promptly and both ports must be free again.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -131,6 +132,24 @@ describe('the gateway process tree', () => {
       assert.equal(flagged.emulator?.port, fromFlag);
     } finally {
       await flagged.close();
+    }
+  });
+
+  test("tether emulator: a busy port from the config file is named in the usage error (not the default 4010)", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as { port: number };
+    const config = join(HOME, 'emulator.json');
+    writeFileSync(config, JSON.stringify({ port }));
+    try {
+      const failed = await promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'tether.js'), 'emulator', '--config', config], { env: envWithoutKey() }).then(
+        () => assert.fail('expected exit 2'),
+        (error: { code?: number; stderr?: string }) => error,
+      );
+      assert.equal(failed.code, 2);
+      assert.match(failed.stderr ?? '', new RegExp(`port ${port} is already in use; pass --port`));
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
     }
   });
 });
