@@ -14,7 +14,7 @@ import type { ConsoleCommand } from './examples.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const FIXTURES = join(ROOT, 'test', 'docs', 'fixtures');
-const PAGE_TIMEOUT_MS = 150_000;
+const PAGE_TIMEOUT_MS = 240_000;
 /** tsx's loader by path: the examples run with the page's scratch directory as their working directory. */
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 /** Pages run three at a time: most of a page's time is waiting (CLI start-up, servers starting, polls). */
@@ -145,7 +145,7 @@ function tsStep(code: string, line: number, page: string, index: number): Step {
 function pageScript(steps: readonly Step[]): string {
   return [
     'set -m',
-    '__wait_for() { local n=0; until grep -qF -- "$2" "$1" 2>/dev/null || [ $n -ge 300 ]; do sleep 0.1; n=$((n+1)); done; }',
+    '__wait_for() { local n=0; until grep -qF -- "$2" "$1" 2>/dev/null || [ $n -ge 600 ]; do sleep 0.1; n=$((n+1)); done; }',
     '__stop() { for p in $(cat "$OUT/bg.pids" 2>/dev/null); do kill -INT -- "-$p" 2>/dev/null; done; wait; }',
     'trap __stop EXIT',
     ...steps.map((s) => s.script),
