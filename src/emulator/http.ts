@@ -98,6 +98,21 @@ export function writeChunk(ex: Exchange, text: string): Promise<void> {
   return new Promise((resolve) => ex.res.write(text, () => resolve()));
 }
 
+/**
+ * What is left of a request body once its answer is complete is unwanted. node:http would drain it to its end so the
+ * connection can be reused (a route may also have called req.resume() to drop it), bounded only by the request
+ * timeout: this reads at most `limit` more bytes, then closes the connection. Call it as the answer ends.
+ */
+export function boundUnwantedBody(req: IncomingMessage, limit: number): void {
+  if (req.complete || req.destroyed) return;
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > limit) req.socket.destroy();
+  });
+  req.resume();
+}
+
 export type BodyResult = { ok: true; value: unknown } | { ok: false; error: EmulatorError } | { ok: false; gone: true };
 
 /**

@@ -9,7 +9,7 @@ import { EmulatorConfigError, parseFaults, resolveEmulatorConfig } from './confi
 import type { EmulatorConfig, EmulatorOptions, FaultSpec } from './config.js';
 import { badHttpRequest, echoed, errorEnvelope, internalError, methodNotAllowed, requestTimeout, unknownEndpoint } from './errors.js';
 import type { EmulatorError } from './errors.js';
-import { createExchange, resetConnection, sendError } from './http.js';
+import { boundUnwantedBody, createExchange, resetConnection, sendError } from './http.js';
 import { requestIdGenerator } from './ids.js';
 import { matchRoute } from './router.js';
 import type { Route } from './router.js';
@@ -72,6 +72,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (req.complete && res.writableFinished && answering.get(req.socket) === res) answering.delete(req.socket);
     };
     res.on('finish', answered);
+    // Before node:http's own drain of an unread body at 'finish', which would read it all and drop any listener.
+    res.once('prefinish', () => boundUnwantedBody(req, config.maxBodyBytes));
     req.on('end', answered);
     res.setHeader('x-request-id', ex.requestId);
     const admin = ex.path.startsWith('/_emulator/');
