@@ -6,6 +6,9 @@ export const PATHS = {
   embeddings: '/embeddings',
   rerank: '/rerank',
   images: '/images/generations',
+  audioSpeech: '/audio/speech',
+  audioTranscriptions: '/audio/transcriptions',
+  audioTranslations: '/audio/translations',
   models: '/models',
   files: '/files',
   filesUpload: '/files/upload',
@@ -38,4 +41,7 @@ export const INFERENCE_PATHS: ReadonlySet<string> = new Set([
   PATHS.embeddings,
   PATHS.rerank,
   PATHS.images,
+  PATHS.audioSpeech,
+  PATHS.audioTranscriptions,
+  PATHS.audioTranslations,
 ]);

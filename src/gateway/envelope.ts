@@ -224,6 +224,16 @@ export function malformedJson(detail: string): ErrorReply {
   });
 }
 
+export function malformedForm(detail: string): ErrorReply {
+  return gatewayErrorReply({
+    status: 400,
+    category: 'validation',
+    code: 'invalid_request_body',
+    message: `The multipart/form-data body could not be read: ${clip(detail)}`,
+    fix: 'Send the audio as multipart/form-data with a `file` part and optional `model`, `language` and `response_format` fields (the SDKs do this for you).',
+  });
+}
+
 export function bodyTooDeep(maxDepth: number): ErrorReply {
   return gatewayErrorReply({
     status: 400,

@@ -16,6 +16,7 @@ import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { OverloadStatus } from './overload.js';
 import { toWireModel } from './models.js';
+import { isMultipart, parseAudioForm } from './audio-form.js';
 import { handlePassthrough } from './passthrough.js';
 import type { PassthroughContext } from './passthrough.js';
 import type { Endpoint, JsonResult, PipelineRequest, StreamResult } from './pipeline.js';
@@ -94,6 +95,15 @@ function resultHeaders(ex: Exchange, result: JsonResult | StreamResult): Record<
 
 function writeJson(ex: Exchange, result: JsonResult, metrics: GatewayMetrics): void {
   metrics.usage(result.record);
+  if (result.binary !== undefined) {
+    // Audio from /v1/audio/speech: Together's bytes and media type, unchanged.
+    const headers = resultHeaders(ex, result);
+    headers['content-type'] = result.binary.contentType;
+    headers['content-length'] = result.binary.bytes.byteLength;
+    ex.res.writeHead(result.status, headers);
+    ex.res.end(result.binary.bytes);
+    return;
+  }
   // Upstream's own bytes when the pipeline kept them: the body is forwarded unchanged, so no re-serialising.
   sendJson(ex.res, result.status, result.rawBody ?? JSON.stringify(result.body), resultHeaders(ex, result));
 }
@@ -155,21 +165,56 @@ async function writeStream(ex: Exchange, result: StreamResult, ctx: HandlerConte
 export async function handleInference(ex: Exchange, endpoint: Endpoint, ctx: HandlerContext): Promise<void> {
   const admitted = admit(ex);
   if (!(admitted === true || (admitted !== false && (await admitted)))) return;
+  if ((endpoint === 'transcriptions' || endpoint === 'translations') && isMultipart(ex.req.headers['content-type'])) {
+    const form = await readAudioForm(ex);
+    if (form === undefined) return;
+    ex.model = form.model;
+    await sendThroughPipeline(ex, endpoint, ctx, { model: form.model }, form.bytes, form.contentType);
+    return;
+  }
   const read = await readJsonObject(ex);
   if (read === undefined) return;
   const body = read.body;
   // The client's bytes can go upstream unchanged unless an alias renames the model here.
   let rawBody: Buffer | undefined = read.raw;
   const generation = ex.generation;
-  let model: string | undefined;
   if (typeof body.model === 'string') {
-    model = generation.resolveAlias(body.model);
+    const model = generation.resolveAlias(body.model);
     if (model !== body.model) {
       body.model = model;
       rawBody = undefined;
     }
     ex.model = model;
   }
+  await sendThroughPipeline(ex, endpoint, ctx, body, rawBody, undefined);
+}
+
+/** Reads an audio form (bounded by limits.maxBodyBytes) and the model it names; undefined when answered (413/400). */
+async function readAudioForm(ex: Exchange): Promise<{ model: string; bytes: Uint8Array; contentType: string } | undefined> {
+  const read = await readBody(ex.req, ex.generation.config.limits.maxBodyBytes);
+  if (!read.ok) {
+    if (read.reason === 'too_large') fail(ex, bodyTooLarge(ex.generation.config.limits.maxBodyBytes), true);
+    return undefined;
+  }
+  const contentType = String(ex.req.headers['content-type']);
+  const parsed = await parseAudioForm(read.body, contentType, (id) => ex.generation.resolveAlias(id));
+  if (!parsed.ok) {
+    fail(ex, parsed.reply);
+    return undefined;
+  }
+  return parsed.form;
+}
+
+async function sendThroughPipeline(
+  ex: Exchange,
+  endpoint: Endpoint,
+  ctx: HandlerContext,
+  body: Record<string, unknown>,
+  rawBody: Uint8Array | undefined,
+  contentType: string | undefined,
+): Promise<void> {
+  const generation = ex.generation;
+  const model = typeof body.model === 'string' ? body.model : undefined;
   ex.stream = body.stream === true;
   // Cancels upstream when the client leaves. A light controller: node's AbortSignal is slow to build per request.
   const abort = new LightAbortController();
@@ -179,6 +224,7 @@ export async function handleInference(ex: Exchange, endpoint: Endpoint, ctx: Han
   try {
     const request: PipelineRequest = { endpoint, body, signal: abort.signal, requestId: ex.requestId };
     if (rawBody !== undefined) request.rawBody = rawBody;
+    if (contentType !== undefined) request.contentType = contentType;
     if (ex.upstreamKey !== undefined) request.apiKey = ex.upstreamKey;
     if (overrides !== undefined) request.overrides = overrides;
     ex.awaitingSince = performance.now();

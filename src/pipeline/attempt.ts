@@ -3,7 +3,7 @@
 // A JSON answer is read whole here; a stream is read up to its first content chunk (see stream.ts).
 import { PATHS } from '../api/index.js';
 import type { RawResponse, SendRequest, TextResponse, Transport } from '../api/index.js';
-import { TogetherError, classify, classifyNetworkError, isTogetherError, redactPatterns } from '../errors/index.js';
+import { TogetherError, classify, classifyNetworkError, isTogetherError, redactPatterns, responseTooLargeError } from '../errors/index.js';
 import type { KeySource, Scrubber } from '../errors/index.js';
 import { createAttemptScope } from '../policy/index.js';
 import type { AttemptScope, BreakerRegistry, BreakerTicket, Pacer, PolicyEventMap, PolicyEvents, RateLimitSnapshot } from '../policy/index.js';
@@ -17,6 +17,11 @@ export const ENDPOINT_PATH: Record<Endpoint, string> = {
   chat: PATHS.chatCompletions,
   completions: PATHS.completions,
   embeddings: PATHS.embeddings,
+  images: PATHS.images,
+  rerank: PATHS.rerank,
+  speech: PATHS.audioSpeech,
+  transcriptions: PATHS.audioTranscriptions,
+  translations: PATHS.audioTranslations,
 };
 
 /** The model's circuit refused the attempt: not an error of the request, a reason to go to the next model. */
@@ -62,6 +67,8 @@ export interface AttemptRequest {
   body: Record<string, unknown>;
   /** `body` as JSON text already (the caller's own bytes): sent instead of serialising `body`. */
   rawBody?: string | Uint8Array | undefined;
+  /** The media type of `rawBody` when it is not JSON (a multipart form): sent with it. */
+  contentType?: string | undefined;
   apiKey: string;
   keySource: KeySource | undefined;
   /** Tokens charged to the key's tokens/min budget. */
@@ -79,7 +86,7 @@ export interface AttemptRequest {
 }
 
 export type AttemptResult =
-  | { kind: 'json'; status: number; headers: Record<string, string>; body: unknown; rawBody: string }
+  | { kind: 'json'; status: number; headers: Record<string, string>; body: unknown; rawBody: string | undefined; binary?: { contentType: string; bytes: Uint8Array } }
   | { kind: 'stream'; headers: Record<string, string>; opened: OpenedStream; scope: AttemptScope; ticket: BreakerTicket };
 
 /** The same error the transport's `json()` gives for a body that is not JSON: it quotes the body's start. */
@@ -157,6 +164,27 @@ function jsonAnswer(stages: AttemptStages, request: AttemptRequest, status: numb
   return { kind: 'json', status, headers, body, rawBody: text };
 }
 
+/** Whether an answer's media type is JSON (else it is media: audio bytes). */
+function isJsonType(contentType: string | undefined): boolean {
+  const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+/** A 2xx media answer (audio) read whole, within maxResponseBytes; a JSON one goes through jsonAnswer. */
+async function mediaAnswer(stages: AttemptStages, request: AttemptRequest, response: RawResponse): Promise<AttemptResult> {
+  const contentType = response.headers['content-type'];
+  if (isJsonType(contentType)) return jsonAnswer(stages, request, response.status, response.headers, await response.body.text());
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > stages.maxResponseBytes) throw responseTooLargeError(stages.maxResponseBytes, request.model);
+    chunks.push(chunk);
+  }
+  const bytes = Buffer.concat(chunks, size);
+  return { kind: 'json', status: response.status, headers: scrubHeaders(response.headers, stages.scrubber()), body: undefined, rawBody: undefined, binary: { contentType: contentType ?? 'application/octet-stream', bytes } };
+}
+
 /** A JSON attempt read whole by the transport (`sendText`), with no body stream. */
 async function sendForText(stages: AttemptStages, request: AttemptRequest, send: SendRequest, scope: AttemptScope): Promise<AttemptResult> {
   let answer: TextResponse;
@@ -209,14 +237,16 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
       method: 'POST',
       path: ENDPOINT_PATH[request.endpoint],
       body: request.rawBody ?? request.body,
-      jsonText: request.rawBody !== undefined,
+      jsonText: request.rawBody !== undefined && request.contentType === undefined,
+      ...(request.contentType !== undefined ? { headers: { 'content-type': request.contentType } } : request.endpoint === 'speech' ? { headers: { accept: '*/*' } } : {}),
       stream: request.stream,
       apiKey: request.apiKey,
       model: request.model,
       signal: scope.signal,
       maxResponseBytes: stages.maxResponseBytes,
     };
-    if (!request.stream && stages.transport.sendText !== undefined) {
+    // Speech answers audio bytes: read as bytes below, never as text.
+    if (!request.stream && request.endpoint !== 'speech' && stages.transport.sendText !== undefined) {
       const result = await sendForText(stages, request, send, scope);
       ticket.success();
       return result;
@@ -237,6 +267,16 @@ export async function runAttempt(stages: AttemptStages, request: AttemptRequest)
       });
       ticket.failure(error);
       throw error;
+    }
+    if (!request.stream && request.endpoint === 'speech') {
+      let result: AttemptResult;
+      try {
+        result = await mediaAnswer(stages, request, response);
+      } catch (error) {
+        throw readFailure(error, scope, false, request.model);
+      }
+      ticket.success();
+      return result;
     }
     if (!request.stream) {
       let text: string;

@@ -9,7 +9,7 @@ import type { ChatCompletionRequest, CompletionRequest, EmbeddingsRequest } from
 import { MAX_MODEL_ID_LENGTH } from '../catalog/index.js';
 import type { TogetherError } from '../errors/index.js';
 import { BODY_BOUNDS, findOutOfBounds, stopWithinBounds } from './body-bounds.js';
-import type { Endpoint } from './contract.js';
+import type { Endpoint, MediaEndpoint } from './contract.js';
 import { invalidBodyError } from './errors.js';
 
 /**
@@ -25,9 +25,34 @@ export type CheckedBody = (
   | { endpoint: 'chat'; body: ChatCompletionRequest }
   | { endpoint: 'completions'; body: CompletionRequest }
   | { endpoint: 'embeddings'; body: EmbeddingsRequest }
+  | { endpoint: MediaEndpoint; body: MediaRequest }
 ) & { verbatim?: true };
 
-const ENDPOINTS: readonly Endpoint[] = ['chat', 'completions', 'embeddings'];
+/** An images, rerank or audio body as the stages read it: the model (and whether a stream is asked for). */
+export interface MediaRequest {
+  model: string;
+  stream?: boolean | null | undefined;
+  [field: string]: unknown;
+}
+
+const MEDIA_ENDPOINTS: readonly MediaEndpoint[] = ['images', 'rerank', 'speech', 'transcriptions', 'translations'];
+const ENDPOINTS: readonly Endpoint[] = ['chat', 'completions', 'embeddings', ...MEDIA_ENDPOINTS];
+
+export function isMediaEndpoint(endpoint: Endpoint): endpoint is MediaEndpoint {
+  return (MEDIA_ENDPOINTS as readonly string[]).includes(endpoint);
+}
+
+/** A media body: an object naming a model. Its other fields are Together's to check (its 400 comes back as is). */
+function checkMediaBody(endpoint: MediaEndpoint, body: unknown): CheckedBody | TogetherError {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return invalidBodyError(endpoint, 'Invalid request body: expected a JSON object', [{ path: '(body)', message: 'not an object' }]);
+  }
+  const model = (body as { model?: unknown }).model;
+  if (typeof model !== 'string' || model.length === 0) {
+    return invalidBodyError(endpoint, 'Invalid request body: model is required (a model id string)', [{ path: 'model', message: 'required: a non-empty string' }]);
+  }
+  return { endpoint, body: body as MediaRequest, verbatim: true };
+}
 
 export function isEndpoint(value: unknown): value is Endpoint {
   return typeof value === 'string' && (ENDPOINTS as readonly string[]).includes(value);
@@ -176,10 +201,14 @@ export function checkBody(endpoint: Endpoint, body: unknown): CheckedBody | Toge
       const checked = checkRequestBody(embeddingsRequestSchema, body);
       return checked.ok ? { endpoint, body: checked.value } : invalidBodyError(endpoint, checked.message, checked.issues);
     }
+    default:
+      return checkMediaBody(endpoint, body);
   }
 }
 
-/** Whether the caller asked for a stream (embeddings never stream). */
+/** Whether the caller asked for a stream (chat, completions and speech stream; the others never do). */
 export function wantsStream(checked: CheckedBody): boolean {
-  return checked.endpoint !== 'embeddings' && checked.body.stream === true;
+  if (checked.endpoint === 'embeddings') return false;
+  if (isMediaEndpoint(checked.endpoint)) return checked.endpoint === 'speech' && checked.body.stream === true;
+  return checked.body.stream === true;
 }

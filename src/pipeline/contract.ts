@@ -5,7 +5,16 @@ import type { PolicyEvents, BreakerState } from '../policy/index.js';
 import type { Usage } from '../api/index.js';
 
 /** The inference endpoints the pipeline runs stages for. Anything else is passed through (`passthrough`). */
-export type Endpoint = 'chat' | 'completions' | 'embeddings';
+export type Endpoint = TextEndpoint | MediaEndpoint;
+
+/** Endpoints whose prompt the preflight counts against the model's context. */
+export type TextEndpoint = 'chat' | 'completions' | 'embeddings';
+
+/**
+ * Inference endpoints with no prompt to count: images, rerank and audio. They get every attempt layer (billing stop,
+ * breaker, pacing, retries, classification) and the model checks; the body is Together's to validate beyond `model`.
+ */
+export type MediaEndpoint = 'images' | 'rerank' | 'speech' | 'transcriptions' | 'translations';
 
 /** What a model overflow does before anything is sent. */
 export type ContextOverflowPolicy = 'error' | 'clamp' | 'fallback';
@@ -36,6 +45,12 @@ export interface PipelineRequest {
    * serialising `body` again. It must be the JSON of `body`: nothing checks that.
    */
   rawBody?: string | Uint8Array;
+  /**
+   * The media type of `rawBody` when it is not JSON (a multipart form for audio transcriptions). Then `rawBody` is
+   * sent as is, `body` holds the fields the stages read (`model`), and the request is never moved to another model
+   * (a form cannot be rewritten): no fallback, no successor.
+   */
+  contentType?: string;
   /** Upstream key for this request (a gateway forwarding its caller's key); default: the pipeline's key. */
   apiKey?: string;
   signal?: AbortSignal;
@@ -73,6 +88,8 @@ export interface JsonResult extends ResultBase {
    * unchanged can skip serialising `body` again. Absent when the body was not read as text.
    */
   rawBody?: string;
+  /** An answer that is not JSON (audio from `speech`): its bytes and media type; `body` is then undefined. */
+  binary?: { contentType: string; bytes: Uint8Array };
   record: UsageRecord;
 }
 

@@ -11,6 +11,11 @@ const ENDPOINT_PATHS: Record<Endpoint, string> = {
   chat: 'POST /chat/completions',
   completions: 'POST /completions',
   embeddings: 'POST /embeddings',
+  images: 'POST /images/generations',
+  rerank: 'POST /rerank',
+  speech: 'POST /audio/speech',
+  transcriptions: 'POST /audio/transcriptions',
+  translations: 'POST /audio/translations',
 };
 
 /** A body the schema refuses: never sent (Together would answer 400 with one issue; this lists them all). */

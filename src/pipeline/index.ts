@@ -5,6 +5,8 @@ export type { PipelineOptions, PacingOptions, PipelineBreakerOptions, PipelineCa
 export { PIPELINE_DEFAULTS } from './options.js';
 export type {
   Endpoint,
+  TextEndpoint,
+  MediaEndpoint,
   ContextOverflowPolicy,
   RequestOverrides,
   PipelineRequest,

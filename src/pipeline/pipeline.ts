@@ -27,7 +27,7 @@ import { loadTokenizer, resolveFamily, runTokenizersOffThread } from '../tokens/
 import { CircuitRefusal, runAttempt } from './attempt.js';
 import type { AttemptResult, AttemptStages } from './attempt.js';
 import { BillingStop } from './billing-stop.js';
-import { checkBody, isEndpoint, wantsStream } from './check-body.js';
+import { checkBody, isEndpoint, isMediaEndpoint, wantsStream } from './check-body.js';
 import type { CheckedBody } from './check-body.js';
 import type {
   ContextOverflowPolicy,
@@ -65,6 +65,8 @@ interface RequestRun {
   checked: CheckedBody;
   /** The caller's JSON text of the body, kept only when the checked body is field for field the caller's. */
   rawBody: string | Uint8Array | undefined;
+  /** The media type of `rawBody` when it is not JSON (then the body is never rewritten: no fallback, no successor). */
+  contentType: string | undefined;
   stream: boolean;
   apiKey: string;
   keySource: KeySource | undefined;
@@ -99,9 +101,20 @@ function unknownEndpointError(endpoint: unknown): TogetherError {
   return new TogetherError({
     category: 'validation',
     code: 'unknown_endpoint',
-    message: `Unknown endpoint ${JSON.stringify(endpoint)}: the pipeline runs 'chat', 'completions' and 'embeddings'.`,
+    message: `Unknown endpoint ${JSON.stringify(endpoint)}: the pipeline runs 'chat', 'completions', 'embeddings', 'images', 'rerank', 'speech', 'transcriptions' and 'translations'.`,
     cause: 'The request named an endpoint the pipeline does not run.',
-    fix: "Use endpoint 'chat', 'completions' or 'embeddings'; send other paths through the transport directly.",
+    fix: 'Use one of the endpoints listed; send other paths through the transport directly.',
+    retryable: false,
+  });
+}
+
+function formWithoutBytesError(): TogetherError {
+  return new TogetherError({
+    category: 'validation',
+    code: 'invalid_request_body',
+    message: 'A request with a contentType must carry its body as rawBody (the bytes to send).',
+    cause: 'The pipeline sends a non-JSON body (a multipart form) only as the caller gave it.',
+    fix: "Pass the form's bytes as rawBody and its media type, boundary included, as contentType.",
     retryable: false,
   });
 }
@@ -272,7 +285,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       // Forwarded as the caller's bytes, the body is the caller's own object (no copy for the model id).
       body: unchanged ? run.checked.body : bodyFor(run.checked, model.id, result.plan),
       rawBody: unchanged ? run.rawBody : undefined,
-      budgetTokens: budgetTokens(result.plan, assumedCompletionTokens),
+      // Images, rerank and audio spend requests, not tokens/min: nothing to charge that budget.
+      budgetTokens: isMediaEndpoint(run.endpoint) ? 0 : budgetTokens(result.plan, assumedCompletionTokens),
     };
   }
 
@@ -288,6 +302,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           model: target.model.id,
           body: target.body,
           rawBody: target.rawBody,
+          contentType: run.contentType,
           apiKey: run.apiKey,
           keySource: run.keySource,
           budgetTokens: target.budgetTokens,
@@ -402,7 +417,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       kind: 'json',
       status: result.status,
       body: result.body,
-      rawBody: result.rawBody,
+      ...(result.rawBody !== undefined ? { rawBody: result.rawBody } : {}),
+      ...(result.binary !== undefined ? { binary: result.binary } : {}),
       record: usageRecord(target.model.id, usageOf(result.body), target.model.pricing),
       model: target.model.id,
       requestedModel: run.requestedModel,
@@ -449,7 +465,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
 
   async function send(request: PipelineRequest): Promise<PipelineResult> {
     const startedAt = performance.now();
-    const overrides = request?.overrides ?? {};
+    let overrides = request?.overrides ?? {};
     const progress: Progress = { attempts: 0, model: undefined };
     let deadline: Deadline | undefined;
     let handedOff = false;
@@ -459,6 +475,11 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       checkOverrides(overrides);
       const checked = checkBody(request.endpoint, request.body);
       if (checked instanceof TogetherError) throw checked;
+      // A form (or any body that is not JSON) is sent as the caller's bytes: it cannot be rewritten for another model.
+      if (request.contentType !== undefined) {
+        if (request.rawBody === undefined) throw formWithoutBytesError();
+        overrides = { ...overrides, fallbacks: [], allowSuccessor: false };
+      }
       const apiKey = request.apiKey?.trim() || defaultKey;
       const keySource = request.apiKey?.trim() ? undefined : defaultKeySource;
       if (apiKey === undefined) throw missingKeyError(keySource);
@@ -479,6 +500,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         endpoint: checked.endpoint,
         checked,
         rawBody: checked.verbatim === true ? request.rawBody : undefined,
+        contentType: request.rawBody !== undefined ? request.contentType : undefined,
         stream: wantsStream(checked),
         apiKey,
         keySource,

@@ -45,6 +45,8 @@ export function promptBound(checked: CheckedBody): number {
       return textsOf(checked.body.prompt).reduce((sum, text) => sum + upperBoundTokens(text), 0);
     case 'embeddings':
       return textsOf(checked.body.input).reduce((sum, text) => sum + upperBoundTokens(text), 0);
+    default:
+      return 0; // images, rerank, audio: no prompt counted against a context
   }
 }
 
@@ -68,11 +70,18 @@ export async function countPrompt(checked: CheckedBody, model: string): Promise<
       }
       return { tokens, exact };
     }
+    default:
+      return { tokens: 0, exact: true };
   }
 }
 
 function maxTokensOf(checked: CheckedBody): number | undefined {
-  return checked.endpoint === 'embeddings' ? undefined : checked.body.max_tokens;
+  return checked.endpoint === 'chat' || checked.endpoint === 'completions' ? checked.body.max_tokens : undefined;
+}
+
+/** Endpoints checked against the model's context: chat and completions (embeddings and media models truncate or refuse on their own terms). */
+function checksContext(checked: CheckedBody): boolean {
+  return checked.endpoint === 'chat' || checked.endpoint === 'completions';
 }
 
 /**
@@ -89,7 +98,7 @@ export async function preflight(
   const bound = promptBound(checked);
   const limit = model.contextLength;
   const needed = maxTokens ?? 1;
-  if (limit === undefined || checked.endpoint === 'embeddings' || bound + needed <= limit) {
+  if (limit === undefined || !checksContext(checked) || bound + needed <= limit) {
     return { fits: true, plan: { promptTokens: bound, counted: false, exact: false, maxTokens } };
   }
   const count = await countPrompt(checked, model.id);
