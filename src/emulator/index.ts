@@ -23,3 +23,4 @@ export type {
   FaultSpec,
 } from './config.js';
 export { parseFaultSpec, FAULT_SPEC_SYNTAX } from './fault-spec.js';
+export type { ResetScope } from './state.js';
