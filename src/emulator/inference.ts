@@ -33,6 +33,8 @@ export async function acceptRequest<T extends { model: string }>(
   ex: Exchange,
   schema: z.ZodType<T>,
   example: string,
+  /** How to fix each field of this endpoint, where it differs from chat's (validate.ts FIXES). */
+  fixes: Readonly<Record<string, string>> = {},
 ): Promise<{ key: EmulatorKey; body: T } | undefined> {
   const key = authenticate(state, ex);
   if (!key) return undefined;
@@ -43,7 +45,7 @@ export async function acceptRequest<T extends { model: string }>(
     if ('error' in read) sendError(ex, read.error);
     return undefined;
   }
-  const checked = validateBody(schema, read.value, example);
+  const checked = validateBody(schema, read.value, example, fixes);
   if (!checked.ok) {
     sendError(ex, checked.error);
     return undefined;

@@ -106,14 +106,14 @@ function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 
-/** One 400 for the first problem in the body. */
-export function requestError(input: unknown, issues: readonly z.core.$ZodIssue[]): EmulatorError {
+/** One 400 for the first problem in the body; `fixes` (by top-level field) take precedence over FIXES. */
+export function requestError(input: unknown, issues: readonly z.core.$ZodIssue[], fixes: Readonly<Record<string, string>> = {}): EmulatorError {
   const issue = issues[0];
   if (!issue) return invalidRequest('Invalid request body.');
   const field = formatIssuePath(issue.path);
   const value = valueAt(input, issue.path);
   const top = typeof issue.path[0] === 'string' ? issue.path[0] : '';
-  const fix = FIXES[top] ?? `Fix \`${field}\` and retry.`;
+  const fix = fixes[top] ?? FIXES[top] ?? `Fix \`${field}\` and retry.`;
   let problem: string;
   if (value === undefined && issue.code === 'invalid_type') problem = 'is required';
   else if (issue.code === 'invalid_value') problem = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${describeValue(value)})`;
@@ -123,7 +123,7 @@ export function requestError(input: unknown, issues: readonly z.core.$ZodIssue[]
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; error: EmulatorError };
 
-export function validateBody<T>(schema: z.ZodType<T>, input: unknown, example: string): Validated<T> {
+export function validateBody<T>(schema: z.ZodType<T>, input: unknown, example: string, fixes: Readonly<Record<string, string>> = {}): Validated<T> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, error: invalidRequest(`Request body must be a JSON object (got ${describeValue(input)}). Send e.g. ${example}.`) };
   }
@@ -131,5 +131,5 @@ export function validateBody<T>(schema: z.ZodType<T>, input: unknown, example: s
   const outOfBounds = requestBoundsError(input);
   if (outOfBounds) return { ok: false, error: outOfBounds };
   const result = schema.safeParse(input);
-  return result.success ? { ok: true, value: result.data } : { ok: false, error: requestError(input, result.error.issues) };
+  return result.success ? { ok: true, value: result.data } : { ok: false, error: requestError(input, result.error.issues, fixes) };
 }

@@ -91,7 +91,7 @@ describe('POST /v1/images/generations', () => {
   test('limits, a non-image model, and the price per megapixel charged', async () => {
     const tooBig = await call(emu, '/v1/images/generations', { body: { model: IMAGE, prompt: 'x', width: 4096 } });
     assert.equal(tooBig.status, 400);
-    assert.match(tooBig.json.error.message, /width/);
+    assert.match(tooBig.json.error.message, /Send `width` as a multiple of 8 from 64 to 2048/);
     const wrong = await call(emu, '/v1/images/generations', { body: { model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo', prompt: 'x' } });
     assert.equal(wrong.status, 400);
     assert.match(wrong.json.error.message, /does not support image generation/);
@@ -172,7 +172,7 @@ describe('POST /v1/audio/speech', () => {
   test('a missing voice, a too-long input and a non-speech model are 400s', async () => {
     const noVoice = await call(emu, '/v1/audio/speech', { body: { model: TTS, input: 'x' } });
     assert.equal(noVoice.status, 400);
-    assert.match(noVoice.json.error.message, /voice/);
+    assert.match(noVoice.json.error.message, /`voice` is required\. Send `voice` as the name of one of the model's voices/);
     const long = await call(emu, '/v1/audio/speech', { body: { model: TTS, input: 'x'.repeat(5000), voice: 'v' } });
     assert.equal(long.status, 400);
     const whisper = await call(emu, '/v1/audio/speech', { body: { model: WHISPER, input: 'x', voice: 'v' } });

@@ -43,6 +43,25 @@ export const speechRequestSchema = z.looseObject({
 
 const SPEECH_EXAMPLE = '{"model": "cartesia/sonic-2", "input": "Hello there", "voice": "friendly sidekick", "response_format": "mp3"}';
 
+const SPEECH_FIXES: Record<string, string> = {
+  model: 'Set `model` to a text-to-speech model from GET /v1/models, e.g. "cartesia/sonic-2".',
+  input: `Send \`input\` as a non-empty string of at most ${AUDIO_LIMITS.maxSpeechChars} characters.`,
+  voice: 'Send `voice` as the name of one of the model\'s voices, e.g. "friendly sidekick" for cartesia/sonic-2.',
+  response_format: 'Send `response_format` as "wav", "mp3" or "raw".',
+  response_encoding: 'Send `response_encoding` as "pcm_f32le", "pcm_s16le", "pcm_mulaw" or "pcm_alaw".',
+  sample_rate: 'Send `sample_rate` as an integer from 8000 to 48000, e.g. 44100.',
+  bit_rate: 'Send `bit_rate` as 32000, 64000, 96000, 128000 or 192000.',
+  language: `Send \`language\` as one of ${LANGUAGES.join(', ')}.`,
+};
+
+const TRANSCRIPTION_FIXES: Record<string, string> = {
+  model: 'Set `model` to openai/whisper-large-v3.',
+  response_format: 'Send `response_format` as "json" or "verbose_json".',
+  temperature: 'Send `temperature` as a number from 0 to 1.',
+  timestamp_granularities: 'Send `timestamp_granularities[]` as "segment" and/or "word".',
+  diarize: 'Send `diarize` as "true" or "false".',
+};
+
 const MEDIA_TYPES = { mp3: 'audio/mpeg', wav: 'audio/wav', raw: 'application/octet-stream' } as const;
 
 /** Samples per piece written or streamed: 0.1 s at the sample rate, so a long answer is never held whole. */
@@ -69,7 +88,7 @@ async function writePieces(ex: Exchange, count: number, piece: (i: number) => Bu
 }
 
 async function speech(state: EmulatorState, ex: Exchange): Promise<void> {
-  const accepted = await acceptRequest(state, ex, speechRequestSchema, SPEECH_EXAMPLE);
+  const accepted = await acceptRequest(state, ex, speechRequestSchema, SPEECH_EXAMPLE, SPEECH_FIXES);
   if (!accepted) return;
   const { key, body } = accepted;
   const model = resolveModel(state, ex, key, body.model, 'speech');
@@ -240,7 +259,7 @@ async function transcribe(state: EmulatorState, ex: Exchange, task: 'transcribe'
   if (!upload.file && fileUrl && !/^https?:\/\/\S+$/.test(fileUrl)) {
     return sendError(ex, formError('`file` must be an audio file part or an http(s) URL to one.', 'file'));
   }
-  const checked = validateBody(transcriptionFields, singleFields(upload.fields), '-F file=@audio.wav -F model=openai/whisper-large-v3');
+  const checked = validateBody(transcriptionFields, singleFields(upload.fields), '-F file=@audio.wav -F model=openai/whisper-large-v3', TRANSCRIPTION_FIXES);
   if (!checked.ok) return sendError(ex, checked.error);
   const fields = checked.value;
   state.stats.model(fields.model);

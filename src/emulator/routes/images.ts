@@ -51,8 +51,22 @@ export const imageRequestSchema = z.looseObject({
 
 const EXAMPLE = '{"model": "black-forest-labs/FLUX.1-schnell", "prompt": "a cat floating in space", "response_format": "base64"}';
 
+const SIDE_FIX = `a multiple of 8 from ${IMAGE_LIMITS.minSide} to ${IMAGE_LIMITS.maxSide}, e.g. 1024`;
+const FIXES: Record<string, string> = {
+  model: 'Set `model` to an image model from GET /v1/models, e.g. "black-forest-labs/FLUX.1-schnell".',
+  prompt: `Send \`prompt\` as a non-empty string of at most ${IMAGE_LIMITS.maxPromptChars} characters.`,
+  width: `Send \`width\` as ${SIDE_FIX}.`,
+  height: `Send \`height\` as ${SIDE_FIX}.`,
+  n: `Send \`n\` as an integer from 1 to ${IMAGE_LIMITS.maxImages}.`,
+  steps: `Send \`steps\` as an integer from 1 to ${IMAGE_LIMITS.maxSteps}.`,
+  response_format: 'Send `response_format` as "url" or "base64".',
+  output_format: 'Send `output_format` as "jpeg" or "png".',
+  image_loras: 'Send `image_loras` as an array of {"path": "<url>", "scale": 1}.',
+  reference_images: 'Send `reference_images` as an array of image URLs.',
+};
+
 async function generateImages(state: EmulatorState, ex: Exchange): Promise<void> {
-  const accepted = await acceptRequest(state, ex, imageRequestSchema, EXAMPLE);
+  const accepted = await acceptRequest(state, ex, imageRequestSchema, EXAMPLE, FIXES);
   if (!accepted) return;
   const { key, body } = accepted;
   const model = resolveModel(state, ex, key, body.model, 'image');

@@ -25,6 +25,14 @@ export const rerankRequestSchema = z.looseObject({
   rank_fields: z.array(z.string()).nullish(),
 });
 
+const FIXES: Record<string, string> = {
+  model: 'Set `model` to a rerank model from GET /v1/models, e.g. "Salesforce/Llama-Rank-V1".',
+  query: 'Send `query` as a non-empty string.',
+  documents: `Send \`documents\` as 1 to ${RERANK_LIMITS.maxDocuments} strings (each at most ${RERANK_LIMITS.maxDocumentChars} characters) or 1 to ${RERANK_LIMITS.maxDocuments} objects.`,
+  top_n: 'Send `top_n` as a positive integer.',
+  rank_fields: 'Send `rank_fields` as an array of field names of the documents, e.g. ["title", "text"].',
+};
+
 const EXAMPLE = '{"model": "Salesforce/Llama-Rank-V1", "query": "What animals can I find near Peru?", "documents": ["The llama is a camelid.", "The giant panda is a bear."]}';
 
 function words(text: string): Set<string> {
@@ -49,7 +57,7 @@ function documentText(document: string | Record<string, unknown>, rankFields: re
 }
 
 async function rerank(state: EmulatorState, ex: Exchange): Promise<void> {
-  const accepted = await acceptRequest(state, ex, rerankRequestSchema, EXAMPLE);
+  const accepted = await acceptRequest(state, ex, rerankRequestSchema, EXAMPLE, FIXES);
   if (!accepted) return;
   const { key, body } = accepted;
   const model = resolveModel(state, ex, key, body.model, 'rerank');
