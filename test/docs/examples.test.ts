@@ -129,14 +129,14 @@ function commandStep(command: ConsoleCommand, index: number, ports: ReadonlyMap<
   return { shown: command.command, line: command.line, script, expected, exit: command.exit, background: command.background };
 }
 
-function tsStep(code: string, line: number, page: string, index: number): Step {
+function tsStep(code: string, line: number, page: string, index: number, output: string[] | undefined): Step {
   const file = join(EXAMPLES_DIR, `${basename(page, '.md')}-${index}.ts`);
   writeFileSync(file, code);
   return {
     shown: `(the TypeScript example on line ${line})`,
     line,
     script: `{ TSX_TSCONFIG_PATH="${join(EXAMPLES_DIR, 'tsconfig.json')}" timeout 60 "${process.execPath}" --import "${TSX_LOADER}" "${file}"\n} > "$OUT/${index}.out" 2>&1 < /dev/null; echo $? > "$OUT/${index}.rc"\n`,
-    expected: undefined,
+    expected: output,
     exit: 0,
     background: false,
   };
@@ -191,10 +191,14 @@ async function runPage(page: string): Promise<PageRun | undefined> {
     [8787, await freePort()],
   ]);
   const steps: Step[] = [];
-  for (const block of blocks) {
+  blocks.forEach((block, index) => {
     if (block.lang === 'console') for (const command of consoleCommands(block)) steps.push(commandStep(command, steps.length, ports));
-    else if (block.lang === 'ts') steps.push(tsStep(block.code, block.line, page, steps.length));
-  }
+    else if (block.lang === 'ts') {
+      const next = blocks[index + 1];
+      const output = next?.lang === 'text' && next.info === 'output' ? next.code.split('\n').map((l) => mapPorts(l, ports)) : undefined;
+      steps.push(tsStep(block.code, block.line, page, steps.length, output));
+    }
+  });
   if (steps.length === 0) return undefined;
   const work = mkdtempSync(join(tmpdir(), `tether-docs-${basename(page, '.md')}-`));
   workDirs.push(work);

@@ -11,8 +11,9 @@
 // - A command ending in `&` starts a server in the background (its own process group, stopped with SIGINT when the
 //   page is done): only its stdout is compared, and only as many lines as the page shows.
 // - The ports 4010 (emulator) and 8787 (gateway) are replaced by free ports, in commands and output alike.
-// - ```ts blocks are type-checked and run against the page's emulator; ```text, ```sh, ```json and ```yaml blocks
-//   are syntax and sample files, not run.
+// - ```ts blocks are type-checked and run against the page's emulator (exit 0 expected); a ```text output block
+//   right after one is what it prints, compared as above. Other ```text, ```sh, ```json and ```yaml blocks are
+//   syntax and sample files, not run.
 
 export interface ConsoleCommand {
   /** 1-based line of the `$ ` line in the page. */
@@ -26,6 +27,8 @@ export interface ConsoleCommand {
 export interface CodeBlock {
   line: number;
   lang: string;
+  /** What follows the language on the fence line, e.g. `output` in ```text output. */
+  info: string;
   code: string;
 }
 
@@ -33,13 +36,13 @@ export interface CodeBlock {
 export function codeBlocks(markdown: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   const lines = markdown.split('\n');
-  let open: { lang: string; line: number; body: string[] } | undefined;
+  let open: { lang: string; info: string; line: number; body: string[] } | undefined;
   lines.forEach((text, index) => {
-    const fence = /^```(\S*)\s*$/.exec(text);
+    const fence = /^```(\S*)[ \t]*(.*?)\s*$/.exec(text);
     if (open === undefined) {
-      if (fence) open = { lang: fence[1] ?? '', line: index + 2, body: [] };
+      if (fence) open = { lang: fence[1] ?? '', info: fence[2] ?? '', line: index + 2, body: [] };
     } else if (/^```\s*$/.test(text)) {
-      blocks.push({ lang: open.lang, line: open.line, code: open.body.join('\n') });
+      blocks.push({ lang: open.lang, info: open.info, line: open.line, code: open.body.join('\n') });
       open = undefined;
     } else {
       open.body.push(text);
