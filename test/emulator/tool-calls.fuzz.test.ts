@@ -40,40 +40,40 @@ type Delta = { index: number; id?: string; type?: string; function?: { name?: st
 type ToolDef = { name: string; parameters: { properties: Record<string, unknown> } & Record<string, unknown> };
 
 async function check(defs: ToolDef[], choice: string, parallel: boolean, seed: number): Promise<void> {
-      const body = chatRequestSchema.parse({
-        model: model.id,
-        messages: [{ role: 'user', content: 'Use the tools.' }],
-        tools: defs.map((d) => ({ type: 'function', function: { name: d.name, parameters: d.parameters } })),
-        tool_choice: choice === 'named' ? { type: 'function', function: { name: defs[defs.length - 1]?.name } } : choice,
-        parallel_tool_calls: parallel,
-        seed,
-      });
-      const generated = await generateChat(7, model, body);
-      assert.ok(generated.ok, 'generation succeeds');
-      const usage = usageBody(generated.promptTokens, generated.choices);
-      const env = { id: 'x', created: 0, model: model.id };
-      const json = chatResponse(env, generated.choices, usage) as { choices: { finish_reason: string; message: { tool_calls: { id: string; type: string; function: { name: string; arguments: string } }[] } }[] };
-      const calls = json.choices[0]?.message.tool_calls ?? [];
-      assert.ok(calls.length >= 1, 'auto, required and named all call on a user turn');
-      if (!parallel || choice === 'named' || choice === 'auto') assert.equal(calls.length, 1);
-      else assert.equal(calls.length, defs.length);
-      assert.equal(json.choices[0]?.finish_reason, 'tool_calls');
-      for (const call of calls) {
-        const def = defs.find((d) => d.name === call.function.name);
-        assert.ok(def, call.function.name);
-        assert.ok(ajv.validate(def.parameters, JSON.parse(call.function.arguments)), `${call.function.arguments}: ${ajv.errorsText()}`);
-      }
-      const rebuilt: { id?: string; type?: string; name?: string; arguments: string }[] = [];
-      for (const chunk of chatChunks(env, generated.choices, usage) as { choices: { delta: { tool_calls?: Delta[] } }[] }[]) {
-        for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
-          const call = (rebuilt[delta.index] ??= { arguments: '' });
-          if (delta.id) call.id = delta.id;
-          if (delta.type) call.type = delta.type;
-          if (delta.function?.name) call.name = delta.function.name;
-          call.arguments += delta.function?.arguments ?? '';
-        }
-      }
-      assert.deepEqual(rebuilt, calls.map((c) => ({ id: c.id, type: c.type, name: c.function.name, arguments: c.function.arguments })));
+  const body = chatRequestSchema.parse({
+    model: model.id,
+    messages: [{ role: 'user', content: 'Use the tools.' }],
+    tools: defs.map((d) => ({ type: 'function', function: { name: d.name, parameters: d.parameters } })),
+    tool_choice: choice === 'named' ? { type: 'function', function: { name: defs[defs.length - 1]?.name } } : choice,
+    parallel_tool_calls: parallel,
+    seed,
+  });
+  const generated = await generateChat(7, model, body);
+  assert.ok(generated.ok, 'generation succeeds');
+  const usage = usageBody(generated.promptTokens, generated.choices);
+  const env = { id: 'x', created: 0, model: model.id };
+  const json = chatResponse(env, generated.choices, usage) as { choices: { finish_reason: string; message: { tool_calls: { id: string; type: string; function: { name: string; arguments: string } }[] } }[] };
+  const calls = json.choices[0]?.message.tool_calls ?? [];
+  assert.ok(calls.length >= 1, 'auto, required and named all call on a user turn');
+  if (!parallel || choice === 'named' || choice === 'auto') assert.equal(calls.length, 1);
+  else assert.equal(calls.length, defs.length);
+  assert.equal(json.choices[0]?.finish_reason, 'tool_calls');
+  for (const call of calls) {
+    const def = defs.find((d) => d.name === call.function.name);
+    assert.ok(def, call.function.name);
+    assert.ok(ajv.validate(def.parameters, JSON.parse(call.function.arguments)), `${call.function.arguments}: ${ajv.errorsText()}`);
+  }
+  const rebuilt: { id?: string; type?: string; name?: string; arguments: string }[] = [];
+  for (const chunk of chatChunks(env, generated.choices, usage) as { choices: { delta: { tool_calls?: Delta[] } }[] }[]) {
+    for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+      const call = (rebuilt[delta.index] ??= { arguments: '' });
+      if (delta.id) call.id = delta.id;
+      if (delta.type) call.type = delta.type;
+      if (delta.function?.name) call.name = delta.function.name;
+      call.arguments += delta.function?.arguments ?? '';
+    }
+  }
+  assert.deepEqual(rebuilt, calls.map((c) => ({ id: c.id, type: c.type, name: c.function.name, arguments: c.function.arguments })));
 }
 
 const corpus = JSON.parse(readFileSync(new URL('../fixtures/fuzz/tool-calls-corpus.json', import.meta.url), 'utf8')) as { note: string; tools: ToolDef[]; choice: string; parallel: boolean; seed: number }[];
