@@ -258,7 +258,7 @@ async function best(label: string, bytes: number, command: string, commandArgs: 
     } else {
       valid = (JSON.parse(run.stdout) as { valid: boolean }).valid;
     }
-    const candidate = { mbPerSecond: Math.round(bytes / 1e6 / seconds), seconds: Number(seconds.toFixed(3)), peakRssMB: run.rssMB, cpuSeconds: run.cpuSeconds, valid };
+    const candidate = { mbPerSecond: Number((bytes / 1e6 / seconds).toFixed(1)), seconds: Number(seconds.toFixed(3)), peakRssMB: run.rssMB, cpuSeconds: run.cpuSeconds, valid };
     const cpu = (a: number | null, b: number | null | undefined): number | null => (a === null ? (b ?? null) : b === null || b === undefined ? a : Math.min(a, b));
     if (figure === undefined || candidate.seconds < figure.seconds) {
       figure = { ...candidate, peakRssMB: Math.max(candidate.peakRssMB, figure?.peakRssMB ?? 0), cpuSeconds: cpu(candidate.cpuSeconds, figure?.cpuSeconds) };
@@ -396,6 +396,8 @@ async function main(): Promise<void> {
         default: model,
         exactTokens: modelExact,
         fullRenderBaseline: { file: 'baseline_slice', ...baseline },
+        /** MB per CPU second of the whole process: what one free core gives, whatever else the machine runs. */
+        cpuMbPerSecond: model.cpuSeconds ? Number((slice.bytes / 1e6 / model.cpuSeconds).toFixed(1)) : null,
         speedupVsFullRender: ratio(model, baseline),
         exactSpeedupVsFullRender: ratio(modelExact, baseline),
       },
