@@ -140,6 +140,20 @@ function badBody(detail: string): TogetherError {
   });
 }
 
+/** The openai SDK's default host: an SDK left without a baseURL would be sent a Together key. */
+const OPENAI_HOST = 'api.openai.com';
+
+function openAiBaseUrl(base: string): TogetherError {
+  return new TogetherError({
+    category: 'validation',
+    code: 'base_url_is_openai',
+    message: `The SDK sent this call to ${base}, OpenAI's API, not Together's; resilientFetch did not send it (nor the key).`,
+    cause: "The SDK was created without a baseURL, so it used its default (OpenAI's); resilientFetch sends each call where the SDK sends it.",
+    fix: "Give the SDK Together's base URL: new OpenAI({ baseURL: 'https://api.together.ai/v1', fetch: resilientFetch(...) }) (or your gateway's or emulator's).",
+    retryable: false,
+  });
+}
+
 /** Request headers worth passing on (not the connection's, not the key: the transport sets its own). */
 const DROPPED_REQUEST_HEADERS = new Set(['host', 'authorization', 'content-length', 'connection', 'accept-encoding', 'transfer-encoding', 'keep-alive']);
 
@@ -234,6 +248,7 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
     const path = apiPath(call.url.pathname);
     const base = apiBase(call.url);
     if (path === undefined || base === undefined) return fetch(input, init);
+    if (call.url.hostname === OPENAI_HOST) return errorResponse(openAiBaseUrl(base));
     const endpoint = call.method === 'POST' ? ROUTED[path] : undefined;
     try {
       return endpoint !== undefined ? await routed(call, endpoint, base) : await forwarded(call, path, base);

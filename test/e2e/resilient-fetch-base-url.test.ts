@@ -66,6 +66,31 @@ describe('resilientFetch goes where the SDK sends it', () => {
     }
   });
 
+  test("an SDK left on OpenAI's default base URL is refused before anything (the key included) is sent there", async () => {
+    let sent = 0;
+    const fetch = resilientFetch({ apiKey: KEY, env: NOWHERE });
+    const original = globalThis.fetch;
+    globalThis.fetch = (async () => {
+      sent++;
+      throw new Error('nothing may be sent');
+    }) as typeof globalThis.fetch;
+    try {
+      const sdk = new OpenAI({ apiKey: 'ignored', maxRetries: 0, fetch });
+      const error = await sdk.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }).then(
+        () => assert.fail('answered'),
+        (caught: unknown) => caught as { status?: number; error?: { code?: string; tether?: { fix?: string } } },
+      );
+      assert.equal(error.status, 400);
+      assert.equal(error.error?.code, 'base_url_is_openai');
+      assert.match(error.error?.tether?.fix ?? '', /baseURL: 'https:\/\/api\.together\.ai\/v1'/);
+      await assert.rejects(sdk.get('/models'), (caught: { status?: number }) => caught.status === 400);
+      assert.equal(sent, 0);
+    } finally {
+      globalThis.fetch = original;
+      await fetch.close();
+    }
+  });
+
   test('baseUrl set: the model list comes from it, inference still goes to the SDK baseURL', async () => {
     const fetch = resilientFetch({ apiKey: KEY, baseUrl: listSide.baseUrl, env: NOWHERE });
     try {
