@@ -6,7 +6,7 @@
 // its own behalf (the model list), and defaults to the SDK's base URL as first seen.
 // Give the SDK `maxRetries: 0`: retrying is the pipeline's job (error responses also say `x-should-retry: false`).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createTransport, resolveBaseUrl } from '../api/index.js';
+import { createTransport, PATHS, resolveBaseUrl } from '../api/index.js';
 import type { SendRequest, Transport } from '../api/index.js';
 import { TogetherError, withFrontDoorFix } from '../errors/index.js';
 import type { Endpoint, Pipeline, PipelineResult } from './contract.js';
@@ -58,11 +58,9 @@ export function apiBase(url: URL): string | undefined {
 /** Distinct SDK base URLs given a connection pool each; past this, the least recently added is closed. */
 const MAX_BASES = 16;
 
-const INFERENCE_PATHS = new Set(Object.keys(ROUTED));
-
 /**
- * A transport that sends each inference call to the base URL of the SDK call it serves (held in an
- * AsyncLocalStorage around pipeline.send), and everything else the pipeline sends on its own (the model list) to
+ * A transport that sends what the pipeline sends for an SDK call to that call's base URL (held in an
+ * AsyncLocalStorage around pipeline.send), and the model list, which the pipeline fetches on its own behalf, to
  * `baseUrl`, else the SDK's base URL first seen, else TOGETHER_BASE_URL or the default. A retry or fallback run
  * outside that call's async context (none does today) would go to the latter.
  */
@@ -94,7 +92,8 @@ function sdkRoutedTransport(options: ResilientFetchOptions, defaultKey: string |
   };
   const target = (request: SendRequest): Transport => {
     const base = sdkBase.getStore();
-    return poolFor(base !== undefined && INFERENCE_PATHS.has(request.path) ? base : ownBase());
+    const ownFetch = request.path === PATHS.models || request.path.startsWith(`${PATHS.models}?`);
+    return poolFor(base !== undefined && !ownFetch ? base : ownBase());
   };
   const transport: Transport = {
     get baseUrl() {
