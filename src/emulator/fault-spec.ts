@@ -3,6 +3,7 @@
 // is a JSON FaultSpec instead.
 import { EmulatorConfigError, parseFault } from './config.js';
 import type { FaultSpec } from './config.js';
+import { echoed } from './errors.js';
 import { MAX_JSON_DEPTH, jsonDeeperThan } from './json-limits.js';
 
 export const FAULT_SPEC_SYNTAX = `Fault SPEC syntax (the first pair names the kind and its main value; options follow after commas;
@@ -45,7 +46,7 @@ function toValue(field: string, raw: string, spec: string): string | number {
   if (!NUMERIC_FIELDS.has(field)) return raw;
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value)) {
-    throw new EmulatorConfigError(`fault "${spec}": \`${field}\` must be a number (got "${raw}")`);
+    throw new EmulatorConfigError(`fault "${echoed(spec)}": \`${field}\` must be a number (got "${echoed(raw)}")`);
   }
   return value;
 }
@@ -59,18 +60,18 @@ export function parseFaultSpec(spec: string): FaultSpec {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new EmulatorConfigError(`fault "${spec}" is not valid JSON: ${(error as Error).message}`);
+      throw new EmulatorConfigError(`fault "${echoed(spec)}" is not valid JSON: ${(error as Error).message}`);
     }
-    return parseFault(parsed, `fault "${spec}"`);
+    return parseFault(parsed, `fault "${echoed(spec)}"`);
   }
   const pairs = text.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
   const [first, ...rest] = pairs;
-  if (!first) throw new EmulatorConfigError(`fault "${spec}" is empty. ${FAULT_SPEC_SYNTAX}`);
+  if (!first) throw new EmulatorConfigError(`fault "${echoed(spec)}" is empty. ${FAULT_SPEC_SYNTAX}`);
   const eq = first.indexOf('=');
   const kind = eq === -1 ? first : first.slice(0, eq);
   const mainField = MAIN_PARAM[kind];
   if (mainField === undefined) {
-    throw new EmulatorConfigError(`fault "${spec}": unknown kind "${kind}". Use one of ${Object.keys(MAIN_PARAM).join(', ')}.`);
+    throw new EmulatorConfigError(`fault "${echoed(spec)}": unknown kind "${echoed(kind)}". Use one of ${Object.keys(MAIN_PARAM).join(', ')}.`);
   }
   const fault: Record<string, unknown> = { kind };
   if (eq !== -1) fault[mainField] = toValue(mainField, first.slice(eq + 1), spec);
@@ -80,10 +81,10 @@ export function parseFaultSpec(spec: string): FaultSpec {
     const field = OPTION_FIELDS[name];
     if (at === -1 || field === undefined) {
       throw new EmulatorConfigError(
-        `fault "${spec}": "${pair}" is not an option. Options are name=value with name one of ${Object.keys(OPTION_FIELDS).join(', ')}.`,
+        `fault "${echoed(spec)}": "${echoed(pair)}" is not an option. Options are name=value with name one of ${Object.keys(OPTION_FIELDS).join(', ')}.`,
       );
     }
     fault[field] = toValue(field, pair.slice(at + 1), spec);
   }
-  return parseFault(fault, `fault "${spec}"`);
+  return parseFault(fault, `fault "${echoed(spec)}"`);
 }
