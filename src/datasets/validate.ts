@@ -49,18 +49,17 @@ export interface ValidateOptions {
 }
 
 /**
- * Workers to start: one per idle core beyond this thread's (which checks chunks too), at most 3, and at least
- * one wherever there is a second core. The load average only decides the extra ones: it trails by a minute (a
- * previous run of tether itself raises it), and one worker cannot make things much worse, since this thread
- * checks a chunk itself whenever the worker is still busy.
+ * Workers to start: one per idle core beyond this thread's (which checks chunks too), at most 3, judged by the
+ * one-minute load average. On a machine whose cores are already busy a worker only competes with this thread for
+ * them: on the shared 2-core machine at a load of 10-15, one worker made a run 1.6-2.5 times slower in wall time
+ * and added a third to its CPU time (bench/validate.ts, --threads 0 against --threads 1).
  */
 function defaultThreads(size: number): number {
   if (size < WORKER_MIN_BYTES) return 0;
   const cores = availableParallelism();
-  const idle = cores - Math.round(loadavg()[0] ?? 0);
-  return Math.max(cores >= 2 ? 1 : 0, Math.min(3, idle - 1));
+  const load = loadavg()[0] ?? 0;
+  return Math.max(0, Math.min(3, cores - 1 - Math.floor(load)));
 }
-
 
 async function fileSize(path: string): Promise<number> {
   try {
