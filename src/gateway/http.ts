@@ -65,6 +65,21 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead>
   });
 }
 
+/**
+ * Drops the body of a route that reads none (GET /healthz, /metrics, /v1/models, the dashboard), reading at most
+ * `limit` bytes of it: past that the connection is closed. Resumed instead, an endless body was read until the
+ * request timeout.
+ */
+export function discardBody(req: IncomingMessage, limit: number): void {
+  if (req.complete) return;
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > limit) req.socket.destroy();
+  });
+  req.resume();
+}
+
 /** Writes a JSON body with its length (no chunked encoding) and the given headers. */
 export function sendJson(res: ServerResponse, status: number, text: string, headers: Record<string, string | number>): void {
   headers['content-type'] = 'application/json';

@@ -15,7 +15,7 @@ import { handleForward, handleHealth, handleInference, handleMetrics, handleMode
 import { createTransport } from '../api/index.js';
 import type { Transport } from '../api/index.js';
 import type { HandlerContext } from './handlers.js';
-import { callerRequestId, isLoopbackHost, rawClientError, requestIdGenerator, sendError } from './http.js';
+import { callerRequestId, discardBody, isLoopbackHost, rawClientError, requestIdGenerator, sendError } from './http.js';
 import { InFlight } from './in-flight.js';
 import { createGatewayLogger } from './log.js';
 import type { Logger } from './log.js';
@@ -275,6 +275,8 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
         return;
       }
     }
+    // Routes that read no body drop it, boundedly (inference and pass-through read theirs under the same limit).
+    if (entry.route.kind !== 'inference' && entry.route.kind !== 'passthrough') discardBody(req, gen.config.limits.maxBodyBytes);
     let work: Promise<void> | void;
     switch (entry.route.kind) {
       case 'inference':
