@@ -4,6 +4,7 @@
 import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { EmulatorConfigError, parseFaults, resolveEmulatorConfig } from './config.js';
 import type { EmulatorConfig, EmulatorOptions, FaultSpec } from './config.js';
@@ -136,6 +137,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     socket.end(
       `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
+  });
+
+  // Without a listener node:http closes a CONNECT unanswered: a 405 in the envelope instead, like any wrong method.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify(errorEnvelope(nextId(), methodNotAllowed('CONNECT', req.url ?? '', ['GET', 'POST']).error));
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nallow: GET, POST\r\nconnection: close\r\n\r\n${body}`);
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -103,7 +103,10 @@ export function errorBodyText(reply: ErrorReply, requestId: string): string {
   return reply.verbatim ?? JSON.stringify({ id: reply.body.id ?? requestId, error: reply.body.error });
 }
 
-/** The answer for a connection node:http could not turn into a request: still the envelope, never a stack. */
+/**
+ * The answer for a connection node:http could not turn into a request (or a CONNECT, `code` 'CONNECT', which it
+ * would close unanswered): still the envelope, never a stack.
+ */
 export function rawClientError(socket: Duplex, code: string | undefined, requestId: string): void {
   if (!socket.writable) {
     socket.destroy();
@@ -111,7 +114,17 @@ export function rawClientError(socket: Duplex, code: string | undefined, request
   }
   const timeout = code === 'ERR_HTTP_REQUEST_TIMEOUT';
   const tooLarge = code === 'HPE_HEADER_OVERFLOW';
-  const reply = timeout
+  const connect = code === 'CONNECT';
+  const reply = connect
+    ? gatewayErrorReply({
+        status: 405,
+        category: 'validation',
+        code: 'method_not_allowed',
+        message: 'CONNECT is not allowed: the gateway is not a proxy.',
+        fix: 'Send GET or POST requests to the gateway itself, e.g. POST /v1/chat/completions.',
+        extraHeaders: { allow: 'GET, POST' },
+      })
+    : timeout
     ? gatewayErrorReply({
         status: 408,
         category: 'timeout',
@@ -135,7 +148,7 @@ export function rawClientError(socket: Duplex, code: string | undefined, request
           fix: 'Use an HTTP client library.',
         });
   const body = errorBodyText(reply, requestId);
-  const reason = timeout ? 'Request Timeout' : tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  const reason = connect ? 'Method Not Allowed' : timeout ? 'Request Timeout' : tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
   socket.end(
     `HTTP/1.1 ${reply.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `x-tether-category: ${reply.category}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,

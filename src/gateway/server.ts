@@ -4,6 +4,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { resolveGatewayConfig, GatewayConfigError } from './config.js';
 import type { GatewayConfig, GatewayFileConfig } from './config.js';
 import { clip, firstByteTimeout, gatewayOverloaded, internalError, methodNotAllowed, shuttingDown, unknownPath } from './envelope.js';
@@ -328,6 +329,8 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     log.debug({ code: error.code }, 'client error');
     rawClientError(socket, error.code, nextId());
   });
+  // Without a listener node:http closes a CONNECT unanswered; the gateway is no proxy: a 405 in the envelope.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => rawClientError(socket, 'CONNECT', nextId()));
 
   // The real pipeline's preflight counts with the model's tokenizer: load the configured models' families now
   // (on the pipeline's tokenizer thread), so that a first request does not wait up to ~1.6 s for one. A test's
