@@ -29,8 +29,8 @@ export interface ReserveRequest {
 export type Reservation =
   /** Budget taken: send at `sendAt` (now or a little later). */
   | { granted: true; sendAt: number }
-  /** Nothing taken: ask again at `retryAt`. */
-  | { granted: false; retryAt: number };
+  /** Nothing taken: ask again at `retryAt`; `paused` when the key is held by a pause (another process's 429). */
+  | { granted: false; retryAt: number; paused?: boolean };
 
 export interface PacerStore {
   /** Takes one send slot and `tokens` of the token budget for `key`, or says when to ask again. */
@@ -81,7 +81,7 @@ export class RateLimiterPacerStore implements PacerStore {
   async reserve(key: string, request: ReserveRequest): Promise<Reservation> {
     const { now } = request;
     const paused = await this.pauses.get(key);
-    if (paused && paused.consumedPoints > now) return { granted: false, retryAt: paused.consumedPoints };
+    if (paused && paused.consumedPoints > now) return { granted: false, retryAt: paused.consumedPoints, paused: true };
 
     const tokens = tokensToTake(request);
     if (tokens > 0) {
@@ -156,7 +156,7 @@ export class MemoryPacerStore implements PacerStore {
     const { now } = request;
     const paused = this.pauses.get(key);
     if (paused !== undefined) {
-      if (paused > now) return { granted: false, retryAt: paused };
+      if (paused > now) return { granted: false, retryAt: paused, paused: true };
       this.pauses.delete(key);
     }
 

@@ -408,8 +408,8 @@ export class Pacer {
         }
         if (!reservation.granted) {
           const waitMs = reservation.retryAt - this.clock.now();
-          // A shared store's pause (set by another process) counts like ours; a token window is at most a minute.
-          if (waitMs > Math.max(this.maxWaitMs, TOKEN_WINDOW_MS)) {
+          // A shared store's pause (set by another process) is capped like ours; a token window is at most a minute.
+          if (waitMs > (reservation.paused === true ? this.maxWaitMs : Math.max(this.maxWaitMs, TOKEN_WINDOW_MS))) {
             this.reject(state, head, waitAboveCapError(waitMs, this.maxWaitMs, 'the shared rate-limit state'));
             continue;
           }

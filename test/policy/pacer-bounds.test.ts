@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isTogetherError, type TogetherError } from '../../src/errors/index.js';
-import { MAX_TIMER_MS, Pacer, clampTimerMs, parseRateLimitHeaders, sleep, systemClock } from '../../src/policy/index.js';
+import { MAX_TIMER_MS, Pacer, clampTimerMs, createMemoryPacerStore, parseRateLimitHeaders, sleep, systemClock } from '../../src/policy/index.js';
 import { FakeClock } from './fake-clock.js';
 
 const KEY = 'tgp_v1_pacer-bounds-test-key';
@@ -141,6 +141,23 @@ describe('pacer bounds against poisoned headers', () => {
     } finally {
       await pacer.close();
       clock.restore();
+    }
+  });
+
+  test('a pause another process set in a shared store is capped like one of ours', async () => {
+    const store = createMemoryPacerStore();
+    const paused = new Pacer({ initialRequestsPerSecond: 1000, store });
+    const other = new Pacer({ initialRequestsPerSecond: 1000, store, maxWaitMs: 1000 });
+    try {
+      paused.penalize(KEY, 45_000);
+      const started = Date.now();
+      const error = await rejection(other.acquire(KEY));
+      assert.equal(error.code, 'rate_limit_wait_above_cap');
+      assert.ok(Date.now() - started < 500, 'refused at once, not after 45 s');
+    } finally {
+      await paused.close();
+      await other.close();
+      await store.close();
     }
   });
 
