@@ -36,3 +36,14 @@ export function uploadUrlInvalid(used: boolean): EmulatorError {
 export function fileNotUploaded(id: string): EmulatorError {
   return error(400, `File ${id} has no content yet: PUT its bytes to the upload URL returned by POST /v1/files first.`, 'file_not_uploaded', 'id');
 }
+
+/** The emulator keeps files in memory, under a bound (files-store.ts): past it an upload is refused until files are deleted. */
+export function storageFull(reason: 'bytes' | 'records', maxStoredBytes: number, maxFiles: number): EmulatorError {
+  const held = reason === 'bytes' ? `${maxStoredBytes} bytes of files` : `${maxFiles} files`;
+  return error(
+    400,
+    `The emulator already holds ${held}, the most it keeps (16 times \`maxFileBytes\`, or ${maxFiles} files). Delete files with DELETE /v1/files/{id}, or restart or reset the emulator.`,
+    'storage_limit_exceeded',
+    'file',
+  );
+}

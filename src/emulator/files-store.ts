@@ -62,18 +62,35 @@ export function fileTypeOf(filename: string): FileType | undefined {
   return FILE_TYPES.find((t) => t === ext);
 }
 
+/**
+ * What the store holds at most, over every key: files are kept in memory, so without a bound a client that uploads
+ * again and again grows the emulator until the machine runs out. Bytes: 16 files at `maxFileBytes` (1.6 GiB by
+ * default); records (pending uploads included): 10,000. UNCONFIRMED: Together's own storage quota is not documented.
+ */
+export const MAX_STORED_FILES = 10_000;
+export const STORED_BYTES_PER_FILE_LIMIT = 16;
+
 export class FileStore {
   private readonly files = new Map<string, StoredFile>();
   private readonly nextId: () => string;
   private readonly nextToken: () => string;
+  private storedBytes = 0;
 
   constructor(
     seed: number,
     private readonly processingMs: number,
     private readonly now: () => number,
+    /** The most bytes all files may hold together. */
+    readonly maxStoredBytes: number = Number.MAX_SAFE_INTEGER,
   ) {
     this.nextId = idGenerator(seed, 'file');
     this.nextToken = tokenGenerator(seed);
+  }
+
+  /** Why `bytes` more cannot be stored (in a new record when `newRecord`), or undefined when they can. */
+  refusal(bytes: number, newRecord: boolean): 'bytes' | 'records' | undefined {
+    if (newRecord && this.files.size >= MAX_STORED_FILES) return 'records';
+    return this.storedBytes + bytes > this.maxStoredBytes ? 'bytes' : undefined;
   }
 
   /** A record waiting for its bytes (the redirect flow's first step); returns it with its upload token. */
@@ -93,6 +110,7 @@ export class FileStore {
 
   /** The bytes of a pending record arrived; the token is spent and a `fine-tune` file is checked. */
   attach(file: StoredFile, bytes: Buffer): void {
+    this.storedBytes += bytes.length - (file.bytes?.length ?? 0);
     file.bytes = bytes;
     file.uploadedAt = this.now();
     delete file.uploadToken;
@@ -131,12 +149,15 @@ export class FileStore {
   }
 
   delete(owner: string, id: string): boolean {
-    if (!this.get(owner, id)) return false;
+    const file = this.get(owner, id);
+    if (!file) return false;
+    this.storedBytes -= file.bytes?.length ?? 0;
     return this.files.delete(id);
   }
 
   clear(): void {
     this.files.clear();
+    this.storedBytes = 0;
   }
 
   processingStatus(file: StoredFile): ProcessingStatus | undefined {

@@ -5,7 +5,7 @@ import { EmulatorCatalog } from './catalog.js';
 import { CreditLedger } from './credits.js';
 import { FaultEngine } from './faults.js';
 import { BatchStore, resolveBatchesConfig } from './batches-store.js';
-import { FileStore } from './files-store.js';
+import { FileStore, STORED_BYTES_PER_FILE_LIMIT } from './files-store.js';
 import { FineTuneStore } from './fine-tunes-store.js';
 import { KeyLimiter } from './limits.js';
 import { StatsRecorder } from './stats.js';
@@ -36,7 +36,7 @@ export function createState(config: EmulatorConfig, log: Logger, now: () => numb
     credits: new CreditLedger(config.keys),
     faults: new FaultEngine(config.seed, config.faults),
     stats: new StatsRecorder(),
-    files: new FileStore(config.seed, config.fileProcessingMs, now),
+    files: new FileStore(config.seed, config.fileProcessingMs, now, config.maxFileBytes * STORED_BYTES_PER_FILE_LIMIT),
     fineTunes: new FineTuneStore(config.seed, config.fineTuneStepMs, config.fineTuneFailures, now),
     batches: new BatchStore(config.seed, resolveBatchesConfig(config.batches), now),
     log,

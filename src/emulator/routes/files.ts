@@ -10,9 +10,9 @@ import type { EmulatorKey } from '../config.js';
 import { admitApiRequest } from '../files-admit.js';
 import { BodyRejected, CappedBuffer, streamBody } from '../files-body.js';
 import type { BodySink } from '../files-body.js';
-import { badUploadForm, fileNotFound, fileNotUploaded, fileTooLarge, uploadUrlInvalid } from '../files-errors.js';
+import { badUploadForm, fileNotFound, fileNotUploaded, fileTooLarge, storageFull, uploadUrlInvalid } from '../files-errors.js';
 import { MultipartError, MultipartParser, boundaryOf } from '../files-multipart.js';
-import { FILE_PURPOSES, FILE_TYPES, fileTypeOf } from '../files-store.js';
+import { FILE_PURPOSES, FILE_TYPES, MAX_STORED_FILES, fileTypeOf } from '../files-store.js';
 import type { FilePurpose, FileStore } from '../files-store.js';
 import type { FileType } from '../files-check.js';
 import { sendError, sendJson } from '../http.js';
@@ -108,7 +108,10 @@ async function multipartUpload(state: EmulatorState, ex: Exchange, key: Emulator
   const text = (name: string): string | undefined => fields.get(name)?.bytes().toString('utf8');
   const checked = checkFields({ purpose: text('purpose'), file_name: text('file_name'), file_type: text('file_type') }, partFilename);
   if (!checked.ok) return sendError(ex, badUploadForm(checked.message, checked.param));
-  const file = state.files.createUploaded(key.key, checked.fileName, checked.purpose, checked.fileType, fileBytes.bytes());
+  const content = fileBytes.bytes();
+  const full = state.files.refusal(content.length, true);
+  if (full) return sendError(ex, storageFull(full, state.files.maxStoredBytes, MAX_STORED_FILES));
+  const file = state.files.createUploaded(key.key, checked.fileName, checked.purpose, checked.fileType, content);
   await state.files.settled(file);
   sendJson(ex, 200, state.files.toResponse(file));
 }
@@ -154,6 +157,8 @@ async function startRedirectUpload(state: EmulatorState, ex: Exchange, key: Emul
   if (!fields) return;
   const checked = checkFields(fields, undefined);
   if (!checked.ok) return sendError(ex, badUploadForm(checked.message, checked.param));
+  const full = state.files.refusal(0, true);
+  if (full) return sendError(ex, storageFull(full, state.files.maxStoredBytes, MAX_STORED_FILES));
   const file = state.files.createPending(key.key, checked.fileName, checked.purpose, checked.fileType);
   const location = `${origin(ex)}${STORAGE_PATH}/${encodeURIComponent(file.id)}?signature=${file.uploadToken}`;
   if (ex.res.headersSent || ex.signal.aborted) return;
@@ -185,7 +190,10 @@ async function receiveBytes(state: EmulatorState, ex: Exchange, id: string): Pro
     if ('error' in read) sendError(ex, read.error);
     return;
   }
-  state.files.attach(file, bytes.bytes());
+  const content = bytes.bytes();
+  const full = state.files.refusal(content.length, false);
+  if (full) return sendError(ex, storageFull(full, state.files.maxStoredBytes, MAX_STORED_FILES));
+  state.files.attach(file, content);
   await state.files.settled(file);
   if (ex.res.headersSent || ex.signal.aborted) return;
   ex.res.writeHead(200, { etag: `"${md5.digest('hex')}"`, 'content-length': '0' });
