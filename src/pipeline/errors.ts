@@ -84,6 +84,8 @@ export interface OverflowFacts {
   exact: boolean;
   /** What the policy tried before giving up, when it was not 'error'. */
   tried?: string;
+  /** Set when only the prompt's first `countedChars` characters were counted: promptTokens is then a lower bound. */
+  countedChars?: number;
 }
 
 function render(sentence: (typeof CATEGORY_DEFAULTS)['context_length']['cause'], facts: OverflowFacts, message: string): string {
@@ -93,9 +95,10 @@ function render(sentence: (typeof CATEGORY_DEFAULTS)['context_length']['cause'],
 
 /** Prompt + max_tokens over the model's context, stopped before sending with the exact numbers. */
 export function contextOverflowError(facts: OverflowFacts): TogetherError {
-  const counted = facts.exact ? '' : ' (a conservative estimate: no exact tokenizer for this model)';
+  const counted = !facts.exact ? ' (a conservative estimate: no exact tokenizer for this model)' : facts.countedChars !== undefined ? ` in its first ${facts.countedChars} characters alone` : '';
+  const over = facts.countedChars !== undefined ? 'at least ' : '';
   const message =
-    `Prompt (${facts.promptTokens} tokens${counted}) + max_tokens (${facts.maxTokens}) = ${facts.promptTokens + facts.maxTokens} ` +
+    `Prompt (${over}${facts.promptTokens} tokens${counted}) + max_tokens (${facts.maxTokens}) = ${over}${facts.promptTokens + facts.maxTokens} ` +
     `exceeds the ${facts.limit}-token context of ${facts.model}; not sent.${facts.tried ? ` ${facts.tried}` : ''}`;
   const defaults = CATEGORY_DEFAULTS.context_length;
   return new TogetherError({
