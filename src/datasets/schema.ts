@@ -323,7 +323,9 @@ function checkPreferenceOutput(output: unknown, key: string, declared: Set<strin
   if (message.role !== 'assistant') return fail(`has role ${quote(message.role)}`);
   const current = ctx.options.profile === 'current';
   // A preferred tool call needs no text (current docs: {"role": "assistant", "tool_calls": [...]}).
-  const hasCalls = current && message.tool_calls !== undefined && message.tool_calls !== null && checkToolCalls(message, `${key}[0]`, declared, problems);
+  // As in conversations, null or [] tool_calls mean none (OpenAI-style exports write them).
+  const calls = message.tool_calls;
+  const hasCalls = current && calls !== undefined && calls !== null && !(Array.isArray(calls) && calls.length === 0) && checkToolCalls(message, `${key}[0]`, declared, problems);
   if (hasCalls) ctx.tools = true;
   if (hasCalls && (message.content === undefined || message.content === null || message.content === '')) {
     // nothing more to check in content

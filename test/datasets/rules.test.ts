@@ -123,6 +123,7 @@ const CASES: Case[] = [
   { rule: 'preference.reasoning', bad: preference({ messages: [user('q')] }, [{ ...assistant('a'), reasoning: 'x' }], [assistant('b')]), good: preference({ messages: [user('q')] }, [{ ...assistant('a'), reasoning: 'x' }], [{ ...assistant('b'), reasoning: 'y' }]), says: /non_preferred_output/ },
   { rule: 'tools.invalid', bad: preference({ tools: [], messages: [user('weather?')] }), good: preference({ tools: TOOLS, messages: [user('weather?')] }) },
   { rule: 'tool-call.unknown-function', bad: preference({ tools: TOOLS, messages: [user('weather?')] }, [{ role: 'assistant', tool_calls: [call('get_time')] }]), good: preference({ tools: TOOLS, messages: [user('weather?')] }, [{ role: 'assistant', tool_calls: [call('get_weather')] }]) },
+  { rule: 'preference.output', bad: preference({ messages: [user('q')] }, [{ role: 'assistant', tool_calls: [] }]), good: preference({ messages: [user('q')] }, [{ role: 'assistant', content: 'a', tool_calls: [] }]) },
   { rule: 'field.type', bad: '{"text": 5}', good: '{"text": "5"}' },
   { rule: 'field.type', bad: '{"prompt": "a", "completion": {"text": "b"}}', good: '{"prompt": "a", "completion": [{"type": "text", "text": "b"}]}' },
 ];
