@@ -1,7 +1,7 @@
 // Reading a config file (JSON or YAML) for every front door that takes one: the gateway, the emulator, the doctor and
 // the debug bundle. A file that cannot be read or parsed is reported by place (line, column) and never by quoting
 // it: a config may hold an API key, and the YAML parser's own messages print the offending line.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { YAMLParseError, parse as parseYaml } from 'yaml';
 
@@ -67,14 +67,42 @@ export function parseConfigText(text: string, path: string, label = 'config file
   return { path, format: 'yaml', data };
 }
 
+/**
+ * The most bytes a config file may hold. Real ones are a few KiB; the bound is for a path that is not a config at all:
+ * `--config /dev/zero` read until the process died of std::bad_alloc (18 s, 2 GB).
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The file's bytes, read up to MAX_CONFIG_BYTES (any file: a pipe or process substitution works too); undefined past it. */
+function readBounded(path: string): Buffer | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) return Buffer.concat(chunks, size);
+      size += read;
+      if (size > MAX_CONFIG_BYTES) return undefined;
+      chunks.push(Buffer.from(chunk.subarray(0, read)));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads and parses a config file; a file that cannot be read is a ConfigFileError naming the path and the reason. */
 export function readConfigFile(path: string, label = 'config file'): ConfigText {
-  let text: string;
+  let bytes: Buffer | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readBounded(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ConfigFileError(`Cannot read the ${label} ${path} (${code}); check the path given to --config.`);
   }
-  return parseConfigText(text, path, label);
+  if (bytes === undefined) {
+    throw new ConfigFileError(`The ${label} ${path} is larger than ${MAX_CONFIG_BYTES} bytes; a config file holds settings, a few KiB. Check the path given to --config.`);
+  }
+  return parseConfigText(bytes.toString('utf8'), path, label);
 }
