@@ -173,6 +173,9 @@ export async function repairFile(input: string, output: string, options: RepairO
   if (resolve(input) === resolve(output)) {
     throw new DatasetInputError('--fix needs a new output file; it never overwrites the input');
   }
+  if (input.endsWith('.parquet')) {
+    throw new DatasetInputError('--fix repairs JSONL text (line endings, BOM, blank lines); a Parquet file has none of these. Drop --fix.');
+  }
   try {
     if (!(await stat(input)).isFile()) throw new DatasetInputError(`${input} is not a regular file`);
   } catch (error) {

@@ -2,7 +2,7 @@
 // rows are numbered across row groups and windows; a file in memory (the emulator's) gets the same report.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateBytes, validateFile } from '../../src/datasets/index.js';
+import { DatasetInputError, repairFile, validateBytes, validateFile } from '../../src/datasets/index.js';
 import { parquetOf, tokenizedRows } from './parquet-helpers.js';
 import { tempDir } from './helpers.js';
 
@@ -78,6 +78,11 @@ describe('pre-tokenized Parquet', () => {
     const report = await validateFile(tmp.file('plain.parquet', plain));
     assert.deepEqual(rules(report), [[0, 'parquet.schema']]);
     assert.match(report.errors[0]!.message, /"labels" is not a list of integers/);
+  });
+
+  test('--fix refuses a Parquet file (there is no JSONL text to repair)', async () => {
+    const path = tmp.file('fix.parquet', file(tokenizedRows([3])));
+    await assert.rejects(repairFile(path, `${path}.out.parquet`), (error: Error) => error instanceof DatasetInputError && /Parquet/.test(error.message));
   });
 
   test('an in-memory file (the emulator) gets the same report as the file on disk', async () => {
