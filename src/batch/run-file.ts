@@ -1,6 +1,7 @@
 // `tether run` as a function: check every line of the input, attach to the job's checkpoint, run what is left,
 // and write the output from the checkpoint once every request has a result.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { DEFAULT_MAX_FILE_BYTES } from '../api/index.js';
 import { snapshotCostBound } from './cost.js';
 import { parseBatchInput } from './input.js';
 import type { InputIssue } from './input.js';
@@ -39,11 +40,24 @@ export class InputFileError extends Error {
   override readonly name = 'InputFileError';
 }
 
+/**
+ * The largest input `tether run` reads (it holds the whole file): 500 MiB, just under V8's longest string, five times
+ * Together's 100 MB batch input limit. A device such as /dev/zero is refused before any read: it was read until the
+ * process ran out of memory.
+ */
+export const MAX_RUN_INPUT_BYTES = DEFAULT_MAX_FILE_BYTES;
+
 export async function readInputFile(path: string): Promise<string> {
   let bytes: Buffer;
   try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new InputFileError(`${path} is not a regular file; give the path of a JSONL file`);
+    if (info.size > MAX_RUN_INPUT_BYTES) {
+      throw new InputFileError(`${path} is ${info.size} bytes; tether run reads at most ${MAX_RUN_INPUT_BYTES} (500 MiB). Split it into smaller files`);
+    }
     bytes = await readFile(path);
   } catch (error) {
+    if (error instanceof InputFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputFileError(code === 'ENOENT' ? `${path}: file not found` : `cannot read ${path} (${code ?? (error as Error).message})`);
   }
