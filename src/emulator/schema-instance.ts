@@ -166,34 +166,42 @@ function objectInstance(ctx: Context, schema: Record<string, unknown>, path: str
   const properties = isObject(schema.properties) ? (schema.properties as Record<string, Schema>) : {};
   const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
   const out: Record<string, unknown> = {};
+  // Keys set so far: counted, not Object.keys(out).length per step (quadratic: minProperties 1e8 held the emulator 6 s).
+  let count = 0;
+  const set = (name: string, value: unknown): void => {
+    if (!Object.hasOwn(out, name)) count++;
+    // defineProperty: a property named "__proto__" is a key like any other, never the object's prototype.
+    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  };
   const deep = depth > SCHEMA_LIMITS.maxDepth / 2;
   const minProperties = typeof schema.minProperties === 'number' ? schema.minProperties : 0;
   const maxProperties = typeof schema.maxProperties === 'number' ? schema.maxProperties : Infinity;
+  if (minProperties > SCHEMA_LIMITS.maxValues) throw new UnsatisfiableSchema(path, `minProperties ${minProperties} is over ${SCHEMA_LIMITS.maxValues}`);
   if (required.length > maxProperties) throw new UnsatisfiableSchema(path, 'more required properties than maxProperties');
   for (const name of required) {
     const sub = properties[name] ?? (isObject(schema.additionalProperties) ? (schema.additionalProperties as Schema) : true);
-    out[name] = instance(ctx, sub, `${path}/${name}`, depth + 1);
+    set(name, instance(ctx, sub, `${path}/${name}`, depth + 1));
   }
   // Optional properties: most of them, unless deep in a recursive schema (where they would never end).
   for (const [name, sub] of Object.entries(properties)) {
-    if (name in out || Object.keys(out).length >= maxProperties) continue;
+    if (Object.hasOwn(out, name) || count >= maxProperties) continue;
     if (deep || ctx.random() < 0.3) continue;
     try {
-      out[name] = instance(ctx, sub, `${path}/${name}`, depth + 1);
+      set(name, instance(ctx, sub, `${path}/${name}`, depth + 1));
     } catch (error) {
       if (!(error instanceof UnsatisfiableSchema)) throw error;
     }
   }
   // Up to minProperties: the optional ones left out, then extra keys where additionalProperties allows them.
   for (const [name, sub] of Object.entries(properties)) {
-    if (Object.keys(out).length >= minProperties) break;
-    if (!(name in out)) out[name] = instance(ctx, sub, `${path}/${name}`, depth + 1);
+    if (count >= minProperties) break;
+    if (!Object.hasOwn(out, name)) set(name, instance(ctx, sub, `${path}/${name}`, depth + 1));
   }
-  for (let extra = 0; Object.keys(out).length < minProperties; extra++) {
+  for (let extra = 0; count < minProperties; extra++) {
     if (schema.additionalProperties === false) throw new UnsatisfiableSchema(path, 'minProperties cannot be met without additional properties');
     const sub = isObject(schema.additionalProperties) ? (schema.additionalProperties as Schema) : true;
     const name = `extra_${extra}`;
-    if (!(name in out) && !(name in properties)) out[name] = instance(ctx, sub, `${path}/${name}`, depth + 1);
+    if (!Object.hasOwn(out, name) && !Object.hasOwn(properties, name)) set(name, instance(ctx, sub, `${path}/${name}`, depth + 1));
   }
   return out;
 }
