@@ -10,10 +10,10 @@ import type { HttpMethod, RawResponse, Transport } from '../api/index.js';
 import { classify, isTogetherError, scrubberFor } from '../errors/index.js';
 import type { Scrubber } from '../errors/index.js';
 import { LightAbortController } from '../policy/index.js';
-import { bodyTooLarge, internalError, methodNotAllowed, togetherErrorReply } from './envelope.js';
+import { bodyTooLarge, gatewayErrorReply, internalError, methodNotAllowed, togetherErrorReply } from './envelope.js';
 import type { ErrorReply } from './envelope.js';
 import type { Exchange } from './exchange.js';
-import { drained, sendError } from './http.js';
+import { discardBody, drained, sendError } from './http.js';
 import type { Logger } from './log.js';
 
 /** Request headers never forwarded: the connection's own (RFC 9110 §7.6.1), the client's auth, and compression. */
@@ -49,6 +49,31 @@ export interface PassthroughContext {
   log: Logger;
   /** The transport to Together for a base URL (one pool per URL, owned and closed by the server). */
   upstream(baseUrl: string): Transport;
+}
+
+/**
+ * Whether a path could leave /v1 once upstream normalizes it: a dot segment (`.`, `..`, or one spelled with %2e), an
+ * encoded slash (%2f) or a backslash (raw or %5c, which some servers read as a slash). The path is forwarded as
+ * written, with the upstream key: `/v1/../_emulator/faults` reached the emulator's admin API through the gateway.
+ */
+export function unsafeUpstreamPath(url: string): boolean {
+  const q = url.indexOf('?');
+  const path = (q === -1 ? url : url.slice(0, q)).toLowerCase();
+  if (path.includes('%2f') || path.includes('%5c') || path.includes('\\')) return true;
+  return path.split('/').some((segment) => {
+    const dots = segment.replaceAll('%2e', '.');
+    return dots === '.' || dots === '..';
+  });
+}
+
+function unsafePath(): ErrorReply {
+  return gatewayErrorReply({
+    status: 400,
+    category: 'validation',
+    code: 'unsafe_path',
+    message: 'The request path holds a dot segment (. or ..), an encoded slash or a backslash; the gateway forwards only plain /v1/* paths.',
+    fix: 'Send the path as the API reference writes it, e.g. /v1/files/{id}.',
+  });
 }
 
 /** The path upstream: the client's path after `/v1`, with its query, exactly as sent. */
@@ -121,13 +146,14 @@ export async function handlePassthrough(ex: Exchange, ctx: PassthroughContext): 
   if (!METHODS.has(method)) {
     return fail(ex, methodNotAllowed(method, ex.path, [...METHODS].join(', ')), true);
   }
+  if (unsafeUpstreamPath(req.url ?? '/')) return fail(ex, unsafePath(), true);
   const limit = config.limits.maxBodyBytes;
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) return fail(ex, bodyTooLarge(limit), true);
   const hasBody = method !== 'GET' && method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
   const counter = hasBody ? new BodyLimit(limit) : undefined;
   if (counter !== undefined) req.pipe(counter);
-  else req.resume();
+  else discardBody(req, limit); // a GET's body, if any: not forwarded, read at most `limit`
 
   const abort = new LightAbortController();
   ex.abort = abort;
