@@ -53,13 +53,14 @@ export interface PassthroughContext {
 
 /**
  * Whether a path could leave /v1 once upstream normalizes it: a dot segment (`.`, `..`, or one spelled with %2e), an
- * encoded slash (%2f) or a backslash (raw or %5c, which some servers read as a slash). The path is forwarded as
+ * encoded slash (%2f), a backslash (raw or %5c, which some servers read as a slash), or an empty segment (`//`, which
+ * merged upstream would reach a modelled route such as /v1//chat/completions around the pipeline). The path is forwarded as
  * written, with the upstream key: `/v1/../_emulator/faults` reached the emulator's admin API through the gateway.
  */
 export function unsafeUpstreamPath(url: string): boolean {
   const q = url.indexOf('?');
   const path = (q === -1 ? url : url.slice(0, q)).toLowerCase();
-  if (path.includes('%2f') || path.includes('%5c') || path.includes('\\')) return true;
+  if (path.includes('%2f') || path.includes('%5c') || path.includes('\\') || path.includes('//')) return true;
   return path.split('/').some((segment) => {
     const dots = segment.replaceAll('%2e', '.');
     return dots === '.' || dots === '..';
@@ -71,7 +72,7 @@ function unsafePath(): ErrorReply {
     status: 400,
     category: 'validation',
     code: 'unsafe_path',
-    message: 'The request path holds a dot segment (. or ..), an encoded slash or a backslash; the gateway forwards only plain /v1/* paths.',
+    message: 'The request path holds a dot segment (. or ..), an empty segment (//), an encoded slash or a backslash; the gateway forwards only plain /v1/* paths.',
     fix: 'Send the path as the API reference writes it, e.g. /v1/files/{id}.',
   });
 }
@@ -176,9 +177,11 @@ export async function handlePassthrough(ex: Exchange, ctx: PassthroughContext): 
     ex.awaitingSince = undefined;
     if (ex.timedOut || abort.signal.aborted || res.destroyed) return;
     if (counter?.exceeded) return fail(ex, bodyTooLarge(limit), true);
-    if (isTogetherError(error)) return fail(ex, togetherErrorReply(error));
+    // A body still arriving is not drained for an answer that is already decided: the connection closes after it.
+    const unread = counter !== undefined && !req.complete;
+    if (isTogetherError(error)) return fail(ex, togetherErrorReply(error), unread);
     ctx.log.error({ reqId: ex.requestId, err: error }, 'pass-through request failed');
-    return fail(ex, internalError());
+    return fail(ex, internalError(), unread);
   }
   if (ex.timedOut || res.destroyed) {
     void response.body.text().catch(() => undefined);
