@@ -2,7 +2,8 @@
 // with the bundled snapshot's knowledge, answering "is this id usable, and if not what instead?".
 import type { ModelInfo } from '../api/index.js';
 import { contextFallbacks, defaultRoute, groupOf, type RouteContext } from './families.js';
-import { indexSnapshot, mergeModel, type CatalogModel, type SnapshotIndex } from './model.js';
+import { ContextLimitLearner, type ContextObservation, type LearnedContextLimit } from './context-limits.js';
+import { indexSnapshot, mergeModel, plannedContextLength, type CatalogModel, type SnapshotIndex } from './model.js';
 import { createRefreshingValue } from './refreshing-value.js';
 import { resolveInView, type CatalogView, type Resolution } from './resolve.js';
 import { loadSnapshot, type CatalogSnapshot } from './snapshot.js';
@@ -67,6 +68,15 @@ export interface Catalog {
   defaultFallbackRoute(id: string): string[];
   /** Models of the route (or the same family/group) whose context holds `neededTokens`, largest first. */
   largerContextModels(id: string, neededTokens: number): string[];
+  /**
+   * Correct a model's context limit from Together's own answer, for this process: a context error for a request
+   * that passed preflight lowers it (to the limit the error names, else below the request), a success above the
+   * assumed limit raises it. Every later get/resolve/list plans with the corrected limit. Throws a TypeError for
+   * a malformed observation.
+   */
+  learnContextLimit(model: string, observation: ContextObservation): LearnedContextLimit;
+  /** What learnContextLimit has proved so far, by model: the bounds Together's answers set. */
+  learnedContextLimits(): Record<string, { atLeast?: number; atMost?: number }>;
   /** Load the live list now (joining a load in progress); rejects when it fails. */
   refresh(signal?: AbortSignal): Promise<void>;
   status(): CatalogStatus;
@@ -132,6 +142,18 @@ export function createCatalog(options: CatalogOptions): Catalog {
     onLoad: (view) => options.onRefresh?.(view.models),
   });
 
+  const learner = new ContextLimitLearner();
+  const published = (model: CatalogModel): number | undefined => plannedContextLength(model.contextLengthSources.api, model.contextLengthSources.docs);
+  /** The entry with its learned context limit, where Together's answers moved it. */
+  const withLearned = (model: CatalogModel): CatalogModel => {
+    if (!learner.has(model.id)) return model;
+    const learned = learner.effective(model.id, published(model));
+    return { ...model, contextLength: learned, contextLengthSources: { ...model.contextLengthSources, learned } };
+  };
+  const withLearnedAll = (models: readonly CatalogModel[]): CatalogModel[] => models.map(withLearned);
+  const withLearnedResolution = (resolution: Resolution): Resolution =>
+    resolution.ok && learner.has(resolution.model.id) ? { ...resolution, model: withLearned(resolution.model) } : resolution;
+
   const currentView = (): CatalogView => live.peek() ?? snapshotView;
   /** Successful resolutions per list, by id (`+id` when a successor was allowed). */
   const resolvedIn = new WeakMap<CatalogView, Map<string, Resolution>>();
@@ -157,7 +179,7 @@ export function createCatalog(options: CatalogOptions): Catalog {
 
   return {
     async list(signal) {
-      return [...(await view(signal)).models];
+      return withLearnedAll((await view(signal)).models);
     },
     async resolve(id, resolveOptions = {}) {
       const allowSuccessor = resolveOptions.allowSuccessor === true;
@@ -167,18 +189,21 @@ export function createCatalog(options: CatalogOptions): Catalog {
       let known = resolvedIn.get(current);
       const key = allowSuccessor ? `+${id}` : id;
       const cached = known?.get(key);
-      if (cached !== undefined) return cached;
+      if (cached !== undefined) return withLearnedResolution(cached);
       const resolution = resolveInView(id, current, { ...context, allowSuccessor });
       if (resolution.ok && typeof id === 'string') {
         if (known === undefined) resolvedIn.set(current, (known = new Map()));
         if (known.size < MAX_CACHED_RESOLUTIONS) known.set(key, resolution);
       }
-      return resolution;
+      return withLearnedResolution(resolution);
     },
     async migrate(id, migrateOptions) {
-      return resolveInView(id, await view(migrateOptions.signal), { ...context, allowSuccessor: migrateOptions.allowSuccessor });
+      return withLearnedResolution(resolveInView(id, await view(migrateOptions.signal), { ...context, allowSuccessor: migrateOptions.allowSuccessor }));
     },
-    get: (id) => currentView().byId.get(id),
+    get: (id) => {
+      const model = currentView().byId.get(id);
+      return model === undefined ? undefined : withLearned(model);
+    },
     familyOf,
     fallbackRoute: (id) => {
       const override = routeOverride(id);
@@ -188,8 +213,14 @@ export function createCatalog(options: CatalogOptions): Catalog {
     largerContextModels(id, neededTokens) {
       const model = entryFor(id);
       if (model === undefined) return [];
-      return contextFallbacks(model, currentView().models, neededTokens, context, routeOverride(id));
+      const models = currentView().models;
+      return contextFallbacks(withLearned(model), models.some((m) => learner.has(m.id)) ? withLearnedAll(models) : models, neededTokens, context, routeOverride(id));
     },
+    learnContextLimit(model, observation) {
+      const entry = entryFor(model);
+      return learner.learn(model, observation, entry === undefined ? undefined : published(entry));
+    },
+    learnedContextLimits: () => learner.snapshot(),
     async refresh(signal) {
       await live.refresh(signal);
     },

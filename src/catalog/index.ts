@@ -12,6 +12,8 @@ export type {
 export { createCatalog } from './catalog.js';
 export type { Catalog, CatalogOptions, CatalogStatus } from './catalog.js';
 export type { CatalogModel } from './model.js';
+export { contextLimitFromMessage, MAX_LEARNED_CONTEXT_MODELS, MAX_OBSERVED_CONTEXT_TOKENS } from './context-limits.js';
+export type { ContextObservation, LearnedContextLimit } from './context-limits.js';
 export { mergeModel, plannedContextLength, indexSnapshot } from './model.js';
 export type { SnapshotIndex } from './model.js';
 export type { Resolution, ResolvedModel, UnresolvedModel, ResolutionFailure } from './resolve.js';

@@ -8,14 +8,16 @@ export interface CatalogModel {
   displayName: string | undefined;
   organization: string | undefined;
   /**
-   * The context length to plan with. Where the API (`context_length`) and Together's docs
-   * (`context_length_docs`) disagree, the SMALLER one: which of the two Together enforces is unknown
-   * (together-models-notes.md §4.2), and planning with the smaller can only cost a little headroom.
-   * undefined where no positive value is known (image and audio models report 0).
+   * The context length to plan with: the one Together enforces, i.e. the model list's `context_length` (the
+   * live list's, else the snapshot's copy of it). The docs' number (`context_length_docs`) is used only where
+   * the list gives none: planning with the smaller of the two refused prompts Together serves (a 12,009-token
+   * prompt to Mistral-7B-Instruct-v0.1, 32,768 by the API and 8,192 by the docs). Corrected for the process by
+   * what Together's answers prove (`learned`, see Catalog.learnContextLimit). undefined where no positive value
+   * is known (image and audio models report 0).
    */
   contextLength: number | undefined;
-  /** The two numbers contextLength was chosen from. */
-  contextLengthSources: { api: number | undefined; docs: number | undefined };
+  /** The numbers contextLength was chosen from; `learned` is set once Together's answers moved it. */
+  contextLengthSources: { api: number | undefined; docs: number | undefined; learned?: number | undefined };
   /** USD per 1M tokens: the live list's where it gives non-zero numbers, else the snapshot's. */
   pricing: { input: number; output: number } | undefined;
   /** Family key (`llama-3.1`, `qwen-3`, …) from the snapshot or the catalog's overrides. */
@@ -63,11 +65,9 @@ function positive(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
-/** The smaller of the known positive context lengths. */
+/** The context length Together enforces: the model list's (`api`); the docs' only where the list gives none. */
 export function plannedContextLength(api: number | undefined, docs: number | undefined): number | undefined {
-  if (api === undefined) return docs;
-  if (docs === undefined) return api;
-  return Math.min(api, docs);
+  return api ?? docs;
 }
 
 function livePricing(live: ModelInfo | undefined): { input: number; output: number } | undefined {

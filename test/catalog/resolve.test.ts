@@ -34,11 +34,11 @@ describe('resolve against the live list', () => {
     assert.equal(model.source, 'live');
   });
 
-  test('Qwen/Qwen2.5-72B-Instruct-Turbo resolves exactly, planned at the smaller (docs) context', async () => {
+  test('Qwen/Qwen2.5-72B-Instruct-Turbo resolves exactly, planned at the context the model list reports', async () => {
     const resolution = await catalog.resolve('Qwen/Qwen2.5-72B-Instruct-Turbo');
     assert.ok(resolution.ok);
     assert.deepEqual(resolution.model.contextLengthSources, { api: 131072, docs: 32768 });
-    assert.equal(resolution.model.contextLength, 32768);
+    assert.equal(resolution.model.contextLength, 131072);
   });
 
   test('a near-miss id is refused, never fixed, with the closest ids suggested', async () => {
@@ -175,8 +175,8 @@ describe('account tier and dedicated endpoints', () => {
   });
 });
 
-test('plannedContextLength takes the smaller known value', () => {
-  assert.equal(plannedContextLength(131072, 32768), 32768);
+test('plannedContextLength takes the model list\'s value, the docs\' only when the list has none', () => {
+  assert.equal(plannedContextLength(131072, 32768), 131072);
   assert.equal(plannedContextLength(16384, 32768), 16384);
   assert.equal(plannedContextLength(undefined, 8192), 8192);
   assert.equal(plannedContextLength(4096, undefined), 4096);

@@ -105,7 +105,7 @@ function resolutionText(resolution: Resolution, fallbacks: readonly string[]): s
   const rows: Array<[string, string | undefined]> = [
     ['type', m.type],
     ['family', m.family],
-    ['context', m.contextLength === undefined ? undefined : `${m.contextLength} tokens${contextCell(m).endsWith('*') ? ` (smaller of API ${m.contextLengthSources.api} and docs ${m.contextLengthSources.docs})` : ''}`],
+    ['context', m.contextLength === undefined ? undefined : `${m.contextLength} tokens${contextCell(m).endsWith('*') ? ` (the API's, which Together enforces; its docs say ${m.contextLengthSources.docs})` : ''}`],
     ['pricing', m.pricing === undefined ? undefined : `$${m.pricing.input} in / $${m.pricing.output} out per 1M tokens`],
     ['tokenizer', m.tokenizer ?? undefined],
     ['serverless', m.serverless === undefined ? 'unknown (not in the bundled snapshot)' : m.serverless ? 'yes' : 'no'],
