@@ -27,7 +27,9 @@ export interface Exchange {
 const NO_HEADERS = (): Record<string, string> => ({});
 
 export function createExchange(req: IncomingMessage, res: ServerResponse, requestId: string, closing: AbortSignal, arrivedAt: number): Exchange {
-  const url = new URL(req.url ?? '/', 'http://emulator'); // the Host header is ignored on purpose
+  // The Host header is ignored on purpose. A path starting with // would parse as a host ("//v1/models": host v1).
+  const target = req.url ?? '/';
+  const url = new URL(target.startsWith('//') ? `http://emulator${target}` : target, 'http://emulator');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const gone = new AbortController();
   res.on('close', () => gone.abort());
