@@ -18,8 +18,11 @@ export function formatDurationShort(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** Dollars: cents from $1, four decimals below, two significant digits under $0.0001 (a spend is never shown as $0.0000). */
 export function formatUsd(usd: number): string {
-  return usd >= 1 || usd === 0 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
+  if (usd >= 1 || usd === 0) return `$${usd.toFixed(2)}`;
+  if (usd >= 0.0001) return `$${usd.toFixed(4)}`;
+  return `$${Number(usd.toPrecision(2)).toFixed(12).replace(/0+$/, '')}`;
 }
 
 export function progressBar(fraction: number, width: number): string {
@@ -29,12 +32,13 @@ export function progressBar(fraction: number, width: number): string {
 
 export function formatProgress(view: ProgressView, width = 24): string {
   const fraction = view.total === 0 ? 1 : view.done / view.total;
-  const rate = view.elapsedMs > 0 ? view.finishedThisRun / (view.elapsedMs / 1000) : 0;
+  // No rate (and so no ETA) until this process has finished something: 0/s at the start says nothing.
+  const rate = view.elapsedMs > 0 && view.finishedThisRun > 0 ? view.finishedThisRun / (view.elapsedMs / 1000) : undefined;
   const left = view.total - view.done;
-  const eta = left === 0 ? '0s' : rate > 0 ? formatDurationShort((left / rate) * 1000) : '?';
+  const eta = left === 0 ? '0s' : rate !== undefined ? formatDurationShort((left / rate) * 1000) : '?';
   const failed = view.failed ? ` · ${view.failed} failed` : '';
   return (
     `${progressBar(fraction, width)} ${view.done}/${view.total} ${Math.floor(fraction * 100)}%` +
-    ` · ${rate.toFixed(1)}/s · ETA ${eta} · ${formatUsd(view.spentUsd)}${failed}`
+    `${rate !== undefined ? ` · ${rate.toFixed(1)}/s` : ''} · ETA ${eta} · ${formatUsd(view.spentUsd)}${failed}`
   );
 }

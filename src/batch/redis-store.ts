@@ -184,7 +184,18 @@ export class RedisStore implements CheckpointStore {
     if (stored !== job.total) throw new CheckpointStoreError(`Redis job ${this.jobName} says it has ${stored} requests, not ${job.total}: its keys were changed by hand`);
     this.renewTimer = setInterval(() => this.renewHeld(), clampTimerMs(Math.max(50, Math.floor(this.leaseMs / 3))));
     this.renewTimer.unref();
-    return this.summary();
+    const [summary, heldElsewhere] = await Promise.all([this.summary(), this.liveClaimsOfOthers()]);
+    return { ...summary, heldElsewhere };
+  }
+
+  /** Claims other workers hold whose lease has not run out: work in progress right now. */
+  private async liveClaimsOfOthers(): Promise<number> {
+    const [claims, time] = await this.call('read', () => Promise.all([this.redis.hvals(this.keys.claims), this.redis.time()]));
+    const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+    return claims.filter((claim) => {
+      const bar = claim.lastIndexOf('|');
+      return claim.slice(0, bar) !== this.owner && Number(claim.slice(bar + 1)) > now;
+    }).length;
   }
 
   private renewHeld(): void {

@@ -25,7 +25,7 @@ export interface RunFileOptions {
   retryFailed?: boolean | undefined;
   onProgress?: RunJobOptions['onProgress'];
   /** Called once the job is attached, before anything is sent. */
-  onStart?: (info: { total: number; done: number; checkpoint: string; durable: boolean }) => void;
+  onStart?: (info: { total: number; done: number; checkpoint: string; durable: boolean; joining: boolean }) => void;
   signal?: AbortSignal | undefined;
   pollMs?: number | undefined;
   costBound?: RunJobOptions['costBound'];
@@ -75,7 +75,9 @@ export async function runFile(options: RunFileOptions): Promise<RunFileResult> {
   try {
     const total = parsed.requests.length;
     const before = await store.open({ fingerprint: parsed.fingerprint, total }, { retryFailed: options.retryFailed ?? false });
-    options.onStart?.({ total, done: before.done, checkpoint: store.location, durable: store.durable });
+    // Other live workers on a shared job: this one joins their run (their progress is not something to resume).
+    const joining = (before.heldElsewhere ?? 0) > 0;
+    options.onStart?.({ total, done: before.done, checkpoint: store.location, durable: store.durable, joining });
     const outcome = await runJob({
       requests: parsed.requests,
       store,

@@ -1,10 +1,13 @@
 // The live runner: every request of a job through the pipeline, `concurrency` at a time, each finished one
 // checkpointed. It stops sending at once when the account cannot pay (402) or the key is refused (401): requests
-// in flight finish and are kept, the rest stay for a resume. `maxCostUsd` stops before the spend could pass the
-// cap: what is spent, plus a reservation for every request in flight, plus the next one's estimate.
-import { TogetherError, isTogetherError } from '../errors/index.js';
+// in flight finish and are kept, the rest stay for a resume. `maxCostUsd` never lets the spend pass the cap: a
+// request is sent only when what is spent, plus a worst-case reservation for every request in flight, plus its own
+// worst case fits; when only the reservations are in the way it waits for them to settle, and it stops when the
+// next request's worst case does not fit even with nothing in flight (so a rerun under the same cap sends nothing).
+import { TogetherError, behaviourOf, isTogetherError } from '../errors/index.js';
 import { clampTimerMs } from '../policy/index.js';
 import type { BatchRequest } from './input.js';
+import { formatUsd } from './progress.js';
 import { errorLine, responseLine } from './result-line.js';
 import type { SendFn } from './send.js';
 import type { CheckpointStore, JobSummary, SavedResult } from './store.js';
@@ -55,11 +58,14 @@ export interface RunJobOptions {
 
 export const DEFAULT_CONCURRENCY = 8;
 
+/** Why a --max-cost run stopped, with the spend as every other line shows it (formatUsd). */
+export function maxCostMessage(spentUsd: number, nextUsd: number, capUsd: number): string {
+  return `${formatUsd(spentUsd)} spent; the next request could cost up to ${formatUsd(nextUsd)}, which would pass --max-cost ${formatUsd(capUsd)}`;
+}
+
 /** Failures after which sending anything more is pointless: the account or the key, not the request. */
 export function stopReasonFor(error: TogetherError): 'billing' | 'auth' | undefined {
-  if (error.category === 'billing') return 'billing';
-  if (error.category === 'auth' && error.status === 401) return 'auth';
-  return undefined;
+  return behaviourOf(error).stopsKey || undefined;
 }
 
 function asTogetherError(error: unknown): TogetherError | undefined {
@@ -112,6 +118,8 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
   let sent = 0;
   let finishedThisRun = 0;
   let reserved = 0;
+  /** The worst-case cost of the request that did not fit under --max-cost. */
+  let nextEstimate = 0;
   let maxSeen = summary.maxRequestCostUsd;
   let spentSeen = summary.spentUsd;
   const inflight = new Map<number, Promise<void>>();
@@ -228,8 +236,10 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
       }
       const next = requests[queue[0] as number];
       if (next && options.maxCostUsd !== undefined && spentSeen + reserved + estimate(next) > options.maxCostUsd) {
-        const spent = `$${spentSeen.toFixed(4)}`;
-        halt({ reason: 'max_cost', message: `the next request could take the spend (${spent} so far) past --max-cost $${options.maxCostUsd}` });
+        // Requests in flight hold a worst-case reservation; most settle below it. Wait for them before deciding.
+        if (inflight.size > 0) break;
+        nextEstimate = estimate(next);
+        halt({ reason: 'max_cost', message: 'max_cost' });
         break;
       }
       start(queue.shift() as number);
@@ -253,6 +263,10 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
   if (writer.failure) halt({ reason: 'store', message: writer.failure.message });
   summary = await store.summary();
   report();
+  if (stop?.reason === 'max_cost' && options.maxCostUsd !== undefined) {
+    // Worded from the final summary, so it states the same spend, at the same precision, as every other line.
+    stop.message = maxCostMessage(summary.spentUsd, nextEstimate, options.maxCostUsd);
+  }
   const left = summary.total - summary.done;
   return { ...summary, complete: left === 0, ...(stop && left > 0 ? { stop } : {}), left, sent, finishedThisRun };
 }

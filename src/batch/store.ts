@@ -28,6 +28,11 @@ export interface JobSummary {
   spentUsd: number;
   /** The largest cost of one request so far: the runner's estimate for a request in flight. */
   maxRequestCostUsd: number;
+  /**
+   * From `open` on a shared store: requests other live workers are running right now. Above 0, this process is
+   * joining a job in progress, not resuming a stopped one.
+   */
+  heldElsewhere?: number;
 }
 
 export interface Claim {

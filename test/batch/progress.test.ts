@@ -8,7 +8,20 @@ test('the progress line shows the bar, counts, rate, ETA and spend', () => {
 });
 
 test('an idle start has no rate and an unknown ETA', () => {
-  assert.match(formatProgress({ total: 10, done: 0, failed: 0, spentUsd: 0, inFlight: 0, finishedThisRun: 0, elapsedMs: 0 }), /0\.0\/s · ETA \? · \$0\.00$/);
+  assert.match(formatProgress({ total: 10, done: 0, failed: 0, spentUsd: 0, inFlight: 0, finishedThisRun: 0, elapsedMs: 0 }), /0% · ETA \? · \$0\.00$/);
+});
+
+test('no rate is shown until this process has finished a request, however long it waited', () => {
+  const line = formatProgress({ total: 40, done: 0, failed: 0, spentUsd: 0, inFlight: 8, finishedThisRun: 0, elapsedMs: 4000 });
+  assert.doesNotMatch(line, /\/s/);
+  assert.match(line, /ETA \?/);
+});
+
+test('a small spend is never shown as $0.0000', () => {
+  assert.equal(formatUsd(0.00004), '$0.00004');
+  assert.equal(formatUsd(0.000123), '$0.0001');
+  assert.equal(formatUsd(0.0000123456), '$0.000012');
+  assert.equal(formatUsd(0), '$0.00');
 });
 
 test('helpers', () => {

@@ -59,6 +59,21 @@ describe('RedisStore', { skip: !redisAvailable() && 'redis-server is not install
     assert.equal((await a.claim(1)).more, 'none');
   });
 
+  test('open tells a worker joining a job in progress from one resuming a stopped job', async () => {
+    const id = { fingerprint: `joining-${job++}`, total: 6 };
+    const first = store(200);
+    assert.equal((await first.open(id)).heldElsewhere, 0, 'a fresh job');
+    await first.claim(2);
+    await first.save([result(0)]);
+    const joiner = store(200);
+    const joined = await joiner.open(id);
+    assert.equal(joined.heldElsewhere, 1, 'another live worker holds index 1');
+    assert.equal(joined.done, 1);
+    await first.close(); // releases what it held
+    const resumer = store(200);
+    assert.equal((await resumer.open(id)).heldElsewhere, 0, 'nobody is running it: a resume');
+  });
+
   test('a released claim, or one whose lease ran out (a crashed worker), is handed out again', async () => {
     const id = { fingerprint: `leases-${job++}`, total: 3 };
     const crashed = store(200);

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryStore, parseBatchInput, runFile, runJob, SqliteStore } from '../../src/batch/index.js';
+import { formatUsd, MemoryStore, parseBatchInput, runFile, runJob, SqliteStore } from '../../src/batch/index.js';
 import type { CheckpointStore, SavedResult } from '../../src/batch/index.js';
 import { fakeSend, inputLines, tempDir, writeInput } from './helpers.js';
 
@@ -69,6 +69,27 @@ describe('runJob', () => {
     const second = await runFile({ inputPath: input, outputPath: out, send: fake.send, concurrency: 8, maxCostUsd: 1 });
     assert.ok(second.kind === 'ran' && second.outcome.complete);
     assert.ok(Math.abs(second.outcome.spentUsd - 0.1) < 1e-9);
+  });
+
+  test('--max-cost waits for in-flight reservations to settle instead of stopping, and a rerun under the same cap sends nothing', async (t) => {
+    const dir = tempDir(t);
+    const input = writeInput(dir, inputLines(40));
+    const out = join(dir, 'out.jsonl');
+    const fake = fakeSend({ delayMs: () => 2 });
+    // Worst case $0.003 a request, real cost $0.001: 8 in flight reserve $0.024. The old runner stopped there (8 of 40
+    // done under a $0.0255 cap) and each rerun advanced a few more; the cap lets 22 through at real cost.
+    const run = (): ReturnType<typeof runFile> => runFile({ inputPath: input, outputPath: out, send: fake.send, concurrency: 8, maxCostUsd: 0.0255, costBound: () => 0.003 });
+    const first = await run();
+    assert.ok(first.kind === 'ran');
+    assert.equal(first.outcome.stop?.reason, 'max_cost');
+    assert.ok(first.outcome.spentUsd <= 0.0255 + 1e-12, `spent ${first.outcome.spentUsd}`);
+    assert.ok(first.outcome.done >= 22, `done ${first.outcome.done}`);
+    // The stop message states the same spend as the summary's "spent", at the same precision.
+    assert.ok(first.outcome.stop?.message.startsWith(`${formatUsd(first.outcome.spentUsd)} spent;`), first.outcome.stop?.message);
+    const sentBefore = fake.sent.length;
+    const second = await run();
+    assert.ok(second.kind === 'ran' && second.outcome.stop?.reason === 'max_cost');
+    assert.equal(fake.sent.length, sentBefore, 'a rerun under the same cap sends nothing');
   });
 
   test('failed requests become error lines; --retry-failed redoes only the retryable ones', async (t) => {

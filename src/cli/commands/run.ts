@@ -216,9 +216,11 @@ export function registerRun(program: Command): void {
           progress.update(p);
           status.update(p);
         },
-        onStart: ({ total, done, checkpoint }) => {
+        onStart: ({ total, done, checkpoint, joining }) => {
           status.start({ total, done });
-          if (done > 0 && !options.json) printErr(`resuming: ${done} of ${total} already done (${checkpoint})\n`);
+          if (options.json) return;
+          if (joining) printErr(`joining a job in progress: ${done} of ${total} done so far by other workers (${checkpoint})\n`);
+          else if (done > 0) printErr(`resuming: ${done} of ${total} already done (${checkpoint})\n`);
         },
         signal: interrupt.signal,
       });
