@@ -159,7 +159,8 @@ export async function buildDebugBundle(options: DebugBundleOptions = {}): Promis
   const journalPath = options.journalPath ?? defaultJournalPath(env);
   const journal = readJournal(journalPath, options.errors ?? 50);
   const byCategory: Record<string, number> = {};
-  for (const entry of journal.entries) if (entry.category !== undefined) byCategory[entry.category] = (byCategory[entry.category] ?? 0) + 1;
+  // Requests tether stopped before sending are not errors Together returned: they are not counted.
+  for (const entry of journal.entries) if (entry.category !== undefined && entry.kind !== 'not-sent') byCategory[entry.category] = (byCategory[entry.category] ?? 0) + 1;
 
   const statePath = options.statePath ?? defaultStatePath(env);
   const saved = readStateFile(statePath);

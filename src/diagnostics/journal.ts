@@ -15,8 +15,11 @@ import { defaultJournalPath } from './paths.js';
 export interface JournalEntry {
   /** ISO time the event happened. */
   time: string;
-  /** failed: a request ended in this error. retry: an attempt failed and was retried. breaker: a circuit changed. */
-  kind: 'failed' | 'retry' | 'breaker';
+  /**
+   * failed: a request ended in this error. retry: an attempt failed and was retried. breaker: a circuit changed.
+   * not-sent: tether stopped the request before sending it (e.g. after a 402 stopped the key); no status of its own.
+   */
+  kind: 'failed' | 'retry' | 'breaker' | 'not-sent';
   model?: string;
   category?: ErrorCategory;
   status?: number;
@@ -99,6 +102,12 @@ export function pickJournalHeaders(headers: unknown, scrubber: Scrubber): Record
 
 function definedOnly<T extends object>(entry: T): T {
   return Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined)) as T;
+}
+
+/** A request tether stopped locally: the stopping error's text, without the status and ids of a response it never got. */
+function notSentEntry(entry: JournalEntry): JournalEntry {
+  const { status: _status, requestId: _requestId, headers: _headers, ...rest } = entry;
+  return { ...rest, kind: 'not-sent' };
 }
 
 /** A journal entry for a classified error: the fields a support engineer asks for, scrubbed. */
@@ -221,7 +230,11 @@ export function attachErrorJournal(events: PolicyEvents, options: ErrorJournalOp
     events.on('outcome', (event) => {
       if (event.ok || event.error === undefined) return;
       const { headers, requestId } = event as { headers?: unknown; requestId?: unknown };
-      const entry = entryFromError(event.error, { kind: 'failed', at: event.at, model: event.model, attempts: event.attempts, elapsedMs: event.elapsedMs, headers }, scrubber);
+      // No attempt means nothing was sent: the error is the one that stopped the key, not an answer to this request.
+      const sent = event.attempts > 0;
+      const entry = sent
+        ? entryFromError(event.error, { kind: 'failed', at: event.at, model: event.model, attempts: event.attempts, elapsedMs: event.elapsedMs, headers }, scrubber)
+        : notSentEntry(entryFromError(event.error, { kind: 'failed', at: event.at, model: event.model, attempts: 0 }, scrubber));
       record(typeof requestId === 'string' ? { ...entry, callerRequestId: clip(requestId) } : entry);
     }),
   ];
