@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { EmulatorConfigError, parseFaults, resolveEmulatorConfig } from './config.js';
 import type { EmulatorConfig, EmulatorOptions, FaultSpec } from './config.js';
-import { badHttpRequest, echoed, errorEnvelope, internalError, methodNotAllowed, requestTimeout, unknownEndpoint } from './errors.js';
+import { badHttpRequest, echoed, errorEnvelope, internalError, invalidRequest, methodNotAllowed, requestTimeout, unknownEndpoint } from './errors.js';
 import type { EmulatorError } from './errors.js';
 import { boundUnwantedBody, createExchange, resetConnection, sendError } from './http.js';
 import { requestIdGenerator } from './ids.js';
@@ -117,8 +117,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       keepAliveTimeout: config.keepAliveTimeoutMs,
       // How often the two timeouts above are checked (Node's default, 30 s, let a 60 s timeout end at 90 s).
       connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+      // node:http would answer a missing Host with a bare 400: checked below, so the refusal is in the envelope.
+      requireHostHeader: false,
     },
-    (req, res) => void handle(req, res),
+    (req, res) => {
+      if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
+        refuseBare(res, 400, 'An HTTP/1.1 request must carry a Host header. Use an HTTP client library; it sends Host.');
+      } else void handle(req, res);
+    },
+  );
+  /** A refusal node:http would send bare (no Host, an Expect it does not know): Together's envelope, connection closed. */
+  function refuseBare(res: ServerResponse, status: number, message: string): void {
+    const body = JSON.stringify(errorEnvelope(nextId(), invalidRequest(message).error));
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), connection: 'close' });
+    res.end(body);
+  }
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) =>
+    refuseBare(res, 417, 'The only Expect header the emulator takes is 100-continue. Drop it, or send Expect: 100-continue.'),
   );
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolveGatewayConfig, GatewayConfigError } from './config.js';
 import type { GatewayConfig, GatewayFileConfig } from './config.js';
-import { clip, firstByteTimeout, gatewayOverloaded, internalError, methodNotAllowed, shuttingDown, unknownPath } from './envelope.js';
+import { clip, firstByteTimeout, gatewayErrorReply, gatewayOverloaded, internalError, methodNotAllowed, shuttingDown, unknownPath } from './envelope.js';
 import { settle } from './exchange.js';
 import type { Exchange } from './exchange.js';
 import { Generation, PipelineSlot, pipelineSettings, settingsKey } from './generation.js';
@@ -317,8 +317,21 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
       connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(config.limits.headersTimeoutMs / 4))),
       keepAliveTimeout: config.limits.keepAliveTimeoutMs,
       noDelay: true,
+      // node:http would answer a missing Host with a bare 400: checked below, so the refusal is in the envelope.
+      requireHostHeader: false,
     },
-    dispatch,
+    (req, res) => {
+      if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
+        refuseBare(res, 400, 'missing_host', 'An HTTP/1.1 request must carry a Host header.', 'Use an HTTP client library; it sends Host.');
+      } else dispatch(req, res);
+    },
+  );
+  /** A refusal node:http would send bare (no Host, an Expect it does not know): the envelope, connection closed. */
+  function refuseBare(res: ServerResponse, status: 400 | 417, code: string, message: string, fix: string): void {
+    sendError(res, gatewayErrorReply({ status, category: 'validation', code, message, fix }), nextId(), true);
+  }
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) =>
+    refuseBare(res, 417, 'expectation_failed', 'The only Expect the gateway takes is 100-continue.', 'Drop the Expect header, or send Expect: 100-continue.'),
   );
   server.keepAliveTimeout = config.limits.keepAliveTimeoutMs;
   server.on('connection', (socket: Socket) => {
