@@ -1,15 +1,14 @@
-// One attempt on one model: wait for rate budget, take the model's breaker ticket, send, classify. Every answer's
-// headers teach the pacer; a 429 pauses the key, a 402 stops it, an overload counts against the model's circuit.
-// A JSON answer is read whole here; a stream is read up to its first content chunk (see stream.ts).
+// The innermost step of an attempt (its exchange with the upstream): send through the transport, hand the answer's
+// headers to the layers (`onHeaders`), classify an error answer, read a JSON answer whole or a stream up to its
+// first content chunk (see stream.ts). Everything around it — billing stop, breaker, pacing, timeouts, header
+// observation, classification, tracing — is a layer (policy/layer.ts) composed by pipeline.ts; `runAttempt`
+// settles the layers' end callbacks for an answer read whole, and the stream's reader settles them at its end.
 import { PATHS } from '../api/index.js';
 import type { RawResponse, SendRequest, TextResponse, Transport } from '../api/index.js';
-import { TogetherError, classify, classifyNetworkError, isTogetherError, redactPatterns, responseTooLargeError } from '../errors/index.js';
-import type { KeySource, Scrubber } from '../errors/index.js';
-import { createAttemptScope } from '../policy/index.js';
-import type { AttemptScope, BreakerRegistry, BreakerTicket, Pacer, PolicyEventMap, PolicyEvents, RateLimitSnapshot } from '../policy/index.js';
-import type { BillingStop } from './billing-stop.js';
+import { classify, isTogetherError, notTogetherAnswerError, redactPatterns, responseTooLargeError } from '../errors/index.js';
+import type { KeySource, Scrubber, TogetherError } from '../errors/index.js';
+import type { AttemptEnd, AttemptHooks, AttemptScope, PolicyEventMap, PolicyEvents, RateLimitSnapshot, Send, TimedCall } from '../policy/index.js';
 import type { Endpoint } from './contract.js';
-import { abortError } from './errors.js';
 import { openStream, readFailure } from './stream.js';
 import type { OpenedStream } from './stream.js';
 
@@ -24,23 +23,10 @@ export const ENDPOINT_PATH: Record<Endpoint, string> = {
   translations: PATHS.audioTranslations,
 };
 
-/** The model's circuit refused the attempt: not an error of the request, a reason to go to the next model. */
-export class CircuitRefusal extends Error {
-  override readonly name = 'CircuitRefusal';
-  constructor(readonly model: string) {
-    super(`The circuit of ${model} is open`);
-  }
-}
-
-export interface AttemptStages {
+/** What the exchange needs from the pipeline. */
+export interface ExchangeStages {
   transport: Transport;
-  pacer: Pacer | undefined;
-  breakers: BreakerRegistry;
-  billing: BillingStop;
   events: PolicyEvents;
-  /** Records the headers of every answer (for `state()`). */
-  /** `snapshot`: the headers as the pacer already read them, when it did. */
-  observed(apiKey: string, headers: Record<string, string>, snapshot: RateLimitSnapshot | undefined): void;
   /** Removes every form of every key the pipeline knows from what an upstream sent, before anyone sees it. */
   scrubber(): Scrubber;
   /** The longest one streamed event may grow (see PipelineOptions). */
@@ -60,34 +46,35 @@ export function scrubHeaders(headers: Record<string, string>, scrubber: Scrubber
   return out;
 }
 
-export interface AttemptRequest {
+/** One attempt as the layers and the exchange see it. */
+export interface PipelineAttempt extends TimedCall {
   endpoint: Endpoint;
   stream: boolean;
-  model: string;
   body: Record<string, unknown>;
   /** `body` as JSON text already (the caller's own bytes): sent instead of serialising `body`. */
   rawBody?: string | Uint8Array | undefined;
   /** The media type of `rawBody` when it is not JSON (a multipart form): sent with it. */
   contentType?: string | undefined;
-  apiKey: string;
   keySource: KeySource | undefined;
-  /** Tokens charged to the key's tokens/min budget. */
-  budgetTokens: number;
-  /** The request's signal (caller + deadline). */
-  signal: AbortSignal;
-  /** Attempt number on this model, from 1 (for the `attempt` event). */
-  attempt: number;
-  attemptTimeoutMs: number;
-  idleTimeoutMs: number;
+  /** The request's own signal (caller + deadline), before the timeout layer narrows `signal`. */
+  requestSignal: AbortSignal;
   /** Counted just before the request goes upstream: attempts sent so far and the latest attempt's model. */
   progress: { attempts: number; model: string | undefined };
-  /** The caller's request id, for the events. */
-  requestId: string | undefined;
+  /** The snapshot the pacing layer read from the latest answer's headers. */
+  rateLimit?: RateLimitSnapshot | undefined;
+  hooks: AttemptHooks;
 }
 
 export type AttemptResult =
   | { kind: 'json'; status: number; headers: Record<string, string>; body: unknown; rawBody: string | undefined; binary?: { contentType: string; bytes: Uint8Array } }
-  | { kind: 'stream'; headers: Record<string, string>; opened: OpenedStream; scope: AttemptScope; ticket: BreakerTicket };
+  | {
+      kind: 'stream';
+      headers: Record<string, string>;
+      opened: OpenedStream;
+      scope: AttemptScope;
+      /** Settles the attempt's layers when the stream really ends. */
+      end: (end: AttemptEnd) => void;
+    };
 
 /** The same error the transport's `json()` gives for a body that is not JSON: it quotes the body's start. */
 function notJson(text: string): SyntaxError {
@@ -97,48 +84,16 @@ function notJson(text: string): SyntaxError {
 }
 
 function invalidJson(model: string, status: number, error: unknown): TogetherError {
-  return new TogetherError({
-    status,
-    category: 'server',
-    code: 'invalid_response',
-    message: `HTTP ${status} with a body that is not JSON: ${error instanceof Error ? error.message : String(error)}`,
-    cause: 'Something other than Together’s API answered (a proxy or captive portal), or the answer was cut short.',
-    fix: 'Check TOGETHER_BASE_URL; if it is right, retry and report the request id to Together support if it persists.',
-    retryable: true,
-    model,
-    original: error,
-  });
+  return notTogetherAnswerError({ status, detail: error instanceof Error ? error.message : String(error), model, original: error });
 }
 
-/** The pacer could not grant budget (closed, or its shared store failed): nothing was sent. */
-function pacingFailure(error: unknown, model: string): TogetherError {
-  return new TogetherError({
-    category: 'network',
-    code: 'pacing_failed',
-    message: error instanceof Error ? error.message : String(error),
-    cause: 'The request could not get rate budget: the pipeline was closed, or its shared rate-limit store did not answer.',
-    fix: 'Send through an open pipeline; with a Redis pacing store, check the Redis connection.',
-    retryable: false,
-    model,
-    original: error,
-  });
-}
-
-/** The billing error that stops the key, if a 402 has stopped it. */
-function stoppedKey(stages: AttemptStages, apiKey: string): TogetherError | undefined {
-  return stages.billing.check(apiKey);
-}
-
-/** An upstream error answer (status, headers, body text): classified, with the key's bookkeeping done. */
-function classifyAnswer(stages: AttemptStages, request: AttemptRequest, status: number, headers: Record<string, string>, text: string): TogetherError {
-  const error = classify({ status, headers, body: text, model: request.model, keySource: request.keySource, secrets: stages.scrubber().secrets });
-  if (error.category === 'rate_limit') stages.pacer?.penalize(request.apiKey, error.retryAfterMs);
-  if (error.category === 'billing') stages.billing.stop(request.apiKey, error);
-  return error;
+/** An upstream error answer (status, headers, body text), classified (the layers act on its category). */
+function classifyAnswer(stages: ExchangeStages, request: PipelineAttempt, status: number, headers: Record<string, string>, text: string): TogetherError {
+  return classify({ status, headers, body: text, model: request.model, keySource: request.keySource, secrets: stages.scrubber().secrets });
 }
 
 /** An upstream error answer read from its body stream. */
-async function failedAnswer(stages: AttemptStages, request: AttemptRequest, response: RawResponse): Promise<TogetherError> {
+async function failedAnswer(stages: ExchangeStages, request: PipelineAttempt, response: RawResponse): Promise<TogetherError> {
   let text = '';
   try {
     text = await response.body.text();
@@ -150,7 +105,7 @@ async function failedAnswer(stages: AttemptStages, request: AttemptRequest, resp
 }
 
 /** A 2xx answer's text as the JSON result (a body that is not JSON is a retryable server fault). */
-function jsonAnswer(stages: AttemptStages, request: AttemptRequest, status: number, received: Record<string, string>, raw: string): AttemptResult {
+function jsonAnswer(stages: ExchangeStages, request: PipelineAttempt, status: number, received: Record<string, string>, raw: string): AttemptResult {
   // An upstream that echoes a key (in any encoding) must not hand it to whoever reads the answer.
   const scrubber = stages.scrubber();
   const text = scrubber.exact(raw);
@@ -171,7 +126,7 @@ function isJsonType(contentType: string | undefined): boolean {
 }
 
 /** A 2xx media answer (audio) read whole, within maxResponseBytes; a JSON one goes through jsonAnswer. */
-async function mediaAnswer(stages: AttemptStages, request: AttemptRequest, response: RawResponse): Promise<AttemptResult> {
+async function mediaAnswer(stages: ExchangeStages, request: PipelineAttempt, response: RawResponse): Promise<AttemptResult> {
   const contentType = response.headers['content-type'];
   if (isJsonType(contentType)) return jsonAnswer(stages, request, response.status, response.headers, await response.body.text());
   const chunks: Uint8Array[] = [];
@@ -186,121 +141,111 @@ async function mediaAnswer(stages: AttemptStages, request: AttemptRequest, respo
 }
 
 /** A JSON attempt read whole by the transport (`sendText`), with no body stream. */
-async function sendForText(stages: AttemptStages, request: AttemptRequest, send: SendRequest, scope: AttemptScope): Promise<AttemptResult> {
+async function sendForText(stages: ExchangeStages, request: PipelineAttempt, send: SendRequest, scope: AttemptScope): Promise<AttemptResult> {
   let answer: TextResponse;
   try {
     answer = await stages.transport.sendText!(send);
   } catch (error) {
     throw readFailure(error, scope, false, request.model);
   }
-  const snapshot = stages.pacer?.observe(request.apiKey, answer.headers);
-  stages.observed(request.apiKey, answer.headers, snapshot);
+  request.hooks.headers(answer.headers);
   if (answer.status < 200 || answer.status >= 300) throw classifyAnswer(stages, request, answer.status, answer.headers, answer.text);
   return jsonAnswer(stages, request, answer.status, answer.headers, answer.text);
 }
 
-export async function runAttempt(stages: AttemptStages, request: AttemptRequest): Promise<AttemptResult> {
-  const stopped = stoppedKey(stages, request.apiKey);
-  if (stopped) throw stopped;
-  if (stages.breakers.isOpen(request.model)) throw new CircuitRefusal(request.model);
-  try {
-    await stages.pacer?.acquire(request.apiKey, { tokens: request.budgetTokens, signal: request.signal });
-  } catch (error) {
-    if (request.signal.aborted) throw abortError(request.signal.reason, request.model);
-    // The pacer's own refusals (a wait above the cap, a budget the request can never fit) say what to do already.
-    if (isTogetherError(error)) throw new TogetherError({ ...error.toJSON(), model: request.model, original: error.original });
-    throw pacingFailure(error, request.model);
-  }
-  // A 402 may have stopped the key while this request waited for budget: nothing more is sent with it.
-  const stoppedWhileWaiting = stoppedKey(stages, request.apiKey);
-  if (stoppedWhileWaiting) throw stoppedWhileWaiting;
-  const ticket = stages.breakers.acquire(request.model);
-  if (!ticket) throw new CircuitRefusal(request.model);
+/** The exchange: the innermost send every layer wraps. */
+export function exchange(stages: ExchangeStages): Send<PipelineAttempt, AttemptResult> {
+  return (request) => sendAttempt(stages, request);
+}
 
+async function sendAttempt(stages: ExchangeStages, request: PipelineAttempt): Promise<AttemptResult> {
   if (stages.events.listenerCount('attempt') > 0) {
     const event: PolicyEventMap['attempt'] = { attempt: request.attempt, model: request.model };
     if (request.requestId !== undefined) event.requestId = request.requestId;
     stages.events.emit('attempt', event);
   }
-  const scope = createAttemptScope({
-    signal: request.signal,
-    attemptTimeoutMs: request.attemptTimeoutMs,
-    idleTimeoutMs: request.idleTimeoutMs,
+  const scope = request.scope!;
+  let response: RawResponse;
+  request.progress.attempts += 1;
+  request.progress.model = request.model;
+  const headers = attemptHeaders(request);
+  const send: SendRequest = {
+    method: 'POST',
+    path: ENDPOINT_PATH[request.endpoint],
+    body: request.rawBody ?? request.body,
+    jsonText: request.rawBody !== undefined && request.contentType === undefined,
+    ...(headers !== undefined ? { headers } : {}),
+    stream: request.stream,
+    apiKey: request.apiKey,
     model: request.model,
-  });
-  let handedOff = false;
+    signal: scope.signal,
+    maxResponseBytes: stages.maxResponseBytes,
+  };
+  // Speech answers audio bytes: read as bytes below, never as text.
+  if (!request.stream && request.endpoint !== 'speech' && stages.transport.sendText !== undefined) {
+    return sendForText(stages, request, send, scope);
+  }
   try {
-    let response: RawResponse;
-    request.progress.attempts += 1;
-    request.progress.model = request.model;
-    const send: SendRequest = {
-      method: 'POST',
-      path: ENDPOINT_PATH[request.endpoint],
-      body: request.rawBody ?? request.body,
-      jsonText: request.rawBody !== undefined && request.contentType === undefined,
-      ...(request.contentType !== undefined ? { headers: { 'content-type': request.contentType } } : request.endpoint === 'speech' ? { headers: { accept: '*/*' } } : {}),
-      stream: request.stream,
-      apiKey: request.apiKey,
-      model: request.model,
-      signal: scope.signal,
-      maxResponseBytes: stages.maxResponseBytes,
-    };
-    // Speech answers audio bytes: read as bytes below, never as text.
-    if (!request.stream && request.endpoint !== 'speech' && stages.transport.sendText !== undefined) {
-      const result = await sendForText(stages, request, send, scope);
-      ticket.success();
-      return result;
-    }
+    response = await stages.transport.send(send);
+  } catch (error) {
+    throw readFailure(error, scope, false, request.model);
+  }
+  // The idle timer guards a stream's silences; a JSON answer's body is covered by the attempt timeout alone.
+  if (request.stream) scope.touch();
+  request.hooks.headers(response.headers);
+
+  if (response.status < 200 || response.status >= 300) {
+    throw await failedAnswer(stages, request, response).catch((thrown: unknown) => {
+      throw readFailure(thrown, scope, false, request.model);
+    });
+  }
+  if (!request.stream && request.endpoint === 'speech') {
     try {
-      response = await stages.transport.send(send);
+      return await mediaAnswer(stages, request, response);
     } catch (error) {
       throw readFailure(error, scope, false, request.model);
     }
-    // The idle timer guards a stream's silences; a JSON answer's body is covered by the attempt timeout alone.
-    if (request.stream) scope.touch();
-    const snapshot = stages.pacer?.observe(request.apiKey, response.headers);
-    stages.observed(request.apiKey, response.headers, snapshot);
+  }
+  if (!request.stream) {
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      if (scope.signal.aborted || isTogetherError(error)) throw readFailure(error, scope, false, request.model);
+      throw invalidJson(request.model, response.status, error);
+    }
+    return jsonAnswer(stages, request, response.status, response.headers, text);
+  }
+  const scrubber = stages.scrubber();
+  const opened = await openStream(response, scope, request.model, scrubber, stages.maxStreamEventBytes);
+  return { kind: 'stream', headers: scrubHeaders(response.headers, scrubber), opened, scope, end: (end) => request.hooks.end(end) };
+}
 
-    if (response.status < 200 || response.status >= 300) {
-      const error = await failedAnswer(stages, request, response).catch((thrown: unknown) => {
-        throw readFailure(thrown, scope, false, request.model);
-      });
-      ticket.failure(error);
-      throw error;
-    }
-    if (!request.stream && request.endpoint === 'speech') {
-      let result: AttemptResult;
-      try {
-        result = await mediaAnswer(stages, request, response);
-      } catch (error) {
-        throw readFailure(error, scope, false, request.model);
-      }
-      ticket.success();
-      return result;
-    }
-    if (!request.stream) {
-      let text: string;
-      try {
-        text = await response.body.text();
-      } catch (error) {
-        if (scope.signal.aborted || isTogetherError(error)) throw readFailure(error, scope, false, request.model);
-        throw invalidJson(request.model, response.status, error);
-      }
-      const result = jsonAnswer(stages, request, response.status, response.headers, text);
-      ticket.success();
-      return result;
-    }
-    const scrubber = stages.scrubber();
-    const opened = await openStream(response, scope, request.model, scrubber, stages.maxStreamEventBytes);
-    handedOff = true;
-    return { kind: 'stream', headers: scrubHeaders(response.headers, scrubber), opened, scope, ticket };
+/** The headers an attempt adds: a form's media type, speech's accept, and what layers set (traceparent). */
+function attemptHeaders(request: PipelineAttempt): Record<string, string> | undefined {
+  const own: Record<string, string> | undefined =
+    request.contentType !== undefined ? { 'content-type': request.contentType } : request.endpoint === 'speech' ? { accept: '*/*' } : undefined;
+  let any = false;
+  for (const _ in request.headers) {
+    any = true;
+    break;
+  }
+  if (!any) return own;
+  return { ...request.headers, ...own };
+}
+
+/**
+ * Runs one composed attempt and settles the layers' end callbacks for an answer read whole or a failure (released
+ * when the request itself was aborted: no verdict on the model). A stream's end settles them later (pipeline.ts).
+ */
+export async function runAttempt(send: Send<PipelineAttempt, AttemptResult>, call: PipelineAttempt): Promise<AttemptResult> {
+  try {
+    const result = await send(call);
+    if (result.kind === 'json') call.hooks.end({ kind: 'success' });
+    return result;
   } catch (thrown) {
-    const error =
-      thrown instanceof TogetherError ? thrown : request.signal.aborted ? abortError(request.signal.reason, request.model) : classifyNetworkError(thrown, { model: request.model });
-    if (request.signal.aborted) ticket.release();
-    else ticket.failure(error);
-    throw error;
-  } finally {
-    if (!handedOff) scope.done();
+    if (isTogetherError(thrown) && !call.requestSignal.aborted) call.hooks.end({ kind: 'failure', error: thrown });
+    else call.hooks.end({ kind: 'released' });
+    throw thrown;
   }
 }

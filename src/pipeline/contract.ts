@@ -56,6 +56,9 @@ export interface PipelineRequest {
   signal?: AbortSignal;
   /** The caller's request id, carried into events and logs. */
   requestId?: string;
+  /** The caller's W3C trace context (`traceparent`, `tracestate` headers): the request's span continues that trace. */
+  traceparent?: string;
+  tracestate?: string;
   overrides?: RequestOverrides;
 }
 

@@ -1,7 +1,7 @@
 // The TogetherErrors the pipeline raises itself, before or instead of an upstream answer: an invalid body, a model
 // id the catalog refuses, a prompt that cannot fit, no key, an open circuit, a stream that broke, an abort.
 // Each names what was wrong and the next step; none carries an API key.
-import { CATEGORY_DEFAULTS, TogetherError, classify, classifyNetworkError, isTogetherError, streamEventTooLargeError } from '../errors/index.js';
+import { CATEGORY_DEFAULTS, TogetherError, classify, isTogetherError, streamEventTooLargeError } from '../errors/index.js';
 import type { ErrorCategory, KeySource } from '../errors/index.js';
 import type { BodyIssue, SSEStreamError } from '../api/index.js';
 import type { UnresolvedModel } from '../catalog/index.js';
@@ -210,12 +210,4 @@ function notRetryable(error: TogetherError, where: string): TogetherError {
   return new TogetherError({ ...error.toJSON(), message: `${error.message} (${where})`, retryable: false, original: error.original });
 }
 
-/** Whatever a caller's abort carried, as the TogetherError the pipeline promises (`network`, not retryable). */
-export function abortError(reason: unknown, model: string | undefined): TogetherError {
-  if (isTogetherError(reason)) return reason;
-  const classified = classifyNetworkError(reason, { model });
-  if (classified.retryable || classified.category === 'network') {
-    return new TogetherError({ ...classified.toJSON(), retryable: false, original: reason });
-  }
-  return classified;
-}
+export { abortError } from '../errors/index.js';

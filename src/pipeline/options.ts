@@ -1,5 +1,6 @@
 // createPipeline's options: what each stage is told, with defaults, checked up front so a bad value fails at
 // construction with a message naming the option.
+import type { TracingOption } from '../tracing/index.js';
 import type { Transport } from '../api/index.js';
 import type { Catalog, CatalogOptions } from '../catalog/index.js';
 import type { KeySource } from '../errors/index.js';
@@ -41,6 +42,12 @@ export interface PipelineOptions {
   keySource?: KeySource | undefined;
   /** Default: TOGETHER_BASE_URL, then https://api.together.ai/v1. */
   baseUrl?: string | undefined;
+  /**
+   * OpenTelemetry tracing (a span per request, one per attempt, traceparent upstream): `true`, options (your own
+   * tracer provider, an OTLP endpoint), or `false`. Default: on when OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_*
+   * say so, else off (then nothing of OpenTelemetry is loaded).
+   */
+  tracing?: TracingOption;
   /** Environment to read TOGETHER_API_KEY / TOGETHER_BASE_URL from (default process.env). */
   env?: NodeJS.ProcessEnv | undefined;
   /** A transport to send through (the pipeline then neither creates nor closes one). */

@@ -1,32 +1,43 @@
 // createPipeline: the stages composed into one send(). Per request: check the body → resolve the model → preflight
-// tokens → then along the route of models (the resolved one, then its fallbacks), per model up to maxAttempts
-// attempts (pacing, breaker, send, classify — attempt.ts), with backoff between them; a failure another model may
-// not share moves the request to the next model. Every decision is reported on `events`.
+// tokens → then the fallback layer (policy/fallback.ts) along the route of models, the retry layer (policy/retry.ts)
+// per model, and per attempt the attempt layers over the exchange with the upstream (attempt.ts):
+//   tracing → billing stop → circuit gate → pacing → billing stop → circuit ticket → timeouts → header observation
+//   → classification → exchange
+// Each layer lives in the module of its concern; which failure gets which behaviour is errors/behaviour.ts's table.
+// Every decision is reported on `events`.
 import { createTransport, listModels } from '../api/index.js';
 import type { Transport } from '../api/index.js';
 import { createCatalog } from '../catalog/index.js';
 import type { Catalog, CatalogModel } from '../catalog/index.js';
-import { TogetherError, classifyNetworkError, isTogetherError, scrubberFor } from '../errors/index.js';
+import { TogetherError, abortError, classificationLayer, classifyNetworkError, isTogetherError, scrubberFor } from '../errors/index.js';
 import type { KeySource, Scrubber } from '../errors/index.js';
 import {
+  AttemptHooks,
+  BillingStop,
   BreakerRegistry,
+  CircuitRefusal,
   Pacer,
   PolicyEvents,
+  RetryPolicy,
+  billingStopLayer,
+  circuitGateLayer,
+  circuitTicketLayer,
+  composeLayers,
   createDeadline,
   createRedisPacerStore,
-  decideRetry,
   fallbackReason,
+  headerObservationLayer,
   keyFingerprint,
-  nextModel,
-  parseRateLimitHeaders,
+  pacingLayer,
   resolveRetryOptions,
-  sleep,
+  runFallbackRoute,
+  timeoutLayer,
 } from '../policy/index.js';
-import type { Deadline, PacerStore, PolicyEventMap, RateLimitSnapshot, ResolvedRetryOptions } from '../policy/index.js';
+import type { Deadline, Layer, PacerStore, PolicyEventMap, RateLimitSnapshot, RequestSlots, ResolvedRetryOptions } from '../policy/index.js';
+import { tracingLayers } from '../tracing/index.js';
 import { loadTokenizer, resolveFamily, runTokenizersOffThread } from '../tokens/index.js';
-import { CircuitRefusal, runAttempt } from './attempt.js';
-import type { AttemptResult, AttemptStages } from './attempt.js';
-import { BillingStop } from './billing-stop.js';
+import { exchange, runAttempt } from './attempt.js';
+import type { AttemptResult, PipelineAttempt } from './attempt.js';
 import { checkBody, isEndpoint, isMediaEndpoint, wantsStream } from './check-body.js';
 import type { CheckedBody } from './check-body.js';
 import type {
@@ -40,7 +51,7 @@ import type {
   StreamResult,
   UsageRecord,
 } from './contract.js';
-import { abortError, breakerOpenError, contextOverflowError, missingKeyError, unresolvedModelError } from './errors.js';
+import { breakerOpenError, contextOverflowError, missingKeyError, unresolvedModelError } from './errors.js';
 import { PIPELINE_DEFAULTS, checkOverflowPolicy, checkPipelineOptions, isCatalog, resolveApiKey } from './options.js';
 import type { PipelineOptions } from './options.js';
 import { RedisConnections, shareBreakers } from './redis-connections.js';
@@ -78,6 +89,7 @@ interface RequestRun {
   attemptTimeoutMs: number;
   idleTimeoutMs: number;
   progress: Progress;
+  slots: RequestSlots;
 }
 
 /** What the outcome event reports: attempts sent so far (every model included) and the latest attempt's model. */
@@ -154,15 +166,18 @@ function reportOutcome(events: PolicyEvents, request: PipelineRequest | undefine
   events.emit('outcome', event);
 }
 
-/** The caller's request id on an event, when there is one. */
-function tag(run: { requestId: string | undefined }): { requestId?: string } {
-  return run.requestId !== undefined ? { requestId: run.requestId } : {};
-}
-
 /** Anything thrown, as the one error type the pipeline rejects with. */
 function asTogetherError(thrown: unknown, model: string | undefined): TogetherError {
   return isTogetherError(thrown) ? thrown : classifyNetworkError(thrown, { model });
 }
+
+/** The marker on a fallback model that could not be used at all (unknown, too small): skipped, reported last. */
+class UnusableModel {
+  constructor(readonly error: TogetherError) {}
+}
+
+/** The slots of a request no layer keeps state for (tracing off): shared, never written. */
+const NO_SLOTS: RequestSlots = new Map();
 
 function pacerStore(options: PipelineOptions, connections: RedisConnections): PacerStore | undefined {
   const store = options.pacing ? options.pacing.store : undefined;
@@ -236,21 +251,34 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const preloads = new Set<NodeJS.Immediate>();
   let closed = false;
 
-  const stages: AttemptStages = {
-    transport,
-    pacer,
-    breakers,
-    billing,
-    events,
-    scrubber: () => scrubber,
-    maxStreamEventBytes: options.maxStreamEventBytes ?? PIPELINE_DEFAULTS.maxStreamEventBytes,
-    maxResponseBytes,
-    observed(apiKey, headers, parsed) {
-      const snapshot = parsed ?? parseRateLimitHeaders(headers);
+  const retryPolicy = new RetryPolicy({ ...retryDefaults, events });
+  const tracing = tracingLayers<PipelineRequest, PipelineAttempt, AttemptResult, PipelineResult>(options.tracing);
+  /** The attempt: its layers, outermost first, over the exchange with the upstream. */
+  const attemptLayers: (Layer<PipelineAttempt, AttemptResult> | undefined)[] = [
+    tracing?.attempt,
+    billingStopLayer(billing),
+    circuitGateLayer(breakers),
+    pacer !== undefined ? pacingLayer(pacer) : undefined,
+    // A 402 may have stopped the key while this request waited for budget: nothing more is sent with it.
+    pacer !== undefined ? billingStopLayer(billing) : undefined,
+    circuitTicketLayer(breakers),
+    timeoutLayer(),
+    headerObservationLayer((apiKey: string, snapshot: RateLimitSnapshot) => {
       const entry = keys.get(keyFingerprint(apiKey));
       if (entry && (snapshot.requestsRemaining !== undefined || snapshot.tokensRemaining !== undefined)) entry.snapshot = snapshot;
-    },
-  };
+    }),
+    classificationLayer(),
+  ];
+  const attempt = composeLayers(
+    attemptLayers,
+    exchange({
+      transport,
+      events,
+      scrubber: () => scrubber,
+      maxStreamEventBytes: options.maxStreamEventBytes ?? PIPELINE_DEFAULTS.maxStreamEventBytes,
+      maxResponseBytes,
+    }),
+  );
 
   /** Warm the model's tokenizer in the background, so a later exact count does not stall a request on its load. */
   function preload(model: CatalogModel): void {
@@ -290,63 +318,57 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     };
   }
 
-  /** Attempts on one model until one succeeds, the retry policy gives up, or the circuit refuses. */
-  async function attemptsOn(run: RequestRun, target: Target): Promise<AttemptResult> {
-    const signal = run.deadline.signal;
-    for (let attempt = 1; ; attempt++) {
-      const startedAt = Date.now();
-      try {
-        return await runAttempt(stages, {
+  /** The retry layer: attempts on one model until one succeeds, the retry policy gives up, or the circuit refuses. */
+  function attemptsOn(run: RequestRun, target: Target, fallbackFrom: { model: string; why: string } | undefined): Promise<AttemptResult> {
+    const model = target.model.id;
+    return retryPolicy.execute(
+      ({ attempt: number, retryOf }) =>
+        runAttempt(attempt, {
           endpoint: run.endpoint,
           stream: run.stream,
-          model: target.model.id,
+          model,
           body: target.body,
           rawBody: target.rawBody,
           contentType: run.contentType,
           apiKey: run.apiKey,
           keySource: run.keySource,
           budgetTokens: target.budgetTokens,
-          signal,
-          attempt,
+          signal: run.deadline.signal,
+          requestSignal: run.deadline.signal,
+          attempt: number,
           attemptTimeoutMs: run.attemptTimeoutMs,
           idleTimeoutMs: run.idleTimeoutMs,
           requestId: run.requestId,
           progress: run.progress,
-        });
-      } catch (thrown) {
-        if (signal.aborted) throw abortError(signal.reason, target.model.id);
-        if (thrown instanceof CircuitRefusal) throw thrown;
-        const error = asTogetherError(thrown, target.model.id);
-        const now = Date.now();
-        const decision = decideRetry(
-          { error, attempt, now, deadlineAt: Number.isFinite(run.deadline.at) ? run.deadline.at : undefined, expectedAttemptMs: now - startedAt },
-          run.retry,
-        );
-        if (!decision.retry) throw decision.error;
-        events.emit('retry', {
-          attempt,
-          delayMs: decision.delayMs,
-          reason: error.category,
-          serverAsked: decision.serverAsked,
-          model: target.model.id,
-          error,
-          ...tag(run),
-        });
-        try {
-          await sleep(decision.delayMs, signal);
-        } catch {
-          throw abortError(signal.reason, target.model.id);
-        }
-      }
-    }
+          headers: {},
+          retryOf,
+          fallbackFrom: number === 1 ? fallbackFrom : undefined,
+          slots: run.slots,
+          hooks: new AttemptHooks(),
+          onEnd(callback) {
+            this.hooks.onEnd(callback);
+          },
+          onHeaders(callback) {
+            this.hooks.onHeaders(callback);
+          },
+        }),
+      {
+        signal: run.deadline.signal,
+        deadlineAt: run.deadline.at,
+        model,
+        requestId: run.requestId,
+        options: run.retry,
+        attemptEvents: false,
+        classify: (thrown) => (thrown instanceof CircuitRefusal ? undefined : asTogetherError(thrown, model)),
+        aborted: (reason) => abortError(reason, model),
+      },
+    );
   }
 
   /** The route: the primary, then its fallbacks; under 'fallback', an overflowing primary's larger-context models. */
   async function answer(run: RequestRun, primary: CatalogModel, fallbacks: string[] | undefined): Promise<{ result: AttemptResult; target: Target }> {
     const first = await preflightOn(run, primary);
-    let rest: string[];
-    /** How the primary's attempts failed, when they were made before the route was known. */
-    let primaryFailure: { thrown: unknown } | undefined;
+    let rest: string[] | undefined;
     if (first instanceof TogetherError) {
       if (run.policy !== 'fallback') throw first;
       const needed = Number(first.details?.['promptTokens'] ?? 0) + Number(first.details?.['maxTokens'] ?? 0);
@@ -361,55 +383,46 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           tried: 'No larger-context model of its family is available to fall back to.',
         });
       }
-    } else {
-      // Nearly always the primary answers: its fallback route is worked out only when it did not.
-      try {
-        return { result: await attemptsOn(run, first), target: first };
-      } catch (thrown) {
-        primaryFailure = { thrown };
-      }
-      rest = fallbacksFor(catalog, primary.id, fallbacks, maxFallbacks);
     }
-    const route = [primary.id, ...rest];
-    let index = 0;
     /** The latest failure of an attempt that was sent: what the caller sees when no model is left. */
     let attemptError: TogetherError | undefined;
     /** The first model that could not be used at all (unknown, too small): reported when nothing was sent. */
     let unusable: TogetherError | undefined;
     const refused: string[] = [];
-    for (;;) {
-      const id = route[index] as string;
-      const target = index === 0 ? first : await prepare(run, id);
-      let trigger: TogetherError | 'breaker_open';
-      if (target instanceof TogetherError) {
-        unusable ??= target;
-        // A model that cannot take the request is skipped whatever made it unusable.
-        trigger = fallbackReason(target) === undefined ? new TogetherError({ ...target.toJSON(), category: 'not_found' }) : target;
-      } else {
-        try {
-          if (index === 0 && primaryFailure !== undefined) {
-            const { thrown } = primaryFailure;
-            primaryFailure = undefined;
-            throw thrown;
+    const signal = run.deadline.signal;
+    return runFallbackRoute(
+      primary.id,
+      // Nearly always the primary answers: its fallback route is worked out only when it did not.
+      () => rest ?? fallbacksFor(catalog, primary.id, fallbacks, maxFallbacks),
+      async (id, index, fallbackFrom) => {
+        const target = index === 0 ? first : await prepare(run, id);
+        if (target instanceof TogetherError) throw new UnusableModel(target);
+        return { result: await attemptsOn(run, target, fallbackFrom), target };
+      },
+      {
+        breakers,
+        events,
+        requestId: run.requestId,
+        signal,
+        aborted: (reason, id) => abortError(reason, id),
+        trigger(thrown, id) {
+          if (thrown instanceof UnusableModel) {
+            unusable ??= thrown.error;
+            // A model that cannot take the request is skipped whatever made it unusable.
+            return fallbackReason(thrown.error) === undefined ? new TogetherError({ ...thrown.error.toJSON(), category: 'not_found' }) : thrown.error;
           }
-          return { result: await attemptsOn(run, target), target };
-        } catch (thrown) {
           if (thrown instanceof CircuitRefusal) {
-            trigger = 'breaker_open';
             refused.push(id);
-          } else {
-            trigger = attemptError = asTogetherError(thrown, id);
-            // Upstream disagreed with the preflight about the context: only the 'fallback' policy moves on for it.
-            if (trigger.category === 'context_length' && run.policy !== 'fallback') throw trigger;
+            return 'breaker_open';
           }
-        }
-      }
-      if (run.deadline.signal.aborted) throw abortError(run.deadline.signal.reason, id);
-      const step = nextModel(route, index, trigger, { breakers });
-      if (step === undefined) throw attemptError ?? unusable ?? breakerOpenError(refused, options.breaker?.coolDownMs);
-      events.emit('fallback', { from: id, to: step.model, why: step.why, ...tag(run) });
-      index = step.index;
-    }
+          const error = (attemptError = asTogetherError(thrown, id));
+          // Upstream disagreed with the preflight about the context: only the 'fallback' policy moves on for it.
+          if (error.category === 'context_length' && run.policy !== 'fallback') throw error;
+          return error;
+        },
+        exhausted: () => attemptError ?? unusable ?? breakerOpenError(refused, options.breaker?.coolDownMs),
+      },
+    );
   }
 
   function jsonResult(run: RequestRun, target: Target, result: Extract<AttemptResult, { kind: 'json' }>): JsonResult {
@@ -442,10 +455,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     });
     done.catch(() => {}); // awaited by whoever wants it; never an unhandled rejection
     const chunks = streamChunks(result.opened, result.scope, target.model.id, (end) => {
-      result.scope.done();
-      if (end.kind === 'completed') result.ticket.success();
-      else if (end.kind === 'failed') result.ticket.failure(end.error);
-      else result.ticket.release();
+      // The attempt really ends here: its layers settle (breaker ticket, timers, trace span).
+      result.end(end.kind === 'completed' ? { kind: 'success' } : end.kind === 'failed' ? { kind: 'failure', error: end.error } : { kind: 'released' });
       ended(end);
       if (end.kind === 'failed') rejectDone(end.error);
       else resolveDone(usageRecord(target.model.id, end.usage, target.model.pricing));
@@ -463,7 +474,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     };
   }
 
-  async function send(request: PipelineRequest): Promise<PipelineResult> {
+  async function sendOne(request: PipelineRequest, slots: RequestSlots): Promise<PipelineResult> {
     const startedAt = performance.now();
     let overrides = request?.overrides ?? {};
     const progress: Progress = { attempts: 0, model: undefined };
@@ -512,6 +523,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         attemptTimeoutMs: overrides.attemptTimeoutMs ?? options.attemptTimeoutMs ?? PIPELINE_DEFAULTS.attemptTimeoutMs,
         idleTimeoutMs: overrides.idleTimeoutMs ?? options.idleTimeoutMs ?? PIPELINE_DEFAULTS.idleTimeoutMs,
         progress,
+        slots,
       };
 
       let resolution;
@@ -544,6 +556,16 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       if (!handedOff) deadline?.dispose();
     }
   }
+
+  /** The request layers (tracing's request span) around each send; without any, a send is just sendOne. */
+  const requestLayer = tracing?.request;
+  const send: (request: PipelineRequest) => Promise<PipelineResult> =
+    requestLayer === undefined
+      ? (request) => sendOne(request, NO_SLOTS)
+      : (() => {
+          const layered = requestLayer(({ request, slots }) => sendOne(request, slots));
+          return (request: PipelineRequest) => layered({ request, slots: new Map() });
+        })();
 
   function state(): PipelineState {
     const pacing: PipelineState['pacing'] = [];
@@ -583,6 +605,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       await breakerSync?.close();
       await connections.close();
       if (ownsTransport) await transport.close();
+      await tracing?.close();
     },
   };
 }

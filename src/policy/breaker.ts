@@ -14,12 +14,13 @@
  * closes, and `apply` takes a peer's, without reporting it again.
  */
 import { CircuitState, ConsecutiveBreaker, type IBreaker } from 'cockatiel';
+import { behaviourOf, categoriesWhere } from '../errors/index.js';
 import type { ErrorCategory, TogetherError } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { BreakerState, PolicyEvents } from './events.js';
 
 /** Failures that say the model itself is struggling. A 4xx, a 429 or a network error says nothing about it. */
-export const OVERLOAD_CATEGORIES: ReadonlySet<ErrorCategory> = new Set<ErrorCategory>(['overloaded', 'server', 'timeout']);
+export const OVERLOAD_CATEGORIES: ReadonlySet<ErrorCategory> = categoriesWhere('countsForBreaker', true);
 
 export interface BreakerOptions {
   /** Consecutive overload failures that open a circuit (ConsecutiveBreaker). Default 5. */
@@ -269,7 +270,7 @@ class Ticket implements BreakerTicket {
   }
 
   failure(error: TogetherError): void {
-    if (!OVERLOAD_CATEGORIES.has(error.category)) return this.release();
+    if (!behaviourOf(error).countsForBreaker) return this.release();
     if (!this.current()) return;
     if (this.probe) {
       this.circuit.breaker.failure(CircuitState.HalfOpen);

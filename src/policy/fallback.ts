@@ -5,20 +5,15 @@
  * skipped, except that when every model is open the primary is tried: that request is the probe that can close
  * its circuit again.
  */
+import { categoriesWhere } from '../errors/index.js';
 import type { ErrorCategory, TogetherError } from '../errors/index.js';
 import type { FallbackReason, PolicyEvents } from './events.js';
 
-/** Categories that move a request to the next model by default. auth, billing, validation and rate_limit do not. */
-export const DEFAULT_FALLBACK_ON: ReadonlySet<ErrorCategory> = new Set<ErrorCategory>([
-  'overloaded',
-  'server',
-  'timeout',
-  'not_found',
-  'context_length',
-]);
+/** Categories that move a request to the next model by default (the failure table's fallback 'yes'). */
+export const DEFAULT_FALLBACK_ON: ReadonlySet<ErrorCategory> = categoriesWhere('fallback', 'yes');
 
-/** Categories no other model can fix: never a reason to fall back, whatever the options say. */
-const NEVER_FALLBACK_ON: ReadonlySet<ErrorCategory> = new Set<ErrorCategory>(['auth', 'billing', 'validation']);
+/** Categories no other model can fix (fallback 'never'): never a reason to fall back, whatever the options say. */
+const NEVER_FALLBACK_ON: ReadonlySet<ErrorCategory> = categoriesWhere('fallback', 'never');
 
 /** What moves a request on: the failed attempt's error, or the model's circuit refusing it. */
 export type FallbackTrigger = TogetherError | 'breaker_open';
@@ -108,10 +103,57 @@ export class FallbackRoute {
     return firstModel(this.models, this.options.breakers);
   }
 
-  next(currentIndex: number, trigger: FallbackTrigger): FallbackStep | undefined {
+  next(currentIndex: number, trigger: FallbackTrigger, requestId?: string): FallbackStep | undefined {
     const step = nextModel(this.models, currentIndex, trigger, this.options);
     const from = this.models[currentIndex];
-    if (step && from !== undefined) this.events?.emit('fallback', { from, to: step.model, why: step.why });
+    if (step && from !== undefined) {
+      this.events?.emit('fallback', { from, to: step.model, why: step.why, ...(requestId !== undefined ? { requestId } : {}) });
+    }
     return step;
+  }
+}
+
+export interface RouteRunOptions {
+  breakers?: CircuitView | undefined;
+  events?: PolicyEvents | undefined;
+  requestId?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** What is thrown once the signal has aborted. */
+  aborted(reason: unknown, model: string): unknown;
+  /** What a failed model's throw means for the route; throwing here ends the route with that error. */
+  trigger(thrown: unknown, model: string): FallbackTrigger;
+  /** What is thrown when the route ends without an answer (no model left, or a trigger that does not move on). */
+  exhausted(): unknown;
+}
+
+/**
+ * The fallback layer: tries the primary; only when it fails is the rest of the route worked out (nearly always the
+ * primary answers), then each next model `nextModel` allows, emitting `fallback` for each move. One loop, the one
+ * the pipeline runs and the tests drive.
+ */
+export async function runFallbackRoute<T>(
+  primary: string,
+  rest: () => Promise<readonly string[]> | readonly string[],
+  tryModel: (model: string, index: number, fallbackFrom: { model: string; why: FallbackReason } | undefined) => Promise<T>,
+  options: RouteRunOptions,
+): Promise<T> {
+  let route: FallbackRoute | undefined;
+  let index = 0;
+  let model = primary;
+  let from: { model: string; why: FallbackReason } | undefined;
+  for (;;) {
+    try {
+      return await tryModel(model, index, from);
+    } catch (thrown) {
+      if (options.signal?.aborted) throw options.aborted(options.signal.reason, model);
+      const trigger = options.trigger(thrown, model);
+      route ??= new FallbackRoute([primary, ...(await rest())], { breakers: options.breakers, events: options.events });
+      if (options.signal?.aborted) throw options.aborted(options.signal.reason, model);
+      const step = route.next(index, trigger, options.requestId);
+      if (step === undefined) throw options.exhausted();
+      from = { model, why: step.why };
+      index = step.index;
+      model = step.model;
+    }
   }
 }

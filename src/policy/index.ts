@@ -56,6 +56,14 @@ export {
   fallbackReason,
   firstModel,
   nextModel,
+  runFallbackRoute,
 } from './fallback.js';
-export type { CircuitView, FallbackStep, FallbackTrigger, RouteOptions } from './fallback.js';
+export type { CircuitView, FallbackStep, FallbackTrigger, RouteOptions, RouteRunOptions } from './fallback.js';
+export { AttemptHooks, composeLayers } from './layer.js';
+export type { AttemptCall, AttemptEnd, Layer, RequestSlots, Send } from './layer.js';
+export { BillingStop, billingStopLayer } from './billing-stop.js';
+export { CircuitRefusal, circuitGateLayer, circuitTicketLayer } from './breaker-layer.js';
+export { pacingLayer, headerObservationLayer } from './pacing-layer.js';
+export { timeoutLayer } from './timeout-layer.js';
+export type { TimedCall } from './timeout-layer.js';
 export { formatDuration } from './format.js';

@@ -6,20 +6,14 @@
  * total deadline and no way to turn an over-long `retry-after` into an error. Those three are the point of this
  * policy, so the loop is ours; the decision is a pure function (`decideRetry`) that property tests drive.
  */
-import { TogetherError, isTogetherError, type ErrorCategory } from '../errors/index.js';
+import { TogetherError, behaviourOf, categoriesWhere, isTogetherError, type ErrorCategory } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { PolicyEvents } from './events.js';
 import { formatDuration } from './format.js';
 import { sleep } from './sleep.js';
 
-/** Categories that no wait can fix: the same request fails the same way, so it is never sent again. */
-export const NEVER_RETRIED: ReadonlySet<ErrorCategory> = new Set<ErrorCategory>([
-  'auth',
-  'billing',
-  'validation',
-  'context_length',
-  'not_found',
-]);
+/** Categories that no wait can fix (the failure table's backoff 'none'): never sent again. */
+export const NEVER_RETRIED: ReadonlySet<ErrorCategory> = categoriesWhere('backoff', 'none');
 
 export interface RetryOptions {
   /** Total attempts, the first included. Default 3 (what the official SDKs do). */
@@ -99,7 +93,8 @@ export function decideRetry(
   random: () => number = Math.random,
 ): RetryDecision {
   const { error, attempt } = state;
-  if (!error.retryable || NEVER_RETRIED.has(error.category)) return { retry: false, reason: 'not_retryable', error };
+  const behaviour = behaviourOf(error);
+  if (!error.retryable || behaviour.backoff === 'none') return { retry: false, reason: 'not_retryable', error };
   if (attempt >= options.maxAttempts) return { retry: false, reason: 'attempts_exhausted', error };
 
   const asked = error.retryAfterMs;
@@ -157,6 +152,8 @@ export interface AttemptContext {
   attempt: number;
   /** Aborts when the caller aborts or the deadline passes; attempts derive their own timeouts from it. */
   signal: AbortSignal;
+  /** Why this attempt is sent, when it is a retry: the failure's category and the wait before it. */
+  retryOf?: { reason: string; delayMs: number } | undefined;
 }
 
 export interface RetryExecuteOptions {
@@ -165,12 +162,20 @@ export interface RetryExecuteOptions {
   deadlineAt?: number | undefined;
   /** Model named in events. */
   model?: string | undefined;
+  /** The caller's request id, named in events. */
+  requestId?: string | undefined;
+  /** These options instead of the policy's for this call (a per-request maxAttempts). */
+  options?: ResolvedRetryOptions | undefined;
+  /** Whether to emit an `attempt` event per attempt (default true; off when the attempt emits its own). */
+  attemptEvents?: boolean | undefined;
   /**
    * Turns anything else an attempt throws into a TogetherError (e.g. the errors module's network classifier).
    * Without it, or when it returns undefined, a non-TogetherError is rethrown unchanged and never retried.
    */
   classify?: ((error: unknown) => TogetherError | undefined) | undefined;
-  /** Runs before each retry's wait (the pipeline penalizes the pacer on a 429 here). A throw ends the call. */
+  /** What is thrown once the signal has aborted (default: its reason). */
+  aborted?: ((reason: unknown) => unknown) | undefined;
+  /** Runs before each retry's wait. A throw ends the call. */
   onRetry?: ((info: { attempt: number; delayMs: number; error: TogetherError }) => void | Promise<void>) | undefined;
 }
 
@@ -182,7 +187,10 @@ export interface RetryPolicyOptions extends RetryOptions {
 
 const neverAborted = new AbortController().signal;
 
-/** Runs a function, retrying it by `decideRetry`; emits `attempt` and `retry` events. */
+/**
+ * Runs a function, retrying it by `decideRetry`; emits `attempt` and `retry` events. The pipeline's retry layer:
+ * every attempt of every request goes through `execute` (one loop, the one tested).
+ */
 export class RetryPolicy {
   readonly options: ResolvedRetryOptions;
   private readonly events: PolicyEvents | undefined;
@@ -196,22 +204,25 @@ export class RetryPolicy {
     this.random = options.random ?? Math.random;
   }
 
-  decide(state: RetryState): RetryDecision {
-    return decideRetry(state, this.options, this.random);
+  decide(state: RetryState, options: ResolvedRetryOptions = this.options): RetryDecision {
+    return decideRetry(state, options, this.random);
   }
 
   async execute<T>(fn: (context: AttemptContext) => Promise<T>, run: RetryExecuteOptions = {}): Promise<T> {
     const signal = run.signal ?? neverAborted;
+    const options = run.options ?? this.options;
+    const aborted = run.aborted ?? ((reason: unknown) => reason);
+    let retryOf: AttemptContext['retryOf'];
     for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw signal.reason;
-      this.events?.emit('attempt', { attempt, model: run.model });
+      if (signal.aborted) throw aborted(signal.reason);
+      if (run.attemptEvents !== false) this.events?.emit('attempt', { attempt, model: run.model, ...tagOf(run) });
       const startedAt = this.clock.now();
       let error: TogetherError;
       try {
-        return await fn({ attempt, signal });
+        return await fn(retryOf === undefined ? { attempt, signal } : { attempt, signal, retryOf });
       } catch (thrown) {
         // Once the caller (or the deadline) has aborted, its reason is the answer, whatever the attempt threw.
-        if (signal.aborted) throw signal.reason;
+        if (signal.aborted) throw aborted(signal.reason);
         const classified = isTogetherError(thrown) ? thrown : run.classify?.(thrown);
         if (!classified) throw thrown;
         error = classified;
@@ -219,7 +230,8 @@ export class RetryPolicy {
       const now = this.clock.now();
       // The last attempt's duration is the estimate for the next: a retry after a 30 s timeout that the
       // deadline cannot fit fails now instead of being cut off half-way.
-      const decision = this.decide({ error, attempt, now, deadlineAt: run.deadlineAt, expectedAttemptMs: now - startedAt });
+      const deadlineAt = run.deadlineAt !== undefined && Number.isFinite(run.deadlineAt) ? run.deadlineAt : undefined;
+      const decision = this.decide({ error, attempt, now, deadlineAt, expectedAttemptMs: now - startedAt }, options);
       if (!decision.retry) throw decision.error;
       this.events?.emit('retry', {
         attempt,
@@ -228,9 +240,19 @@ export class RetryPolicy {
         serverAsked: decision.serverAsked,
         model: run.model,
         error,
+        ...tagOf(run),
       });
       await run.onRetry?.({ attempt, delayMs: decision.delayMs, error });
-      await sleep(decision.delayMs, signal, this.clock);
+      try {
+        await sleep(decision.delayMs, signal, this.clock);
+      } catch (thrown) {
+        throw signal.aborted ? aborted(signal.reason) : thrown;
+      }
+      retryOf = { reason: error.category, delayMs: decision.delayMs };
     }
   }
+}
+
+function tagOf(run: RetryExecuteOptions): { requestId?: string } {
+  return run.requestId !== undefined ? { requestId: run.requestId } : {};
 }

@@ -1,14 +1,17 @@
 // After a 402 (no credit) on a key, nothing more is sent with that key until the caller resets it: every later
 // request fails at once with the same billing error and costs no upstream call. Keys are held by fingerprint.
+// Which failures stop a key is the failure table's `stopsKey` column (errors/behaviour.ts).
+import { behaviourOf, isTogetherError } from '../errors/index.js';
 import type { TogetherError } from '../errors/index.js';
-import { keyFingerprint } from '../policy/index.js';
+import { keyFingerprint } from './key-fingerprint.js';
+import type { AttemptCall, Layer } from './layer.js';
 
 export class BillingStop {
   private readonly stopped = new Map<string, TogetherError>();
 
   /** The billing error that stopped `apiKey`, or undefined when it may send. */
   check(apiKey: string): TogetherError | undefined {
-    return this.stopped.get(keyFingerprint(apiKey));
+    return this.stopped.size === 0 ? undefined : this.stopped.get(keyFingerprint(apiKey));
   }
 
   /** Stops `apiKey` with its first billing error (a later one does not replace it). */
@@ -31,4 +34,21 @@ export class BillingStop {
   keys(): string[] {
     return [...this.stopped.keys()];
   }
+}
+
+/**
+ * The billing-stop layer: a stopped key fails at once, and a failure whose table row stops the key ('billing')
+ * stops it. Placed twice in an attempt (before and after pacing): a 402 may stop the key while a request waits.
+ */
+export function billingStopLayer<C extends AttemptCall, R>(billing: BillingStop): Layer<C, R> {
+  return (next) => async (call) => {
+    const stopped = billing.check(call.apiKey);
+    if (stopped) throw stopped;
+    try {
+      return await next(call);
+    } catch (error) {
+      if (isTogetherError(error) && behaviourOf(error).stopsKey === 'billing') billing.stop(call.apiKey, error);
+      throw error;
+    }
+  };
 }

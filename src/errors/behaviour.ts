@@ -1,0 +1,59 @@
+// The one table of what each layer does with a failure, per error category (and, where a code says better, per
+// code): retried or not and with which backoff, counted by the model's circuit or not, a reason to fall back to
+// another model or not, a reason to stop the API key or not. Retry, breaker, fallback, billing stop and the batch
+// runner only look things up here; `CATEGORY_DEFAULTS.retryable` (table.ts) stays the default of `retryable` on
+// each error, which the retry layer also reads (a stream cut after its first chunk is not retryable).
+import type { ErrorCategory, TogetherError } from './together-error.js';
+
+/** How a retry waits: never retried, or the server's retry-after when it sent one (capped), else jittered backoff. */
+export type BackoffClass = 'none' | 'retry_after_or_backoff';
+
+/** 'yes' moves on by default; 'if_asked' only when the caller's fallbackOn names the category; 'never' whatever it says. */
+export type FallbackClass = 'yes' | 'if_asked' | 'never';
+
+export interface FailureBehaviour {
+  /** Whether the same request may be sent again (and how it waits); 'none' = never retried. */
+  backoff: BackoffClass;
+  /** Whether this failure counts against the model's circuit breaker (says the model itself is struggling). */
+  countsForBreaker: boolean;
+  /** Whether another model may not share this failure, so the request may move to the route's next model. */
+  fallback: FallbackClass;
+  /** Whether the key stops: nothing more is sent with it until reset ('billing' = a 402; 'auth' = a 401). */
+  stopsKey: 'billing' | 'auth' | false;
+}
+
+/** Per category. */
+export const FAILURE_BEHAVIOUR: Readonly<Record<ErrorCategory, FailureBehaviour>> = {
+  auth: { backoff: 'none', countsForBreaker: false, fallback: 'never', stopsKey: false },
+  billing: { backoff: 'none', countsForBreaker: false, fallback: 'never', stopsKey: 'billing' },
+  rate_limit: { backoff: 'retry_after_or_backoff', countsForBreaker: false, fallback: 'if_asked', stopsKey: false },
+  validation: { backoff: 'none', countsForBreaker: false, fallback: 'never', stopsKey: false },
+  context_length: { backoff: 'none', countsForBreaker: false, fallback: 'yes', stopsKey: false },
+  not_found: { backoff: 'none', countsForBreaker: false, fallback: 'yes', stopsKey: false },
+  overloaded: { backoff: 'retry_after_or_backoff', countsForBreaker: true, fallback: 'yes', stopsKey: false },
+  server: { backoff: 'retry_after_or_backoff', countsForBreaker: true, fallback: 'yes', stopsKey: false },
+  timeout: { backoff: 'retry_after_or_backoff', countsForBreaker: true, fallback: 'yes', stopsKey: false },
+  network: { backoff: 'retry_after_or_backoff', countsForBreaker: false, fallback: 'if_asked', stopsKey: false },
+};
+
+/** Rows that override their category's, by error code. */
+export const CODE_BEHAVIOUR: Readonly<Record<string, Partial<FailureBehaviour>>> = {
+  // Nothing is sent on a closed pipeline or a pacer that cannot grant budget: no other model or wait helps.
+  pipeline_closed: { backoff: 'none' },
+  pacing_failed: { backoff: 'none' },
+};
+
+/** The behaviour of one failure: its code's row over its category's. */
+export function behaviourOf(error: Pick<TogetherError, 'category' | 'code' | 'status'>): FailureBehaviour {
+  const row = FAILURE_BEHAVIOUR[error.category];
+  const byCode = error.code !== undefined ? CODE_BEHAVIOUR[error.code] : undefined;
+  const merged = byCode === undefined ? row : { ...row, ...byCode };
+  // A 401 stops the key for a batch (every later line would fail the same way); a 403 on one model does not.
+  if (error.category === 'auth' && error.status === 401) return { ...merged, stopsKey: 'auth' };
+  return merged;
+}
+
+/** The categories whose row has `column` equal to `value`. */
+export function categoriesWhere<K extends keyof FailureBehaviour>(column: K, value: FailureBehaviour[K]): ReadonlySet<ErrorCategory> {
+  return new Set((Object.keys(FAILURE_BEHAVIOUR) as ErrorCategory[]).filter((category) => FAILURE_BEHAVIOUR[category][column] === value));
+}
