@@ -3,7 +3,7 @@
 // as the same APICallError status; and a stream cut after its first chunk that makes `textStream` iteration throw.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { APICallError, embed, generateObject, generateText, streamText, tool } from 'ai';
+import { APICallError, embed, generateImage, generateObject, generateText, rerank, streamText, tool } from 'ai';
 import { createTogetherAI } from '@ai-sdk/togetherai';
 import { z } from 'zod';
 import { KEYS, MODELS } from './helpers/emulator.js';
@@ -104,6 +104,23 @@ describe('Vercel AI SDK: direct and through the gateway', () => {
     assert.equal(direct.length >= 1, true);
     assert.equal(direct[0]!.toolName, 'weather');
     assert.ok(weatherTool.inputSchema && z.object({ city: z.string(), unit: z.enum(['celsius', 'fahrenheit']) }).safeParse(direct[0]!.input).success);
+    assert.deepEqual(gateway, direct);
+  });
+
+  test('generateImage (FLUX) and rerank: the same image and ranking both ways, through the gateway\'s pipeline', async () => {
+    const [direct, gateway] = await both(async (target) => {
+      const image = await generateImage({ model: provider(target).image('black-forest-labs/FLUX.1-schnell'), prompt: 'a red fox', size: '256x256', maxRetries: 0 });
+      const ranked = await rerank({
+        model: provider(target).reranking('Salesforce/Llama-Rank-V1'),
+        query: 'cities in France',
+        documents: ['Paris is in France', 'Berlin is in Germany', 'Lyon is a French city'],
+        topN: 2,
+        maxRetries: 0,
+      });
+      return { image: image.image.base64, ranking: ranked.ranking.map((r) => ({ index: r.originalIndex, score: r.score })) };
+    });
+    assert.ok(direct.image.length > 100);
+    assert.equal(direct.ranking.length, 2);
     assert.deepEqual(gateway, direct);
   });
 
