@@ -79,7 +79,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     res.setHeader('x-request-id', ex.requestId);
     const admin = ex.path.startsWith('/_emulator/');
     if (!admin) {
-      state.stats.request(ex.path);
+      state.stats.request(ex.path, req.headers['traceparent']);
       res.on('close', () => state.stats.status(res.writableFinished ? res.statusCode : 'reset'));
     }
     res.on('close', () => {

@@ -20,7 +20,12 @@ export interface EmulatorStats {
   tokens: { prompt: number; completion: number };
   /** Credits left, in USD, by key name. */
   creditsUsd: Record<string, number>;
+  /** The W3C `traceparent` header of the latest requests that carried one, oldest first (at most MAX_TRACEPARENTS). */
+  traceparents: string[];
 }
+
+/** Traceparents kept: enough for a test to match a request's attempts, bounded like every counter here. */
+export const MAX_TRACEPARENTS = 100;
 
 /**
  * Distinct paths, models, keys or statuses counted each; the rest are counted under `(other)`. Paths and model ids
@@ -45,9 +50,16 @@ export class StatsRecorder {
   readonly byKey = new Map<string, number>();
   readonly byStatus = new Map<string, number>();
 
-  request(path: string): void {
+  readonly traceparents: string[] = [];
+
+  request(path: string, traceparent?: string | string[]): void {
     this.requests++;
     bump(this.byPath, path);
+    if (typeof traceparent === 'string') {
+      // Clipped: a client's header is bounded by the server's header limit, not by this list.
+      this.traceparents.push(traceparent.slice(0, 128));
+      if (this.traceparents.length > MAX_TRACEPARENTS) this.traceparents.shift();
+    }
   }
 
   model(model: string): void {
@@ -77,6 +89,7 @@ export class StatsRecorder {
     this.byModel.clear();
     this.byKey.clear();
     this.byStatus.clear();
+    this.traceparents.length = 0;
   }
 
   snapshot(faults: EmulatorStats['faults'], creditsUsd: Record<string, number>): EmulatorStats {
@@ -90,6 +103,7 @@ export class StatsRecorder {
       faults,
       tokens: { prompt: this.promptTokens, completion: this.completionTokens },
       creditsUsd,
+      traceparents: [...this.traceparents],
     };
   }
 }

@@ -227,6 +227,13 @@ async function sendThroughPipeline(
     if (contentType !== undefined) request.contentType = contentType;
     if (ex.upstreamKey !== undefined) request.apiKey = ex.upstreamKey;
     if (overrides !== undefined) request.overrides = overrides;
+    // The client's trace continues through the pipeline (its span, then each attempt's traceparent upstream).
+    const traceparent = ex.req.headers['traceparent'];
+    if (typeof traceparent === 'string') {
+      request.traceparent = traceparent;
+      const tracestate = ex.req.headers['tracestate'];
+      if (typeof tracestate === 'string') request.tracestate = tracestate;
+    }
     ex.awaitingSince = performance.now();
     result = await generation.pipeline.send(request);
     ex.awaitingSince = undefined;
