@@ -26,13 +26,20 @@ const lrScheduler = z.looseObject({
 });
 const text = z.string().nullish();
 
+/**
+ * Bounds on the counts a job is created with. The job's event log holds one `epoch_complete` per epoch: n_epochs
+ * 3,000,000 grew the emulator to 2.9 GB and froze it 9-26 s a request (1e9 would end it). UNCONFIRMED: Together gives
+ * each model's max_num_epochs in GET /fine-tunes/models/limits; 20 is the estimate-price bound, n_evals as there.
+ */
+export const FINE_TUNE_COUNT_LIMITS = { maxEpochs: 20, maxCheckpoints: 100, maxEvals: 100 } as const;
+
 export const createFineTuneSchema = z.looseObject({
   training_file: z.string().min(1),
   validation_file: z.string().min(1).nullish(),
   model: z.string().min(1),
-  n_epochs: z.number().int().min(1).nullish(),
-  n_checkpoints: z.number().int().min(1).nullish(),
-  n_evals: z.number().int().min(0).nullish(),
+  n_epochs: z.number().int().min(1).max(FINE_TUNE_COUNT_LIMITS.maxEpochs).nullish(),
+  n_checkpoints: z.number().int().min(1).max(FINE_TUNE_COUNT_LIMITS.maxCheckpoints).nullish(),
+  n_evals: z.number().int().min(0).max(FINE_TUNE_COUNT_LIMITS.maxEvals).nullish(),
   batch_size: z.union([z.number().int().min(1), z.literal('max')]).nullish(),
   learning_rate: z.number().gt(0).nullish(),
   lr_scheduler: lrScheduler.nullish(),
