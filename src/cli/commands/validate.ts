@@ -153,6 +153,9 @@ export function registerValidate(program: Command): void {
         await run(file, flags);
       } catch (error) {
         if (error instanceof DatasetInputError) throw new UsageError(error.message);
+        // A read that fails midway (EIO, a file that is not what it claims, such as /proc/self/mem): the input, not a finding.
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new UsageError(`cannot read ${file} (${code}); give the path of a readable JSONL or Parquet file.`);
         throw error;
       }
     });
