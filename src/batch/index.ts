@@ -36,8 +36,10 @@ export type { BatchJob, BatchRequestOptions, BatchStatus, CreateBatchInput } fro
 export { checkBatchModels } from './batch-check.js';
 export { BATCH_LIMITS, planParts, submitBatch } from './submit.js';
 export type { PartPlan, SplitLimits, SubmitOptions, SubmitResult, SubmittedPart } from './submit.js';
-export { BatchNotFinishedError, mergeBatchResults, statusForErrorCode, unansweredError, writeBatchResults } from './results.js';
-export type { BatchFiles, MergedResults, ResultsSummary } from './results.js';
+export { BatchNotFinishedError, batchLineResults, mergeBatchResults, statusForErrorCode, unansweredError, writeBatchResults } from './results.js';
+export type { BatchFiles, BatchLineResult, MergedResults, ResultsSummary } from './results.js';
+export { BatchNotRecoverableError, planRecovery, recoverBatch } from './recover.js';
+export type { RecoverOptions, RecoverPlan, RecoverResult } from './recover.js';
 export { BatchWaitTimeoutError, DEFAULT_BATCH_POLL_MS, waitForBatches } from './wait.js';
 export type { WaitBatchesOptions } from './wait.js';
 // `tether run` progress files under $TETHER_HOME/runs/, read by the gateway's dashboard.

@@ -57,23 +57,48 @@ function parseJsonl(text: string): ParsedLine[] {
   return out;
 }
 
-interface Merged {
+/** One request's result from a batch's files: its output line, and for a failure whether sending it again could succeed. */
+export interface BatchLineResult {
   ok: boolean;
   line: string;
+  retryable: boolean;
 }
 
-function fromOutput(customId: string, value: Record<string, unknown>, model: string | undefined): Merged {
+function fromOutput(customId: string, value: Record<string, unknown>, model: string | undefined): BatchLineResult {
   const response = (value.response ?? {}) as { status_code?: unknown; body?: unknown };
   const status = typeof response.status_code === 'number' ? response.status_code : 200;
-  if (status >= 200 && status < 300) return { ok: true, line: responseLine(customId, response.body) };
-  return { ok: false, line: errorLine(customId, classify({ status, body: response.body, model })) };
+  if (status >= 200 && status < 300) return { ok: true, line: responseLine(customId, response.body), retryable: false };
+  const error = classify({ status, body: response.body, model });
+  return { ok: false, line: errorLine(customId, error), retryable: error.retryable };
 }
 
-function fromError(customId: string, value: Record<string, unknown>, model: string | undefined): Merged {
+function fromError(customId: string, value: Record<string, unknown>, model: string | undefined): BatchLineResult {
   const error = (value.error ?? {}) as { message?: unknown; code?: unknown };
   const code = typeof error.code === 'string' ? error.code : undefined;
   const message = typeof error.message === 'string' ? error.message : 'The batch reported an error for this request without a message.';
-  return { ok: false, line: errorLine(customId, classify({ status: statusForErrorCode(code), body: { error: { message, code: code ?? null } }, model })) };
+  const classified = classify({ status: statusForErrorCode(code), body: { error: { message, code: code ?? null } }, model });
+  return { ok: false, line: errorLine(customId, classified), retryable: classified.retryable };
+}
+
+/**
+ * The result of every input request the batch's output or error file has a line for, by custom_id (pure). A
+ * request missing from both files is missing from the map: the batch never ran it.
+ */
+export function batchLineResults(files: Omit<BatchFiles, 'job'>): Map<string, BatchLineResult> {
+  const outputs = new Map<string, Record<string, unknown>>();
+  const errors = new Map<string, Record<string, unknown>>();
+  for (const { customId, value } of parseJsonl(files.output ?? '')) if (!outputs.has(customId)) outputs.set(customId, value);
+  for (const { customId, value } of parseJsonl(files.errors ?? '')) if (!errors.has(customId)) errors.set(customId, value);
+  const results = new Map<string, BatchLineResult>();
+  for (const { customId, value } of parseJsonl(files.input)) {
+    const body = value.body as { model?: unknown } | undefined;
+    const model = typeof body?.model === 'string' ? body.model : undefined;
+    const output = outputs.get(customId);
+    const error = errors.get(customId);
+    const merged = output ? fromOutput(customId, output, model) : error ? fromError(customId, error, model) : undefined;
+    if (merged) results.set(customId, merged);
+  }
+  return results;
 }
 
 /** The error for a request the batch never answered, by how the batch ended. */
@@ -136,17 +161,10 @@ export interface MergedResults {
 
 /** One line per input request, in input order (pure). */
 export function mergeBatchResults(files: BatchFiles): MergedResults {
-  const outputs = new Map<string, Record<string, unknown>>();
-  const errors = new Map<string, Record<string, unknown>>();
-  for (const { customId, value } of parseJsonl(files.output ?? '')) if (!outputs.has(customId)) outputs.set(customId, value);
-  for (const { customId, value } of parseJsonl(files.errors ?? '')) if (!errors.has(customId)) errors.set(customId, value);
+  const found = batchLineResults(files);
   const result: MergedResults = { lines: [], answered: 0, failed: 0, unanswered: 0 };
-  for (const { customId, value } of parseJsonl(files.input)) {
-    const body = value.body as { model?: unknown } | undefined;
-    const model = typeof body?.model === 'string' ? body.model : undefined;
-    const output = outputs.get(customId);
-    const error = errors.get(customId);
-    const merged = output ? fromOutput(customId, output, model) : error ? fromError(customId, error, model) : undefined;
+  for (const { customId } of parseJsonl(files.input)) {
+    const merged = found.get(customId);
     if (merged) {
       result.lines.push(merged.line);
       if (merged.ok) result.answered++;

@@ -1,11 +1,14 @@
 // Batch jobs and Together's lifecycle on the emulator clock:
 //   VALIDATING (one step) → IN_PROGRESS (`linesPerStep` requests per step) → COMPLETED
-//   FAILED: the input file is bad, or a configured failure matches; EXPIRED: the completion window ended first
-//   (what was finished is kept); CANCELLED: POST …/cancel while VALIDATING or IN_PROGRESS (finished work kept).
+//   FAILED: the input file is bad, the batch's model cannot be batched, or a configured failure matches;
+//   EXPIRED: the completion window ended first (what was finished is kept); CANCELLED: POST …/cancel while
+//   VALIDATING or IN_PROGRESS (finished work kept). A configured ending stops a batch part-way (after N requests)
+//   as EXPIRED, FAILED or CANCELLED, with a partial output file and an error file, as Together's do.
 // A job's state is a function of the time, brought up to date whenever it is read (no timers to leak). Requests
 // are processed when a read finds their time has come, with the emulator's chat logic; terminal jobs get an
 // output file and an error file (purpose `batch-generated`) in the same file store as uploads.
 import type { BatchesConfig, EmulatorKey } from './config.js';
+import { findSnapshotModel } from '../catalog/index.js';
 import { checkBatchInput } from './batches-input.js';
 import type { BatchInputLine } from './batches-input.js';
 import { processChatLine } from './batches-process.js';
@@ -34,6 +37,8 @@ export interface BatchJob {
   outputFileId?: string;
   errorFileId?: string;
   lines: BatchInputLine[];
+  /** The model the batch targets: `model_id`, else the first request's. */
+  model?: string;
   processed: number;
   outputLines: string[];
   errorLines: string[];
@@ -63,6 +68,8 @@ export interface ResolvedBatchesConfig {
   windowMs: number;
   maxLines: number;
   failures: NonNullable<BatchesConfig['failures']>;
+  endings: NonNullable<BatchesConfig['endings']>;
+  lineErrors: NonNullable<BatchesConfig['lineErrors']>;
 }
 
 export const BATCH_DEFAULTS = { stepMs: 100, linesPerStep: 1000, windowMs: 24 * 60 * 60 * 1000, maxLines: 50_000 } as const;
@@ -74,6 +81,8 @@ export function resolveBatchesConfig(config: BatchesConfig | undefined): Resolve
     windowMs: config?.windowMs ?? BATCH_DEFAULTS.windowMs,
     maxLines: config?.maxLines ?? BATCH_DEFAULTS.maxLines,
     failures: config?.failures ?? [],
+    endings: config?.endings ?? [],
+    lineErrors: config?.lineErrors ?? [],
   };
 }
 
@@ -190,15 +199,35 @@ export class BatchStore {
     const due = Math.min(job.lines.length, Math.floor(((until - job.startedAt) * linesPerStep) / stepMs));
     const key = state.keys.get(job.owner);
     while (job.processed < due && key && job.status === 'IN_PROGRESS') {
-      const line = job.lines[job.processed] as BatchInputLine;
       const doneAt = job.startedAt + Math.ceil(((job.processed + 1) * stepMs) / linesPerStep);
-      const result = await processChatLine(state, key, line.customId, line.body, { id: this.nextRequestId(), created: Math.floor(doneAt / 1000) });
+      if (this.endPartWay(state, job, doneAt)) return;
+      const line = job.lines[job.processed] as BatchInputLine;
+      const injected = this.injectedError(job.processed, line.customId);
+      const result = injected ?? (await processChatLine(state, key, line.customId, line.body, { id: this.nextRequestId(), created: Math.floor(doneAt / 1000) }));
       (result.ok ? job.outputLines : job.errorLines).push(result.line);
       job.processed++;
     }
     if (job.status !== 'IN_PROGRESS') return; // cancelled while a request was being processed
+    if (job.processed < job.lines.length && this.endPartWay(state, job, Math.min(now, job.deadline))) return;
     if (job.processed === job.lines.length) this.finish(state, job, 'COMPLETED', job.startedAt + Math.ceil((job.lines.length * stepMs) / linesPerStep));
     else if (now >= job.deadline) this.finish(state, job, 'EXPIRED', job.deadline);
+  }
+
+  /** A configured ending that applies once `job.processed` requests are done: the batch stops there. */
+  private endPartWay(state: EmulatorState, job: BatchJob, at: number): boolean {
+    const ending = this.config.endings.find((e) => (e.model === undefined || e.model === job.model) && job.processed >= e.afterLines);
+    if (!ending) return false;
+    if (ending.status === 'FAILED') job.error = ending.message ?? `The batch failed after ${job.processed} of ${job.lines.length} requests.`;
+    this.finish(state, job, ending.status, at);
+    return true;
+  }
+
+  /** A configured per-request error for the request at `position`, as Together writes it to the error file. */
+  private injectedError(position: number, customId: string): { ok: false; line: string } | undefined {
+    const rule = this.config.lineErrors.find((r) => position % r.every === (r.offset ?? r.every - 1) % r.every);
+    if (!rule) return undefined;
+    const message = rule.message ?? `The request failed (${rule.code}).`;
+    return { ok: false, line: JSON.stringify({ custom_id: customId, error: { message, code: rule.code } }) };
   }
 
   private validate(state: EmulatorState, job: BatchJob, at: number): void {
@@ -208,8 +237,14 @@ export class BatchStore {
     if (!checked.ok) return this.fail(state, job, at, checked.error);
     job.lines = checked.lines;
     const model = job.modelId ?? (checked.lines[0]?.body as { model?: unknown } | undefined)?.model;
+    if (typeof model === 'string') job.model = model;
     const failure = this.config.failures.find((f) => f.model === undefined || f.model === model);
     if (failure) return this.fail(state, job, at, failure.message ?? 'The batch failed during validation.');
+    // Some serverless models cannot be batched at all; a batch targeting one fails (together-api-facts.md §11).
+    const known = typeof model === 'string' ? findSnapshotModel(model) : undefined;
+    if (known?.serverless === true && !known.batch && known.type === 'chat') {
+      return this.fail(state, job, at, `Model ${known.id} is not available for batch inference. Use a model listed at https://docs.together.ai/docs/batch-inference.`);
+    }
     job.status = 'IN_PROGRESS';
     job.startedAt = at;
   }

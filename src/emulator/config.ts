@@ -2,6 +2,7 @@
 // resolution of that input into a complete EmulatorConfig (defaults filled, names given to keys).
 import { z } from 'zod';
 import { MAX_TIMER_MS } from './http.js';
+import type { DynamicLimitSettings } from './dynamic-limits.js';
 import { ConfigFileError, describeConfigIssues, readConfigFile } from '../config-file/index.js';
 
 /** The key every emulator accepts when no keys are configured, so `tether emulator` works out of the box. */
@@ -122,6 +123,31 @@ const batchesSchema = z.strictObject({
   maxLines: z.number().int().min(1).optional(),
   /** A batch whose model (`model_id`, else the first request's) matches FAILS validation with `message`. */
   failures: z.array(z.strictObject({ model: z.string().min(1).optional(), message: z.string().min(1).optional() })).optional(),
+  /**
+   * A batch (of `model`, when given) that ends part-way: after `afterLines` requests it ends `status`, with an
+   * output file and an error file of what it finished (FAILED carries `message` as the batch error).
+   */
+  endings: z
+    .array(
+      z.strictObject({
+        model: z.string().min(1).optional(),
+        afterLines: z.number().int().min(0),
+        status: z.enum(['EXPIRED', 'FAILED', 'CANCELLED']),
+        message: z.string().min(1).optional(),
+      }),
+    )
+    .optional(),
+  /** Requests that end in the error file with `code`: the ones at 0-based position p where p % every === offset. */
+  lineErrors: z
+    .array(
+      z.strictObject({
+        every: z.number().int().min(1),
+        offset: z.number().int().min(0).optional(),
+        code: z.string().min(1),
+        message: z.string().min(1).optional(),
+      }),
+    )
+    .optional(),
 });
 export type BatchesConfig = z.infer<typeof batchesSchema>;
 
@@ -149,6 +175,28 @@ const keySchema = z.strictObject({
   tier: z.number().int().min(0).max(5).optional(),
   /** `dynamic` (default: Together's limits since 2026-01) or `fixed` (the older build-tier limits): which 429 body. */
   rateLimits: z.enum(['dynamic', 'fixed']).optional(),
+  /**
+   * Together's dynamic limit per model for this key (facts §4.2): about twice the recent successful rate, between a
+   * base and a cap; above it, 429 dynamic_request_limited / dynamic_token_limited. `true` for the defaults.
+   * Left out: only the key's requestsPerSecond / tokensPerMinute apply, as before.
+   */
+  dynamic: z
+    .union([
+      z.literal(true),
+      z.strictObject({
+        /** Default 60 (Together's base_rate). */
+        baseRpm: z.number().positive().max(1e7).optional(),
+        /** Default: the key's requestsPerSecond × 60. */
+        capRpm: z.number().positive().max(1e7).optional(),
+        /** Default: capTpm (no dynamic token limit below the cap). */
+        baseTpm: z.number().positive().max(1e10).optional(),
+        /** Default: the key's tokensPerMinute. */
+        capTpm: z.number().positive().max(1e10).optional(),
+        /** The trailing period whose successful rate sets the limit; default 3,600,000 (an hour, as Together). */
+        historyMs: z.number().int().min(1000).max(7 * 24 * 3_600_000).optional(),
+      }),
+    ])
+    .optional(),
 });
 export type EmulatorKeyInput = z.infer<typeof keySchema>;
 
@@ -167,12 +215,27 @@ const extraModelSchema = z.strictObject({
 });
 export type EmulatorExtraModel = z.infer<typeof extraModelSchema>;
 
+/** Platform capacity of one model (or of every model without an entry of its own: `*`), shared by all keys. */
+const capacitySchema = z.strictObject({
+  model: z.string().min(1).max(256),
+  /** Requests a second the model serves across every key; past it, 503 even for a key under its own rate. */
+  requestsPerSecond: z.number().min(0).max(1e7).optional(),
+  /** Requests the model serves at once across every key (a stream holds its place until it ends). */
+  concurrent: z.number().int().min(0).max(1e7).optional(),
+});
+export type ModelCapacityInput = z.infer<typeof capacitySchema>;
+
+/** Most capacity entries: one per model is plenty. */
+export const MAX_CAPACITY_ENTRIES = 1000;
+
 export const emulatorFileSchema = z.strictObject({
   seed: z.number().int().optional(),
   port: z.number().int().min(0).max(65535).optional(),
   host: z.string().min(1).optional(),
   keys: z.array(keySchema).optional(),
   faults: z.array(faultSpecSchema).optional(),
+  /** Platform capacity per model (default: unlimited); a scenario can change it over time. */
+  capacity: z.array(capacitySchema).max(MAX_CAPACITY_ENTRIES).optional(),
   models: z
     .strictObject({
       extra: z.array(extraModelSchema).optional(),
@@ -219,6 +282,8 @@ export interface EmulatorKey {
   tier: number;
   /** Which 429 body the key's limits answer with (default dynamic). */
   rateLimits?: 'dynamic' | 'fixed';
+  /** The per-model dynamic limit, when configured (see the config's `keys[].dynamic`). */
+  dynamic?: DynamicLimitSettings;
 }
 
 /** Everything resolved: what the running emulator uses. */
@@ -228,6 +293,7 @@ export interface EmulatorConfig {
   host: string;
   keys: EmulatorKey[];
   faults: FaultSpec[];
+  capacity: ModelCapacityInput[];
   models: { extra: EmulatorExtraModel[]; exclude: string[] };
   latencyMs: number;
   reproducible: boolean;
@@ -297,8 +363,25 @@ function resolveKeys(keys: readonly EmulatorKeyInput[] | undefined): EmulatorKey
       creditsUsd: k.creditsUsd ?? DEFAULT_KEY_LIMITS.creditsUsd,
       tier: k.tier ?? DEFAULT_KEY_LIMITS.tier,
       ...(k.rateLimits ? { rateLimits: k.rateLimits } : {}),
+      ...(k.dynamic ? { dynamic: resolveDynamic(k, index) } : {}),
     };
   });
+}
+
+/** Together's default base_rate: 60 requests a minute (facts §4.2). */
+export const DEFAULT_DYNAMIC_BASE_RPM = 60;
+/** Together measures the successful rate over the past hour. */
+export const DEFAULT_DYNAMIC_HISTORY_MS = 3_600_000;
+
+function resolveDynamic(k: EmulatorKeyInput, index: number): DynamicLimitSettings {
+  const given = k.dynamic === true || k.dynamic === undefined ? {} : k.dynamic;
+  const capRpm = given.capRpm ?? (k.requestsPerSecond ?? DEFAULT_KEY_LIMITS.requestsPerSecond) * 60;
+  const baseRpm = given.baseRpm ?? Math.min(DEFAULT_DYNAMIC_BASE_RPM, capRpm);
+  const capTpm = given.capTpm ?? k.tokensPerMinute ?? DEFAULT_KEY_LIMITS.tokensPerMinute;
+  const baseTpm = given.baseTpm ?? capTpm;
+  if (baseRpm > capRpm) throw new EmulatorConfigError(`\`keys[${index}].dynamic\`: baseRpm (${baseRpm}) is above capRpm (${capRpm}); the base must not exceed the cap`);
+  if (baseTpm > capTpm) throw new EmulatorConfigError(`\`keys[${index}].dynamic\`: baseTpm (${baseTpm}) is above capTpm (${capTpm}); the base must not exceed the cap`);
+  return { baseRpm, capRpm, baseTpm, capTpm, historyMs: given.historyMs ?? DEFAULT_DYNAMIC_HISTORY_MS };
 }
 
 /** Fill every default. Throws EmulatorConfigError naming the bad field. */
@@ -310,6 +393,7 @@ export function resolveEmulatorConfig(options: unknown = {}): EmulatorConfig {
     host: input.host ?? '127.0.0.1',
     keys: resolveKeys(input.keys),
     faults: input.faults ?? [],
+    capacity: input.capacity ?? [],
     models: { extra: input.models?.extra ?? [], exclude: input.models?.exclude ?? [] },
     latencyMs: input.latencyMs ?? 0,
     reproducible: input.reproducible ?? false,

@@ -13,14 +13,25 @@ import {
   isTerminalBatchStatus,
   listBatches,
   progressBar,
+  recoverBatch,
+  StoreSpecError,
+  CheckpointBusyError,
+  CheckpointMismatchError,
+  CheckpointStoreError,
+  DEFAULT_CONCURRENCY,
+  formatProgress,
+  formatUsd,
+  BatchNotRecoverableError,
   submitBatch,
   waitForBatches,
   writeBatchResults,
 } from '../../batch/index.js';
-import type { BatchJob, PartPlan, SubmitResult, SubmittedPart } from '../../batch/index.js';
+import type { BatchJob, PartPlan, RecoverResult, SubmitResult, SubmittedPart } from '../../batch/index.js';
+import { attachErrorJournal } from '../../diagnostics/index.js';
+import { createPipeline } from '../../pipeline/index.js';
 import { isTogetherError } from '../../errors/index.js';
 import type { KeySource } from '../../errors/index.js';
-import { addApiOptions, openApi, togetherErrorText } from '../api-options.js';
+import { addApiOptions, openApi, resolveApiKey, togetherErrorText } from '../api-options.js';
 import type { ApiFlags } from '../api-options.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
 import { drawProgress, printErr, printJson, printOut } from '../output.js';
@@ -44,6 +55,32 @@ interface WaitFlags extends CommonOptions {
 
 interface ResultsFlags extends CommonOptions {
   output: string;
+}
+
+interface RecoverFlags extends CommonOptions {
+  output: string;
+  retryErrors?: boolean;
+  store?: string;
+  concurrency: string;
+  maxCost?: string;
+}
+
+function usd(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value.replace(/^\$/, ''));
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be an amount in USD above 0, e.g. ${flag} 5 (got ${value})`);
+  return n;
+}
+
+function recoverText(result: Extract<RecoverResult, { kind: 'ran' }>, output: string, resume: string): string {
+  const { plan, outcome } = result;
+  const head =
+    `batch ${plan.job.id} ${plan.job.status}: ${plan.answered} answered and ${plan.failedKept} failed kept; ` +
+    `${plan.missing} never run${plan.failedRetried ? ` and ${plan.failedRetried} failed with a retryable error` : ''} sent again live (${outcome.sent} sent by this run)\n`;
+  if (outcome.complete) {
+    return `${head}done: ${outcome.done} of ${outcome.total} (${outcome.failed} failed: their lines carry the error), ${formatUsd(outcome.spentUsd)} spent live\noutput: ${output}\ncheckpoint: ${result.checkpoint}\n`;
+  }
+  return `${head}stopped: ${outcome.stop?.message ?? 'the recover ended early'}\ndone: ${outcome.done} of ${outcome.total}, left: ${outcome.left}\nkept in: ${result.checkpoint}\nresume with:\n  ${resume}\n`;
 }
 
 function wholeNumber(flag: string, value: string | undefined, fallback: number): number {
@@ -252,6 +289,102 @@ export function registerBatch(program: Command): void {
       print(flags.json, { output: flags.output, total: summary.total, answered: summary.answered, failed: summary.failed, unanswered: summary.unanswered, batches: summary.jobs.map((j) => ({ id: j.id, status: j.status })) }, text);
       return EXIT_OK;
     });
+  });
+
+  addApiOptions(
+    batch
+      .command('recover')
+      .description('For an EXPIRED, FAILED or CANCELLED batch: keep its finished results, send only the missing requests again live, write one file in input order (resumable)')
+      .argument('<id>', 'batch id')
+      .requiredOption('-o, --output <file>', 'where to write the merged results (one line per input request, in input order)')
+      .option('--retry-errors', 'also send again the requests the batch failed with a retryable error (rate limit, overload, timeout, server error)')
+      .option('--store <path|redis://…|memory>', 'checkpoint: a SQLite file (default OUT.tether.sqlite), redis://host:port[/db], or memory')
+      .option('--concurrency <n>', 'requests in flight at once', String(DEFAULT_CONCURRENCY))
+      .option('--max-cost <usd>', 'stop before the spend on requests sent again could pass this many USD')
+      .option('--json', 'print a JSON summary'),
+  ).action(async (id: string, flags: RecoverFlags) => {
+    checkOutputFile(flags.output, '--output');
+    const concurrency = wholeNumber('--concurrency', flags.concurrency, DEFAULT_CONCURRENCY);
+    const maxCostUsd = usd('--max-cost', flags.maxCost);
+    const { key } = resolveApiKey(flags);
+    let pipeline;
+    try {
+      pipeline = createPipeline({ apiKey: key, ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}) });
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    const journal = attachErrorJournal(pipeline.events, { secrets: key ? [key] : [] });
+    const resume = ['tether', 'batch', 'recover', id, '-o', flags.output, ...(flags.retryErrors ? ['--retry-errors'] : []), ...(flags.store ? ['--store', flags.store.replace(/(rediss?:\/\/[^:/@]*:)[^@/]*@/i, '$1<password>@')] : [])].join(' ');
+    const interrupt = new AbortController();
+    const onSigint = (): void => {
+      if (interrupt.signal.aborted) process.exit(130);
+      printErr('\nstopping: waiting for the requests in flight (Ctrl-C again to quit at once; they will be redone)\n');
+      interrupt.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const tty = process.stderr.isTTY === true && !flags.json;
+    try {
+      await withApi(flags, async (transport, keySource) => {
+        let result: RecoverResult;
+        try {
+          result = await recoverBatch({
+            transport,
+            jobId: id,
+            outputPath: flags.output,
+            store: flags.store,
+            send: (request) => pipeline.send(request),
+            retryErrors: flags.retryErrors,
+            concurrency,
+            maxCostUsd,
+            keySource,
+            signal: interrupt.signal,
+            onProgress: (p) => {
+              if (tty) drawProgress(formatProgress(p));
+            },
+            onStart: ({ done, total, checkpoint }) => {
+              if (!flags.json && done > 0) printErr(`kept ${done} of ${total} results (${checkpoint})\n`);
+            },
+          });
+        } catch (error) {
+          if (error instanceof StoreSpecError || error instanceof CheckpointMismatchError || error instanceof CheckpointBusyError || error instanceof BatchNotRecoverableError) {
+            throw new UsageError(error.message);
+          }
+          if (error instanceof CheckpointStoreError) {
+            printErr(`tether: ${error.message}\n`);
+            return EXIT_FINDING;
+          }
+          throw error;
+        }
+        if (tty) printErr('\n');
+        if (result.kind === 'invalid') {
+          printErr(`batch ${id}: its input file has ${result.issues.length} problem(s); nothing was sent:\n${formatIssues(result.issues).map((i) => `  ${i}`).join('\n')}\n`);
+          return EXIT_FINDING;
+        }
+        const { plan, outcome } = result;
+        const json = {
+          batch: { id: plan.job.id, status: plan.job.status },
+          total: plan.total,
+          kept: { answered: plan.answered, failed: plan.failedKept },
+          resent: { missing: plan.missing, retryableErrors: plan.failedRetried, sentThisRun: outcome.sent },
+          complete: outcome.complete,
+          done: outcome.done,
+          failed: outcome.failed,
+          left: outcome.left,
+          spentUsd: outcome.spentUsd,
+          output: outcome.complete ? flags.output : null,
+          checkpoint: result.checkpoint,
+          ...(outcome.stop ? { stop: { reason: outcome.stop.reason, message: outcome.stop.message } } : {}),
+          ...(outcome.complete ? {} : { resume }),
+        };
+        if (flags.json) printJson(json);
+        else (outcome.complete ? printOut : printErr)(recoverText(result, flags.output, resume));
+        return outcome.complete ? EXIT_OK : EXIT_FINDING;
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+      journal.detach();
+      await pipeline.close();
+    }
   });
 
   addApiOptions(batch.command('list').description("The account's batches").option('--json', 'print the BatchJobs as JSON')).action(async (flags: CommonOptions) => {
