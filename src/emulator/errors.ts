@@ -109,6 +109,10 @@ export const UNCONFIRMED = {
     'Real: "You have been rate limited. Your rate limit is 60 queries per minute. Please navigate to https://api.together.xyz/settings/billing to upgrade to a paid plan." (free tier, type credit_limit) and the fragment "Your rate limits are 600 RPM (10 QPS) and 180000 TPM (3000 TPS)" (paid tier); the paid tier\'s full sentence around it is ours.',
   modelRateLimit:
     'Real: "You have been rate limited for model <m>. Your rate limit is 5 queries per minute." (type model_rate_limit); what follows it is unknown and left out. The per-model limit of -Free models (6 a minute here) is unknown.',
+  dynamicPerModel:
+    'Real: the per-model dynamic rate (about twice the recent successful rate, between base_rate and a cap) and the 503-at-or-below / 429-above split (facts §4.2, §11). Ours: the message text; the units of the -dynamic headers (requests per second and tokens per minute, as the fixed headers beside them); a burst of one second of requests; the rate measured over buckets of 1/60 of the history.',
+  platformCapacity:
+    'A model\'s platform capacity answers 503 with the same body as an injected 503 (UNCONFIRMED.overloaded); whether Together adds retry-after to it is unknown (ours does not).',
   overloaded: 'No real 503 body is known; ours is {"message": "The server is overloaded or not ready yet.", "type": "server_error"}. Nor 500, 502 or 504 bodies.',
   tierGate: 'Real: the first sentence only. The status (403), the envelope, the second sentence and the null code are guesses.',
   midStreamError: 'How Together reports a failure inside a 200 stream (an error event or a cut) is unknown; the emulator cuts the connection.',
@@ -125,6 +129,37 @@ export function requestRateLimited(limitPerSecond: number, retryAfterSeconds: nu
     ),
     headers: { 'retry-after': String(retryAfterSeconds) },
   };
+}
+
+/** 429 above a key's dynamic request rate on one model. UNCONFIRMED.dynamicRateLimit, dynamicPerModel. */
+export function dynamicRequestLimited(model: string, limitRpm: number, baseRpm: number, retryAfterSeconds: number): EmulatorError {
+  return {
+    status: 429,
+    error: inner(
+      `You have been rate limited for model ${echoed(model)}. Your dynamic rate limit is ${Math.round(limitRpm)} requests per minute (about twice your recent successful rate, at least ${Math.round(baseRpm)}). Please retry after ${retryAfterSeconds} seconds and ramp up gradually.`,
+      'dynamic_request_limited',
+      'dynamic_request_limited',
+    ),
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  };
+}
+
+/** 429 above a key's dynamic token rate on one model. UNCONFIRMED.dynamicRateLimit, dynamicPerModel. */
+export function dynamicTokenLimited(model: string, limitTpm: number, retryAfterSeconds: number): EmulatorError {
+  return {
+    status: 429,
+    error: inner(
+      `You have been rate limited for model ${echoed(model)}. Your dynamic token rate limit is ${Math.round(limitTpm)} tokens per minute (about twice your recent successful usage). Please retry after ${retryAfterSeconds} seconds and ramp up gradually.`,
+      'dynamic_token_limited',
+      'dynamic_token_limited',
+    ),
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  };
+}
+
+/** 503 when a model's platform capacity is used up, whatever the key's own rate. UNCONFIRMED.platformCapacity. */
+export function platformCapacityExceeded(): EmulatorError {
+  return injectedStatus(503);
 }
 
 export function tokenRateLimited(limitPerMinute: number, retryAfterSeconds: number): EmulatorError {

@@ -1,6 +1,10 @@
 // Public API of the emulator: a local Together API on loopback for tests and offline development.
 export { startEmulator } from './server.js';
-export type { RunningEmulator } from './server.js';
+export type { RunningEmulator, StartEmulatorOptions } from './server.js';
+export { loadScenarioFile, parseScenario, parseScenarioDuration, ScenarioError, MAX_SCENARIO_EVENTS, MAX_SCENARIO_MS } from './scenario.js';
+export type { Scenario, ScenarioEvent } from './scenario.js';
+export type { ScenarioState, ScenarioEventState } from './scenario-player.js';
+export type { UpstreamCounts } from './stats.js';
 export type { EmulatorStats } from './stats.js';
 export {
   DEFAULT_EMULATOR_KEY,

@@ -5,8 +5,8 @@ import { supports } from './catalog.js';
 import type { CatalogEndpoint, EmulatorModel } from './catalog.js';
 import { usageCost } from './credits.js';
 import { contentResponseId, REPRODUCIBLE_CREATED } from './ids.js';
-import { creditLimit, echoed, invalidApiKey, invalidRequest, modelNotAvailable, modelNotFound, tierTooLow } from './errors.js';
-import type { FaultContext, StreamPlan } from './faults.js';
+import { creditLimit, echoed, invalidApiKey, invalidRequest, modelNotAvailable, modelNotFound, platformCapacityExceeded, tierTooLow } from './errors.js';
+import type { FaultContext, PreResponsePlan, StreamPlan } from './faults.js';
 import { pause, readJsonBody, resetConnection, sendError, untilGone, writeChunk } from './http.js';
 import type { Exchange } from './http.js';
 import { limiterFor } from './state.js';
@@ -52,6 +52,10 @@ export async function acceptRequest<T extends { model: string }>(
   }
   state.stats.model(checked.value.model);
   ex.logFields.model = echoed(checked.value.model);
+  const model = checked.value.model;
+  // What the upstream saw, per key and model, whatever the answer turns out to be (for amplification figures).
+  ex.res.once('close', () => state.upstream.outcome(key.name, model, ex.res.writableFinished ? ex.res.statusCode : 'reset'));
+  ex.extraHeaders = () => limiter.headers(state.now(), model);
   return { key, body: checked.value };
 }
 
@@ -99,14 +103,34 @@ export function resolveModel(state: EmulatorState, ex: Exchange, key: EmulatorKe
   return model;
 }
 
+/** The configured faults' plan and the scenario's, together: latencies add up, the first status wins. */
+function mergePlans(base: PreResponsePlan, extra: PreResponsePlan | undefined): PreResponsePlan {
+  if (!extra) return base;
+  const status = base.status ?? extra.status;
+  return { latencyMs: base.latencyMs + extra.latencyMs, reset: base.reset || extra.reset, stall: base.stall || extra.stall, ...(status ? { status } : {}) };
+}
+
+function mergeStreamPlans(base: StreamPlan, extra: StreamPlan | undefined): StreamPlan {
+  if (!extra) return base;
+  const min = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+  const cutAfter = min(base.cutAfter, extra.cutAfter);
+  const stallAfter = min(base.stallAfter, extra.stallAfter);
+  return {
+    chunkDelayMs: Math.max(base.chunkDelayMs, extra.chunkDelayMs),
+    ...(cutAfter === undefined ? {} : { cutAfter }),
+    ...(stallAfter === undefined ? {} : { stallAfter }),
+  };
+}
+
 export interface Admission {
   /** Set for streaming requests: how faults disturb the stream. */
   streamPlan?: StreamPlan;
 }
 
 /**
- * Faults (latency, reset, status, stall), then the key's limits, then its credits. On success the usage is
- * charged to the limits and credits; on any rejection nothing is charged.
+ * Faults (configured, then the scenario's: latency, reset, status, stall), then the key's limits (429 above its
+ * rate, dynamic or fixed), then the model's platform capacity (503 for a key under its rate), then its credits.
+ * On success the usage is charged to the limits, capacity and credits; on any rejection nothing is charged.
  */
 export async function admit(
   state: EmulatorState,
@@ -122,7 +146,8 @@ export async function admit(
   },
 ): Promise<Admission | undefined> {
   const faultContext: FaultContext = { path: ex.path, inference: true, model: request.model.id, key: request.key, stream: request.stream };
-  const pre = state.faults.beforeResponse(faultContext);
+  const scenarioFaults = state.scenario.faults(ex.arrivedAt);
+  const pre = mergePlans(state.faults.beforeResponse(faultContext), scenarioFaults?.beforeResponse(faultContext));
   if (!(await pause(ex, state.config.latencyMs + pre.latencyMs))) return undefined;
   if (pre.reset) {
     resetConnection(ex);
@@ -146,18 +171,24 @@ export async function admit(
     sendError(ex, decision.error);
     return undefined;
   }
+  const capacity = state.capacity.check(now, request.model.id, state.scenario.capacityOverride(request.model.id, now));
+  if (!capacity.ok) {
+    sendError(ex, platformCapacityExceeded());
+    return undefined;
+  }
   if (state.faults.creditsRunOut(faultContext)) state.credits.set(request.key.key, 0);
   if (state.credits.exhausted(request.key.key)) {
     sendError(ex, creditLimit());
     return undefined;
   }
   limiter.consume(now, totalTokens, request.model.id);
-  state.credits.charge(
-    request.key.key,
-    request.costUsd ?? usageCost({ prompt_tokens: request.promptTokens, completion_tokens: request.completionTokens }, request.model.pricing),
-  );
+  const release = state.capacity.admit(now, request.model.id);
+  ex.res.once('close', release);
+  const costUsd = request.costUsd ?? usageCost({ prompt_tokens: request.promptTokens, completion_tokens: request.completionTokens }, request.model.pricing);
+  state.credits.charge(request.key.key, costUsd);
+  state.upstream.cost(request.key.name, request.model.id, costUsd);
   state.stats.inference(request.promptTokens, request.completionTokens);
-  return request.stream ? { streamPlan: state.faults.streamPlan(faultContext) } : {};
+  return request.stream ? { streamPlan: mergeStreamPlans(state.faults.streamPlan(faultContext), scenarioFaults?.streamPlan(faultContext)) } : {};
 }
 
 /**

@@ -1,7 +1,8 @@
 // Per-key limits as exact sliding windows: requests per second and tokens per minute. A window remembers what
 // it admitted and when; nothing is recorded for a rejected request, so rejections cost no budget. Every
 // function takes `now` (ms) so tests can drive time.
-import { fixedRateLimited, modelRateLimited, requestRateLimited, tokenRateLimited } from './errors.js';
+import { DynamicModelLimit } from './dynamic-limits.js';
+import { dynamicRequestLimited, dynamicTokenLimited, fixedRateLimited, modelRateLimited, requestRateLimited, tokenRateLimited } from './errors.js';
 import type { EmulatorError } from './errors.js';
 import type { EmulatorKey } from './config.js';
 
@@ -41,6 +42,12 @@ export class SlidingWindow {
       used += entry.amount;
     }
     return used;
+  }
+
+  /** What the window holds as of `now`. */
+  count(now: number): number {
+    this.prune(now);
+    return this.usedAsOf(now);
   }
 
   remaining(now: number): number {
@@ -103,14 +110,29 @@ export class KeyLimiter {
   readonly requests: SlidingWindow;
   readonly tokens: SlidingWindow;
   private readonly perModel = new Map<string, SlidingWindow>();
+  /** The dynamic limit per model, for keys configured with one (model ids here are catalog ids: bounded). */
+  private readonly dynamicPerModel = new Map<string, DynamicModelLimit>();
   private readonly tier: number;
   private readonly mode: 'dynamic' | 'fixed';
+  private readonly dynamic: EmulatorKey['dynamic'];
 
-  constructor(key: Pick<EmulatorKey, 'requestsPerSecond' | 'tokensPerMinute'> & Partial<Pick<EmulatorKey, 'tier' | 'rateLimits'>>) {
+  constructor(key: Pick<EmulatorKey, 'requestsPerSecond' | 'tokensPerMinute'> & Partial<Pick<EmulatorKey, 'tier' | 'rateLimits' | 'dynamic'>>) {
     this.requests = new SlidingWindow(key.requestsPerSecond, 1000);
     this.tokens = new SlidingWindow(key.tokensPerMinute, 60_000);
     this.tier = key.tier ?? 1;
     this.mode = key.rateLimits ?? 'dynamic';
+    this.dynamic = key.dynamic;
+  }
+
+  /** The key's dynamic limit on `model` (created on first use when `create`), or undefined without one. */
+  dynamicLimit(model: string | undefined, create = true): DynamicModelLimit | undefined {
+    if (this.dynamic === undefined || model === undefined) return undefined;
+    let limit = this.dynamicPerModel.get(model);
+    if (!limit && create) {
+      limit = new DynamicModelLimit(this.dynamic);
+      this.dynamicPerModel.set(model, limit);
+    }
+    return limit ?? new DynamicModelLimit(this.dynamic);
   }
 
   private modelWindow(model: string | undefined): SlidingWindow | undefined {
@@ -137,6 +159,18 @@ export class KeyLimiter {
     const modelWindow = this.modelWindow(model);
     const modelWait = modelWindow?.msUntilFits(now, 1) ?? 0;
     if (modelWindow && modelWait > 0 && model !== undefined) return { ok: false, error: modelRateLimited(model, modelWindow.limit, retryAfter(modelWait)) };
+    const dynamic = this.dynamicLimit(model);
+    if (dynamic && model !== undefined) {
+      const decision = dynamic.check(now, tokens);
+      if (!decision.ok) {
+        const headers = dynamic.headers(now);
+        const error =
+          decision.kind === 'requests'
+            ? dynamicRequestLimited(model, decision.limitRpm, dynamic.settings.baseRpm, retryAfter(decision.retryAfterMs))
+            : dynamicTokenLimited(model, decision.limitTpm, retryAfter(decision.retryAfterMs));
+        return { ok: false, error: { ...error, headers: { ...headers, ...error.headers } } };
+      }
+    }
     return { ok: true };
   }
 
@@ -144,11 +178,13 @@ export class KeyLimiter {
     this.requests.record(now, 1);
     this.tokens.record(now, tokens);
     this.modelWindow(model)?.record(now, 1);
+    this.dynamicLimit(model)?.consume(now, tokens);
   }
 
-  /** The x-ratelimit-* / x-tokenlimit-* headers for the key's state at `now`. */
-  headers(now: number): Record<string, string> {
+  /** The x-ratelimit-* / x-tokenlimit-* headers for the key's state at `now` (and the -dynamic ones on `model`). */
+  headers(now: number, model?: string): Record<string, string> {
     return {
+      ...this.dynamicLimit(model, false)?.headers(now),
       'x-ratelimit-limit': String(this.requests.limit),
       'x-ratelimit-remaining': String(this.requests.remaining(now)),
       // Seconds until the oldest request in the window expires, i.e. until `remaining` goes up again.
@@ -162,5 +198,6 @@ export class KeyLimiter {
     this.requests.clear();
     this.tokens.clear();
     this.perModel.clear();
+    this.dynamicPerModel.clear();
   }
 }

@@ -24,7 +24,10 @@ import { fineTuneRoutes } from './routes/fine-tunes.js';
 import { mediaRoutes } from './routes/media.js';
 import { modelRoutes } from './routes/models.js';
 import { whoamiRoutes } from './routes/whoami.js';
-import { createState, findKey, resetState, statsSnapshot } from './state.js';
+import { createState, findKey, resetState, startScenario, statsSnapshot } from './state.js';
+import { parseScenario } from './scenario.js';
+import type { Scenario } from './scenario.js';
+import type { ScenarioState } from './scenario-player.js';
 import type { EmulatorState, ResetScope } from './state.js';
 import type { EmulatorStats } from './stats.js';
 
@@ -47,17 +50,44 @@ export interface RunningEmulator {
   setCredits(apiKey: string, usd: number): void;
   /** The resolved config (the listening port, the current faults). */
   readonly config: EmulatorConfig;
+  /** Start a scenario now (replacing one that plays); throws ScenarioError naming a bad field. */
+  startScenario(scenario: unknown): void;
+  /** Stop the scenario playing, if any. */
+  stopScenario(): void;
+  scenarioState(): ScenarioState;
+}
+
+/** startEmulator's options: the config file's fields, plus what only a program can give. */
+export interface StartEmulatorOptions extends EmulatorOptions {
+  /** A scenario to play from the start (an object in the scenario file's shape, or one from loadScenarioFile). */
+  scenario?: unknown;
+  /** The emulator's clock (ms), for tests that play a scenario or a dynamic limit without waiting (default Date.now). */
+  clock?: () => number;
+}
+
+function toScenario(input: unknown, source: string): Scenario {
+  // One from loadScenarioFile / parseScenario is already validated (its `events` carry `atMs`).
+  const events = (input as { events?: Array<{ atMs?: unknown }> } | null)?.events;
+  if (Array.isArray(events) && events.length > 0 && events.every((e) => typeof e?.atMs === 'number')) return input as Scenario;
+  return parseScenario(input, source);
 }
 
 function buildRoutes(state: EmulatorState): Route[] {
   return [...modelRoutes(state), ...chatRoutes(state), ...completionRoutes(state), ...embeddingRoutes(state), ...mediaRoutes(state), ...whoamiRoutes(state), ...fileRoutes(state), ...fineTuneRoutes(state), ...batchRoutes(state), ...adminRoutes(state)];
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const config = resolveEmulatorConfig(options);
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const { scenario: scenarioInput, clock, ...fileOptions } = options ?? {};
+  const config = resolveEmulatorConfig(fileOptions);
+  if (clock !== undefined && typeof clock !== 'function') throw new EmulatorConfigError('`clock` must be a function returning the time in ms');
+  const initialScenario = scenarioInput === undefined ? undefined : toScenario(scenarioInput, 'the `scenario` option');
   const logOptions = { name: 'tether-emulator', level: config.logLevel, base: undefined };
   const log = config.logLevel === 'silent' ? pino(logOptions) : pino(logOptions, pino.destination({ dest: 2, sync: true }));
-  const state = createState(config, log);
+  const state = createState(config, log, clock);
+  if (initialScenario) {
+    state.initialScenario = initialScenario;
+    startScenario(state, initialScenario);
+  }
   const routes = buildRoutes(state);
   const nextId = requestIdGenerator(config.seed);
   const closing = new AbortController();
@@ -193,6 +223,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     setFaults(faults) {
       state.faults.replace(parseFaults(faults));
     },
+    startScenario(scenario) {
+      startScenario(state, toScenario(scenario, 'scenario'));
+    },
+    stopScenario: () => state.scenario.stop(),
+    scenarioState: () => state.scenario.state(),
     setCredits(apiKey, usd) {
       const key = findKey(state, apiKey);
       if (!key) throw new EmulatorConfigError('setCredits: no configured key has that value or name');

@@ -8,6 +8,11 @@ import { BatchStore, resolveBatchesConfig } from './batches-store.js';
 import { FileStore, STORED_BYTES_PER_FILE_LIMIT } from './files-store.js';
 import { FineTuneStore } from './fine-tunes-store.js';
 import { KeyLimiter } from './limits.js';
+import { PlatformCapacity } from './capacity.js';
+import { ScenarioError } from './scenario.js';
+import type { Scenario } from './scenario.js';
+import { ScenarioPlayer } from './scenario-player.js';
+import { UpstreamRecorder } from './upstream-stats.js';
 import { StatsRecorder } from './stats.js';
 import type { EmulatorStats } from './stats.js';
 
@@ -23,6 +28,13 @@ export interface EmulatorState {
   files: FileStore;
   fineTunes: FineTuneStore;
   batches: BatchStore;
+  /** Platform capacity per model, shared by every key (503 past it). */
+  capacity: PlatformCapacity;
+  /** Requests, statuses and cost per key and model: what the upstream saw. */
+  upstream: UpstreamRecorder;
+  /** The scenario playing, if any; `initialScenario` is the one given at start, replayed by a faults reset. */
+  scenario: ScenarioPlayer;
+  initialScenario?: Scenario | undefined;
   log: Logger;
   now: () => number;
 }
@@ -39,6 +51,9 @@ export function createState(config: EmulatorConfig, log: Logger, now: () => numb
     files: new FileStore(config.seed, config.fileProcessingMs, now, config.maxFileBytes * STORED_BYTES_PER_FILE_LIMIT),
     fineTunes: new FineTuneStore(config.seed, config.fineTuneStepMs, config.fineTuneFailures, now),
     batches: new BatchStore(config.seed, resolveBatchesConfig(config.batches), now),
+    capacity: new PlatformCapacity(config.capacity),
+    upstream: new UpstreamRecorder(),
+    scenario: new ScenarioPlayer(config.seed, now),
     log,
     now,
   };
@@ -57,7 +72,33 @@ export function limiterFor(state: EmulatorState, key: EmulatorKey): KeyLimiter {
 
 export function statsSnapshot(state: EmulatorState): EmulatorStats {
   const credits = Object.fromEntries(state.config.keys.map((k) => [k.name, state.credits.balance(k.key)]));
-  return state.stats.snapshot(state.faults.counts(), credits);
+  const basic = state.stats.snapshot(state.faults.counts(), credits);
+  return {
+    ...basic,
+    byKeyModel: state.upstream.snapshot(),
+    rateLimited: basic.byStatus['429'] ?? 0,
+    overloaded: basic.byStatus['503'] ?? 0,
+    costUsd: state.upstream.costUsd,
+    scenario: state.scenario.state(),
+    inFlight: state.capacity.busy(),
+  };
+}
+
+/**
+ * Start a scenario now (replacing one that plays). A capacity event that scales (`factor`) a model with no
+ * configured capacity would change nothing: refused, naming the event.
+ */
+export function startScenario(state: EmulatorState, scenario: Scenario): void {
+  for (const event of scenario.events) {
+    const change = event.capacity;
+    if (!change || change.requestsPerSecond !== undefined || change.concurrent !== undefined) continue;
+    if (change.model === '*' ? state.config.capacity.length === 0 : !state.capacity.has(change.model)) {
+      throw new ScenarioError(
+        `scenario event ${event.index} (${event.name}) scales the capacity of ${change.model}, which has none configured; add {"model": "${change.model}", "requestsPerSecond": N} to the emulator's \`capacity\`, or give the event requestsPerSecond / concurrent instead of factor`,
+      );
+    }
+  }
+  state.scenario.start(scenario);
 }
 
 export interface ResetScope {
@@ -87,10 +128,20 @@ export function resetState(state: EmulatorState, scope: ResetScope = {}): Requir
   if (parts.stats) {
     state.stats.reset();
     state.faults.resetCounts();
+    state.scenario.resetCounts();
+    state.upstream.clear();
   }
-  if (parts.limits) for (const limiter of state.limiters.values()) limiter.clear();
+  if (parts.limits) {
+    for (const limiter of state.limiters.values()) limiter.clear();
+    state.capacity.clear();
+  }
   if (parts.credits) state.credits.restore();
-  if (parts.faults) state.faults.replace(state.config.faults);
+  if (parts.faults) {
+    state.faults.replace(state.config.faults);
+    // The scenario given at start plays again from now; one started at run time stops.
+    if (state.initialScenario) state.scenario.start(state.initialScenario);
+    else state.scenario.stop();
+  }
   if (parts.data) {
     state.files.clear();
     state.fineTunes.clear();

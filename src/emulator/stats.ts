@@ -1,5 +1,15 @@
 // Counters for tests and the admin endpoint. Keys are counted by their name, never by the key itself.
 import type { FaultKind } from './config.js';
+import type { ScenarioState } from './scenario-player.js';
+
+/** What the upstream (this emulator) saw from one key on one model. */
+export interface UpstreamCounts {
+  /** Requests answered (or cut), whatever the status. */
+  requests: number;
+  byStatus: Record<string, number>;
+  /** USD charged to the key's credits for this model. */
+  costUsd: number;
+}
 
 export interface EmulatorStats {
   /** Every request under /v1 and unknown paths (admin requests under /_emulator/ are not counted). */
@@ -12,6 +22,21 @@ export interface EmulatorStats {
   byKey: Record<string, number>;
   /** By HTTP status sent; a reset or cut connection is counted under `reset`. */
   byStatus: Record<string, number>;
+  /**
+   * What the upstream saw, by key name then model (inference requests whose model was known): what a storm
+   * benchmark divides by its client calls for the amplification. `(other)` past MAX_STATS_KEYS pairs.
+   */
+  byKeyModel: Record<string, Record<string, UpstreamCounts>>;
+  /** 429s sent (rate limits of every kind, injected ones too). */
+  rateLimited: number;
+  /** 503s sent (platform capacity and injected overloads). */
+  overloaded: number;
+  /** USD charged in all, over every key. */
+  costUsd: number;
+  /** The scenario playing (see POST /_emulator/scenario). */
+  scenario: ScenarioState;
+  /** Requests being served now, by model (what platform capacity's `concurrent` counts). */
+  inFlight: Record<string, number>;
   /** Chat, completions and embeddings requests that passed every check and reached the model logic. */
   inferenceCalls: number;
   /** Faults injected, by kind. */
@@ -39,6 +64,9 @@ function bump(map: Map<string, number>, key: string): void {
   const counted = map.has(name) || map.size < MAX_STATS_KEYS ? name : OTHER;
   map.set(counted, (map.get(counted) ?? 0) + 1);
 }
+
+/** The fields statsSnapshot adds from the upstream recorder, the scenario and capacity. */
+type UpstreamFields = 'byKeyModel' | 'rateLimited' | 'overloaded' | 'costUsd' | 'scenario' | 'inFlight';
 
 export class StatsRecorder {
   requests = 0;
@@ -92,7 +120,7 @@ export class StatsRecorder {
     this.traceparents.length = 0;
   }
 
-  snapshot(faults: EmulatorStats['faults'], creditsUsd: Record<string, number>): EmulatorStats {
+  snapshot(faults: EmulatorStats['faults'], creditsUsd: Record<string, number>): Omit<EmulatorStats, UpstreamFields> {
     return {
       requests: this.requests,
       byPath: Object.fromEntries(this.byPath),

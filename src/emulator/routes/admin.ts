@@ -8,7 +8,8 @@ import { parseFaultSpec } from '../fault-spec.js';
 import { readJsonBody, sendError, sendJson } from '../http.js';
 import type { Exchange } from '../http.js';
 import type { Route } from '../router.js';
-import { findKey, resetState, statsSnapshot } from '../state.js';
+import { findKey, resetState, startScenario, statsSnapshot } from '../state.js';
+import { parseScenario } from '../scenario.js';
 import type { EmulatorState } from '../state.js';
 
 /** Admin bodies are small. */
@@ -60,6 +61,32 @@ export function adminRoutes(state: EmulatorState): Route[] {
           return sendError(ex, invalidRequest(`Invalid faults: ${error.message}`, 'faults'));
         }
         sendJson(ex, 200, { faults: state.faults.list() });
+      },
+    },
+    { method: 'GET', path: '/_emulator/scenario', handler: async (ex) => sendJson(ex, 200, state.scenario.state()) },
+    {
+      // {"scenario": {...}} starts one now (replacing any), {"stop": true} stops it; the answer is its state.
+      method: 'POST',
+      path: '/_emulator/scenario',
+      handler: async (ex) => {
+        const body = await readBody(ex, false);
+        if (!body) return;
+        const value = body.value as { scenario?: unknown; stop?: unknown } | null;
+        const keys = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
+        if (keys.length === 1 && value?.stop === true) {
+          state.scenario.stop();
+          return sendJson(ex, 200, state.scenario.state());
+        }
+        if (keys.length !== 1 || value?.scenario === undefined) {
+          return sendError(ex, invalidRequest('Send {"scenario": {"events": [...]}} to start a scenario now, or {"stop": true} to stop it (see docs/emulator-scenarios.md).'));
+        }
+        try {
+          startScenario(state, parseScenario(value.scenario, 'scenario'));
+        } catch (error) {
+          if (!(error instanceof EmulatorConfigError)) throw error;
+          return sendError(ex, invalidRequest(error.message, 'scenario'));
+        }
+        sendJson(ex, 200, state.scenario.state());
       },
     },
     {
