@@ -15,7 +15,8 @@ export { parseStoreSpec, openStore, StoreSpecError, CHECKPOINT_SUFFIX } from './
 export type { StoreSpec } from './open-store.js';
 export { runJob, stopReasonFor, DEFAULT_CONCURRENCY } from './runner.js';
 export type { RunJobOptions, RunOutcome, RunProgress, RunStop, StopReason } from './runner.js';
-export { snapshotCostBound } from './cost.js';
+export { snapshotCostBound, snapshotPrices, catalogPrices, requestCostBound, tokenBounds, goesToBatch, estimateJobCost } from './cost.js';
+export type { ModelPrice, PriceLookup, JobCostEstimate } from './cost.js';
 export { writeLinesAtomically, writeJobOutput } from './output.js';
 export { runFile, readInputFile, InputFileError } from './run-file.js';
 export type { RunFileOptions, RunFileResult } from './run-file.js';

@@ -35,6 +35,8 @@ export interface RunOutcome extends JobSummary {
   /** Requests this run sent (finished or not). */
   sent: number;
   finishedThisRun: number;
+  /** Requests this run finished whose model has no known price: their cost is not in spentUsd (not free: unknown). */
+  unpricedThisRun?: number;
 }
 
 export interface RunJobOptions {
@@ -117,6 +119,7 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
   let stop: RunStop | undefined;
   let sent = 0;
   let finishedThisRun = 0;
+  let unpriced = 0;
   let reserved = 0;
   /** The worst-case cost of the request that did not fit under --max-cost. */
   let nextEstimate = 0;
@@ -171,6 +174,7 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
           retryable: false,
         });
       }
+      if (result.record.costUsd === undefined) unpriced++;
       const costUsd = result.record.costUsd ?? 0;
       finish({ index: request.index, line: responseLine(request.customId, result.body), costUsd, failed: false, retryable: false });
     } catch (thrown) {
@@ -268,5 +272,5 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
     stop.message = maxCostMessage(summary.spentUsd, nextEstimate, options.maxCostUsd);
   }
   const left = summary.total - summary.done;
-  return { ...summary, complete: left === 0, ...(stop && left > 0 ? { stop } : {}), left, sent, finishedThisRun };
+  return { ...summary, complete: left === 0, ...(stop && left > 0 ? { stop } : {}), left, sent, finishedThisRun, unpricedThisRun: unpriced };
 }

@@ -26,7 +26,12 @@ export interface CatalogModel {
   tokenizer: string | null | undefined;
   /** undefined for ids the snapshot does not know. */
   serverless: boolean | undefined;
+  /** Whether Together's Batch API runs this model (a batch targeting one it does not run fails). */
   batch: boolean;
+  /** Fraction off `pricing` in the Batch API (0.5 for the listed models, 0 where a batch runs at standard rates). */
+  batchDiscount: number;
+  /** USD per 1M tokens in the Batch API: `pricing` less the discount; undefined where it cannot be batched or has no known price. */
+  batchPricing: { input: number; output: number } | undefined;
   finetune: SnapshotFinetune | null;
   /** The build tier the id needs, when Together gates it. */
   minTier: number | undefined;
@@ -84,6 +89,18 @@ function snapshotPricing(known: SnapshotModel | undefined): { input: number; out
   return { input: known.pricing.input, output: known.pricing.output };
 }
 
+/** Batch support and price: the snapshot says which models the Batch API runs and at what discount; the price it
+ * discounts is the current one (the live list's where it gives one). */
+function batchTerms(
+  known: SnapshotModel | undefined,
+  pricing: { input: number; output: number } | undefined,
+): Pick<CatalogModel, 'batch' | 'batchDiscount' | 'batchPricing'> {
+  const batch = known?.batch ?? false;
+  const batchDiscount = batch ? (known?.batch_discount ?? 0) : 0;
+  const factor = 1 - batchDiscount;
+  return { batch, batchDiscount, batchPricing: batch && pricing ? { input: pricing.input * factor, output: pricing.output * factor } : undefined };
+}
+
 /**
  * Merge a live entry (may be absent: snapshot-only view) with the snapshot's knowledge of the same id.
  * The live list wins for what it states (type, names, context_length, pricing); the snapshot adds the rest.
@@ -109,7 +126,7 @@ export function mergeModel(
     family: familyOverrides[id] ?? known?.family,
     tokenizer: known === undefined ? undefined : known.tokenizer,
     serverless: known?.serverless,
-    batch: known?.batch ?? false,
+    ...batchTerms(known, livePricing(live) ?? snapshotPricing(known)),
     finetune: known?.finetune ?? null,
     minTier: index.tierGates.get(id),
     deprecated:

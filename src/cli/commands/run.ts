@@ -109,6 +109,8 @@ function summaryJson(result: Extract<RunFileResult, { kind: 'ran' }>, output: st
     failed: o.failed,
     left: o.left,
     spentUsd: o.spentUsd,
+    /** Requests whose model has no known price: their cost is missing from spentUsd. */
+    unknownPrice: o.unpricedThisRun,
     /** Requests this process finished (with several workers on one job, its share). */
     finishedHere: o.finishedThisRun,
     output: o.complete ? output : null,
@@ -134,15 +136,21 @@ function stopAdvice(outcome: RunOutcome): string {
   }
 }
 
+/** Spend that could not be counted is said, never shown as $0. */
+function unpricedNote(o: RunOutcome): string {
+  return o.unpricedThisRun ? `warning: ${o.unpricedThisRun} request(s) used a model with no known price; their cost is not in the spend above\n` : '';
+}
+
 function humanSummary(result: Extract<RunFileResult, { kind: 'ran' }>, output: string, resume: string): string {
   const o = result.outcome;
   const failed = o.failed ? ` (${o.failed} failed: their lines carry the error)` : '';
   if (o.complete) {
-    return `done: ${o.done} of ${o.total} requests${failed}, ${formatUsd(o.spentUsd)} spent\noutput: ${output}\ncheckpoint: ${result.checkpoint}\n`;
+    return `done: ${o.done} of ${o.total} requests${failed}, ${formatUsd(o.spentUsd)} spent\n${unpricedNote(o)}output: ${output}\ncheckpoint: ${result.checkpoint}\n`;
   }
   return (
     `stopped: ${o.stop?.message ?? 'the run ended early'}\n` +
     `done: ${o.done} of ${o.total}${failed}, left: ${o.left}, spent: ${formatUsd(o.spentUsd)}\n` +
+    unpricedNote(o) +
     `kept in: ${result.checkpoint}${result.durable ? '' : ' (not durable: --store memory keeps nothing after this process)'}\n` +
     `${stopAdvice(o)}\n` +
     `resume with:\n  ${resume}\n`
