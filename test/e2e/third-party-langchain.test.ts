@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatTogetherAI } from '@langchain/community/chat_models/togetherai';
+import { TogetherAIEmbeddings } from '@langchain/community/embeddings/togetherai';
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { tool } from '@langchain/core/tools';
@@ -158,7 +159,19 @@ for (const flavour of ['ChatTogetherAI', 'ChatOpenAI'] as const) {
   });
 }
 
-describe('LangChain OpenAIEmbeddings: direct and through the gateway', () => {
+describe('LangChain embeddings: direct and through the gateway', () => {
+  test('TogetherAIEmbeddings (its URL set after construction, as it pins Together\'s): the same vectors both ways', async () => {
+    const [direct, gateway] = await both(async (target) => {
+      const embeddings = new TogetherAIEmbeddings({ model: MODELS.embedding, apiKey: target.bearer(KEYS.main), maxRetries: 0 });
+      embeddings.embeddingsAPIUrl = `${target.baseURL}/embeddings`;
+      return { one: await embeddings.embedQuery('hello world'), many: await embeddings.embedDocuments(['a', 'b']) };
+    });
+    assert.ok(direct.one.length > 0);
+    assert.equal(direct.many.length, 2);
+    assert.deepEqual(gateway, direct);
+  });
+
+
   test('embedQuery and embedDocuments: the same vectors both ways', async () => {
     const [direct, gateway] = await both(async (target) => {
       const embeddings = new OpenAIEmbeddings({
