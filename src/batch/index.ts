@@ -44,15 +44,8 @@ export type { RecoverOptions, RecoverPlan, RecoverResult } from './recover.js';
 export { BatchWaitTimeoutError, DEFAULT_BATCH_POLL_MS, waitForBatches } from './wait.js';
 export type { WaitBatchesOptions } from './wait.js';
 // `tether run` progress files under $TETHER_HOME/runs/, read by the gateway's dashboard.
-export {
-  createRunStatusReporter,
-  parseRunStatus,
-  pruneRunStatuses,
-  readRunStatuses,
-  runJobId,
-  runStatusFromProgress,
-  runsDir,
-  writeRunStatus,
-  RUN_STATUS_STALE_MS,
-} from './run-status-file.js';
-export type { RunState, RunStatus, RunStatusReporter, RunStatusReporterOptions, RunStatusView } from './run-status-file.js';
+export { createRunStatusReporter, runJobId, runStatusFromProgress } from './run-status-file.js';
+export type { RunStatusReporter, RunStatusReporterOptions } from './run-status-file.js';
+// The files' format and place are local-state's; re-exported for batch's callers.
+export { parseRunStatus, pruneRunStatuses, readRunStatuses, runsDir, writeRunStatus, RUN_STATUS_STALE_MS } from '../local-state/index.js';
+export type { RunState, RunStatus, RunStatusView } from '../local-state/index.js';

@@ -1,17 +1,12 @@
 // What `tether gateway` runs: the config file (reloaded when it changes) with the command-line flags over it,
 // and — when there is no Together key anywhere — the built-in emulator as upstream, said on the first line.
+// CLI wiring, not the gateway's: the gateway module must not import the emulator (DESIGN.md), the CLI may.
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { RunningEmulator } from '../emulator/index.js';
-import { GatewayConfigError, loadGatewayConfigFile, resolveGatewayConfig } from './config.js';
-import type { GatewayFileConfig, GatewayLogLevel } from './config.js';
-import type { PipelineFactory } from './generation.js';
-import { createGatewayLogger } from './log.js';
-import type { Logger } from './log.js';
-import { createJournaledPipeline } from './journaled-pipeline.js';
-import { createGateway } from './server.js';
-import type { RunningGateway } from './server.js';
+import { GatewayConfigError, createGateway, createGatewayLogger, createJournaledPipeline, loadGatewayConfigFile, resolveGatewayConfig } from '../gateway/index.js';
+import type { GatewayFileConfig, GatewayLogLevel, GatewayLogger, PipelineFactory, RunningGateway } from '../gateway/index.js';
 
 export interface GatewayRunOptions {
   /** JSON or YAML config; watched and reloaded on change. */
@@ -24,7 +19,7 @@ export interface GatewayRunOptions {
   redis?: string | undefined;
   logLevel?: GatewayLogLevel | undefined;
   env?: NodeJS.ProcessEnv | undefined;
-  logger?: Logger | undefined;
+  logger?: GatewayLogger | undefined;
   pipelineFactory?: PipelineFactory | undefined;
   /** Quiet time after the last change to the file before it is reloaded. Default 200 ms. */
   reloadDebounceMs?: number | undefined;

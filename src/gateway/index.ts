@@ -1,5 +1,5 @@
 // Public API of the gateway: an OpenAI-compatible HTTP server with every inference request going through the
-// pipeline, its config (JSON or YAML), and the runner behind `tether gateway`.
+// pipeline, its config (JSON or YAML), its logger and journaled pipeline. (`tether gateway`'s runner is the CLI's.)
 export { createGateway } from './server.js';
 export type { GatewayOptions, RunningGateway } from './server.js';
 export {
@@ -22,5 +22,6 @@ export { MAX_BODY_DEPTH, MAX_MODEL_ID_LENGTH } from './body.js';
 export { isLoopbackHost } from './http.js';
 export { togetherErrorReply, asciiHeader } from './envelope.js';
 export type { ErrorEnvelope, ErrorReply } from './envelope.js';
-export { startGatewayService } from './run.js';
-export type { GatewayRunOptions, GatewayService } from './run.js';
+export { createGatewayLogger } from './log.js';
+export type { Logger as GatewayLogger } from './log.js';
+export { createJournaledPipeline } from './journaled-pipeline.js';

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGatewayService } from '../../src/gateway/index.js';
+import { startGatewayService } from '../../src/cli/gateway-service.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const HOME = mkdtempSync(join(tmpdir(), 'tether-gateway-process-'));

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GatewayConfigError, loadGatewayConfigFile, startGatewayService } from '../../src/gateway/index.js';
+import { GatewayConfigError, loadGatewayConfigFile } from '../../src/gateway/index.js';
+import { startGatewayService } from '../../src/cli/gateway-service.js';
 import { fakeFactory } from './fake-pipeline.js';
 import { UPSTREAM_KEY, call, chatBody, memoryLogger, sleep, startTestGateway, until } from './helpers.js';
 

@@ -1,8 +1,10 @@
 // `tether gateway`: the pipeline behind an OpenAI-compatible endpoint, until Ctrl+C. Parsing and output only;
 // src/gateway does the work.
 import type { Command } from 'commander';
-import { DEFAULT_GATEWAY_PORT, GatewayConfigError, startGatewayService } from '../../gateway/index.js';
-import type { GatewayLogLevel, GatewayService } from '../../gateway/index.js';
+import { DEFAULT_GATEWAY_PORT, GatewayConfigError } from '../../gateway/index.js';
+import { startGatewayService } from '../gateway-service.js';
+import type { GatewayService } from '../gateway-service.js';
+import type { GatewayLogLevel } from '../../gateway/index.js';
 import { UsageError } from '../exit-codes.js';
 import { untilSignal } from '../signals.js';
 

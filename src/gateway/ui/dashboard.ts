@@ -2,7 +2,7 @@
 // from the gateway's own metrics registry and the current pipeline's state on every poll, so the page and /metrics
 // cannot disagree. The gateway's client tokens guard both (see auth.ts); without client tokens the gateway is
 // loopback-only and so is this.
-import { readRunStatuses, runsDir } from '../../batch/index.js';
+import { readRunStatuses, runsDir } from '../../local-state/index.js';
 import { unauthorized } from '../envelope.js';
 import type { Exchange } from '../exchange.js';
 import { sendError, sendJson } from '../http.js';

@@ -2,7 +2,7 @@
 // and the pipeline's live state (pacing headroom, breakers), plus `tether run` jobs. Pure. Key fingerprints only:
 // no upstream key or client token is ever part of it.
 import type { PipelineState } from '../../pipeline/index.js';
-import type { RunStatusView } from '../../batch/index.js';
+import type { RunStatusView } from '../../local-state/index.js';
 import { seriesOf, windowRates } from './history.js';
 import type { Sample, SeriesPoint, WindowRates } from './history.js';
 import { quantile } from './readings.js';
