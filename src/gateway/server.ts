@@ -73,8 +73,13 @@ const PASSTHROUGH: RouteEntry = { route: { kind: 'passthrough' }, method: undefi
 /** Metrics and log label of a pass-through request: one label for every such path (their ids are unbounded). */
 const PASSTHROUGH_ROUTE = '/v1/*';
 
+/**
+ * A modelled route matches with or without one trailing slash (Together serves both): `/v1/chat/completions/` went to
+ * the pass-through, straight upstream around every pipeline stage.
+ */
 function routeFor(path: string): RouteEntry | undefined {
-  return ROUTES.get(path) ?? (path.startsWith('/v1/') ? PASSTHROUGH : undefined);
+  const exact = ROUTES.get(path) ?? (path.length > 1 && path.endsWith('/') ? ROUTES.get(path.slice(0, -1)) : undefined);
+  return exact ?? (path.startsWith('/v1/') ? PASSTHROUGH : undefined);
 }
 
 const ROUTES = new Map<string, RouteEntry>([
