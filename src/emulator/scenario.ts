@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { describeConfigIssues, ConfigFileError, readConfigFile } from '../config-file/index.js';
-import { EmulatorConfigError, faultSpecSchema } from './config.js';
+import { EmulatorConfigError, parseFault } from './config.js';
 import type { FaultSpec } from './config.js';
 import { parseFaultSpec } from './fault-spec.js';
 
@@ -23,20 +23,19 @@ export function parseScenarioDuration(value: string): number | undefined {
   return Math.round(Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1));
 }
 
-const durationSchema = z.union([
-  z.number().int().min(0).max(MAX_SCENARIO_MS),
-  z
-    .string()
-    .max(32)
-    .transform((text, ctx) => {
-      const ms = parseScenarioDuration(text);
-      if (ms === undefined || ms > MAX_SCENARIO_MS) {
-        ctx.addIssue({ code: 'custom', message: `must be a duration such as 500ms, 10s, 1.5m or 2h (at most 24h), or a number of ms` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
-]);
+const DURATION_HINT = 'must be a duration such as 500ms, 10s, 1.5m or 2h (at most 24h), or a whole number of ms';
+
+/** One schema for numbers and strings, so a bad value gets this message rather than zod's "Invalid input". */
+const durationSchema = z.unknown().transform((value, ctx): number => {
+  let ms: number | undefined;
+  if (typeof value === 'number') ms = Number.isInteger(value) && value >= 0 ? value : undefined;
+  else if (typeof value === 'string' && value.length <= 32) ms = parseScenarioDuration(value);
+  if (ms === undefined || ms > MAX_SCENARIO_MS) {
+    ctx.addIssue({ code: 'custom', message: DURATION_HINT });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const capacityChangeSchema = z
   .strictObject({
@@ -60,8 +59,11 @@ const eventSchema = z
     /** How stats and errors name the event. */
     name: z.string().min(1).max(200).optional(),
     capacity: capacityChangeSchema.optional(),
-    /** Any fault (FaultSpec object, or a compact SPEC string as `tether emulator --fault` takes), while the event lasts. */
-    fault: z.union([faultSpecSchema, z.string().min(1).max(500)]).optional(),
+    /**
+     * Any fault (FaultSpec object, or a compact SPEC string as `tether emulator --fault` takes), while the event
+     * lasts. Checked in parseScenario, so its errors are the fault's own (zod's union says only "Invalid input").
+     */
+    fault: z.unknown().optional(),
   })
   .superRefine((event, ctx) => {
     const kinds = [event.capacity, event.fault].filter((part) => part !== undefined).length;
@@ -124,14 +126,17 @@ export function parseScenario(input: unknown, source = 'scenario', locate: (path
   const data = result.data;
   const events = data.events.map((event, index): ScenarioEvent => {
     let fault: FaultSpec | undefined;
-    if (typeof event.fault === 'string') {
+    if (event.fault !== undefined) {
       try {
-        fault = parseFaultSpec(event.fault);
+        if (typeof event.fault === 'string') {
+          if (event.fault.length > 500) throw new EmulatorConfigError('a fault SPEC is at most 500 characters');
+          fault = parseFaultSpec(event.fault);
+        } else fault = parseFault(event.fault, 'the fault');
       } catch (error) {
         if (!(error instanceof EmulatorConfigError)) throw error;
         throw new ScenarioError(`${source} is invalid: \`events[${index}].fault\`${locate(['events', index, 'fault'])}: ${error.message}`);
       }
-    } else fault = event.fault;
+    }
     if (fault?.kind === 'credits') {
       throw new ScenarioError(`${source} is invalid: \`events[${index}].fault\`${locate(['events', index, 'fault'])}: a credits fault fires once, not over a time span; use the emulator's faults or POST /_emulator/credits`);
     }

@@ -1,7 +1,7 @@
 // `tether emulator`: run the local Together API until Ctrl+C. Parsing and output only; src/emulator does the work.
 import type { Command } from 'commander';
-import { EmulatorConfigError, FAULT_SPEC_SYNTAX, loadEmulatorConfigFile, parseFaultSpec, startEmulator } from '../../emulator/index.js';
-import type { EmulatorFileConfig, EmulatorLogLevel, RunningEmulator } from '../../emulator/index.js';
+import { EmulatorConfigError, FAULT_SPEC_SYNTAX, loadEmulatorConfigFile, loadScenarioFile, parseFaultSpec, startEmulator } from '../../emulator/index.js';
+import type { EmulatorFileConfig, EmulatorLogLevel, RunningEmulator, Scenario } from '../../emulator/index.js';
 import { UsageError } from '../exit-codes.js';
 import { printOut } from '../output.js';
 import { untilSignal } from '../signals.js';
@@ -12,6 +12,7 @@ interface EmulatorCliOptions {
   config?: string;
   seed?: string;
   fault?: string[];
+  scenario?: string;
   logLevel?: string;
   json?: boolean;
 }
@@ -61,9 +62,11 @@ function firstLine(emulator: RunningEmulator, json: boolean): string {
 async function runEmulator(opts: EmulatorCliOptions): Promise<void> {
   let emulator: RunningEmulator;
   let options: EmulatorFileConfig | undefined;
+  let scenario: Scenario | undefined;
   try {
     options = buildOptions(opts);
-    emulator = await startEmulator(options);
+    scenario = opts.scenario === undefined ? undefined : loadScenarioFile(opts.scenario);
+    emulator = await startEmulator({ ...options, ...(scenario ? { scenario } : {}) });
   } catch (error) {
     if (error instanceof EmulatorConfigError) throw new UsageError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
@@ -75,7 +78,11 @@ async function runEmulator(opts: EmulatorCliOptions): Promise<void> {
   printOut(`${firstLine(emulator, opts.json === true)}\n`);
   if (!opts.json) {
     const faults = emulator.config.faults.length;
-    printOut(`admin: ${emulator.url}/_emulator/{stats,faults,credits,reset}; ${faults} fault${faults === 1 ? '' : 's'} active; Ctrl+C to stop\n`);
+    printOut(`admin: ${emulator.url}/_emulator/{stats,faults,credits,reset,scenario}; ${faults} fault${faults === 1 ? '' : 's'} active; Ctrl+C to stop\n`);
+    if (scenario) {
+      const length = scenario.durationMs === undefined ? 'until stopped' : `${scenario.durationMs / 1000} s${scenario.loop ? ', looping' : ''}`;
+      printOut(`scenario "${scenario.name}": ${scenario.events.length} event${scenario.events.length === 1 ? '' : 's'}, ${length}; started now\n`);
+    }
   }
   await untilSignal();
   await emulator.close();
@@ -90,9 +97,10 @@ export function registerEmulator(program: Command): void {
     .option('--config <file>', 'JSON or YAML config: seed, keys, faults, models, latencyMs')
     .option('--seed <n>', 'seed for generated text, ids and fault draws (default 42)')
     .option('--fault <spec>', 'inject a fault; repeat for more (syntax below)', collect)
+    .option('--scenario <file>', 'play a JSON or YAML scenario of capacity changes and faults over time, from start-up (docs/emulator-scenarios.md)')
     .option('--log-level <level>', 'JSON request logs on stderr: silent, error, warn, info, debug (default info)')
     .option('--json', 'print the first line as JSON {baseUrl, apiKey, keys, admin}')
-    .addHelpText('after', `\n${FAULT_SPEC_SYNTAX}\n\nExamples:\n  tether emulator --fault status=503,rate=0.3,model=meta-llama/Llama-3.3-70B-Instruct-Turbo\n  tether emulator --port 0 --fault stream_cut=3 --fault credits=100`)
+    .addHelpText('after', `\n${FAULT_SPEC_SYNTAX}\n\nExamples:\n  tether emulator --fault status=503,rate=0.3,model=meta-llama/Llama-3.3-70B-Instruct-Turbo\n  tether emulator --port 0 --fault stream_cut=3 --fault credits=100\n  tether emulator --config examples/scenarios/emulator.yaml --scenario examples/scenarios/incident.yaml`)
     .action(async (opts: EmulatorCliOptions) => {
       try {
         await runEmulator(opts);
