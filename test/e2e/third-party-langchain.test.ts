@@ -163,7 +163,8 @@ describe('LangChain embeddings: direct and through the gateway', () => {
   test('TogetherAIEmbeddings (its URL set after construction, as it pins Together\'s): the same vectors both ways', async () => {
     const [direct, gateway] = await both(async (target) => {
       const embeddings = new TogetherAIEmbeddings({ model: MODELS.embedding, apiKey: target.bearer(KEYS.main), maxRetries: 0 });
-      embeddings.embeddingsAPIUrl = `${target.baseURL}/embeddings`;
+      // A private field in its typings, the only way to point it elsewhere.
+      (embeddings as unknown as { embeddingsAPIUrl: string }).embeddingsAPIUrl = `${target.baseURL}/embeddings`;
       return { one: await embeddings.embedQuery('hello world'), many: await embeddings.embedDocuments(['a', 'b']) };
     });
     assert.ok(direct.one.length > 0);
