@@ -84,7 +84,10 @@ describe('larger-context models for context overflow', () => {
     assert.equal(fromLite[0], 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo', JSON.stringify(fromLite));
     assert.ok(fromLite.every((id) => (catalog.get(id)?.contextLength ?? 0) >= 20_000));
     assert.deepEqual(catalog.largerContextModels('meta-llama/Llama-3.3-70B-Instruct-Turbo', 200_000), []);
-    // Qwen2.5 72B Turbo is planned at its docs context (32K), so it does not hold 40K tokens.
+    // Qwen2.5 72B Turbo is planned at the context Together enforces (the API's 131K, not the docs' 32K): it holds 40K.
+    assert.deepEqual(catalog.largerContextModels('Qwen/Qwen2.5-7B-Instruct-Turbo', 40_000), ['Qwen/Qwen2.5-72B-Instruct-Turbo']);
+    // Once Together's answers prove a smaller limit, it no longer does.
+    catalog.learnContextLimit('Qwen/Qwen2.5-72B-Instruct-Turbo', { outcome: 'rejected', tokens: 40_000, limit: 32_768 });
     assert.deepEqual(catalog.largerContextModels('Qwen/Qwen2.5-7B-Instruct-Turbo', 40_000), []);
   });
 });
