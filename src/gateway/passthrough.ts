@@ -14,6 +14,7 @@ import { bodyTooLarge, gatewayErrorReply, internalError, methodNotAllowed, toget
 import type { ErrorReply } from './envelope.js';
 import type { Exchange } from './exchange.js';
 import { discardBody, drained, sendError } from './http.js';
+import { createStreamScrubber } from './scrub-stream.js';
 import type { Logger } from './log.js';
 
 /** Request headers never forwarded: the connection's own (RFC 9110 §7.6.1), the client's auth, and compression. */
@@ -43,6 +44,13 @@ const METHODS = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'
 function isJson(contentType: string | undefined): boolean {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   return type === 'application/json' || type.endsWith('+json');
+}
+
+/** A text media type (read as UTF-8 and scrubbed as it streams): text/*, JSON Lines, XML, or any with a charset. */
+function isText(contentType: string | undefined): boolean {
+  const full = (contentType ?? '').toLowerCase();
+  const type = full.split(';')[0]!.trim();
+  return type.startsWith('text/') || /jsonl|ndjson|jsonlines|xml/.test(type) || full.includes('charset=');
 }
 
 export interface PassthroughContext {
@@ -193,11 +201,12 @@ export async function handlePassthrough(ex: Exchange, ctx: PassthroughContext): 
     if (bodiless) {
       res.writeHead(response.status, headers);
       res.end();
-    } else if (isJson(response.headers['content-type'])) {
+    } else if (response.status >= 400 || isJson(response.headers['content-type'])) {
+      // Errors (whatever their type) and JSON: small, read whole and scrubbed.
       await writeWhole(ex, response, headers, scrubber);
+    } else if (isText(response.headers['content-type'])) {
+      await streamScrubbed(ex, response, headers, scrubber);
     } else {
-      if (response.status >= 400) ex.category = classify({ status: response.status, headers: response.headers }).category;
-      if (ex.category !== undefined) headers['x-tether-category'] = ex.category;
       await streamThrough(ex, response, headers);
     }
   } catch (error) {
@@ -223,7 +232,24 @@ async function writeWhole(ex: Exchange, response: RawResponse, headers: Record<s
   ex.res.end(text);
 }
 
-/** Any other answer (a file's bytes, a stream): chunk by chunk, at the client's pace. */
+/**
+ * A text answer (a file's JSONL content): streamed at the client's pace with every key form scrubbed, holding back
+ * only a small window (scrub-stream.ts); its length may change, so it goes out chunked.
+ */
+async function streamScrubbed(ex: Exchange, response: RawResponse, headers: Record<string, string>, scrubber: Scrubber): Promise<void> {
+  const { res } = ex;
+  res.writeHead(response.status, headers);
+  const decoder = new TextDecoder();
+  const scrub = createStreamScrubber(scrubber);
+  for await (const chunk of response.body) {
+    if (res.destroyed) return; // leaving the loop cancels the upstream body
+    const out = scrub.push(decoder.decode(chunk, { stream: true }));
+    if (out !== '' && !res.write(out)) await drained(res);
+  }
+  res.end(scrub.push(decoder.decode()) + scrub.end());
+}
+
+/** Any other answer (a file's bytes): chunk by chunk, at the client's pace, byte for byte. */
 async function streamThrough(ex: Exchange, response: RawResponse, headers: Record<string, string>): Promise<void> {
   const { res } = ex;
   const length = response.headers['content-length'];

@@ -33,6 +33,19 @@ describe('pass-through', () => {
           res.end(JSON.stringify({ echoed: req.headers.authorization }));
           return;
         }
+        if (req.url?.startsWith('/v1/text-key')) {
+          // A file's text content that repeats the key, the key cut across two writes.
+          const key = String(req.headers.authorization).slice('Bearer '.length);
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+          res.write(`line one\n${'a'.repeat(10_000)}\nkey=${key.slice(0, 9)}`);
+          setTimeout(() => res.end(`${key.slice(9)}\nlast line\n`), 20);
+          return;
+        }
+        if (req.url?.startsWith('/v1/html-error')) {
+          res.writeHead(502, { 'content-type': 'text/html' });
+          res.end(`<html><body>upstream said ${req.headers.authorization}</body></html>`);
+          return;
+        }
         if (req.url?.startsWith('/v1/bytes')) {
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-request-id': 'together-id-2' });
           res.end(Buffer.from([0, 1, 2, 255]));
@@ -96,6 +109,18 @@ describe('pass-through', () => {
     assert.ok(!text.includes(UPSTREAM_KEY), text);
     assert.equal(response.headers.get('x-ratelimit-remaining'), '7');
     assert.equal(response.headers.get('content-length'), String(Buffer.byteLength(text)));
+  });
+
+  test('a text answer streams through with the key scrubbed, even cut across chunks; so does a non-JSON error', async () => {
+    const text = await (await fetch(`${t.gateway.url}/v1/text-key`, { headers: { authorization: 'Bearer client-token-app' } })).text();
+    assert.ok(!text.includes(UPSTREAM_KEY.slice(0, 12)), 'the key went out');
+    assert.ok(text.startsWith(`line one\n${'a'.repeat(10_000)}\nkey=[redacted]`), text.slice(10_000));
+    assert.ok(text.endsWith('\nlast line\n'));
+    const error = await fetch(`${t.gateway.url}/v1/html-error`, { headers: { authorization: 'Bearer client-token-app' } });
+    const body = await error.text();
+    assert.equal(error.status, 502);
+    assert.ok(!body.includes(UPSTREAM_KEY), body);
+    assert.ok(error.headers.get('x-tether-category'));
   });
 
   test('a binary answer streams through byte for byte', async () => {
