@@ -379,6 +379,7 @@ function resolveDynamic(k: EmulatorKeyInput, index: number): DynamicLimitSetting
   const baseRpm = given.baseRpm ?? Math.min(DEFAULT_DYNAMIC_BASE_RPM, capRpm);
   const capTpm = given.capTpm ?? k.tokensPerMinute ?? DEFAULT_KEY_LIMITS.tokensPerMinute;
   const baseTpm = given.baseTpm ?? capTpm;
+  if (k.rateLimits === 'fixed') throw new EmulatorConfigError(`\`keys[${index}].dynamic\`: a key on fixed (build-tier) limits has no dynamic limit; remove \`dynamic\` or \`rateLimits: fixed\``);
   if (baseRpm > capRpm) throw new EmulatorConfigError(`\`keys[${index}].dynamic\`: baseRpm (${baseRpm}) is above capRpm (${capRpm}); the base must not exceed the cap`);
   if (baseTpm > capTpm) throw new EmulatorConfigError(`\`keys[${index}].dynamic\`: baseTpm (${baseTpm}) is above capTpm (${capTpm}); the base must not exceed the cap`);
   return { baseRpm, capRpm, baseTpm, capTpm, historyMs: given.historyMs ?? DEFAULT_DYNAMIC_HISTORY_MS };

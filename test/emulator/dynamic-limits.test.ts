@@ -215,4 +215,5 @@ test('a dynamic base above its cap is refused, naming the key', async () => {
     startEmulator({ keys: [{ key: KEY, requestsPerSecond: 1, dynamic: { baseRpm: 120 } }] }),
     /keys\[0\]\.dynamic.*baseRpm \(120\) is above capRpm \(60\)/,
   );
+  await assert.rejects(startEmulator({ keys: [{ key: KEY, rateLimits: 'fixed', dynamic: true }] }), /keys\[0\]\.dynamic.*fixed/);
 });
