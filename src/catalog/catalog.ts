@@ -35,6 +35,11 @@ export interface CatalogOptions {
   onRefreshError?: ((error: unknown) => void) | undefined;
   /** Told about every successful load. */
   onRefresh?: ((models: readonly CatalogModel[]) => void) | undefined;
+  /**
+   * Told when learnContextLimit changed a model's limit, with the observation that did it: for sharing it with
+   * other processes (e.g. through Redis), which apply it with their own learnContextLimit.
+   */
+  onContextLimitLearned?: ((learned: LearnedContextLimit, observation: ContextObservation) => void) | undefined;
 }
 
 export interface CatalogStatus {
@@ -218,7 +223,9 @@ export function createCatalog(options: CatalogOptions): Catalog {
     },
     learnContextLimit(model, observation) {
       const entry = entryFor(model);
-      return learner.learn(model, observation, entry === undefined ? undefined : published(entry));
+      const learned = learner.learn(model, observation, entry === undefined ? undefined : published(entry));
+      if (learned.changed) options.onContextLimitLearned?.(learned, observation);
+      return learned;
     },
     learnedContextLimits: () => learner.snapshot(),
     async refresh(signal) {

@@ -125,3 +125,17 @@ test('contextLimitFromMessage reads Together\'s context error', () => {
   assert.deepEqual(contextLimitFromMessage("This model's maximum context length is 8192 tokens."), { limit: 8192 });
   assert.equal(contextLimitFromMessage('Credit limit exceeded.'), undefined);
 });
+
+test('onContextLimitLearned hears each change (for sharing it), not observations that change nothing', async () => {
+  const heard: Array<[number | undefined, string]> = [];
+  const catalog = createCatalog({
+    fetchModels: async () => liveListFromSnapshot(),
+    onContextLimitLearned: (learned, observation) => heard.push([learned.after, observation.outcome]),
+  });
+  await catalog.refresh();
+  catalog.learnContextLimit(MISTRAL, { outcome: 'accepted', tokens: 1000 });
+  catalog.learnContextLimit(MISTRAL, { outcome: 'rejected', tokens: 20_000 });
+  catalog.learnContextLimit(MISTRAL, { outcome: 'rejected', tokens: 25_000 });
+  assert.deepEqual(heard, [[19_999, 'rejected']]);
+  catalog.close();
+});

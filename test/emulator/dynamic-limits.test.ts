@@ -171,6 +171,27 @@ test('platform capacity: 503 for a key under its own rate once the model\'s capa
   assert.equal((await chat(emu)).status, 200, 'capacity is per second');
 });
 
+test('over HTTP, `concurrent` capacity holds a place until the stream ends, then frees it', async () => {
+  const emu = await emulator({
+    keys: [{ key: KEY, requestsPerSecond: 1000, tokensPerMinute: 10_000_000, creditsUsd: 100 }],
+    capacity: [{ model: CHAT_MODEL, concurrent: 1 }],
+    faults: [{ kind: 'slow_stream', chunkDelayMs: 50, model: CHAT_MODEL }],
+  });
+  const streaming = await fetch(`${emu.baseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, stream: true }),
+  });
+  assert.equal(streaming.status, 200);
+  assert.deepEqual(emu.stats().inFlight, { [CHAT_MODEL]: 1 });
+  const refused = await chat(emu);
+  assert.equal(refused.status, 503, 'the one place is taken by the stream');
+  await streaming.text();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(emu.stats().inFlight, {});
+  assert.equal((await chat(emu)).status, 200, 'freed once the stream ended');
+});
+
 test('platform capacity counts requests in flight when `concurrent` is set', () => {
   const capacity = new PlatformCapacity([{ model: 'm', concurrent: 2 }]);
   const first = capacity.admit(0, 'm');
