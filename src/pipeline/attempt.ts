@@ -224,7 +224,7 @@ async function sendAttempt(stages: ExchangeStages, request: PipelineAttempt): Pr
 /** The headers an attempt adds: a form's media type, speech's accept, and what layers set (traceparent). */
 function attemptHeaders(request: PipelineAttempt): Record<string, string> | undefined {
   const own: Record<string, string> | undefined =
-    request.contentType !== undefined ? { 'content-type': request.contentType } : request.endpoint === 'speech' ? { accept: '*/*' } : undefined;
+    request.contentType !== undefined ? { 'content-type': request.contentType } : request.endpoint === 'speech' && !request.stream ? { accept: '*/*' } : undefined;
   let any = false;
   for (const _ in request.headers) {
     any = true;
