@@ -1,8 +1,8 @@
 // Every `/v1/*` path the gateway does not model (files, fine-tunes, batches, anything Together adds) goes to Together
 // unchanged: same method, path and query, the client's headers minus hop-by-hop ones and its auth (the upstream key
 // replaces the gateway token), the body streamed both ways. The gateway adds only its own auth, request id and
-// `x-tether-category` on errors. JSON answers are read whole (bounded) so that no upstream key can ride out in them;
-// other answers (a file's content) stream through with backpressure, never held in memory.
+// `x-tether-category` on errors. No upstream key rides out: JSON and error answers are read whole (bounded) and
+// scrubbed, text answers (a file's content) are scrubbed as they stream, binary ones stream byte for byte.
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../api/index.js';
