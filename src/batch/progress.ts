@@ -8,6 +8,8 @@ export interface ProgressView {
   /** Requests finished by this process since it started, and the time that took: the rate. */
   finishedThisRun: number;
   elapsedMs: number;
+  /** With --via auto|batch: requests waiting on the Batch API, answered by it, and its batches' status. */
+  batch?: { waiting: number; answered: number; status: string } | undefined;
 }
 
 export function formatDurationShort(ms: number): string {
@@ -37,8 +39,12 @@ export function formatProgress(view: ProgressView, width = 24): string {
   const left = view.total - view.done;
   const eta = left === 0 ? '0s' : rate !== undefined ? formatDurationShort((left / rate) * 1000) : '?';
   const failed = view.failed ? ` · ${view.failed} failed` : '';
+  // Both paths: what went live (in flight now) and what the Batch API holds and has answered.
+  const paths = view.batch
+    ? ` · live ${view.inFlight} in flight · batch ${view.batch.answered} done, ${view.batch.waiting} waiting${view.batch.status ? ` (${view.batch.status})` : ''}`
+    : '';
   return (
     `${progressBar(fraction, width)} ${view.done}/${view.total} ${Math.floor(fraction * 100)}%` +
-    `${rate !== undefined ? ` · ${rate.toFixed(1)}/s` : ''} · ETA ${eta} · ${formatUsd(view.spentUsd)}${failed}`
+    `${rate !== undefined ? ` · ${rate.toFixed(1)}/s` : ''} · ETA ${eta} · ${formatUsd(view.spentUsd)}${failed}${paths}`
   );
 }

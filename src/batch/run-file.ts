@@ -2,7 +2,12 @@
 // and write the output from the checkpoint once every request has a result.
 import { readFile, stat } from 'node:fs/promises';
 import { DEFAULT_MAX_FILE_BYTES } from '../api/index.js';
-import { snapshotCostBound } from './cost.js';
+import { createBatchApiPath, removeBatchPathState } from './batch-path.js';
+import type { Via } from './batch-path.js';
+import { snapshotCostBound, snapshotPrices } from './cost.js';
+import type { PriceLookup } from './cost.js';
+import type { Transport } from '../api/index.js';
+import type { KeySource } from '../errors/index.js';
 import { parseBatchInput } from './input.js';
 import type { InputIssue } from './input.js';
 import { openStore, parseStoreSpec } from './open-store.js';
@@ -29,6 +34,17 @@ export interface RunFileOptions {
   signal?: AbortSignal | undefined;
   pollMs?: number | undefined;
   costBound?: RunJobOptions['costBound'];
+  /** live (default): every request through the pipeline. auto: discount-eligible models through the Batch API. batch: every batchable model. */
+  via?: Via | undefined;
+  /** For --via auto|batch: the Batch API, the deadline (epoch ms) and the margin before it when what is left goes live. */
+  batch?: {
+    transport: Transport;
+    keySource?: KeySource | undefined;
+    deadline: number;
+    marginMs: number;
+    pollMs: number;
+    prices?: PriceLookup | undefined;
+  } | undefined;
 }
 
 export type RunFileResult =
@@ -68,12 +84,31 @@ export async function readInputFile(path: string): Promise<string> {
   }
 }
 
+/** Where `--via auto|batch` records the batches it submitted, beside the output. */
+export function batchStatePath(outputPath: string): string {
+  return `${outputPath}.tether-batches.json`;
+}
+
 export async function runFile(options: RunFileOptions): Promise<RunFileResult> {
   const parsed = parseBatchInput(await readInputFile(options.inputPath), { model: options.model });
   if (parsed.issues.length) return { kind: 'invalid', issues: parsed.issues, requests: parsed.requests.length };
   const store = openStore(parseStoreSpec(options.store, options.outputPath));
   try {
     const total = parsed.requests.length;
+    const via = options.via ?? 'live';
+    const batchPath =
+      via !== 'live' && options.batch
+        ? createBatchApiPath({
+            transport: options.batch.transport,
+            keySource: options.batch.keySource,
+            prices: options.batch.prices ?? snapshotPrices(),
+            via,
+            sendLiveAt: options.batch.deadline - options.batch.marginMs,
+            pollMs: options.batch.pollMs,
+            statePath: batchStatePath(options.outputPath),
+            fingerprint: parsed.fingerprint,
+          })
+        : undefined;
     const before = await store.open({ fingerprint: parsed.fingerprint, total }, { retryFailed: options.retryFailed ?? false });
     // Other live workers on a shared job: this one joins their run (their progress is not something to resume).
     const joining = (before.heldElsewhere ?? 0) > 0;
@@ -88,8 +123,10 @@ export async function runFile(options: RunFileOptions): Promise<RunFileResult> {
       onProgress: options.onProgress,
       signal: options.signal,
       pollMs: options.pollMs,
+      ...(batchPath ? { batchPath } : {}),
     });
     if (outcome.complete) await writeJobOutput(store, options.outputPath, total);
+    if (outcome.complete && batchPath) await removeBatchPathState(batchStatePath(options.outputPath));
     return { kind: 'ran', outcome, checkpoint: store.location, durable: store.durable, outputWritten: outcome.complete };
   } finally {
     await store.close();

@@ -23,6 +23,8 @@ export interface RunStop {
 
 export interface RunProgress extends JobSummary {
   inFlight: number;
+  /** With a batch path (`--via auto|batch`): requests waiting on the Batch API, and how its batches stand. */
+  batch?: BatchPathProgress;
   /** Requests finished by this process in this run. */
   finishedThisRun: number;
   elapsedMs: number;
@@ -56,6 +58,37 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   /** How long to wait before asking again when other workers hold every remaining request. */
   pollMs?: number;
+  /** Answer some requests through the Batch API (`--via auto|batch`). */
+  batchPath?: BatchPath;
+}
+
+/** What the batch path reports for the progress line. */
+export interface BatchPathProgress {
+  waiting: number;
+  /** Requests the batch path has answered in this run. */
+  answered: number;
+  /** The batches' statuses, e.g. `IN_PROGRESS`. */
+  status: string;
+}
+
+/** What a batch path may do with the requests given to it. */
+export interface BatchPathHandle {
+  /** A result for a request given to the batch path (its batch answered it). */
+  settle(result: SavedResult): void;
+  /** Send these requests live after all (the batch did not answer them in time, or could not). */
+  sendLive(indexes: readonly number[]): void;
+  report(progress: Pick<BatchPathProgress, 'status'>): void;
+}
+
+/**
+ * A second way to answer requests (the Batch API): the runner claims the whole job first, gives the requests
+ * `takes` accepts to `run`, and sends the rest live. Every request ends exactly once: settled from the batch or
+ * sent live, never both. Only for stores one process owns (SQLite, memory).
+ */
+export interface BatchPath {
+  takes(request: BatchRequest): boolean;
+  /** Resolves when every request given to it is settled or handed back; `signal` aborts when the run stops. */
+  run(requests: readonly BatchRequest[], handle: BatchPathHandle, signal: AbortSignal): Promise<void>;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -135,8 +168,12 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
+  const parked = new Map<number, BatchRequest>();
+  let batchAnswered = 0;
+  let batchStatus = '';
   const report = (): void => {
-    options.onProgress?.({ ...summary, inFlight: inflight.size, finishedThisRun, elapsedMs: performance.now() - started });
+    const batch = options.batchPath ? { batch: { waiting: parked.size, answered: batchAnswered, status: batchStatus } } : {};
+    options.onProgress?.({ ...summary, inFlight: inflight.size, finishedThisRun, elapsedMs: performance.now() - started, ...batch });
   };
   // Progress counts what this process saved; other workers' work shows up with each claim's store-wide summary.
   const writer = new ResultWriter(store, (batch) => {
@@ -215,9 +252,63 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
   };
 
   let exhausted: 'none' | 'later' | undefined;
+  // The batch path: claim the whole job now, so the batch can be submitted at once; its requests wait apart.
+  let wake: () => void = () => undefined;
+  let woken = new Promise<void>((resolve) => (wake = resolve));
+  const rewake = (): void => {
+    wake();
+    woken = new Promise<void>((resolve) => (wake = resolve));
+  };
+  let batchRun: Promise<void> | undefined;
+  const batchAbort = new AbortController();
+  if (options.batchPath && !stop) {
+    const path = options.batchPath;
+    const live: number[] = [];
+    for (;;) {
+      const claim = await store.claim(10_000);
+      summary = claim.summary;
+      if (claim.indexes.length === 0) break;
+      for (const index of claim.indexes) {
+        const request = requests[index];
+        if (request && path.takes(request)) parked.set(index, request);
+        else live.push(index);
+      }
+    }
+    queue.push(...live);
+    const handle: BatchPathHandle = {
+      settle(result) {
+        if (!parked.delete(result.index)) return; // not the batch's any more: sent live, or already settled
+        batchAnswered++;
+        finish(result);
+        rewake();
+      },
+      sendLive(indexes) {
+        const back = indexes.filter((i) => parked.delete(i));
+        if (back.length === 0) return;
+        queue.unshift(...back.sort((a, b) => a - b));
+        rewake();
+      },
+      report(progress) {
+        batchStatus = progress.status;
+        report();
+      },
+    };
+    batchRun = parked.size
+      ? path.run([...parked.values()], handle, batchAbort.signal).then(
+          // Whatever the batch path neither settled nor handed back is sent live: nothing waits forever.
+          () => handle.sendLive([...parked.keys()]),
+          (error: unknown) => {
+            halt({ reason: 'crash', message: `the Batch API path failed: ${error instanceof Error ? error.message : String(error)}` });
+            rewake();
+          },
+        )
+      : undefined;
+    exhausted = 'none';
+  }
+
   while (true) {
     if (writer.failure) halt({ reason: 'store', message: writer.failure.message });
-    while (!stop && exhausted === undefined && inflight.size < limit()) {
+    while (!stop && (queue.length > 0 || exhausted === undefined) && inflight.size < limit()) {
       if (queue.length === 0) {
         let claim;
         try {
@@ -249,8 +340,12 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
       start(queue.shift() as number);
     }
     if (inflight.size > 0) {
-      await Promise.race(inflight.values());
+      await Promise.race([...inflight.values(), ...(parked.size ? [woken] : [])]);
       if (exhausted === 'later') exhausted = undefined;
+      continue;
+    }
+    if (!stop && !writer.failure && (queue.length > 0 || parked.size > 0)) {
+      if (queue.length === 0) await woken; // the batch path settles requests or hands them back
       continue;
     }
     if (stop || exhausted === 'none' || writer.failure) break;
@@ -262,6 +357,9 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
     }
   }
   options.signal?.removeEventListener('abort', onAbort);
+  batchAbort.abort();
+  await batchRun;
+  if (parked.size) await store.release([...parked.keys()]).catch(() => undefined);
   if (queue.length) await store.release(queue).catch(() => undefined);
   await writer.flush();
   if (writer.failure) halt({ reason: 'store', message: writer.failure.message });

@@ -10,12 +10,20 @@ import {
   formatIssues,
   formatProgress,
   formatUsd,
+  catalogPrices,
+  estimateJobCost,
+  parseBatchInput,
+  readInputFile,
+  snapshotPrices,
+  DEFAULT_BATCH_POLL_MS,
   InputFileError,
   parseStoreSpec,
   runFile,
   StoreSpecError,
 } from '../../batch/index.js';
-import type { RunFileResult, RunOutcome, RunProgress } from '../../batch/index.js';
+import type { PriceLookup, RunFileResult, RunOutcome, RunProgress } from '../../batch/index.js';
+import type { CatalogModel } from '../../catalog/index.js';
+import { createTransport } from '../../api/index.js';
 import { attachErrorJournal } from '../../diagnostics/index.js';
 import { billingFix, withFrontDoorFix } from '../../errors/index.js';
 import { createPipeline } from '../../pipeline/index.js';
@@ -34,6 +42,42 @@ interface RunOptions extends ApiFlags {
   model?: string;
   retryFailed?: boolean;
   json?: boolean;
+  via: string;
+  deadline?: string;
+  deadlineMargin?: string;
+  batchPoll?: string;
+  dryRun?: boolean;
+}
+
+const VIAS = ['live', 'auto', 'batch'] as const;
+
+/** `90s`, `45m`, `2h`, `1d` from now, or an ISO 8601 time: epoch ms. */
+export function parseDeadline(value: string, now = Date.now()): number {
+  const relative = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/i.exec(value.trim());
+  if (relative) {
+    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(relative[2] as string).toLowerCase() as 's' | 'm' | 'h' | 'd'];
+    return now + Number(relative[1]) * unit;
+  }
+  const at = Date.parse(value);
+  if (/^\d{4}-\d\d-\d\dT/.test(value) && Number.isFinite(at)) return at;
+  throw new UsageError(`--deadline must be a duration such as 90s, 45m, 2h or 1d, or an ISO time such as 2026-12-08T06:00:00Z (got ${value})`);
+}
+
+/** Seconds (e.g. `--batch-poll 30`) as ms. */
+function secondsFlag(flag: string, value: string | undefined, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a number of seconds above 0 (got ${value})`);
+  return Math.round(n * 1000);
+}
+
+/** Prices from the live model list (it wins), the snapshot where the list is unavailable. */
+async function currentPrices(listModels: () => Promise<unknown[]>): Promise<PriceLookup> {
+  try {
+    return catalogPrices((await listModels()) as CatalogModel[]);
+  } catch {
+    return snapshotPrices();
+  }
 }
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -168,10 +212,23 @@ export function registerRun(program: Command): void {
     .option('--max-cost <usd>', "stop before the job's spend could pass this many USD")
     .option('--model <id>', 'use this model for every request')
     .option('--retry-failed', 'redo requests that failed with a retryable error (rate limit, overload, timeout)')
+    .option('--via <live|auto|batch>', 'live: every request now; auto: models with a Batch API discount through the Batch API (half price), the rest live; batch: every batchable model through the Batch API', 'live')
+    .option('--deadline <when>', 'with --via auto|batch: when every answer is needed (90s, 45m, 2h, 1d, or an ISO time); what the batches have not answered by then, less the margin, is sent live')
+    .option('--deadline-margin <seconds>', 'how long before the deadline to send the rest live (default 10% of the time to the deadline, at least 5 s)')
+    .option('--batch-poll <seconds>', `time between polls of the batches (default ${DEFAULT_BATCH_POLL_MS / 1000}, or less when the deadline is near)`)
+    .option('--dry-run', 'print the cost estimate live versus --via auto and send nothing')
     .option('--json', 'print a JSON summary');
   addApiOptions(command).action(async (file: string, options: RunOptions) => {
     const concurrency = positiveInteger('--concurrency', options.concurrency);
     const maxCostUsd = positiveNumber('--max-cost', options.maxCost);
+    const via = options.via as (typeof VIAS)[number];
+    if (!VIAS.includes(via)) throw new UsageError(`--via must be live, auto or batch (got ${options.via})`);
+    const started = Date.now();
+    const deadline = options.deadline === undefined ? undefined : parseDeadline(options.deadline, started);
+    if (via !== 'live' && deadline === undefined) throw new UsageError(`--via ${via} needs --deadline: when the answers are needed (e.g. --deadline 24h); what the Batch API has not answered by then is sent live`);
+    if (deadline !== undefined && deadline <= started) throw new UsageError(`--deadline ${options.deadline} is already past`);
+    const marginMs = secondsFlag('--deadline-margin', options.deadlineMargin, Math.max(5000, Math.round(((deadline ?? started) - started) / 10)));
+    const batchPollMs = secondsFlag('--batch-poll', options.batchPoll, DEFAULT_BATCH_POLL_MS);
     checkInputFile(file, 'the input');
     checkOutputFile(options.output, '--output');
     let spec;
@@ -182,6 +239,7 @@ export function registerRun(program: Command): void {
       throw error;
     }
     if (spec.kind === 'sqlite') checkOutputFile(spec.path, 'the checkpoint');
+    if (via !== 'live' && spec.kind === 'redis') throw new UsageError(`--via ${via} runs in one process: use a SQLite checkpoint (the default), not --store redis://…`);
     const { key, source } = resolveApiKey(options);
     const pipelineOptions: PipelineOptions = {
       apiKey: key,
@@ -195,6 +253,30 @@ export function registerRun(program: Command): void {
       pipeline = createPipeline(pipelineOptions);
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    if (options.dryRun) {
+      try {
+        const parsed = parseBatchInput(await readInputFile(file), { model: options.model });
+        const estimate = estimateJobCost(parsed.requests, await currentPrices(() => pipeline.listModels()));
+        if (options.json) printJson({ dryRun: true, ...estimate, ...(parsed.issues.length ? { issues: parsed.issues.length } : {}) });
+        else {
+          const unknown = estimate.unknownPrice.requests
+            ? `\n${estimate.unknownPrice.requests} request(s) use a model with no known price (${estimate.unknownPrice.models.join(', ')}): in neither figure`
+            : '';
+          printOut(
+            `${estimate.requests} requests; at most (prompt bound + max_tokens at current prices):\n` +
+              `  --via live: ${formatUsd(estimate.liveUsd)}\n` +
+              `  --via auto: ${formatUsd(estimate.autoUsd)} (${estimate.batched} request(s) through the Batch API at its discount)${unknown}\n` +
+              'dry run: nothing was sent.\n',
+          );
+        }
+      } catch (error) {
+        if (error instanceof InputFileError) throw new UsageError(error.message);
+        throw error;
+      } finally {
+        await pipeline.close();
+      }
+      return;
     }
     // Classified failures go to the local error journal that `tether debug-bundle` reads.
     const journal = attachErrorJournal(pipeline.events, { secrets: key ? [key] : [] });
@@ -210,6 +292,7 @@ export function registerRun(program: Command): void {
     // Progress for other processes (the gateway's dashboard) under $TETHER_HOME/runs/; never fails the run.
     const status = createRunStatusReporter({ input: file, output: options.output });
     let result: RunFileResult | undefined;
+    let batchTransport: ReturnType<typeof createTransport> | undefined;
     try {
       result = await runFile({
         inputPath: file,
@@ -220,6 +303,19 @@ export function registerRun(program: Command): void {
         maxCostUsd,
         model: options.model,
         retryFailed: options.retryFailed,
+        via,
+        ...(via !== 'live' && deadline !== undefined
+          ? {
+              batch: {
+                transport: (batchTransport = createTransport({ apiKey: key, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) })),
+                keySource: source,
+                deadline,
+                marginMs,
+                pollMs: batchPollMs,
+                prices: await currentPrices(() => pipeline.listModels()),
+              },
+            }
+          : {}),
         onProgress: (p) => {
           progress.update(p);
           status.update(p);
@@ -247,6 +343,7 @@ export function registerRun(program: Command): void {
       process.off('SIGINT', onSigint);
       await status.finish(result?.kind === 'ran' ? result.outcome : undefined, result ? undefined : 'the run failed before it finished');
       journal.detach();
+      await batchTransport?.close();
       await pipeline.close();
     }
     if (result.kind === 'invalid') {
