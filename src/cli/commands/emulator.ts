@@ -78,7 +78,7 @@ async function runEmulator(opts: EmulatorCliOptions): Promise<void> {
   printOut(`${firstLine(emulator, opts.json === true)}\n`);
   if (!opts.json) {
     const faults = emulator.config.faults.length;
-    printOut(`admin: ${emulator.url}/_emulator/{stats,faults,credits,reset,scenario}; ${faults} fault${faults === 1 ? '' : 's'} active; Ctrl+C to stop\n`);
+    printOut(`admin: ${emulator.url}/_emulator/{stats,faults,credits,reset}; ${faults} fault${faults === 1 ? '' : 's'} active; Ctrl+C to stop\n`);
     if (scenario) {
       const length = scenario.durationMs === undefined ? 'until stopped' : `${scenario.durationMs / 1000} s${scenario.loop ? ', looping' : ''}`;
       printOut(`scenario "${scenario.name}": ${scenario.events.length} event${scenario.events.length === 1 ? '' : 's'}, ${length}; started now\n`);
