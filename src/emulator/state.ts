@@ -9,6 +9,7 @@ import { FileStore, STORED_BYTES_PER_FILE_LIMIT } from './files-store.js';
 import { FineTuneStore } from './fine-tunes-store.js';
 import { KeyLimiter } from './limits.js';
 import { PlatformCapacity } from './capacity.js';
+import { echoed } from './errors.js';
 import { ScenarioError } from './scenario.js';
 import type { Scenario } from './scenario.js';
 import { ScenarioPlayer } from './scenario-player.js';
@@ -89,6 +90,13 @@ export function statsSnapshot(state: EmulatorState): EmulatorStats {
  * configured capacity would change nothing: refused, naming the event.
  */
 export function startScenario(state: EmulatorState, scenario: Scenario): void {
+  for (const event of scenario.events) {
+    // A misspelt model id would make an event that never fires: refused, naming it.
+    const model = event.capacity?.model ?? (event.fault && 'model' in event.fault ? event.fault.model : undefined);
+    if (model !== undefined && model !== '*' && state.catalog.lookup(model).kind === 'unknown') {
+      throw new ScenarioError(`scenario event ${event.index} (${event.name}) names model ${echoed(model)}, which the emulator's model list does not have; use an id from GET /v1/models (or add it under models.extra)`);
+    }
+  }
   for (const event of scenario.events) {
     const change = event.capacity;
     if (!change || change.requestsPerSecond !== undefined || change.concurrent !== undefined) continue;

@@ -182,6 +182,13 @@ test('a scenario file\'s errors name the field and its line', () => {
   assert.throws(() => loadScenarioFile(join(dir, 'missing.yaml')), (error: unknown) => error instanceof ScenarioError && /ENOENT/.test(error.message));
 });
 
+test('an event naming a model the emulator does not list is refused at start, naming it', async () => {
+  await assert.rejects(
+    startEmulator({ port: 0, scenario: { events: [{ at: 0, fault: 'status=503,model=acme/typo-7b' }] } }),
+    (error: unknown) => error instanceof ScenarioError && /event 0 .*acme\/typo-7b.*GET \/v1\/models/.test(error.message),
+  );
+});
+
 test('scaling the capacity of a model with none configured is refused at start, naming the event', async () => {
   await assert.rejects(
     startEmulator({ port: 0, scenario: { events: [{ at: 0, capacity: { model: X, factor: 0.5 } }] } }),
