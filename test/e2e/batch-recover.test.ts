@@ -47,22 +47,36 @@ describe('tether batch recover against the emulator', () => {
   });
   after(() => emu.close());
 
-  async function expiredBatch(dir: string): Promise<{ id: string; input: string }> {
-    const input = join(dir, 'in.jsonl');
-    writeRequests(input, TOTAL);
-    const submitted = await runCli(['batch', 'submit', input, '--json'], env);
-    assert.equal(submitted.code, 0, submitted.stderr);
-    const id = (JSON.parse(submitted.stdout) as { batches: Array<{ id: string }> }).batches[0]?.id as string;
-    const waited = await runCli(['batch', 'wait', id, '--interval', '0.05', '--json'], env);
-    const [job] = JSON.parse(waited.stdout) as Array<{ status: string; output_file_id?: string; error_file_id?: string }>;
-    assert.equal(job?.status, 'EXPIRED');
-    assert.ok(job?.output_file_id && job.error_file_id, 'an expired batch keeps a partial output file and an error file');
-    return { id, input };
+  /** One expired batch for both tests (each recovers it into its own output and checkpoint), made over HTTP. */
+  let expired: Promise<string> | undefined;
+  async function expiredBatch(dir: string): Promise<string> {
+    expired ??= (async () => {
+      const input = join(dir, 'in.jsonl');
+      writeRequests(input, TOTAL);
+      const form = new FormData();
+      form.set('purpose', 'batch-api');
+      form.set('file_name', 'in.jsonl');
+      form.set('file', new Blob([readFileSync(input)]), 'in.jsonl');
+      const auth = { authorization: `Bearer ${KEY}` };
+      const file = (await (await fetch(`${emu.baseUrl}/files/upload`, { method: 'POST', headers: auth, body: form })).json()) as { id: string };
+      const created = await fetch(`${emu.baseUrl}/batches`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ endpoint: '/v1/chat/completions', input_file_id: file.id }),
+      });
+      const { job } = (await created.json()) as { job: { id: string } };
+      const waited = await runCli(['batch', 'wait', job.id, '--interval', '0.05', '--json'], env);
+      const [final] = JSON.parse(waited.stdout) as Array<{ status: string; output_file_id?: string; error_file_id?: string }>;
+      assert.equal(final?.status, 'EXPIRED');
+      assert.ok(final?.output_file_id && final.error_file_id, 'an expired batch keeps a partial output file and an error file');
+      return job.id;
+    })();
+    return expired;
   }
 
   test('an expired batch: recover sends exactly the 700 missing, resumes after a 402, merged file complete and in order', async (t) => {
     const dir = tempDir(t);
-    const { id } = await expiredBatch(dir);
+    const id = await expiredBatch(dir);
     const out = join(dir, 'recovered.jsonl');
 
     emu.reset({ credits: false, stats: true, faults: false, limits: false });
@@ -88,7 +102,7 @@ describe('tether batch recover against the emulator', () => {
 
   test('--retry-errors also resends the 25 failed with a retryable error, and only those', async (t) => {
     const dir = tempDir(t);
-    const { id } = await expiredBatch(dir);
+    const id = await expiredBatch(dir);
     const out = join(dir, 'recovered.jsonl');
     emu.reset({ credits: true, stats: true, faults: false, limits: false });
     const run = await runCli(['batch', 'recover', id, '-o', out, '--retry-errors', '--json'], env);
