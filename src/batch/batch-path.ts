@@ -123,7 +123,8 @@ export function createBatchApiPath(options: BatchApiPathOptions): BatchPath {
     const live: number[] = [];
     for (const request of mine) {
       const result = results.get(request.customId);
-      if (!result || (!result.ok && result.retryable)) live.push(request.index);
+      // Never answered, failed with a retryable error, or failed because the account stopped: sent live.
+      if (!result || result.accountStop || (!result.ok && result.retryable)) live.push(request.index);
       else {
         const model = typeof request.body.model === 'string' ? request.body.model : undefined;
         handle.settle({ index: request.index, line: result.line, costUsd: result.ok ? lineCost(result.line, model, options.prices) : 0, failed: !result.ok, retryable: result.retryable });

@@ -72,7 +72,8 @@ export function planRecovery(
   const counts = { answered: 0, failedKept: 0, failedRetried: 0, missing: 0 };
   for (const request of requests) {
     const result = results.get(request.customId);
-    if (!result) counts.missing++;
+    // A request the batch failed because the account stopped (402, 401) was never run: it counts as missing.
+    if (!result || result.accountStop) counts.missing++;
     else if (!result.ok && retryErrors && result.retryable) counts.failedRetried++;
     else {
       if (result.ok) counts.answered++;

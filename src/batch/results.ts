@@ -62,14 +62,23 @@ export interface BatchLineResult {
   ok: boolean;
   line: string;
   retryable: boolean;
+  /**
+   * Failed for the account, not the request (credits ran out, the key was refused): it was never really run,
+   * and is sent again once the account is fixed, like a request a batch never reached.
+   */
+  accountStop: boolean;
+}
+
+function stopsAccount(error: TogetherError): boolean {
+  return error.category === 'billing' || error.category === 'auth';
 }
 
 function fromOutput(customId: string, value: Record<string, unknown>, model: string | undefined): BatchLineResult {
   const response = (value.response ?? {}) as { status_code?: unknown; body?: unknown };
   const status = typeof response.status_code === 'number' ? response.status_code : 200;
-  if (status >= 200 && status < 300) return { ok: true, line: responseLine(customId, response.body), retryable: false };
+  if (status >= 200 && status < 300) return { ok: true, line: responseLine(customId, response.body), retryable: false, accountStop: false };
   const error = classify({ status, body: response.body, model });
-  return { ok: false, line: errorLine(customId, error), retryable: error.retryable };
+  return { ok: false, line: errorLine(customId, error), retryable: error.retryable, accountStop: stopsAccount(error) };
 }
 
 function fromError(customId: string, value: Record<string, unknown>, model: string | undefined): BatchLineResult {
@@ -77,7 +86,7 @@ function fromError(customId: string, value: Record<string, unknown>, model: stri
   const code = typeof error.code === 'string' ? error.code : undefined;
   const message = typeof error.message === 'string' ? error.message : 'The batch reported an error for this request without a message.';
   const classified = classify({ status: statusForErrorCode(code), body: { error: { message, code: code ?? null } }, model });
-  return { ok: false, line: errorLine(customId, classified), retryable: classified.retryable };
+  return { ok: false, line: errorLine(customId, classified), retryable: classified.retryable, accountStop: stopsAccount(classified) };
 }
 
 /**

@@ -3,11 +3,11 @@
 // live after the batch is cancelled; every line is answered exactly once, in input order; --dry-run compares.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { runCli, tempDir } from '../batch/cli-helpers.js';
+import { printedResumeArgs, runCli, startCli, tempDir } from '../batch/cli-helpers.js';
 
 const KEY = 'tk-run-via';
 const ELIGIBLE = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo'; // 50% off in a batch
@@ -96,6 +96,56 @@ describe('tether run --via auto against the emulator', () => {
     const answeredByBatch = await lineCount(slow.emu, batch?.output_file_id);
     assert.ok(answeredByBatch > 0 && answeredByBatch < 60, `the batch answered ${answeredByBatch}`);
     assert.equal(slow.emu.stats().inferenceCalls + answeredByBatch, 120, 'no line answered twice, none dropped');
+  });
+
+  test('a 402 part-way stops both paths; the resume waits on the batch already submitted and answers every line once', async (t) => {
+    const { emu, env } = await start({ stepMs: 50, linesPerStep: 10 });
+    const dir = tempDir(t);
+    const input = join(dir, 'in.jsonl');
+    writeMixed(input, 120);
+    const out = join(dir, 'out.jsonl');
+    emu.setFaults([{ kind: 'credits', afterRequests: 20 }]);
+    const stopped = await runCli(['run', input, '-o', out, '--via', 'auto', '--deadline', '5m', '--batch-poll', '0.05', '--concurrency', '4'], env);
+    assert.equal(stopped.code, 1, stopped.stderr);
+    assert.match(stopped.stderr, /credits ran out/);
+    const liveBefore = emu.stats().inferenceCalls;
+    emu.setFaults([]);
+    emu.reset({ credits: true, stats: true, faults: false, limits: false });
+    const resumed = await runCli(printedResumeArgs(stopped.stderr), env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { custom_id: string; error?: unknown });
+    assert.deepEqual(lines.map((l) => l.custom_id), Array.from({ length: 120 }, (_, i) => `req-${i}`));
+    assert.equal(lines.filter((l) => l.error).length, 0, 'lines the batch failed for lack of credit were sent again, not kept as errors');
+    const batches = await batchesOf(emu);
+    assert.equal(batches.length, 1, 'the resume did not submit the batch again');
+    const batchAnswers = await lineCount(emu, batches[0]?.output_file_id);
+    assert.equal(liveBefore + emu.stats().inferenceCalls + batchAnswers, 120, 'every line answered exactly once across both runs');
+  });
+
+  test('kill -9 part-way: the resume waits on the recorded batch, and the output has every line once', async (t) => {
+    const { emu, env } = await start({ stepMs: 100, linesPerStep: 5 });
+    const dir = tempDir(t);
+    const input = join(dir, 'in.jsonl');
+    writeMixed(input, 120);
+    const out = join(dir, 'out.jsonl');
+    const args = ['run', input, '-o', out, '--via', 'auto', '--deadline', '5m', '--batch-poll', '0.05', '--concurrency', '2'];
+    const running = startCli(args, env);
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(`${out}.tether-batches.json`) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(existsSync(`${out}.tether-batches.json`), 'the batch was recorded');
+    running.child.kill('SIGKILL');
+    await running.done;
+    assert.equal(existsSync(out), false, 'killed before the job completed');
+    const resumed = await runCli(args, env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(ids(out), Array.from({ length: 120 }, (_, i) => `req-${i}`));
+    const batches = await batchesOf(emu);
+    assert.equal(batches.length, 1, 'the resume did not submit the batch again');
+    // The emulator's counter spans both runs (it is not reset).
+    const total = emu.stats().inferenceCalls + (await lineCount(emu, batches[0]?.output_file_id));
+    // At most the requests in flight at the kill (--concurrency 2) are sent twice; no line is dropped.
+    assert.ok(total >= 120 && total <= 122, `live ${emu.stats().inferenceCalls} + batch answers = ${total}`);
+    assert.equal(existsSync(`${out}.tether-batches.json`), false, 'the record is removed once the job is complete');
   });
 
   test('--via auto without --deadline is a usage error', async (t) => {

@@ -12,6 +12,7 @@ import {
   formatUsd,
   catalogPrices,
   estimateJobCost,
+  requestCostBound,
   parseBatchInput,
   readInputFile,
   snapshotPrices,
@@ -69,6 +70,11 @@ function secondsFlag(flag: string, value: string | undefined, fallbackMs: number
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a number of seconds above 0 (got ${value})`);
   return Math.round(n * 1000);
+}
+
+/** A request's worst case at these prices; 0 where unknown (the runner then reserves the most one request has cost). */
+function costBoundAt(prices: PriceLookup): (request: Parameters<typeof requestCostBound>[0]) => number {
+  return (request) => requestCostBound(request, prices) ?? 0;
 }
 
 /** Prices from the live model list (it wins), the snapshot where the list is unavailable. */
@@ -303,6 +309,8 @@ export function registerRun(program: Command): void {
         maxCostUsd,
         model: options.model,
         retryFailed: options.retryFailed,
+        // The cap reserves each request's worst case at current prices (the live list's where it has them).
+        ...(maxCostUsd !== undefined ? { costBound: costBoundAt(await currentPrices(() => pipeline.listModels())) } : {}),
         via,
         ...(via !== 'live' && deadline !== undefined
           ? {
