@@ -242,7 +242,12 @@ async function sendThroughPipeline(
     if (ex.timedOut || abort.signal.aborted || ex.res.destroyed) return;
     if (isTogetherError(error)) {
       ex.attempts = attemptsOf(error);
-      fail(ex, togetherErrorReply(error));
+      // The pipeline's retry layer already retried what waiting could fix (within its budget) and gave up: a
+      // client's own retries would only multiply the upstream load (the openai and together-ai SDKs honour
+      // this header). `retry-after`, when present, still says when trying again helps.
+      const reply = togetherErrorReply(error);
+      reply.headers['x-should-retry'] = 'false';
+      fail(ex, reply);
       return;
     }
     ctx.log.error({ reqId: ex.requestId, err: error }, 'pipeline.send failed with something other than a TogetherError');

@@ -21,6 +21,7 @@ import {
   RetryPolicy,
   billingStopLayer,
   circuitGateLayer,
+  circuitKeyCheckLayer,
   circuitTicketLayer,
   composeLayers,
   createDeadline,
@@ -257,10 +258,18 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const attemptLayers: (Layer<PipelineAttempt, AttemptResult> | undefined)[] = [
     tracing?.attempt,
     billingStopLayer(billing),
+    // An open circuit never hides a bad key: a key never seen answered is checked (a model list) before a refusal.
+    circuitKeyCheckLayer({
+      verify: (apiKey, signal) =>
+        listModels(transport, { apiKey, signal, secrets: scrubber.secrets }).then(
+          () => undefined,
+          (error: unknown) => (isTogetherError(error) && error.category === 'auth' ? error : undefined),
+        ),
+    }),
     circuitGateLayer(breakers),
     pacer !== undefined ? pacingLayer(pacer) : undefined,
     // A 402 may have stopped the key while this request waited for budget: nothing more is sent with it.
-    pacer !== undefined ? billingStopLayer(billing) : undefined,
+    pacer !== undefined ? billingStopLayer(billing, { checkOnly: true }) : undefined,
     circuitTicketLayer(breakers),
     timeoutLayer(),
     headerObservationLayer((apiKey: string, snapshot: RateLimitSnapshot) => {
@@ -420,7 +429,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           if (error.category === 'context_length' && run.policy !== 'fallback') throw error;
           return error;
         },
-        exhausted: () => attemptError ?? unusable ?? breakerOpenError(refused, options.breaker?.coolDownMs),
+        exhausted: () => attemptError ?? unusable ?? breakerOpenError(refused, refused.length > 0 ? Math.min(...refused.map((id) => breakers.msUntilProbe(id))) : undefined),
       },
     );
   }

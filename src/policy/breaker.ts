@@ -125,6 +125,20 @@ export class BreakerRegistry {
     return false;
   }
 
+  /**
+   * How long until `model`'s circuit lets its half-open probe through (ms; 0 when it would let a request through
+   * now): the `retry-after` of an answer the open circuit refused.
+   */
+  msUntilProbe(model: string): number {
+    const circuit = this.circuits.get(model);
+    if (!circuit) return 0;
+    const now = this.clock.now();
+    if (circuit.state === 'open') return Math.max(0, circuit.openedAt + this.coolDownMs - now);
+    // A probe in flight settles within its timeout at the latest.
+    if (circuit.state === 'half_open' && this.probeInFlight(circuit, now)) return Math.max(0, (circuit.probeStartedAt ?? now) + this.probeTimeoutMs - now);
+    return 0;
+  }
+
   /** Permission to send to `model`, or undefined when its circuit refuses (route to a fallback). */
   acquire(model: string): BreakerTicket | undefined {
     const circuit = this.circuit(model);

@@ -63,6 +63,8 @@ export { AttemptHooks, composeLayers } from './layer.js';
 export type { AttemptCall, AttemptEnd, Layer, RequestSlots, Send } from './layer.js';
 export { BillingStop, billingStopLayer } from './billing-stop.js';
 export { CircuitRefusal, circuitGateLayer, circuitTicketLayer } from './breaker-layer.js';
+export { circuitKeyCheckLayer } from './circuit-key-check.js';
+export type { KeyCheckOptions } from './circuit-key-check.js';
 export { pacingLayer, headerObservationLayer } from './pacing-layer.js';
 export { timeoutLayer } from './timeout-layer.js';
 export type { TimedCall } from './timeout-layer.js';
