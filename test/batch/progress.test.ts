@@ -30,3 +30,17 @@ test('helpers', () => {
   assert.equal(formatDurationShort(65_000), '1m05s');
   assert.equal(formatUsd(12.5), '$12.50');
 });
+
+test('with a batch path the progress line shows both paths', () => {
+  const line = formatProgress({
+    total: 100,
+    done: 40,
+    failed: 0,
+    spentUsd: 0.01,
+    inFlight: 3,
+    finishedThisRun: 40,
+    elapsedMs: 4000,
+    batch: { waiting: 50, answered: 10, status: 'IN_PROGRESS' },
+  });
+  assert.match(line, / · live 3 in flight · batch 10 done, 50 waiting \(IN_PROGRESS\)$/);
+});
