@@ -155,5 +155,8 @@ describe('tether run --via auto against the emulator', () => {
     const run = await runCli(['run', input, '-o', join(dir, 'out.jsonl'), '--via', 'auto'], fast.env);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--via auto needs --deadline/);
+    const capped = await runCli(['run', input, '-o', join(dir, 'out.jsonl'), '--via', 'auto', '--deadline', '1h', '--max-cost', '1'], fast.env);
+    assert.equal(capped.code, 2);
+    assert.match(capped.stderr, /--max-cost works with --via live only/);
   });
 });

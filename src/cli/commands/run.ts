@@ -245,6 +245,8 @@ export function registerRun(program: Command): void {
       throw error;
     }
     if (spec.kind === 'sqlite') checkOutputFile(spec.path, 'the checkpoint');
+    // A batch's cost is committed when it is submitted, not request by request: the cap could not hold it back.
+    if (via !== 'live' && maxCostUsd !== undefined) throw new UsageError(`--max-cost works with --via live only: a batch's requests cannot be held back one by one. Check the cost first with --dry-run`);
     if (via !== 'live' && spec.kind === 'redis') throw new UsageError(`--via ${via} runs in one process: use a SQLite checkpoint (the default), not --store redis://…`);
     const { key, source } = resolveApiKey(options);
     const pipelineOptions: PipelineOptions = {
