@@ -14,6 +14,9 @@ import { openStore, parseStoreSpec } from './open-store.js';
 import { writeJobOutput } from './output.js';
 import { BatchNotFinishedError, batchLineResults } from './results.js';
 import type { BatchLineResult } from './results.js';
+import { createBatchApiPath, removeBatchPathState } from './batch-path.js';
+import { snapshotPrices } from './cost.js';
+import type { PriceLookup } from './cost.js';
 import { runJob } from './runner.js';
 import type { RunJobOptions, RunOutcome } from './runner.js';
 import type { SendFn } from './send.js';
@@ -37,6 +40,11 @@ export interface RecoverOptions {
   onStart?: (info: RecoverPlan & { checkpoint: string; done: number }) => void;
   signal?: AbortSignal | undefined;
   keySource?: KeySource | undefined;
+  /**
+   * Resubmit what is sent again as a new batch (at the batch price) instead of live; what that batch has not
+   * answered by `deadline` less `marginMs` is sent live after all.
+   */
+  resubmit?: { deadline: number; marginMs: number; pollMs: number; prices?: PriceLookup | undefined } | undefined;
 }
 
 /** What the batch left, and what recover does about it. */
@@ -110,7 +118,21 @@ export async function recoverBatch(options: RecoverOptions): Promise<RecoverResu
     await store.save(keep);
     const before = await store.summary();
     options.onStart?.({ ...plan, checkpoint: store.location, done: before.done });
+    const statePath = `${options.outputPath}.tether-batches.json`;
+    const batchPath = options.resubmit
+      ? createBatchApiPath({
+          transport: options.transport,
+          keySource: options.keySource,
+          prices: options.resubmit.prices ?? snapshotPrices(),
+          via: 'batch',
+          sendLiveAt: options.resubmit.deadline - options.resubmit.marginMs,
+          pollMs: options.resubmit.pollMs,
+          statePath,
+          fingerprint,
+        })
+      : undefined;
     const outcome = await runJob({
+      ...(batchPath ? { batchPath } : {}),
       requests: parsed.requests,
       store,
       send: options.send,
@@ -121,6 +143,7 @@ export async function recoverBatch(options: RecoverOptions): Promise<RecoverResu
       signal: options.signal,
     });
     if (outcome.complete) await writeJobOutput(store, options.outputPath, parsed.requests.length);
+    if (outcome.complete && batchPath) await removeBatchPathState(statePath);
     return { kind: 'ran', plan, outcome, checkpoint: store.location, durable: store.durable, outputWritten: outcome.complete };
   } finally {
     await store.close();

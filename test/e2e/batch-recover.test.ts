@@ -120,4 +120,21 @@ describe('tether batch recover against the emulator', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.equal(emu.stats().inferenceCalls, 725, 're-running a finished recover sends nothing');
   });
+
+  test('--via batch resubmits the 700 missing as one new batch; what it fails retryably goes live', async (t) => {
+    const dir = tempDir(t);
+    const id = await expiredBatch(dir);
+    const out = join(dir, 'recovered.jsonl');
+    emu.reset({ credits: true, stats: true, faults: false, limits: false });
+    const before = ((await (await fetch(`${emu.baseUrl}/batches`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as unknown[]).length;
+    const run = await runCli(['batch', 'recover', id, '-o', out, '--via', 'batch', '--deadline', '5m', '--batch-poll', '0.05', '--json'], env);
+    assert.equal(run.code, 0, run.stderr);
+    const jobs = (await (await fetch(`${emu.baseUrl}/batches`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as Array<{ status: string }>;
+    assert.equal(jobs.length, before + 1, 'one new batch');
+    // The emulator's injected errors apply to the new 700-line batch too: 13 rate-limited (sent live), 13 bad requests (kept).
+    assert.equal(emu.stats().inferenceCalls, 13);
+    const lines = readResults(out);
+    assert.deepEqual(lines.map((l) => l.custom_id), Array.from({ length: TOTAL }, (_, i) => `req-${i}`));
+    assert.equal(lines.filter((l) => l.error).length, 50 + 13);
+  });
 });

@@ -22,6 +22,7 @@ import {
   formatProgress,
   formatUsd,
   BatchNotRecoverableError,
+  DEFAULT_BATCH_POLL_MS,
   submitBatch,
   waitForBatches,
   writeBatchResults,
@@ -36,6 +37,7 @@ import type { ApiFlags } from '../api-options.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
 import { drawProgress, printErr, printJson, printOut } from '../output.js';
 import { checkInputFile, checkOutputFile } from '../paths.js';
+import { parseDeadline } from './run.js';
 
 interface CommonOptions extends ApiFlags {
   json?: boolean;
@@ -59,6 +61,10 @@ interface ResultsFlags extends CommonOptions {
 
 interface RecoverFlags extends CommonOptions {
   output: string;
+  via: string;
+  deadline?: string;
+  deadlineMargin?: string;
+  batchPoll?: string;
   retryErrors?: boolean;
   store?: string;
   concurrency: string;
@@ -72,11 +78,12 @@ function usd(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
-function recoverText(result: Extract<RecoverResult, { kind: 'ran' }>, output: string, resume: string): string {
+function recoverText(result: Extract<RecoverResult, { kind: 'ran' }>, output: string, resume: string, via: string): string {
   const { plan, outcome } = result;
+  const how = via === 'batch' ? 'resubmitted as a new batch (live for what it has not answered by the deadline)' : 'sent again live';
   const head =
     `batch ${plan.job.id} ${plan.job.status}: ${plan.answered} answered and ${plan.failedKept} failed kept; ` +
-    `${plan.missing} never run${plan.failedRetried ? ` and ${plan.failedRetried} failed with a retryable error` : ''} sent again live (${outcome.sent} sent by this run)\n`;
+    `${plan.missing} never run${plan.failedRetried ? ` and ${plan.failedRetried} failed with a retryable error` : ''} ${how} (${outcome.sent} sent live by this run)\n`;
   if (outcome.complete) {
     return `${head}done: ${outcome.done} of ${outcome.total} (${outcome.failed} failed: their lines carry the error), ${formatUsd(outcome.spentUsd)} spent live\noutput: ${output}\ncheckpoint: ${result.checkpoint}\n`;
   }
@@ -300,12 +307,23 @@ export function registerBatch(program: Command): void {
       .option('--retry-errors', 'also send again the requests the batch failed with a retryable error (rate limit, overload, timeout, server error)')
       .option('--store <path|redis://…|memory>', 'checkpoint: a SQLite file (default OUT.tether.sqlite), redis://host:port[/db], or memory')
       .option('--concurrency <n>', 'requests in flight at once', String(DEFAULT_CONCURRENCY))
-      .option('--max-cost <usd>', 'stop before the spend on requests sent again could pass this many USD')
+      .option('--max-cost <usd>', 'with --via live: stop before the spend on requests sent again could pass this many USD')
+      .option('--via <live|batch>', 'send the requests again live (default), or resubmit them as a new batch at the batch price', 'live')
+      .option('--deadline <when>', 'with --via batch: when the answers are needed (90s, 45m, 2h, 1d, or an ISO time); what the new batch has not answered by then, less the margin, is sent live')
+      .option('--deadline-margin <seconds>', 'how long before the deadline to send the rest live (default 10% of the time to the deadline, at least 5 s)')
+      .option('--batch-poll <seconds>', `time between polls of the new batch (default ${DEFAULT_BATCH_POLL_MS / 1000})`)
       .option('--json', 'print a JSON summary'),
   ).action(async (id: string, flags: RecoverFlags) => {
     checkOutputFile(flags.output, '--output');
     const concurrency = wholeNumber('--concurrency', flags.concurrency, DEFAULT_CONCURRENCY);
     const maxCostUsd = usd('--max-cost', flags.maxCost);
+    if (flags.via !== 'live' && flags.via !== 'batch') throw new UsageError(`--via must be live or batch (got ${flags.via})`);
+    const started = Date.now();
+    if (flags.via === 'batch' && flags.deadline === undefined) throw new UsageError('--via batch needs --deadline: when the answers are needed (e.g. --deadline 24h)');
+    if (flags.via === 'batch' && maxCostUsd !== undefined) throw new UsageError("--max-cost works with --via live only: a batch's requests cannot be held back one by one");
+    const deadline = flags.deadline === undefined ? undefined : parseDeadline(flags.deadline, started);
+    const marginMs = seconds('--deadline-margin', flags.deadlineMargin) ?? Math.max(5000, Math.round(((deadline ?? started) - started) / 10));
+    const pollMs = seconds('--batch-poll', flags.batchPoll) ?? DEFAULT_BATCH_POLL_MS;
     const { key } = resolveApiKey(flags);
     let pipeline;
     try {
@@ -314,7 +332,7 @@ export function registerBatch(program: Command): void {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }
     const journal = attachErrorJournal(pipeline.events, { secrets: key ? [key] : [] });
-    const resume = ['tether', 'batch', 'recover', id, '-o', flags.output, ...(flags.retryErrors ? ['--retry-errors'] : []), ...(flags.store ? ['--store', flags.store.replace(/(rediss?:\/\/[^:/@]*:)[^@/]*@/i, '$1<password>@')] : [])].join(' ');
+    const resume = ['tether', 'batch', 'recover', id, '-o', flags.output, ...(flags.retryErrors ? ['--retry-errors'] : []), ...(flags.via === 'batch' ? ['--via', 'batch', '--deadline', flags.deadline ?? ''] : []), ...(flags.store ? ['--store', flags.store.replace(/(rediss?:\/\/[^:/@]*:)[^@/]*@/i, '$1<password>@')] : [])].join(' ');
     const interrupt = new AbortController();
     const onSigint = (): void => {
       if (interrupt.signal.aborted) process.exit(130);
@@ -334,6 +352,7 @@ export function registerBatch(program: Command): void {
             store: flags.store,
             send: (request) => pipeline.send(request),
             retryErrors: flags.retryErrors,
+            ...(flags.via === 'batch' && deadline !== undefined ? { resubmit: { deadline, marginMs, pollMs } } : {}),
             concurrency,
             maxCostUsd,
             keySource,
@@ -377,7 +396,7 @@ export function registerBatch(program: Command): void {
           ...(outcome.complete ? {} : { resume }),
         };
         if (flags.json) printJson(json);
-        else (outcome.complete ? printOut : printErr)(recoverText(result, flags.output, resume));
+        else (outcome.complete ? printOut : printErr)(recoverText(result, flags.output, resume, flags.via));
         return outcome.complete ? EXIT_OK : EXIT_FINDING;
       });
     } finally {
