@@ -41,6 +41,9 @@ export const CODE_BEHAVIOUR: Readonly<Record<string, Partial<FailureBehaviour>>>
   // Nothing is sent on a closed pipeline or a pacer that cannot grant budget: no other model or wait helps.
   pipeline_closed: { backoff: 'none' },
   pacing_failed: { backoff: 'none' },
+  // Decided here, not by the model: retrying would defeat the budget and the throttle; another model may answer.
+  retry_budget_exhausted: { backoff: 'none', countsForBreaker: false },
+  throttled_locally: { backoff: 'none', countsForBreaker: false },
 };
 
 /** The behaviour of one failure: its code's row over its category's. */

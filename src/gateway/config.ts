@@ -104,6 +104,19 @@ const breakerSchema = z.strictObject({
   coolDownMs: positiveMs.optional(),
 });
 
+/** Retries per key × model limited to a share of recent requests (policy/retry-budget.ts); `false` turns it off. */
+const retryBudgetSchema = z.union([
+  z.literal(false),
+  z.strictObject({
+    ratio: z.number().min(0).max(1).optional(),
+    minRetriesPerSecond: z.number().min(0).optional(),
+    windowMs: z.number().int().min(100).optional(),
+  }),
+]);
+
+/** Adaptive throttling per model fed by 503s (policy/throttle.ts); `false` turns it off. */
+const throttleSchema = z.union([z.literal(false), z.strictObject({ k: z.number().min(1).optional(), windowMs: z.number().int().min(100).optional(), minRequests: z.number().int().min(0).optional() })]);
+
 const timeoutsSchema = z.strictObject({
   /** Default 900 s (DEFAULT_TIMEOUTS). */
   deadlineMs: positiveMs.optional(),
@@ -119,6 +132,8 @@ const policiesSchema = z.strictObject({
   retries: retriesSchema.optional(),
   preflight: preflightSchema.optional(),
   breaker: breakerSchema.optional(),
+  retryBudget: retryBudgetSchema.optional(),
+  throttle: throttleSchema.optional(),
   timeouts: timeoutsSchema.optional(),
 });
 

@@ -6,7 +6,7 @@ import type { Pipeline } from './pipeline.js';
 import type { PipelineSettings } from './generation.js';
 
 export function pipelineOptions(settings: PipelineSettings): PipelineOptions {
-  const { pacing, retries, preflight, breaker, timeouts } = settings.policies;
+  const { pacing, retries, preflight, breaker, timeouts, retryBudget, throttle } = settings.policies;
   const options: PipelineOptions = {
     baseUrl: settings.baseUrl,
     apiKey: settings.apiKey,
@@ -22,6 +22,12 @@ export function pipelineOptions(settings: PipelineSettings): PipelineOptions {
   if (breaker !== undefined || settings.redis !== undefined) {
     options.breaker = { ...breaker, ...(settings.redis !== undefined ? { store: { redis: settings.redis } } : {}) };
   }
+  // Every gateway on the same Redis draws retries from one budget per key × model.
+  if (retryBudget === false) options.retryBudget = false;
+  else if (retryBudget !== undefined || settings.redis !== undefined) {
+    options.retryBudget = { ...retryBudget, ...(settings.redis !== undefined ? { store: { redis: settings.redis } } : {}) };
+  }
+  if (throttle !== undefined) options.throttle = throttle;
   if (preflight?.onContextOverflow !== undefined) options.onContextOverflow = preflight.onContextOverflow;
   if (preflight?.allowSuccessor !== undefined) options.allowSuccessor = preflight.allowSuccessor;
   // The gateway's default deadline: the pipeline has none of its own (a library caller has its own signal).

@@ -1,7 +1,7 @@
 // Public API of the pipeline module: createPipeline (every stage composed into one send()), its contract, and the
 // two library front doors built on it — createClient (typed calls) and resilientFetch (a fetch for any SDK).
 export { createPipeline } from './pipeline.js';
-export type { PipelineOptions, PacingOptions, PipelineBreakerOptions, PipelineCatalogOptions } from './options.js';
+export type { PipelineOptions, PacingOptions, PipelineBreakerOptions, PipelineCatalogOptions, PipelineRetryBudgetOptions } from './options.js';
 export { PIPELINE_DEFAULTS } from './options.js';
 export type {
   Endpoint,

@@ -4,7 +4,7 @@ import type { TracingOption } from '../tracing/index.js';
 import type { Transport } from '../api/index.js';
 import type { Catalog, CatalogOptions } from '../catalog/index.js';
 import type { KeySource } from '../errors/index.js';
-import type { BreakerOptions, PolicyEvents, RetryOptions } from '../policy/index.js';
+import type { AdaptiveThrottleOptions, BreakerOptions, PolicyEvents, RetryBudgetOptions, RetryOptions } from '../policy/index.js';
 import type { ContextOverflowPolicy } from './contract.js';
 
 export interface PacingOptions {
@@ -27,6 +27,11 @@ export type PipelineBreakerOptions = Omit<BreakerOptions, 'events' | 'clock'> & 
    * Where circuits are kept: this process (default), or Redis to share their opens and closes with every pipeline
    * using the same Redis (gateway replicas): a model one of them cut off is cut off for all.
    */
+  store?: 'memory' | { redis: string };
+};
+
+export type PipelineRetryBudgetOptions = RetryBudgetOptions & {
+  /** Where the counts are kept: this process (default), or Redis so every process on a key shares one budget. */
   store?: 'memory' | { redis: string };
 };
 
@@ -66,6 +71,16 @@ export interface PipelineOptions {
   /** Pacing per key; `false` turns it off. */
   pacing?: PacingOptions | false | undefined;
   breaker?: PipelineBreakerOptions | undefined;
+  /**
+   * Retries per key × model limited to a share of recent requests (default 20% + 5/s over 10 s), so retries never
+   * multiply an outage; `false` turns the budget off (only maxAttempts then limits retries).
+   */
+  retryBudget?: PipelineRetryBudgetOptions | false | undefined;
+  /**
+   * Adaptive throttling per model fed by 503s (default K = 2 over 30 s): a model shedding load gets a steady share
+   * of requests, the rest go to its fallback or fail at once. `false` turns it off.
+   */
+  throttle?: AdaptiveThrottleOptions | false | undefined;
   /** Total time per request, every attempt, wait and a streamed body included. Default: none. */
   deadlineMs?: number | undefined;
   /** Per attempt, a streamed body included. Default 10 minutes (the official SDKs' timeout). */
@@ -148,6 +163,10 @@ export function checkPipelineOptions(options: PipelineOptions): void {
     if (store !== undefined && store !== 'memory' && typeof store?.redis !== 'string') {
       throw new TypeError("createPipeline: pacing.store must be 'memory' or { redis: 'redis://host:port' }.");
     }
+  }
+  const budgetStore = options.retryBudget ? options.retryBudget.store : undefined;
+  if (budgetStore !== undefined && budgetStore !== 'memory' && typeof budgetStore?.redis !== 'string') {
+    throw new TypeError("createPipeline: retryBudget.store must be 'memory' or { redis: 'redis://host:port' }.");
   }
   const breakerStore = options.breaker?.store;
   if (breakerStore !== undefined && breakerStore !== 'memory' && typeof breakerStore?.redis !== 'string') {

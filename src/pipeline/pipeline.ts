@@ -1,8 +1,9 @@
 // createPipeline: the stages composed into one send(). Per request: check the body → resolve the model → preflight
 // tokens → then the fallback layer (policy/fallback.ts) along the route of models, the retry layer (policy/retry.ts)
 // per model, and per attempt the attempt layers over the exchange with the upstream (attempt.ts):
-//   tracing → billing stop → circuit gate → pacing → billing stop → circuit ticket → timeouts → header observation
-//   → classification → exchange
+//   tracing → billing stop → circuit key check → circuit gate → throttle → pacing → billing stop → circuit ticket
+//   → timeouts → header observation
+//   → classification → exchange (retries spend the key × model's retry budget: policy/retry-budget.ts)
 // Each layer lives in the module of its concern; which failure gets which behaviour is errors/behaviour.ts's table.
 // Every decision is reported on `events`.
 import { createTransport, listModels } from '../api/index.js';
@@ -12,12 +13,14 @@ import type { Catalog, CatalogModel } from '../catalog/index.js';
 import { TogetherError, abortError, classificationLayer, classifyNetworkError, isTogetherError, scrubberFor } from '../errors/index.js';
 import type { KeySource, Scrubber } from '../errors/index.js';
 import {
+  AdaptiveThrottle,
   AttemptHooks,
   BillingStop,
   BreakerRegistry,
   CircuitRefusal,
   Pacer,
   PolicyEvents,
+  RetryBudget,
   RetryPolicy,
   billingStopLayer,
   circuitGateLayer,
@@ -31,7 +34,9 @@ import {
   keyFingerprint,
   pacingLayer,
   resolveRetryOptions,
+  retryBudgetExhaustedError,
   runFallbackRoute,
+  throttleLayer,
   timeoutLayer,
 } from '../policy/index.js';
 import type { Deadline, Layer, PacerStore, PolicyEventMap, RateLimitSnapshot, RequestSlots, ResolvedRetryOptions } from '../policy/index.js';
@@ -243,6 +248,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           events,
         });
   const billing = new BillingStop();
+  const budgetStore = options.retryBudget ? options.retryBudget.store : undefined;
+  const retryBudget =
+    options.retryBudget === false
+      ? undefined
+      : new RetryBudget(options.retryBudget ?? {}, budgetStore !== undefined && budgetStore !== 'memory' ? { redis: connections.command(budgetStore.redis) } : {});
+  const throttle = options.throttle === false ? undefined : new AdaptiveThrottle(options.throttle ?? {});
   const maxFallbacks = options.maxFallbacks ?? PIPELINE_DEFAULTS.maxFallbacks;
   const assumedCompletionTokens = options.assumedCompletionTokens ?? PIPELINE_DEFAULTS.assumedCompletionTokens;
   /** Keys seen, by fingerprint, with the rate-limit headers of their latest answer. */
@@ -267,6 +278,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         ),
     }),
     circuitGateLayer(breakers),
+    // Before pacing: an attempt the model's throttle refuses spends no rate budget.
+    throttle !== undefined ? throttleLayer(throttle) : undefined,
     pacer !== undefined ? pacingLayer(pacer) : undefined,
     // A 402 may have stopped the key while this request waited for budget: nothing more is sent with it.
     pacer !== undefined ? billingStopLayer(billing, { checkOnly: true }) : undefined,
@@ -331,8 +344,10 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   function attemptsOn(run: RequestRun, target: Target, fallbackFrom: { model: string; why: string } | undefined): Promise<AttemptResult> {
     const model = target.model.id;
     return retryPolicy.execute(
-      ({ attempt: number, retryOf }) =>
-        runAttempt(attempt, {
+      ({ attempt: number, retryOf }) => {
+        // Each request on a model earns its share of retries; each retry spends one (see onRetry).
+        if (number === 1) retryBudget?.deposit(run.apiKey, model);
+        return runAttempt(attempt, {
           endpoint: run.endpoint,
           stream: run.stream,
           model,
@@ -360,7 +375,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           onHeaders(callback) {
             this.hooks.onHeaders(callback);
           },
-        }),
+        });
+      },
       {
         signal: run.deadline.signal,
         deadlineAt: run.deadline.at,
@@ -370,6 +386,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         attemptEvents: false,
         classify: (thrown) => (thrown instanceof CircuitRefusal ? undefined : asTogetherError(thrown, model)),
         aborted: (reason) => abortError(reason, model),
+        onRetry:
+          retryBudget === undefined
+            ? undefined
+            : async ({ error }) => {
+                if (!(await retryBudget.withdraw(run.apiKey, model))) throw retryBudgetExhaustedError(error, retryBudget.options);
+              },
       },
     );
   }

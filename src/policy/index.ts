@@ -64,6 +64,10 @@ export type { AttemptCall, AttemptEnd, Layer, RequestSlots, Send } from './layer
 export { BillingStop, billingStopLayer } from './billing-stop.js';
 export { CircuitRefusal, circuitGateLayer, circuitTicketLayer } from './breaker-layer.js';
 export { circuitKeyCheckLayer } from './circuit-key-check.js';
+export { DEFAULT_RETRY_BUDGET, RetryBudget, resolveRetryBudgetOptions, retryAllowance, retryBudgetExhaustedError } from './retry-budget.js';
+export type { ResolvedRetryBudgetOptions, RetryBudgetOptions, RetryBudgetStoreOptions } from './retry-budget.js';
+export { AdaptiveThrottle, DEFAULT_THROTTLE, rejectionProbability, resolveThrottleOptions, throttleLayer, throttledLocallyError } from './throttle.js';
+export type { AdaptiveThrottleOptions, ResolvedThrottleOptions } from './throttle.js';
 export type { KeyCheckOptions } from './circuit-key-check.js';
 export { pacingLayer, headerObservationLayer } from './pacing-layer.js';
 export { timeoutLayer } from './timeout-layer.js';
