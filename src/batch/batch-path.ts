@@ -178,15 +178,24 @@ export function createBatchApiPath(options: BatchApiPathOptions): BatchPath {
       while (pending.size && !signal.aborted) {
         const statuses: string[] = [];
         for (const [id, mine] of [...pending]) {
-          const job = await getBatch(options.transport, id, { ...api, signal }).catch((error: unknown) => {
-            if (signal.aborted) return undefined;
-            throw error;
-          });
-          if (!job) return;
-          statuses.push(job.status);
-          if (!isTerminalBatchStatus(job.status)) continue;
-          pending.delete(id);
-          await collect(job, mine, handle);
+          try {
+            const job = await getBatch(options.transport, id, { ...api, signal });
+            statuses.push(job.status);
+            if (!isTerminalBatchStatus(job.status)) continue;
+            await collect(job, mine, handle);
+            pending.delete(id);
+          } catch (error) {
+            if (signal.aborted) return;
+            if (!isTogetherError(error)) throw error;
+            // A passing failure (overload, timeout, network): ask again at the next poll. Anything else (the batch
+            // is gone, the key cannot read it): its requests go live rather than wait for nothing.
+            if (error.retryable && now() < options.sendLiveAt) {
+              statuses.push('unreachable');
+              continue;
+            }
+            pending.delete(id);
+            handle.sendLive(mine.map((r) => r.index));
+          }
         }
         handle.report({ status: [...new Set(statuses)].join('/') });
         if (!pending.size) break;

@@ -148,6 +148,29 @@ describe('tether run --via auto against the emulator', () => {
     assert.equal(existsSync(`${out}.tether-batches.json`), false, 'the record is removed once the job is complete');
   });
 
+  test('a batch status that answers 503 for a while is asked again, not given up', async (t) => {
+    const { emu, env } = await start({ stepMs: 50, linesPerStep: 10 });
+    const dir = tempDir(t);
+    const input = join(dir, 'in.jsonl');
+    writeMixed(input, 80);
+    const out = join(dir, 'out.jsonl');
+    const running = startCli(['run', input, '-o', out, '--via', 'auto', '--deadline', '5m', '--batch-poll', '0.05'], env);
+    const state = `${out}.tether-batches.json`;
+    const until = Date.now() + 15_000;
+    while (!existsSync(state) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    const [recorded] = (JSON.parse(readFileSync(state, 'utf8')) as { batches: Array<{ id: string }> }).batches;
+    emu.setFaults([{ kind: 'status', status: 503, path: `/v1/batches/${recorded?.id}` }]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const refused = emu.stats().faults.status ?? 0;
+    emu.setFaults([]);
+    const done = await running.done;
+    assert.equal(done.code, 0, done.stderr);
+    assert.ok(refused > 0, 'the batch status was refused while the fault was on');
+    assert.deepEqual(ids(out), Array.from({ length: 80 }, (_, i) => `req-${i}`));
+    const batches = await batchesOf(emu);
+    assert.equal(emu.stats().inferenceCalls + (await lineCount(emu, batches[0]?.output_file_id)), 80, 'the batch answers were kept, none sent live twice');
+  });
+
   test('--via auto without --deadline is a usage error', async (t) => {
     const dir = tempDir(t);
     const input = join(dir, 'in.jsonl');
