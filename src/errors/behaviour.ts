@@ -5,8 +5,16 @@
 // each error, which the retry layer also reads (a stream cut after its first chunk is not retryable).
 import type { ErrorCategory, TogetherError } from './together-error.js';
 
-/** How a retry waits: never retried, or the server's retry-after when it sent one (capped), else jittered backoff. */
-export type BackoffClass = 'none' | 'retry_after_or_backoff';
+/**
+ * How a retry waits: never retried; or the server's retry-after when it sent one (capped), else jittered backoff —
+ * from a larger base for throttling (the key's rate was exceeded: a quick retry would meet the same limit) than for
+ * a transient failure (a 5xx, a timeout, a reset: the next attempt may well land elsewhere). The AWS SDKs' 2026
+ * retry defaults make the same split.
+ */
+export type BackoffClass = 'none' | 'throttling' | 'transient';
+
+/** How much larger a class's backoff ceiling is than the retry options' (baseDelayMs, maxDelayMs). */
+export const BACKOFF_SCALE: Readonly<Record<BackoffClass, number>> = { none: 0, throttling: 2, transient: 1 };
 
 /** 'yes' moves on by default; 'if_asked' only when the caller's fallbackOn names the category; 'never' whatever it says. */
 export type FallbackClass = 'yes' | 'if_asked' | 'never';
@@ -26,14 +34,14 @@ export interface FailureBehaviour {
 export const FAILURE_BEHAVIOUR: Readonly<Record<ErrorCategory, FailureBehaviour>> = {
   auth: { backoff: 'none', countsForBreaker: false, fallback: 'never', stopsKey: false },
   billing: { backoff: 'none', countsForBreaker: false, fallback: 'never', stopsKey: 'billing' },
-  rate_limit: { backoff: 'retry_after_or_backoff', countsForBreaker: false, fallback: 'if_asked', stopsKey: false },
+  rate_limit: { backoff: 'throttling', countsForBreaker: false, fallback: 'if_asked', stopsKey: false },
   validation: { backoff: 'none', countsForBreaker: false, fallback: 'never', stopsKey: false },
   context_length: { backoff: 'none', countsForBreaker: false, fallback: 'yes', stopsKey: false },
   not_found: { backoff: 'none', countsForBreaker: false, fallback: 'yes', stopsKey: false },
-  overloaded: { backoff: 'retry_after_or_backoff', countsForBreaker: true, fallback: 'yes', stopsKey: false },
-  server: { backoff: 'retry_after_or_backoff', countsForBreaker: true, fallback: 'yes', stopsKey: false },
-  timeout: { backoff: 'retry_after_or_backoff', countsForBreaker: true, fallback: 'yes', stopsKey: false },
-  network: { backoff: 'retry_after_or_backoff', countsForBreaker: false, fallback: 'if_asked', stopsKey: false },
+  overloaded: { backoff: 'transient', countsForBreaker: true, fallback: 'yes', stopsKey: false },
+  server: { backoff: 'transient', countsForBreaker: true, fallback: 'yes', stopsKey: false },
+  timeout: { backoff: 'transient', countsForBreaker: true, fallback: 'yes', stopsKey: false },
+  network: { backoff: 'transient', countsForBreaker: false, fallback: 'if_asked', stopsKey: false },
 };
 
 /** Rows that override their category's, by error code. */

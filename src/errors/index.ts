@@ -16,7 +16,7 @@ export type { Scrubber } from './redact.js';
 export { CATEGORY_DEFAULTS, HTTP_RULES, NETWORK_RULES, TOGETHER_CODES, formatDuration } from './table.js';
 export type { KeySource, HttpRule, NetworkRule, CategoryDefaults } from './table.js';
 export { formatBytes, responseTooLargeError, streamEventTooLargeError, waitAboveCapError, tokenBudgetTooSmallError } from './limits.js';
-export { FAILURE_BEHAVIOUR, CODE_BEHAVIOUR, behaviourOf, categoriesWhere } from './behaviour.js';
+export { BACKOFF_SCALE, FAILURE_BEHAVIOUR, CODE_BEHAVIOUR, behaviourOf, categoriesWhere } from './behaviour.js';
 export type { FailureBehaviour, BackoffClass, FallbackClass } from './behaviour.js';
 export { abortError, pacingFailedError, withModel, withRetryable, notTogetherAnswerError } from './factories.js';
 export { classificationLayer } from './classification-layer.js';

@@ -7,6 +7,7 @@
  * policy, so the loop is ours; the decision is a pure function (`decideRetry`) that property tests drive.
  */
 import { TogetherError, behaviourOf, categoriesWhere, isTogetherError, type ErrorCategory } from '../errors/index.js';
+import { BACKOFF_SCALE } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { PolicyEvents } from './events.js';
 import { formatDuration } from './format.js';
@@ -102,8 +103,9 @@ export function decideRetry(
   if (serverAsked && asked > options.maxRetryAfterMs) {
     return { retry: false, reason: 'retry_after_above_cap', error: retryAfterAboveCap(error, asked, options.maxRetryAfterMs) };
   }
-  // The server's own wait is honoured exactly: jitter below it would only earn another 429.
-  const delayMs = serverAsked ? asked : backoffDelay(attempt, options, random);
+  // The server's own wait is honoured exactly: jitter below it would only earn another 429. Without one, the
+  // failure's backoff class scales the ceiling (throttling waits longer than a transient failure).
+  const delayMs = serverAsked ? asked : Math.floor(backoffDelay(attempt, options, random) * BACKOFF_SCALE[behaviour.backoff]);
 
   if (state.deadlineAt !== undefined) {
     const endsAt = state.now + delayMs + Math.max(0, state.expectedAttemptMs ?? 0);
