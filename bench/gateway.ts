@@ -1,5 +1,5 @@
 // Gateway benchmark: `node --import tsx bench/gateway.ts [--duration 6] [--rounds 3] [--log-level info] [--skip-portkey]
-//   [--baseline-tree DIR]`.
+//   [--baseline-tree DIR] [--tracing]`.
 //
 // Compares, in one run, on loopback, with autocannon at 50 connections:
 //   direct       autocannon → upstream
@@ -151,7 +151,22 @@ function runPassthrough(upstream: string): Promise<number> {
   return listen(server);
 }
 
-async function runTether(upstream: string, logLevel: string, pacing: boolean): Promise<number> {
+/** An OTLP/HTTP receiver that takes every export and answers 200 (what tracing exports to in the bench). */
+function runReceiver(): Promise<number> {
+  let spans = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => {
+      spans += chunk.length > 0 ? 1 : 0;
+    });
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  process.once('SIGINT', () => console.error(`receiver: ${spans} export chunks`));
+  return listen(server);
+}
+
+async function runTether(upstream: string, logLevel: string, pacing: boolean, tracesUrl = ''): Promise<number> {
+  // Tracing on through the standard variable, as a user would turn it on (read when the pipeline is created).
+  if (tracesUrl !== '') process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] = tracesUrl;
   const { createGateway } = await import('../src/gateway/index.js');
   const gateway = await createGateway(
     { port: 0, logLevel, upstream: { baseUrl: `${upstream}/v1`, apiKey: API_KEY }, ...(pacing ? {} : { policies: { pacing: false } }) },
@@ -343,6 +358,12 @@ async function main(): Promise<void> {
   ];
   if (withPortkey) targets.push(await startPortkey(await freePort()));
   if (baselineScript) targets.push(await startRole('tether-baseline', ['tether', '--upstream', up0.url, '--log-level', logLevel], baselineScript));
+  // --tracing: the same gateway with OpenTelemetry on, exporting every span to a local OTLP/HTTP receiver.
+  const withTracing = process.argv.includes('--tracing');
+  if (withTracing) {
+    const receiver = await startRole('otlp-receiver', ['receiver']);
+    targets.push(await startRole('tether-tracing', ['tether', '--upstream', up0.url, '--log-level', logLevel, '--traces-url', `${receiver.url}/v1/traces`]));
+  }
   const slowTargets: Proc[] = [
     await startRole('passthrough', ['passthrough', '--upstream', up50.url]),
     await startRole('tether', ['tether', '--upstream', up50.url, '--log-level', logLevel]),
@@ -378,6 +399,7 @@ async function main(): Promise<void> {
     (ratioRounds.tetherOverPassthrough ??= []).push(ratio('tether', 'passthrough'));
     (ratioRounds.tetherNoPacingOverPassthrough ??= []).push(ratio('tether-nopacing', 'passthrough'));
     if (baselineScript) (ratioRounds.tetherOverBaseline ??= []).push(ratio('tether', 'tether-baseline'));
+    if (withTracing) (ratioRounds.tetherTracingOverTether ??= []).push(ratio('tether-tracing', 'tether'));
     if (withPortkey) {
       (ratioRounds.tetherOverPortkey ??= []).push(ratio('tether', 'portkey'));
       (ratioRounds.tetherNoPacingOverPortkey ??= []).push(ratio('tether-nopacing', 'portkey'));
@@ -400,7 +422,7 @@ async function main(): Promise<void> {
 
     // Phase 3: streaming time to first byte (zero-latency upstream, unloaded, sequential).
     const roundTtfb: Record<string, number> = {};
-    for (const target of targets.filter((t) => t.name !== 'tether-baseline')) {
+    for (const target of targets.filter((t) => t.name !== 'tether-baseline' && t.name !== 'tether-tracing')) {
       roundTtfb[target.name] = await ttfb(target.url, headersFor(target.name, up0.url), target.name === 'portkey' ? 60 : 300);
       (ttfbRounds[target.name] ??= []).push(roundTtfb[target.name]!);
       console.log(`round ${r + 1} ttfb ${target.name.padEnd(16)} ${roundTtfb[target.name]} ms`);
@@ -468,7 +490,8 @@ async function role(): Promise<void> {
   let port: number;
   if (kind === 'upstream') port = await runUpstream(Number(arg('latency', '0')));
   else if (kind === 'passthrough') port = await runPassthrough(arg('upstream', ''));
-  else if (kind === 'tether') port = await runTether(arg('upstream', ''), arg('log-level', 'info'), arg('pacing', 'on') !== 'off');
+  else if (kind === 'tether') port = await runTether(arg('upstream', ''), arg('log-level', 'info'), arg('pacing', 'on') !== 'off', arg('traces-url', ''));
+  else if (kind === 'receiver') port = await runReceiver();
   else throw new Error(`unknown role ${kind}`);
   // A clean exit on SIGINT lets `node --cpu-prof` write its profile when a role is profiled by hand.
   process.once('SIGINT', () => process.exit(0));

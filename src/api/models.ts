@@ -1,6 +1,6 @@
 // GET /models through a transport: Together answers a bare JSON array of ModelInfo.
-import { TogetherError, classify, scrubberFor } from '../errors/index.js';
-import type { KeySource } from '../errors/index.js';
+import { classify, notTogetherAnswerError, scrubberFor } from '../errors/index.js';
+import type { KeySource, TogetherError } from '../errors/index.js';
 import { PATHS } from './paths.js';
 import type { Transport } from './transport.js';
 import type { ModelInfo } from './types.js';
@@ -16,14 +16,7 @@ export interface ListModelsOptions {
 }
 
 function invalidListError(url: string, what: string): TogetherError {
-  return new TogetherError({
-    status: 200,
-    category: 'server',
-    message: `GET ${url} answered 200 but ${what}`,
-    cause: 'Something other than Together’s API answered: a proxy, a captive portal, or a base URL that points at the wrong service.',
-    fix: 'Check TOGETHER_BASE_URL (or --base-url); it should end in /v1, e.g. https://api.together.ai/v1.',
-    retryable: false,
-  });
+  return notTogetherAnswerError({ status: 200, message: `GET ${url} answered 200 but ${what}` });
 }
 
 /**

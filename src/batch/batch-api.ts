@@ -4,8 +4,8 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_FILE_BYTES, PATHS, pathTo } from '../api/index.js';
 import type { RawResponse, Transport } from '../api/index.js';
-import { TogetherError, classify } from '../errors/index.js';
-import type { KeySource } from '../errors/index.js';
+import { classify, notTogetherAnswerError } from '../errors/index.js';
+import type { KeySource, TogetherError } from '../errors/index.js';
 
 export const BATCH_STATUSES = ['VALIDATING', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
@@ -41,14 +41,7 @@ export interface BatchRequestOptions {
 }
 
 function unexpected(response: RawResponse, what: string): TogetherError {
-  return new TogetherError({
-    status: response.status,
-    category: 'server',
-    message: `${response.url} answered ${response.status} but ${what}`,
-    cause: "Something other than Together's API answered: a proxy, a captive portal, or a base URL that points at the wrong service.",
-    fix: 'Check TOGETHER_BASE_URL (or --base-url); it should end in /v1, e.g. https://api.together.ai/v1.',
-    retryable: false,
-  });
+  return notTogetherAnswerError({ status: response.status, message: `${response.url} answered ${response.status} but ${what}` });
 }
 
 async function readText(response: RawResponse, options: BatchRequestOptions): Promise<string> {

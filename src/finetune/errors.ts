@@ -1,7 +1,7 @@
 // The finetune module's own failures, next to the TogetherErrors the API's answers classify into:
 // a local file tether cannot upload (input), a dataset tether's validator refused (finding, with the report),
 // a file Together's server-side check refused, and a job id the account does not have (with its nearest ids).
-import { TogetherError, classify } from '../errors/index.js';
+import { TogetherError, classify, notTogetherAnswerError } from '../errors/index.js';
 import type { TogetherErrorFields } from '../errors/index.js';
 import type { RawResponse } from '../api/index.js';
 import type { ValidationReport } from '../datasets/index.js';
@@ -49,14 +49,7 @@ export class JobNotFoundError extends TogetherError {
 
 /** A 2xx answer whose body is not what Together sends: something else answered. */
 export function unexpectedBody(response: RawResponse, what: string): TogetherError {
-  return new TogetherError({
-    status: response.status,
-    category: 'server',
-    message: `${response.url} answered ${response.status} but ${what}`,
-    cause: "Something other than Together's API answered: a proxy, a captive portal, or a base URL that points at the wrong service.",
-    fix: 'Check TOGETHER_BASE_URL (or --base-url); it should end in /v1, e.g. https://api.together.ai/v1.',
-    retryable: false,
-  });
+  return notTogetherAnswerError({ status: response.status, message: `${response.url} answered ${response.status} but ${what}` });
 }
 
 /** The body of a 2xx answer as JSON; any other status is thrown as a classified TogetherError. */

@@ -84,7 +84,8 @@ function notJson(text: string): SyntaxError {
 }
 
 function invalidJson(model: string, status: number, error: unknown): TogetherError {
-  return notTogetherAnswerError({ status, detail: error instanceof Error ? error.message : String(error), model, original: error });
+  const detail = error instanceof Error ? error.message : String(error);
+  return notTogetherAnswerError({ status, message: `HTTP ${status} with a body that is not JSON: ${detail}`, retryable: true, model, original: error });
 }
 
 /** An upstream error answer (status, headers, body text), classified (the layers act on its category). */

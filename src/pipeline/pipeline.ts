@@ -15,6 +15,7 @@ import type { KeySource, Scrubber } from '../errors/index.js';
 import {
   AdaptiveThrottle,
   AttemptHooks,
+  BillingRecovery,
   BillingStop,
   BreakerRegistry,
   CircuitRefusal,
@@ -22,6 +23,7 @@ import {
   PolicyEvents,
   RetryBudget,
   RetryPolicy,
+  billingRecoveryLayer,
   billingStopLayer,
   circuitGateLayer,
   circuitKeyCheckLayer,
@@ -62,6 +64,7 @@ import { PIPELINE_DEFAULTS, checkOverflowPolicy, checkPipelineOptions, isCatalog
 import type { PipelineOptions } from './options.js';
 import { RedisConnections, shareBreakers } from './redis-connections.js';
 import { bodyFor, budgetTokens, preflight } from './preflight.js';
+import { probeCredit } from './credit-probe.js';
 import { fallbacksFor } from './route.js';
 import { streamChunks } from './stream.js';
 import type { StreamEnd } from './stream.js';
@@ -248,6 +251,13 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           events,
         });
   const billing = new BillingStop();
+  const probeStore = options.billingProbe?.store;
+  const billingRecovery = new BillingRecovery({
+    billing,
+    probe: (apiKey) => probeCredit(transport, catalog, apiKey, options.billingProbe?.model),
+    probeIntervalMs: options.billingProbe?.intervalMs,
+    redis: probeStore !== undefined && probeStore !== 'memory' ? { client: connections.command(probeStore.redis), subscriber: connections.subscriber(probeStore.redis) } : undefined,
+  });
   const budgetStore = options.retryBudget ? options.retryBudget.store : undefined;
   const retryBudget =
     options.retryBudget === false
@@ -268,6 +278,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   /** The attempt: its layers, outermost first, over the exchange with the upstream. */
   const attemptLayers: (Layer<PipelineAttempt, AttemptResult> | undefined)[] = [
     tracing?.attempt,
+    // Outside the billing stop: applies peers' 402 stops, and has this process's own probed until credit is back.
+    billingRecoveryLayer(billingRecovery),
     billingStopLayer(billing),
     // An open circuit never hides a bad key: a key never seen answered is checked (a model list) before a refusal.
     circuitKeyCheckLayer({
@@ -525,6 +537,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       const apiKey = request.apiKey?.trim() || defaultKey;
       const keySource = request.apiKey?.trim() ? undefined : defaultKeySource;
       if (apiKey === undefined) throw missingKeyError(keySource);
+      billingRecovery.seen(apiKey);
       const stopped = billing.check(apiKey);
       if (stopped) throw stopped;
       if (!keys.has(keyFingerprint(apiKey))) {
@@ -624,13 +637,15 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     state,
     resetKey(apiKey) {
       const key = apiKey?.trim() || defaultKey;
-      return key === undefined ? false : billing.reset(key);
+      // Resumed here and, through Redis, in every process sharing it.
+      return key === undefined ? false : billingRecovery.resume(key);
     },
     async close() {
       if (closed) return;
       closed = true;
       for (const immediate of preloads) clearImmediate(immediate);
       preloads.clear();
+      billingRecovery.close();
       if (ownsCatalog) catalog.close();
       await pacer?.close();
       await breakerSync?.close();

@@ -1,7 +1,7 @@
 // After a 402 (no credit) on a key, nothing more is sent with that key until the caller resets it: every later
 // request fails at once with the same billing error and costs no upstream call. Keys are held by fingerprint.
 // Which failures stop a key is the failure table's `stopsKey` column (errors/behaviour.ts).
-import { behaviourOf, isTogetherError } from '../errors/index.js';
+import { behaviourOf } from '../errors/index.js';
 import type { TogetherError } from '../errors/index.js';
 import { keyFingerprint } from './key-fingerprint.js';
 import type { AttemptCall, Layer } from './layer.js';
@@ -38,17 +38,19 @@ export class BillingStop {
 
 /**
  * The billing-stop layer: a stopped key fails at once, and a failure whose table row stops the key ('billing')
- * stops it. Placed twice in an attempt (before and after pacing): a 402 may stop the key while a request waits.
+ * stops it when the attempt ends. `checkOnly` for its second place in an attempt (after pacing: a 402 may stop the
+ * key while a request waits for budget).
  */
-export function billingStopLayer<C extends AttemptCall, R>(billing: BillingStop): Layer<C, R> {
-  return (next) => async (call) => {
+export function billingStopLayer<C extends AttemptCall, R>(billing: BillingStop, options: { checkOnly?: boolean } = {}): Layer<C, R> {
+  const stopOnFailure = options.checkOnly !== true;
+  return (next) => (call) => {
     const stopped = billing.check(call.apiKey);
-    if (stopped) throw stopped;
-    try {
-      return await next(call);
-    } catch (error) {
-      if (isTogetherError(error) && behaviourOf(error).stopsKey === 'billing') billing.stop(call.apiKey, error);
-      throw error;
+    if (stopped) return Promise.reject(stopped);
+    if (stopOnFailure) {
+      call.onEnd((end) => {
+        if (end.kind === 'failure' && behaviourOf(end.error).stopsKey === 'billing') billing.stop(call.apiKey, end.error);
+      });
     }
+    return next(call);
   };
 }

@@ -24,12 +24,11 @@ export function pacingLayer<C extends PacedCall, R>(pacer: Pacer): Layer<C, R> {
     call.onHeaders((headers) => {
       call.rateLimit = pacer.observe(call.apiKey, headers);
     });
-    try {
-      return await next(call);
-    } catch (error) {
-      if (isTogetherError(error) && error.category === 'rate_limit') pacer.penalize(call.apiKey, error.retryAfterMs);
-      throw error;
-    }
+    // A 429 holds the key's queue until the server's wait is over.
+    call.onEnd((end) => {
+      if (end.kind === 'failure' && end.error.category === 'rate_limit') pacer.penalize(call.apiKey, end.error.retryAfterMs);
+    });
+    return next(call);
   };
 }
 

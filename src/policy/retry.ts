@@ -6,11 +6,11 @@
  * total deadline and no way to turn an over-long `retry-after` into an error. Those three are the point of this
  * policy, so the loop is ours; the decision is a pure function (`decideRetry`) that property tests drive.
  */
-import { TogetherError, behaviourOf, categoriesWhere, isTogetherError, type ErrorCategory } from '../errors/index.js';
+import { behaviourOf, categoriesWhere, isTogetherError, retryAfterAboveCapError, retryPastDeadlineError } from '../errors/index.js';
 import { BACKOFF_SCALE } from '../errors/index.js';
+import type { ErrorCategory, TogetherError } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { PolicyEvents } from './events.js';
-import { formatDuration } from './format.js';
 import { sleep } from './sleep.js';
 
 /** Categories that no wait can fix (the failure table's backoff 'none'): never sent again. */
@@ -101,7 +101,7 @@ export function decideRetry(
   const asked = error.retryAfterMs;
   const serverAsked = asked !== undefined && Number.isFinite(asked) && asked >= 0;
   if (serverAsked && asked > options.maxRetryAfterMs) {
-    return { retry: false, reason: 'retry_after_above_cap', error: retryAfterAboveCap(error, asked, options.maxRetryAfterMs) };
+    return { retry: false, reason: 'retry_after_above_cap', error: retryAfterAboveCapError(error, asked, options.maxRetryAfterMs) };
   }
   // The server's own wait is honoured exactly: jitter below it would only earn another 429. Without one, the
   // failure's backoff class scales the ceiling (throttling waits longer than a transient failure).
@@ -110,43 +110,10 @@ export function decideRetry(
   if (state.deadlineAt !== undefined) {
     const endsAt = state.now + delayMs + Math.max(0, state.expectedAttemptMs ?? 0);
     if (endsAt > state.deadlineAt) {
-      return { retry: false, reason: 'deadline', error: deadlineExceeded(error, attempt, delayMs, state.deadlineAt - state.now) };
+      return { retry: false, reason: 'deadline', error: retryPastDeadlineError(error, attempt, delayMs, state.deadlineAt - state.now) };
     }
   }
   return { retry: true, delayMs, serverAsked };
-}
-
-function retryAfterAboveCap(error: TogetherError, waitMs: number, capMs: number): TogetherError {
-  return new TogetherError({
-    status: error.status,
-    code: error.code,
-    type: error.type,
-    param: error.param,
-    category: error.category,
-    message: `Together asked to wait ${formatDuration(waitMs)}, above the ${formatDuration(capMs)} cap (maxRetryAfterMs); last error: ${error.message}`,
-    cause: 'The API asked for a longer pause than this client is configured to wait inside one call.',
-    fix: `Try again in ${formatDuration(waitMs)} or send fewer requests; raise maxRetryAfterMs if a wait that long is acceptable.`,
-    retryable: false,
-    retryAfterMs: waitMs,
-    requestId: error.requestId,
-    model: error.model,
-    original: error,
-  });
-}
-
-function deadlineExceeded(error: TogetherError, attempts: number, delayMs: number, remainingMs: number): TogetherError {
-  const left = remainingMs > 0 ? `only ${formatDuration(remainingMs)} of the deadline was left` : 'the deadline had passed';
-  return new TogetherError({
-    status: error.status,
-    category: 'timeout',
-    message: `Gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: a retry in ${formatDuration(delayMs)} would end after the request's deadline (${left}); last error: ${error.message}`,
-    cause: `The request kept failing (${error.category}) and the total time allowed for it ran out before another attempt could finish.`,
-    fix: 'Raise the total deadline (deadlineMs / timeout), or retry later when the API has recovered.',
-    retryable: false,
-    requestId: error.requestId,
-    model: error.model,
-    original: error,
-  });
 }
 
 export interface AttemptContext {
