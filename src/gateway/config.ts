@@ -134,6 +134,8 @@ const policiesSchema = z.strictObject({
   breaker: breakerSchema.optional(),
   retryBudget: retryBudgetSchema.optional(),
   throttle: throttleSchema.optional(),
+  /** A key stopped by a 402 is probed every `intervalMs` (default 60 s; false: never) and resumes by itself. */
+  billingProbe: z.strictObject({ intervalMs: z.union([z.literal(false), positiveMs]).optional(), model: z.string().min(1).max(256).optional() }).optional(),
   timeouts: timeoutsSchema.optional(),
 });
 

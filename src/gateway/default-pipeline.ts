@@ -6,7 +6,7 @@ import type { Pipeline } from './pipeline.js';
 import type { PipelineSettings } from './generation.js';
 
 export function pipelineOptions(settings: PipelineSettings): PipelineOptions {
-  const { pacing, retries, preflight, breaker, timeouts, retryBudget, throttle } = settings.policies;
+  const { pacing, retries, preflight, breaker, timeouts, retryBudget, throttle, billingProbe } = settings.policies;
   const options: PipelineOptions = {
     baseUrl: settings.baseUrl,
     apiKey: settings.apiKey,
@@ -28,6 +28,9 @@ export function pipelineOptions(settings: PipelineSettings): PipelineOptions {
     options.retryBudget = { ...retryBudget, ...(settings.redis !== undefined ? { store: { redis: settings.redis } } : {}) };
   }
   if (throttle !== undefined) options.throttle = throttle;
+  if (billingProbe !== undefined || settings.redis !== undefined) {
+    options.billingProbe = { ...billingProbe, ...(settings.redis !== undefined ? { store: { redis: settings.redis } } : {}) };
+  }
   if (preflight?.onContextOverflow !== undefined) options.onContextOverflow = preflight.onContextOverflow;
   if (preflight?.allowSuccessor !== undefined) options.allowSuccessor = preflight.allowSuccessor;
   // The gateway's default deadline: the pipeline has none of its own (a library caller has its own signal).

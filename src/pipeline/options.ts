@@ -81,6 +81,12 @@ export interface PipelineOptions {
    * of requests, the rest go to its fallback or fail at once. `false` turns it off.
    */
   throttle?: AdaptiveThrottleOptions | false | undefined;
+  /**
+   * A key stopped by a 402 is probed (one 1-token chat completion to `model`, default the cheapest priced chat
+   * model) every `intervalMs` (default 60 s; `false`: never) and resumes by itself when answered. With `store`
+   * Redis, stops and resumes are shared by every process on it.
+   */
+  billingProbe?: { intervalMs?: number | false; model?: string; store?: 'memory' | { redis: string } } | undefined;
   /** Total time per request, every attempt, wait and a streamed body included. Default: none. */
   deadlineMs?: number | undefined;
   /** Per attempt, a streamed body included. Default 10 minutes (the official SDKs' timeout). */
@@ -163,6 +169,10 @@ export function checkPipelineOptions(options: PipelineOptions): void {
     if (store !== undefined && store !== 'memory' && typeof store?.redis !== 'string') {
       throw new TypeError("createPipeline: pacing.store must be 'memory' or { redis: 'redis://host:port' }.");
     }
+  }
+  const probeStore = options.billingProbe?.store;
+  if (probeStore !== undefined && probeStore !== 'memory' && typeof probeStore?.redis !== 'string') {
+    throw new TypeError("createPipeline: billingProbe.store must be 'memory' or { redis: 'redis://host:port' }.");
   }
   const budgetStore = options.retryBudget ? options.retryBudget.store : undefined;
   if (budgetStore !== undefined && budgetStore !== 'memory' && typeof budgetStore?.redis !== 'string') {

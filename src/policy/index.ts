@@ -64,6 +64,8 @@ export type { AttemptCall, AttemptEnd, Layer, RequestSlots, Send } from './layer
 export { BillingStop, billingStopLayer } from './billing-stop.js';
 export { CircuitRefusal, circuitGateLayer, circuitTicketLayer } from './breaker-layer.js';
 export { circuitKeyCheckLayer } from './circuit-key-check.js';
+export { BillingRecovery, DEFAULT_BILLING_PROBE_INTERVAL_MS, billingRecoveryLayer } from './billing-recovery.js';
+export type { BillingRecoveryOptions, ProbeOutcome } from './billing-recovery.js';
 export { DEFAULT_RETRY_BUDGET, RetryBudget, resolveRetryBudgetOptions, retryAllowance, retryBudgetExhaustedError } from './retry-budget.js';
 export type { ResolvedRetryBudgetOptions, RetryBudgetOptions, RetryBudgetStoreOptions } from './retry-budget.js';
 export { AdaptiveThrottle, DEFAULT_THROTTLE, rejectionProbability, resolveThrottleOptions, throttleLayer, throttledLocallyError } from './throttle.js';
@@ -73,3 +75,6 @@ export { pacingLayer, headerObservationLayer } from './pacing-layer.js';
 export { timeoutLayer } from './timeout-layer.js';
 export type { TimedCall } from './timeout-layer.js';
 export { formatDuration } from './format.js';
+export { SpendBudgets, MemorySpendStore, budgetWindow, budgetExceededError, budgetUnpricedError, reserveIn, settleIn, toNanoUsd, NANO_PER_USD, BUDGET_PERIODS } from './spend-budget.js';
+export type { BudgetLimit, BudgetPeriod, BudgetReading, BudgetTotals, SpendReservation, SpendStore } from './spend-budget.js';
+export { RedisSpendStore, RESERVE_SCRIPT, SETTLE_SCRIPT } from './redis-spend-store.js';

@@ -28,6 +28,8 @@ test('policies, redis and the key reach the pipeline options', () => {
     pacing: { requestsPerSecond: 5, safetyFactor: 0.9, store: { redis: 'redis://127.0.0.1:6379' } },
     retry: { maxAttempts: 4 },
     breaker: { threshold: 3, coolDownMs: 1000, store: { redis: 'redis://127.0.0.1:6379' } },
+    retryBudget: { store: { redis: 'redis://127.0.0.1:6379' } },
+    billingProbe: { store: { redis: 'redis://127.0.0.1:6379' } },
     onContextOverflow: 'clamp',
     allowSuccessor: true,
     deadlineMs: 9000,
