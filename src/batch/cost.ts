@@ -5,11 +5,8 @@
 // reported (`unknownPrice`), never counted as free.
 import { indexSnapshot, loadSnapshot, mergeModel } from '../catalog/index.js';
 import type { CatalogModel } from '../catalog/index.js';
-import { upperBoundTokens } from '../tokens/index.js';
+import { tokenBounds } from '../tokens/index.js';
 import type { BatchRequest } from './input.js';
-
-/** Room for what a chat template adds around the messages (the largest shipped preamble is under 100 tokens). */
-const TEMPLATE_TOKENS = 128;
 
 /** USD per 1M tokens, live and in the Batch API, for one model. */
 export interface ModelPrice {
@@ -48,15 +45,7 @@ export function catalogPrices(models: readonly CatalogModel[], fallback: PriceLo
   };
 }
 
-/** Upper bounds on one request's tokens: prompt (with template room) and completion (max_tokens × n). */
-export function tokenBounds(request: Pick<BatchRequest, 'body'>): { prompt: number; completion: number } {
-  const body = request.body;
-  const prompt = body.messages ?? body.prompt ?? body.input ?? '';
-  const promptTokens = upperBoundTokens(typeof prompt === 'string' ? prompt : JSON.stringify(prompt)) + TEMPLATE_TOKENS;
-  const maxTokens = typeof body.max_tokens === 'number' && body.max_tokens > 0 ? body.max_tokens : 0;
-  const choices = typeof body.n === 'number' && body.n > 1 ? body.n : 1;
-  return { prompt: promptTokens, completion: maxTokens * choices };
-}
+export { tokenBounds };
 
 function modelOf(request: Pick<BatchRequest, 'body'>): string | undefined {
   return typeof request.body.model === 'string' ? request.body.model : undefined;

@@ -14,6 +14,8 @@ export { parseChatInput } from './messages.js';
 export type { TokenCount, ChatCountOptions } from './count.js';
 export type { TokenizerStatus } from './registry.js';
 export { upperBoundTokens } from './bound.js';
+export { tokenBounds, choicesOf, TEMPLATE_TOKENS } from './request-bounds.js';
+export type { BoundedBody } from './request-bounds.js';
 
 const registry = new TokenizerRegistry();
 const counter = createCounter(registry);
