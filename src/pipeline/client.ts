@@ -12,14 +12,23 @@ import type {
 } from '../api/index.js';
 import type { CatalogModel } from '../catalog/index.js';
 import { withFrontDoorFix } from '../errors/index.js';
-import type { PolicyEvents } from '../policy/index.js';
+import { Redis } from 'ioredis';
+import { BUDGET_PERIODS, MemorySpendStore, RedisSpendStore, SpendBudgets } from '../policy/index.js';
+import type { BudgetLimit, BudgetReading, PolicyEvents } from '../policy/index.js';
 import type { Endpoint, Pipeline, PipelineResult, PipelineState, RequestOverrides, UsageRecord } from './contract.js';
 import type { PipelineOptions } from './options.js';
 import { createPipeline } from './pipeline.js';
+import { modelLookupFrom, withSpendBudget } from './spend-budget-layer.js';
 
 export interface ClientOptions extends PipelineOptions {
   /** An existing pipeline to send through (not closed by `client.close()`). */
   pipeline?: Pipeline | undefined;
+  /**
+   * A spend budget for this client: at most `usd` per UTC day, month or in total. Each request reserves its worst
+   * case before it is sent and settles to its real cost (docs/spend.md, "Budgets"). With `redis`, clients with the
+   * same `name` on the same Redis share it; `name` defaults to `library`.
+   */
+  budget?: (BudgetLimit & { name?: string | undefined; redis?: string | undefined }) | undefined;
 }
 
 /** Per-call options: cancellation, a request id for events and logs, a key, and the pipeline's per-request overrides. */
@@ -68,6 +77,8 @@ export interface TetherClient {
   state(): PipelineState;
   /** Lets a key stopped by a 402 send again, once credit is added (default: the client's key). */
   resetKey(apiKey?: string): boolean;
+  /** The budget's current window: spent, reserved, when it resets; undefined without a budget. */
+  budget(): Promise<BudgetReading | undefined>;
   close(): Promise<void>;
 }
 
@@ -85,12 +96,14 @@ function toStream<Chunk>(result: Extract<PipelineResult, { kind: 'stream' }>): T
 export function createClient(options: ClientOptions = {}): TetherClient {
   const pipeline = options.pipeline ?? createPipeline(options);
   const ownsPipeline = options.pipeline === undefined;
+  const budget = options.budget === undefined ? undefined : openBudget(options.budget);
+  const send = budget === undefined ? (request: Parameters<Pipeline['send']>[0]) => pipeline.send(request) : withSpendBudget((request) => pipeline.send(request), budget.binding, modelLookupFrom((signal) => pipeline.listModels(signal)));
 
   async function call(endpoint: Endpoint, body: unknown, callOptions: CallOptions = {}): Promise<unknown> {
     const { signal, requestId, apiKey, ...overrides } = callOptions;
     let result: PipelineResult;
     try {
-      result = await pipeline.send({
+      result = await send({
         endpoint,
         body,
         overrides,
@@ -114,8 +127,30 @@ export function createClient(options: ClientOptions = {}): TetherClient {
     pipeline,
     state: () => pipeline.state(),
     resetKey: (apiKey) => pipeline.resetKey(apiKey),
+    budget: async () => (budget === undefined ? undefined : budget.binding.budgets.read(budget.binding.name, budget.binding.limit)),
     async close() {
       if (ownsPipeline) await pipeline.close();
+      await budget?.close();
+    },
+  };
+}
+
+/** Checks `createClient`'s budget option and opens its store (memory, or Redis when `redis` is given). */
+function openBudget(option: NonNullable<ClientOptions['budget']>): { binding: { budgets: SpendBudgets; name: string; limit: BudgetLimit }; close(): Promise<void> } {
+  if (typeof option.usd !== 'number' || !Number.isFinite(option.usd) || option.usd <= 0) {
+    throw new TypeError(`createClient: budget.usd must be a positive number of US dollars (got ${String(option.usd)}).`);
+  }
+  if (!BUDGET_PERIODS.includes(option.per)) {
+    throw new TypeError(`createClient: budget.per must be one of ${BUDGET_PERIODS.map((p) => `'${p}'`).join(', ')} (got ${JSON.stringify(option.per)}).`);
+  }
+  if (option.redis !== undefined && !/^rediss?:\/\//.test(option.redis)) throw new TypeError('createClient: budget.redis must be a redis:// or rediss:// URL.');
+  const redis = option.redis === undefined ? undefined : new Redis(option.redis, { maxRetriesPerRequest: 1, disconnectTimeout: 50 });
+  redis?.on('error', () => {}); // a reserve that fails refuses its request with a clear error
+  const budgets = new SpendBudgets(redis === undefined ? new MemorySpendStore() : new RedisSpendStore(redis));
+  return {
+    binding: { budgets, name: option.name ?? 'library', limit: { usd: option.usd, per: option.per } },
+    async close() {
+      if (redis !== undefined) await redis.quit().then(() => {}, () => redis.disconnect());
     },
   };
 }

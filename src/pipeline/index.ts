@@ -21,6 +21,8 @@ export { carriesContent } from './stream.js';
 export { promptBound, countPrompt, preflight } from './preflight.js';
 export type { TokenPlan, PreflightResult } from './preflight.js';
 export { createClient } from './client.js';
+export { withSpendBudget, worstCaseUsd, modelLookupFrom } from './spend-budget-layer.js';
+export type { BudgetBinding, ModelLookup } from './spend-budget-layer.js';
 export type { ClientOptions, CallOptions, TetherStream, TetherClient, ChatCompletions, Completions } from './client.js';
 export { resilientFetch, apiPath } from './resilient-fetch.js';
 export type { ResilientFetch, ResilientFetchOptions, FetchInput } from './resilient-fetch.js';

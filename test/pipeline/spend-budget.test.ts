@@ -1,0 +1,79 @@
+// createClient({ budget }): requests reserve their worst case before they are sent and settle to the real cost; a
+// request that does not fit is refused at once (never sent); an unknown price is refused, never counted as free.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient, worstCaseUsd } from '../../src/pipeline/index.js';
+import { isTogetherError } from '../../src/errors/index.js';
+import { tokenBounds } from '../../src/tokens/index.js';
+import { KEYS, MODELS, startTestEmulator } from '../e2e/helpers/emulator.js';
+import type { Emulator } from '../e2e/helpers/emulator.js';
+
+let emu: Emulator;
+before(async () => {
+  emu = await startTestEmulator();
+});
+after(async () => {
+  await emu?.close();
+});
+
+test('worst case: prompt bound × input price + max_tokens × n × output price; the context when max_tokens is unset', () => {
+  const model = { pricing: { input: 1, output: 2 }, contextLength: 1000 };
+  const body = { messages: 'x', max_tokens: 10, n: 2 };
+  const promptBound = tokenBounds({ body: { messages: 'x' } }).prompt;
+  assert.ok(promptBound > 128, 'the bound leaves room for the chat template');
+  assert.deepEqual(worstCaseUsd(body, model), { usd: (promptBound * 1 + 20 * 2) / 1e6 });
+  assert.deepEqual(worstCaseUsd({ messages: 'x' }, model), { usd: (promptBound + 1000 * 2) / 1e6 });
+  assert.deepEqual(worstCaseUsd({ input: 'x' }, model), { usd: promptBound / 1e6 }, 'embeddings have no completion');
+  assert.match(JSON.stringify(worstCaseUsd(body, { pricing: undefined, contextLength: 1000 })), /price is not known/);
+  assert.match(JSON.stringify(worstCaseUsd({ messages: 'x' }, { pricing: { input: 1, output: 1 }, contextLength: undefined })), /max_tokens is unset/);
+});
+
+test('a client with a small budget spends up to it and never past it, by the emulator\'s own accounting', async () => {
+  const budgetUsd = 0.0004;
+  const client = createClient({ apiKey: KEYS.main, baseUrl: emu.baseUrl, env: {}, budget: { usd: budgetUsd, per: 'day' } });
+  const before = emu.stats().costUsd;
+  let refused = 0;
+  let answered = 0;
+  // Waves of 20 concurrent requests until a whole wave is refused: reservations are released as requests settle.
+  for (let wave = 0; wave < 40; wave++) {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        client.chat.completions.create({ model: MODELS.chat, messages: [{ role: 'user', content: `hello ${wave}.${i}` }], max_tokens: 8 + ((wave * 20 + i) % 5) * 24 }),
+      ),
+    );
+    const ok = outcomes.filter((o) => o.status === 'fulfilled').length;
+    answered += ok;
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') {
+        refused++;
+        assert.ok(isTogetherError(outcome.reason) && outcome.reason.code === 'budget_exceeded', String(outcome.reason));
+      }
+    }
+    if (ok === 0) break;
+  }
+  const spent = emu.stats().costUsd - before;
+  const reading = await client.budget();
+  await client.close();
+  assert.ok(answered > 0 && refused > 0, `answered ${answered}, refused ${refused}`);
+  assert.ok(spent <= budgetUsd + 1e-12, `the emulator charged $${spent} against a $${budgetUsd} budget`);
+  assert.ok(spent >= 0.9 * budgetUsd, `only $${spent} of $${budgetUsd} was usable`);
+  assert.equal(reading?.reservedUsd, 0, 'every reservation was settled');
+  assert.ok(Math.abs((reading?.spentUsd ?? 0) - spent) < 1e-7, `the budget counted $${reading?.spentUsd}, the emulator $${spent}`);
+});
+
+test('a refused request is never sent, and its error says what is left and when it resets', async () => {
+  const client = createClient({ apiKey: KEYS.main, baseUrl: emu.baseUrl, env: {}, budget: { usd: 0.00001, per: 'month', name: 'tiny' } });
+  const sent = emu.stats().byPath['/v1/chat/completions'] ?? 0;
+  const error = await client.chat.completions.create({ model: MODELS.chat, messages: [{ role: 'user', content: 'hi' }], max_tokens: 500 }).then(() => undefined, (e: unknown) => e);
+  await client.close();
+  assert.ok(isTogetherError(error));
+  assert.equal(error.code, 'budget_exceeded');
+  assert.match(error.message, /Budget "tiny" \(\$0\.000010 per UTC month\) has \$0\.000010 left/);
+  assert.match(error.message, /resets \d{4}-\d{2}-01T00:00:00\.000Z/);
+  assert.equal(emu.stats().byPath['/v1/chat/completions'] ?? 0, sent, 'the refused request reached the emulator');
+});
+
+test('a bad budget option is a clear TypeError', () => {
+  assert.throws(() => createClient({ apiKey: KEYS.main, baseUrl: emu.baseUrl, env: {}, budget: { usd: -1, per: 'day' } }), /budget\.usd must be a positive number/);
+  assert.throws(() => createClient({ apiKey: KEYS.main, baseUrl: emu.baseUrl, env: {}, budget: { usd: 1, per: 'week' as 'day' } }), /budget\.per must be one of 'day', 'month', 'total'/);
+});
