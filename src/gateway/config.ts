@@ -175,6 +175,11 @@ export const gatewayFileSchema = z.strictObject({
   allowAnonymous: z.boolean().optional(),
   limits: limitsSchema.optional(),
   overload: z.union([z.literal(false), overloadSchema]).optional(),
+  /**
+   * The bearer token of the gateway's admin endpoints (`POST /admin/keys/resume`), distinct from every client token.
+   * Without it the admin endpoints answer 404.
+   */
+  adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Share pacing budgets and circuit-breaker state between gateways through this Redis (`redis://host:6379`). */
   redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
@@ -230,6 +235,8 @@ export interface GatewayConfig {
   anonymousOptIn: boolean;
   limits: { maxBodyBytes: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   redis?: string | undefined;
+  /** The admin endpoints' token (config `adminToken`); undefined: they are off. */
+  adminToken?: string | undefined;
   logLevel: GatewayLogLevel;
 }
 
@@ -373,6 +380,7 @@ export function resolveGatewayConfig(input: unknown, env: NodeJS.ProcessEnv = pr
     overload: file.overload === false ? false : { ...DEFAULT_OVERLOAD, ...file.overload },
     limits,
     redis: file.redis,
+    adminToken: file.adminToken,
     logLevel: file.logLevel ?? 'info',
   };
 }

@@ -21,6 +21,7 @@ import { InFlight } from './in-flight.js';
 import { createGatewayLogger } from './log.js';
 import type { Logger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
+import { handleResumeKeys } from './admin.js';
 import { OVERLOAD_REASONS, OverloadMonitor } from './overload.js';
 import type { Endpoint, Pipeline } from './pipeline.js';
 import { configuredFamilies, preloadTokenizers } from './tokenizer-preload.js';
@@ -59,7 +60,8 @@ type RouteKind =
   | { kind: 'models' }
   | { kind: 'health' }
   | { kind: 'metrics' }
-  | { kind: 'ui'; part: 'page' | 'data' };
+  | { kind: 'ui'; part: 'page' | 'data' }
+  | { kind: 'admin-resume' };
 
 interface RouteEntry {
   route: RouteKind;
@@ -96,6 +98,7 @@ const ROUTES = new Map<string, RouteEntry>([
   ['/metrics', { route: { kind: 'metrics' }, method: 'GET' }],
   ['/ui', { route: { kind: 'ui', part: 'page' }, method: 'GET' }],
   ['/ui/data.json', { route: { kind: 'ui', part: 'data' }, method: 'GET' }],
+  ['/admin/keys/resume', { route: { kind: 'admin-resume' }, method: 'POST' }],
 ]);
 
 /** Refuse a public bind without client tokens: anyone who can reach it would spend the upstream key. */
@@ -131,9 +134,11 @@ function checkUpstreamKey(config: GatewayConfig): void {
  * A reload is how an operator says "credit was added": keys the pipeline stopped after a 402 may send again.
  * (A new pipeline starts with none stopped; a kept one is told.)
  */
-function releaseStoppedKeys(slot: PipelineSlot, config: GatewayConfig): void {
+function releaseStoppedKeys(slot: PipelineSlot, config: GatewayConfig): boolean {
   const keys = new Set<string | undefined>([undefined, ...config.clients.map((c) => c.upstreamKey).filter((k) => k !== undefined)]);
-  for (const key of keys) slot.pipeline.resetKey(key);
+  let any = false;
+  for (const key of keys) any = slot.pipeline.resetKey(key) || any;
+  return any;
 }
 
 async function loadPipelineFactory(): Promise<PipelineFactory> {
@@ -302,6 +307,9 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
         break;
       case 'ui':
         work = entry.route.part === 'page' ? dashboard.page(ex) : dashboard.data(ex);
+        break;
+      case 'admin-resume':
+        work = handleResumeKeys(ex, gen.config.adminToken, () => releaseStoppedKeys(gen.slot, gen.config));
         break;
     }
     if (work) {

@@ -1,6 +1,7 @@
 // 402 recovery without a restart: two gateways sharing Redis, one key out of credit. A 402 on one gateway stops
 // the key on both (the other sends nothing with it); credit is added in the emulator; one probe (a 1-token chat
-// completion) finds it back and both gateways send again — no reload, no restart.
+// completion) finds it back and both gateways send again — no reload, no restart. The admin endpoint (admin token
+// only) resumes every gateway at once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGateway } from '../../src/gateway/index.js';
@@ -11,11 +12,29 @@ import { KEYS, MODELS, startTestEmulator } from './helpers/emulator.js';
 import type { Emulator } from './helpers/emulator.js';
 
 const PROBE_MS = 400;
+const ADMIN_TOKEN = 'admin-token-0123456789';
 
-async function chat(gateway: RunningGateway): Promise<{ status: number; code: string | undefined }> {
-  const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+async function setCredits(emu: Emulator, usd: number): Promise<void> {
+  const added = await fetch(`${emu.baseUrl.replace(/\/v1$/, '')}/_emulator/credits`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key: KEYS.broke, usd }),
+  });
+  assert.equal(added.status, 200, await added.text());
+}
+
+function resume(gateway: RunningGateway, token: string | undefined): Promise<Response> {
+  return fetch(`${gateway.url}/admin/keys/resume`, { method: 'POST', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+}
+
+function chat(gateway: RunningGateway): Promise<{ status: number; code: string | undefined }> {
+  return chatAs(gateway, undefined);
+}
+
+async function chatAs(gateway: RunningGateway, token: string | undefined): Promise<{ status: number; code: string | undefined }> {
+  const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ model: MODELS.chat, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }),
   });
   const body = (await response.json()) as { error?: { code?: string } };
@@ -65,12 +84,7 @@ describe('402 recovery shared by two gateways on Redis', { skip: redisAvailable(
     assert.equal(brokeRequests(emu), sentBefore, 'the stopped key sent nothing upstream from the other gateway');
 
     // Credit is added through the emulator's admin API, as in Together's console.
-    const added = await fetch(`${emu.baseUrl.replace(/\/v1$/, '')}/_emulator/credits`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ key: KEYS.broke, usd: 100 }),
-    });
-    assert.equal(added.status, 200, await added.text());
+    await setCredits(emu, 100);
     const deadline = Date.now() + 5_000;
     let statuses: number[] = [];
     while (Date.now() < deadline) {
@@ -79,5 +93,33 @@ describe('402 recovery shared by two gateways on Redis', { skip: redisAvailable(
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.deepEqual(statuses, [200, 200], 'both gateways send again after the probe, without a reload');
+  });
+
+  test('the admin endpoint resumes every gateway at once; only with the admin token', async () => {
+    // Gateways that never probe, so only the admin endpoint can resume them.
+    while (gateways.length > 0) await gateways.pop()!.close();
+    const config = { port: 0, logLevel: 'silent' as const, redis: redis.url, upstream: { baseUrl: emu.baseUrl, apiKey: KEYS.broke }, policies: { billingProbe: { intervalMs: false as const } } };
+    const c = await createGateway({ ...config, adminToken: ADMIN_TOKEN, clients: [{ name: 'app', token: 'client-token-1' }] }, { env: {} });
+    const d = await createGateway(config, { env: {} });
+    gateways.push(c, d);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await setCredits(emu, 0);
+    const asClient = (gateway: RunningGateway) => (gateway === c ? chatAs(c, 'client-token-1') : chat(d));
+    assert.equal((await asClient(c)).status, 402);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await asClient(d)).status, 402);
+    await setCredits(emu, 100);
+    // Still stopped: nothing probes these.
+    assert.equal((await asClient(d)).status, 402);
+
+    assert.equal((await resume(c, undefined)).status, 401);
+    assert.equal((await resume(c, 'client-token-1')).status, 401, 'a client token is not the admin token');
+    assert.equal((await resume(d, ADMIN_TOKEN)).status, 404, 'a gateway without adminToken has no admin endpoint');
+    const resumed = await resume(c, ADMIN_TOKEN);
+    assert.equal(resumed.status, 200);
+    assert.deepEqual(await resumed.json(), { resumed: true });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the resume travels
+    assert.equal((await asClient(c)).status, 200);
+    assert.equal((await asClient(d)).status, 200, 'the other gateway resumed too, through Redis');
   });
 });
