@@ -1,24 +1,9 @@
-// "Did you mean": rank known ids by how close they are to one that was not found. Pure.
+// "Did you mean": rank known ids by how close they are to one that was not found. Pure. The distance is the
+// catalog's (one edit distance for every "did you mean" tether prints).
+import { editDistance } from '../catalog/index.js';
 
 /** Ids longer than this are compared by their first part only (nobody types a longer one by hand). */
 const MAX_COMPARED = 128;
-
-/** Levenshtein distance (insert, delete, substitute each cost 1), in O(|a|·|b|) time and O(|b|) memory. */
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a.length === 0) return b.length;
-  if (b.length === 0) return a.length;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitute = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(substitute, (previous[j] as number) + 1, (current[j - 1] as number) + 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
 
 export function commonPrefixLength(a: string, b: string): number {
   let i = 0;

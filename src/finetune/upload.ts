@@ -16,7 +16,7 @@ import type { ValidateOptions, ValidationReport } from '../datasets/index.js';
 import { TogetherError, classify, parseErrorBody } from '../errors/index.js';
 import { DatasetRefusedError, FileRejectedError, UploadInputError, readJson, unexpectedBody } from './errors.js';
 import { getFile } from './files.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../policy/index.js';
 import { multipartBody, rawFileBody } from './upload-body.js';
 import type { LocalFile } from './upload-body.js';
 import { fileObjectSchema } from './types.js';

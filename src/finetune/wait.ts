@@ -5,7 +5,7 @@
 import type { Transport } from '../api/index.js';
 import { TogetherError } from '../errors/index.js';
 import { getJob, listEvents } from './jobs.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../policy/index.js';
 import { isTerminalStatus } from './types.js';
 import type { FineTuneEvent, FineTuneJob, RequestOptions } from './types.js';
 
