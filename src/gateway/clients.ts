@@ -14,6 +14,8 @@ export interface AuthenticatedClient {
   /** Upstream key for this client's requests; undefined: the pipeline's default. */
   upstreamKey?: string | undefined;
   limits: readonly ClientLimit[];
+  /** The client's spend budget (gateway/budgets.ts); undefined: none. */
+  budget?: ResolvedClient['budget'];
 }
 
 export type AuthResult = { ok: true; client: AuthenticatedClient | undefined } | { ok: false; hasHeader: boolean };
@@ -47,7 +49,7 @@ export class ClientRegistry {
 
   constructor(clients: readonly ResolvedClient[]) {
     for (const client of clients) {
-      this.byToken.set(client.token, { name: client.name, upstreamKey: client.upstreamKey, limits: limitsFor(client) });
+      this.byToken.set(client.token, { name: client.name, upstreamKey: client.upstreamKey, limits: limitsFor(client), budget: client.budget });
     }
   }
 

@@ -76,6 +76,8 @@ const clientSchema = z.strictObject({
   requestsPerMinute: z.number().int().positive().optional(),
   /** Name of an `upstream.keys` entry this client's requests are sent with; default the default key. */
   upstreamKey: name.optional(),
+  /** At most `usd` of spend per UTC day, per UTC month, or in total (docs/spend.md, "Budgets"). */
+  budget: z.strictObject({ usd: z.number().positive().finite(), per: z.enum(['day', 'month', 'total']) }).optional(),
 });
 
 const pacingSchema = z.strictObject({
@@ -201,6 +203,8 @@ export interface ResolvedClient {
   requestsPerMinute?: number | undefined;
   /** The upstream key this client's requests use; undefined: the default key. */
   upstreamKey?: string | undefined;
+  /** The client's spend budget; undefined: none. */
+  budget?: { usd: number; per: 'day' | 'month' | 'total' } | undefined;
 }
 
 /** Where the default upstream key came from, for the first line and error messages (never the key). */
@@ -301,7 +305,7 @@ function resolveClients(file: GatewayFileConfig, upstreamKeys: ReadonlyMap<strin
         throw new GatewayConfigError(`\`${where}.upstreamKey\`: no entry of \`upstream.keys\` has this name; use ${hint}`);
       }
     }
-    return { name: clientName, token, requestsPerSecond: client.requestsPerSecond, requestsPerMinute: client.requestsPerMinute, upstreamKey };
+    return { name: clientName, token, requestsPerSecond: client.requestsPerSecond, requestsPerMinute: client.requestsPerMinute, upstreamKey, budget: client.budget };
   });
 }
 

@@ -23,6 +23,8 @@ export interface Exchange {
   client?: string | undefined;
   /** The upstream key of the client's config entry, if it has its own (never logged). */
   upstreamKey?: string | undefined;
+  /** The client's spend budget, if it has one. */
+  budget?: { usd: number; per: 'day' | 'month' | 'total' } | undefined;
   model?: string | undefined;
   answeredBy?: string | undefined;
   attempts?: number | undefined;

@@ -8,6 +8,7 @@ import { LightAbortController } from '../policy/index.js';
 import type { TogetherError } from '../errors/index.js';
 import { clientRateLimited, internalError, bodyTooLarge, togetherErrorReply, unauthorized } from './envelope.js';
 import type { ErrorReply } from './envelope.js';
+import type { GatewayBudgets } from './budgets.js';
 import { consumeLimits } from './clients.js';
 import type { Exchange } from './exchange.js';
 import { checkRequestBytes } from './body.js';
@@ -24,6 +25,8 @@ import type { Endpoint, JsonResult, PipelineRequest, StreamResult } from './pipe
 export interface HandlerContext extends PassthroughContext {
   log: Logger;
   metrics: GatewayMetrics;
+  /** Per-client spend budgets (budgets.ts). */
+  budgets: GatewayBudgets;
 }
 
 function fail(ex: Exchange, reply: ErrorReply, closeConnection = false): void {
@@ -47,6 +50,7 @@ function admit(ex: Exchange): boolean | Promise<boolean> {
   if (client === undefined) return true;
   ex.client = client.name;
   ex.upstreamKey = client.upstreamKey;
+  ex.budget = client.budget;
   if (client.limits.length === 0) return true;
   return consumeLimits(client).then((limited) => {
     if (limited.ok) return true;
@@ -235,7 +239,7 @@ async function sendThroughPipeline(
       if (typeof tracestate === 'string') request.tracestate = tracestate;
     }
     ex.awaitingSince = performance.now();
-    result = await generation.pipeline.send(request);
+    result = await ctx.budgets.sendFor(generation.pipeline, ex.client, ex.budget)(request);
     ex.awaitingSince = undefined;
   } catch (error) {
     ex.awaitingSince = undefined;

@@ -20,6 +20,7 @@ import { callerRequestId, discardBody, isLoopbackHost, rawClientError, requestId
 import { InFlight } from './in-flight.js';
 import { createGatewayLogger } from './log.js';
 import type { Logger } from './log.js';
+import { GatewayBudgets } from './budgets.js';
 import { GatewayMetrics } from './metrics.js';
 import { handleResumeKeys } from './admin.js';
 import { OVERLOAD_REASONS, OverloadMonitor } from './overload.js';
@@ -168,7 +169,9 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     }
     return transport;
   };
-  const ctx: HandlerContext = { log, metrics, upstream };
+  const budgets = new GatewayBudgets((error) => log.warn({ err: error }, 'settling a spend budget failed: its reservation stays counted'));
+  budgets.register(metrics.registry);
+  const ctx: HandlerContext = { log, metrics, upstream, budgets };
   const dashboard = createDashboard({ metrics, env });
   const nextId = requestIdGenerator();
   const sockets = new Set<Socket>();
@@ -196,6 +199,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     return slot;
   };
   let generation = new Generation(1, config, buildSlot(config));
+  budgets.configure(config.clients, config.redis);
 
   /**
    * The first-byte timeout: one sweep over the requests in flight a few times a second rather than a timer per
@@ -428,6 +432,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     generations += 1;
     generation = new Generation(generations, { ...resolved, host: config.host, port: config.port }, slot);
     config = generation.config;
+    budgets.configure(config.clients, config.redis);
     server.headersTimeout = config.limits.headersTimeoutMs;
     server.requestTimeout = config.limits.requestTimeoutMs;
     server.keepAliveTimeout = config.limits.keepAliveTimeoutMs;
@@ -454,6 +459,7 @@ export async function createGateway(input: GatewayFileConfig | unknown = {}, opt
     for (const socket of sockets) socket.destroy();
     await stopped;
     await Promise.all([...slots].map((slot) => slot.close()));
+    await budgets.close();
     await Promise.all([...upstreams.values()].map((transport) => transport.close().catch(() => undefined)));
     log.info('gateway closed');
     log.flush?.();
