@@ -305,7 +305,7 @@ function resolveClients(file: GatewayFileConfig, upstreamKeys: ReadonlyMap<strin
         throw new GatewayConfigError(`\`${where}.upstreamKey\`: no entry of \`upstream.keys\` has this name; use ${hint}`);
       }
     }
-    return { name: clientName, token, requestsPerSecond: client.requestsPerSecond, requestsPerMinute: client.requestsPerMinute, upstreamKey, budget: client.budget };
+    return { name: clientName, token, requestsPerSecond: client.requestsPerSecond, requestsPerMinute: client.requestsPerMinute, upstreamKey, ...(client.budget !== undefined ? { budget: client.budget } : {}) };
   });
 }
 

@@ -120,6 +120,13 @@ describe('a client budget shared by three gateways through Redis', { skip: REDIS
       assert.match(text, /tether_gateway_budget_reserved_usd\{client="team",per="day"\} 0\b/);
       assert.match(text, /tether_gateway_budget_limit_usd\{client="team",per="day"\} 0\.002/);
     }
+    // The dashboard's data has a row for the client, from the same gauges.
+    const data = (await (await fetch(`${gateways[2]!.url}/ui/data.json`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { budgets?: Array<Record<string, unknown>> };
+    const row = data.budgets?.find((b) => b['client'] === 'team');
+    assert.ok(row, `no budget row on the dashboard: ${JSON.stringify(data.budgets)}`);
+    assert.equal(row['limitUsd'], BUDGET);
+    assert.equal(row['reservedUsd'], 0);
+    assert.ok(Math.abs(Number(row['spentUsd']) - spent) < 1e-6);
   });
 
   test('a client without a budget is not limited by another client\'s', async () => {

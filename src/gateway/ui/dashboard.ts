@@ -9,6 +9,7 @@ import { sendError, sendJson } from '../http.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { clientByToken, UiSessions } from './auth.js';
 import type { UiAccess } from './auth.js';
+import { budgetRows } from './budget-rows.js';
 import { History, sampleOf } from './history.js';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML, SIGN_IN_HEADERS, signInHtml } from './page.js';
 import { readMetrics } from './readings.js';
@@ -70,7 +71,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     // The poll being answered is in the in-flight gauge; the page shows the requests besides itself.
     readings.inflight = Math.max(0, readings.inflight - 1);
     const samples = history.record(sampleOf(readings, at));
-    return dashboardData({
+    const data = dashboardData({
       at,
       config: ex.generation.id,
       readings,
@@ -79,6 +80,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       runs: jobs.rows,
       runsError: jobs.error,
     });
+    data.budgets = budgetRows(metrics);
+    return data;
   }
 
   return {

@@ -243,6 +243,11 @@ function render(d) {
     return row({ 'data-model': m.model }, [cell(m.model, 'model', m.model), cell(int(m.attempts), 'n'), cell(int(m.promptTokens), 'n'), cell(int(m.completionTokens), 'n'), cell(usd(m.costUsd), 'n')]);
   }), 5, 'No tokens used yet.');
 
+  fill('budgets', (d.budgets || []).map(function (b) {
+    var left = Math.max(0, b.limitUsd - b.spentUsd - b.reservedUsd);
+    return row({ 'data-client': b.client }, [cell(b.client, 'key'), cell(usd(b.limitUsd) + (b.per === 'total' ? ' in total' : ' per UTC ' + b.per), 'why'), cell(usd(b.spentUsd), 'n'), cell(usd(b.reservedUsd), 'n'), barCell(b.limitUsd ? left / b.limitUsd : 0, usd(left), 'ok', true)]);
+  }), 5, 'No client has a budget.');
+
   fill('runs', d.runs.map(function (r) {
     var total = r.done + r.left;
     var state = r.stale ? 'stale' : r.state;

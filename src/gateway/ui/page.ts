@@ -56,6 +56,7 @@ const BODY = [
   `<div class="card"><h2>Pacing headroom per key</h2>${table('pacing', ['Key', 'Requests left', 'Tokens left', ['Queued', 'n'], ['Waits', 'n']])}</div>`,
   `<div class="card"><h2>Tokens and estimated spend</h2>${table('models', ['Model', ['Attempts', 'n'], ['Prompt', 'n'], ['Completion', 'n'], ['Spend', 'n']])}</div>`,
   '</section>',
+  `<div class="card"><h2>Client budgets</h2>${table('budgets', ['Client', 'Window', ['Spent', 'n'], ['Reserved', 'n'], ['Left', 'n']])}</div>`,
   `<div class="card"><h2>tether run jobs</h2>${table('runs', ['Job', 'State', 'Progress', ['Failed', 'n'], ['Left', 'n'], ['Rate', 'n'], ['ETA', 'n'], ['Spend', 'n'], ['Updated', 'n']])}</div>`,
   '<section class="grid2">',
   `<div class="card"><h2>Requests by route</h2>${table('routes', ['Route', ['Requests', 'n'], ['Errors', 'n']])}</div>`,

@@ -9,6 +9,8 @@ import { quantile } from './readings.js';
 import type { Readings } from './readings.js';
 
 /** A `tether run` job as the page shows it: the batch module's status file, read back. */
+import type { BudgetRow } from './budget-rows.js';
+
 export type RunRow = RunStatusView;
 
 export interface PacingRow {
@@ -40,6 +42,8 @@ export interface DashboardData {
   breakers: Array<{ model: string; state: string }>;
   runs: RunRow[];
   runsError?: string;
+  /** One row per client with a spend budget (budget-rows.ts). */
+  budgets?: BudgetRow[];
 }
 
 export const RATE_WINDOW_MS = 5_000;
