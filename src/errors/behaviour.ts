@@ -52,6 +52,8 @@ export const CODE_BEHAVIOUR: Readonly<Record<string, Partial<FailureBehaviour>>>
   // Decided here, not by the model: retrying would defeat the budget and the throttle; another model may answer.
   retry_budget_exhausted: { backoff: 'none', countsForBreaker: false },
   throttled_locally: { backoff: 'none', countsForBreaker: false },
+  // A model's dynamic-rate queue is full here: its fallback may have room (a plain 429 moves only if asked).
+  dynamic_limit_saturated: { backoff: 'none', countsForBreaker: false, fallback: 'yes' },
 };
 
 /** The behaviour of one failure: its code's row over its category's. */

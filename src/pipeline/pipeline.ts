@@ -1,7 +1,8 @@
 // createPipeline: the stages composed into one send(). Per request: check the body → resolve the model → preflight
 // tokens → then the fallback layer (policy/fallback.ts) along the route of models, the retry layer (policy/retry.ts)
 // per model, and per attempt the attempt layers over the exchange with the upstream (attempt.ts):
-//   tracing → billing stop → circuit key check → circuit gate → throttle → pacing → billing stop → circuit ticket
+//   tracing → billing recovery → billing stop → circuit key check → circuit gate → throttle → pacing (key) → dynamic
+//   pacing (key × model) → billing stop → circuit ticket
 //   → timeouts → header observation
 //   → classification → exchange (retries spend the key × model's retry budget: policy/retry-budget.ts)
 // Each layer lives in the module of its concern; which failure gets which behaviour is errors/behaviour.ts's table.
@@ -19,6 +20,7 @@ import {
   BillingStop,
   BreakerRegistry,
   CircuitRefusal,
+  DynamicPacing,
   Pacer,
   PolicyEvents,
   RetryBudget,
@@ -31,7 +33,9 @@ import {
   composeLayers,
   createDeadline,
   createRedisPacerStore,
+  dynamicPacingLayer,
   fallbackReason,
+  fixedRateLimitView,
   headerObservationLayer,
   keyFingerprint,
   pacingLayer,
@@ -246,10 +250,16 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           ...(options.pacing?.initialRequestsPerSecond !== undefined ? { initialRequestsPerSecond: options.pacing.initialRequestsPerSecond } : {}),
           ...(options.pacing?.safetyFactor !== undefined ? { safetyFactor: options.pacing.safetyFactor } : {}),
           ...(store !== undefined ? { store } : {}),
+          // The key's own limits only: a model's dynamic limit paces that model (dynamicPacing below).
+          headerView: fixedRateLimitView,
           // A pause the upstream asks for is held no longer than a retry-after would be.
           maxWaitMs: retryDefaults.maxRetryAfterMs > 0 ? retryDefaults.maxRetryAfterMs : 1,
           events,
         });
+  const dynamicPacing =
+    options.pacing === false || options.pacing?.learnFromHeaders === false
+      ? undefined
+      : new DynamicPacing({ events, maxWaitMs: retryDefaults.maxRetryAfterMs > 0 ? retryDefaults.maxRetryAfterMs : 1 });
   const billing = new BillingStop();
   const probeStore = options.billingProbe?.store;
   const billingRecovery = new BillingRecovery({
@@ -293,6 +303,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     // Before pacing: an attempt the model's throttle refuses spends no rate budget.
     throttle !== undefined ? throttleLayer(throttle) : undefined,
     pacer !== undefined ? pacingLayer(pacer) : undefined,
+    dynamicPacing !== undefined ? dynamicPacingLayer(dynamicPacing) : undefined,
     // A 402 may have stopped the key while this request waited for budget: nothing more is sent with it.
     pacer !== undefined ? billingStopLayer(billing, { checkOnly: true }) : undefined,
     circuitTicketLayer(breakers),
@@ -648,6 +659,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       billingRecovery.close();
       if (ownsCatalog) catalog.close();
       await pacer?.close();
+      await dynamicPacing?.close();
       await breakerSync?.close();
       await connections.close();
       if (ownsTransport) await transport.close();

@@ -36,7 +36,7 @@ export type {
 } from './retry.js';
 export { LightAbortController, createAttemptScope, createDeadline, timeoutError } from './timeout.js';
 export type { AttemptScope, AttemptScopeOptions, Deadline, DeadlineOptions, TimeoutKind } from './timeout.js';
-export { DEFAULT_HEADER_UNITS, MAX_RESET_MS, parseRateLimitHeaders, parseResetMs, readHeader } from './rate-limit-headers.js';
+export { DEFAULT_HEADER_UNITS, MAX_RESET_MS, dynamicRateLimitView, fixedRateLimitView, parseRateLimitHeaders, parseResetMs, readHeader } from './rate-limit-headers.js';
 export type { HeaderSource, HeaderUnits, RateLimitSnapshot, RateUnit } from './rate-limit-headers.js';
 export { Pacer } from './pacer.js';
 export type { AcquireOptions, EffectiveLimits, PaceLimits, PacerOptions } from './pacer.js';
@@ -64,6 +64,8 @@ export type { AttemptCall, AttemptEnd, Layer, RequestSlots, Send } from './layer
 export { BillingStop, billingStopLayer } from './billing-stop.js';
 export { CircuitRefusal, circuitGateLayer, circuitTicketLayer } from './breaker-layer.js';
 export { circuitKeyCheckLayer } from './circuit-key-check.js';
+export { DEFAULT_DYNAMIC_MAX_QUEUE_MS, DynamicPacing, dynamicLimitSaturatedError, dynamicPacingLayer, isDynamicLimit } from './dynamic-pacing.js';
+export type { DynamicPacingOptions } from './dynamic-pacing.js';
 export { BillingRecovery, DEFAULT_BILLING_PROBE_INTERVAL_MS, billingRecoveryLayer } from './billing-recovery.js';
 export type { BillingRecoveryOptions, ProbeOutcome } from './billing-recovery.js';
 export { DEFAULT_RETRY_BUDGET, RetryBudget, resolveRetryBudgetOptions, retryAllowance, retryBudgetExhaustedError } from './retry-budget.js';

@@ -43,6 +43,8 @@ export interface PacerOptions extends PaceLimits {
   safetyFactor?: number;
   /** Units of the limit headers (default: requests per second, tokens per minute). */
   headerUnits?: Partial<HeaderUnits>;
+  /** Which of an answer's headers this pacer learns from (default all: e.g. only the key's own, or a model's). */
+  headerView?: (headers: HeaderSource) => HeaderSource;
   /** Pause after a 429 that named no wait. Default 1 s. */
   defaultPenaltyMs?: number;
   /**
@@ -141,6 +143,7 @@ export class Pacer {
   private readonly clock: Clock;
   private readonly events: PolicyEvents | undefined;
   private readonly units: HeaderUnits;
+  private readonly headerView: ((headers: HeaderSource) => HeaderSource) | undefined;
   private readonly defaults: PaceLimits;
   private readonly learn: boolean;
   private readonly initialRate: number;
@@ -166,6 +169,7 @@ export class Pacer {
     this.defaultPenaltyMs = options.defaultPenaltyMs ?? 1000;
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_RETRY_OPTIONS.maxRetryAfterMs;
     this.units = { ...DEFAULT_HEADER_UNITS, ...options.headerUnits };
+    this.headerView = options.headerView;
     this.store = options.store ?? createMemoryPacerStore();
     this.ownsStore = options.store === undefined;
     this.clock = options.clock ?? systemClock;
@@ -234,7 +238,7 @@ export class Pacer {
     if (!this.learn || this.closed) return undefined;
     const state = this.state(key);
     const now = this.clock.now();
-    const snapshot = parseRateLimitHeaders(headers, this.units, now);
+    const snapshot = parseRateLimitHeaders(this.headerView !== undefined ? this.headerView(headers) : headers, this.units, now);
     const before = this.effective(state);
     // A rate so low that one send slot is longer than the pacer ever waits cannot be honoured, and would refuse every
     // request with nothing sent to learn a better one from: it is read as noise (a poisoned or broken header).

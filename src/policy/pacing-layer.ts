@@ -2,6 +2,7 @@
 // every answer's headers and pauses the key on a 429 (the failure's retry-after). Header observation hands each
 // answer's rate-limit snapshot to whoever records it (the pipeline's `state()`), parsed once.
 import { abortError, isTogetherError, pacingFailedError, withModel } from '../errors/index.js';
+import { isDynamicLimit } from './dynamic-pacing.js';
 import type { AttemptCall, Layer } from './layer.js';
 import type { Pacer } from './pacer.js';
 import { parseRateLimitHeaders } from './rate-limit-headers.js';
@@ -26,7 +27,8 @@ export function pacingLayer<C extends PacedCall, R>(pacer: Pacer): Layer<C, R> {
     });
     // A 429 holds the key's queue until the server's wait is over.
     call.onEnd((end) => {
-      if (end.kind === 'failure' && end.error.category === 'rate_limit') pacer.penalize(call.apiKey, end.error.retryAfterMs);
+      // A model's dynamic limit pauses that model only (dynamic-pacing.ts), not the whole key.
+      if (end.kind === 'failure' && end.error.category === 'rate_limit' && !isDynamicLimit(end.error)) pacer.penalize(call.apiKey, end.error.retryAfterMs);
     });
     return next(call);
   };

@@ -142,3 +142,29 @@ export function parseRateLimitHeaders(
   if (resetMs !== undefined) snapshot.resetMs = resetMs;
   return snapshot;
 }
+
+/** The `-dynamic` headers (per organisation and model), under the plain names: what a per-model pacer learns from. */
+export function dynamicRateLimitView(headers: HeaderSource): Record<string, string> {
+  const view: Record<string, string> = {};
+  for (const name of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-tokenlimit-limit', 'x-tokenlimit-remaining']) {
+    const value = readHeader(headers, `${name}-dynamic`);
+    if (value !== undefined) view[name] = value;
+  }
+  // Only the dynamic limit's own reset would belong here; Together sends one reset for both.
+  return view;
+}
+
+/** The headers without the `-dynamic` ones: the key's own limits, for a pacer per key (a model's limit is not the key's). */
+export function fixedRateLimitView(headers: HeaderSource): HeaderSource {
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    const source = headers as { get(name: string): string | null };
+    return { get: (name: string) => (name.toLowerCase().endsWith('-dynamic') ? null : source.get(name)) };
+  }
+  const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>;
+  let dynamic = false;
+  for (const name in record) if (name.toLowerCase().endsWith('-dynamic')) dynamic = true;
+  if (!dynamic) return headers;
+  const view: Record<string, string | readonly string[] | number | undefined> = {};
+  for (const name in record) if (!name.toLowerCase().endsWith('-dynamic')) view[name] = record[name];
+  return view;
+}

@@ -1,0 +1,81 @@
+// Pacing to Together's dynamic limits, per key × model. The `x-ratelimit-*-dynamic` headers are per organisation and
+// model (about twice the model's recent successful rate), so they pace requests for that model only — a key-wide
+// pacer that learned them would hold every model to the slowest one's rate. A request that would queue longer than
+// `maxQueueMs` behind the model's dynamic rate is not queued: it goes to the route's fallback at once
+// (`dynamic_limit_saturated`), as a capacity drop should become spill-over rather than a queue.
+import { TogetherError } from '../errors/index.js';
+import type { AttemptCall, Layer } from './layer.js';
+import { Pacer } from './pacer.js';
+import type { PacerOptions } from './pacer.js';
+import { dynamicRateLimitView } from './rate-limit-headers.js';
+
+export interface DynamicPacingOptions {
+  /** The longest a request waits in a model's dynamic-rate queue before going to the fallback. Default 2 s. */
+  maxQueueMs?: number;
+}
+
+export const DEFAULT_DYNAMIC_MAX_QUEUE_MS = 2_000;
+
+/** Whether a 429 is the model's dynamic limit (not the key's fixed one). */
+export function isDynamicLimit(error: Pick<TogetherError, 'category' | 'code' | 'type'>): boolean {
+  return error.category === 'rate_limit' && (error.code?.startsWith('dynamic_') === true || error.type?.startsWith('dynamic_') === true);
+}
+
+export function dynamicLimitSaturatedError(model: string, rps: number, queued: number): TogetherError {
+  return new TogetherError({
+    status: 429,
+    category: 'rate_limit',
+    code: 'dynamic_limit_saturated',
+    message: `Not sent: ${queued} requests already wait for ${model} at your dynamic rate for it (${rps.toFixed(1)}/s).`,
+    cause: "Together's dynamic limit for this model follows your recent successful traffic; a burst far above it would only earn 429s.",
+    fix: 'Add a fallback model (routes) to spill over to, or send at a steadier rate: the limit rises with sustained successful traffic.',
+    retryable: false,
+    retryAfterMs: Math.ceil((queued / Math.max(rps, 0.001)) * 1000),
+    model,
+  });
+}
+
+export class DynamicPacing {
+  readonly pacer: Pacer;
+  readonly maxQueueMs: number;
+
+  constructor(options: DynamicPacingOptions & Pick<PacerOptions, 'events' | 'clock' | 'maxWaitMs'> = {}) {
+    const maxQueueMs = options.maxQueueMs ?? DEFAULT_DYNAMIC_MAX_QUEUE_MS;
+    if (!(typeof maxQueueMs === 'number' && Number.isFinite(maxQueueMs) && maxQueueMs > 0)) {
+      throw new RangeError(`dynamicPacing.maxQueueMs must be a positive number of milliseconds (got ${String(maxQueueMs)}).`);
+    }
+    this.maxQueueMs = maxQueueMs;
+    this.pacer = new Pacer({
+      headerView: dynamicRateLimitView,
+      // Unknown until the model's first answer: not held at Together's base rate meanwhile (the key-wide pacer is).
+      initialRequestsPerSecond: 1000,
+      ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
+      ...(options.events !== undefined ? { events: options.events } : {}),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pacer.close();
+  }
+}
+
+const pairKey = (apiKey: string, model: string): string => `${apiKey}\n${model}`;
+
+export function dynamicPacingLayer<C extends AttemptCall, R>(dynamic: DynamicPacing): Layer<C, R> {
+  return (next) => async (call) => {
+    const key = pairKey(call.apiKey, call.model);
+    const { requestsPerSecond, source } = dynamic.pacer.limits(key);
+    if (source === 'learned' && requestsPerSecond !== undefined) {
+      const queued = dynamic.pacer.pending(key);
+      if ((queued / requestsPerSecond) * 1000 > dynamic.maxQueueMs) throw dynamicLimitSaturatedError(call.model, requestsPerSecond, queued);
+    }
+    const { waitedMs } = await dynamic.pacer.acquire(key, { signal: call.signal });
+    call.pacedMs = (call.pacedMs ?? 0) + waitedMs;
+    call.onHeaders((headers) => void dynamic.pacer.observe(key, headers));
+    call.onEnd((end) => {
+      if (end.kind === 'failure' && isDynamicLimit(end.error)) dynamic.pacer.penalize(key, end.error.retryAfterMs);
+    });
+    return next(call);
+  };
+}
