@@ -44,3 +44,5 @@ export type {
   ModelInfo,
   ErrorBody,
 } from './types.js';
+export { togetherUpstream, TOGETHER_INFERENCE_PATHS } from './upstream.js';
+export type { Upstream, InferenceEndpoint } from './upstream.js';

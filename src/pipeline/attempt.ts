@@ -3,29 +3,19 @@
 // first content chunk (see stream.ts). Everything around it — billing stop, breaker, pacing, timeouts, header
 // observation, classification, tracing — is a layer (policy/layer.ts) composed by pipeline.ts; `runAttempt`
 // settles the layers' end callbacks for an answer read whole, and the stream's reader settles them at its end.
-import { PATHS } from '../api/index.js';
-import type { RawResponse, SendRequest, TextResponse, Transport } from '../api/index.js';
-import { classify, isTogetherError, notTogetherAnswerError, redactPatterns, responseTooLargeError } from '../errors/index.js';
+import type { RawResponse, SendRequest, TextResponse, Upstream } from '../api/index.js';
+import { isTogetherError, notTogetherAnswerError, redactPatterns, responseTooLargeError } from '../errors/index.js';
 import type { KeySource, Scrubber, TogetherError } from '../errors/index.js';
 import type { AttemptEnd, AttemptHooks, AttemptScope, PolicyEventMap, PolicyEvents, RateLimitSnapshot, Send, TimedCall } from '../policy/index.js';
 import type { Endpoint } from './contract.js';
 import { openStream, readFailure } from './stream.js';
 import type { OpenedStream } from './stream.js';
 
-export const ENDPOINT_PATH: Record<Endpoint, string> = {
-  chat: PATHS.chatCompletions,
-  completions: PATHS.completions,
-  embeddings: PATHS.embeddings,
-  images: PATHS.images,
-  rerank: PATHS.rerank,
-  speech: PATHS.audioSpeech,
-  transcriptions: PATHS.audioTranscriptions,
-  translations: PATHS.audioTranslations,
-};
 
 /** What the exchange needs from the pipeline. */
 export interface ExchangeStages {
-  transport: Transport;
+  /** Where attempts go: its transport, its paths, its classification of error answers. */
+  upstream: Upstream;
   events: PolicyEvents;
   /** Removes every form of every key the pipeline knows from what an upstream sent, before anyone sees it. */
   scrubber(): Scrubber;
@@ -90,7 +80,7 @@ function invalidJson(model: string, status: number, error: unknown): TogetherErr
 
 /** An upstream error answer (status, headers, body text), classified (the layers act on its category). */
 function classifyAnswer(stages: ExchangeStages, request: PipelineAttempt, status: number, headers: Record<string, string>, text: string): TogetherError {
-  return classify({ status, headers, body: text, model: request.model, keySource: request.keySource, secrets: stages.scrubber().secrets });
+  return stages.upstream.classify({ status, headers, body: text, model: request.model, keySource: request.keySource, secrets: stages.scrubber().secrets });
 }
 
 /** An upstream error answer read from its body stream. */
@@ -145,7 +135,7 @@ async function mediaAnswer(stages: ExchangeStages, request: PipelineAttempt, res
 async function sendForText(stages: ExchangeStages, request: PipelineAttempt, send: SendRequest, scope: AttemptScope): Promise<AttemptResult> {
   let answer: TextResponse;
   try {
-    answer = await stages.transport.sendText!(send);
+    answer = await stages.upstream.transport.sendText!(send);
   } catch (error) {
     throw readFailure(error, scope, false, request.model);
   }
@@ -172,7 +162,7 @@ async function sendAttempt(stages: ExchangeStages, request: PipelineAttempt): Pr
   const headers = attemptHeaders(request);
   const send: SendRequest = {
     method: 'POST',
-    path: ENDPOINT_PATH[request.endpoint],
+    path: stages.upstream.path(request.endpoint),
     body: request.rawBody ?? request.body,
     jsonText: request.rawBody !== undefined && request.contentType === undefined,
     ...(headers !== undefined ? { headers } : {}),
@@ -183,11 +173,11 @@ async function sendAttempt(stages: ExchangeStages, request: PipelineAttempt): Pr
     maxResponseBytes: stages.maxResponseBytes,
   };
   // Speech answers audio bytes: read as bytes below, never as text.
-  if (!request.stream && request.endpoint !== 'speech' && stages.transport.sendText !== undefined) {
+  if (!request.stream && request.endpoint !== 'speech' && stages.upstream.transport.sendText !== undefined) {
     return sendForText(stages, request, send, scope);
   }
   try {
-    response = await stages.transport.send(send);
+    response = await stages.upstream.transport.send(send);
   } catch (error) {
     throw readFailure(error, scope, false, request.model);
   }

@@ -1,7 +1,7 @@
 // createPipeline's options: what each stage is told, with defaults, checked up front so a bad value fails at
 // construction with a message naming the option.
 import type { TracingOption } from '../tracing/index.js';
-import type { Transport } from '../api/index.js';
+import type { Transport, Upstream } from '../api/index.js';
 import type { Catalog, CatalogOptions } from '../catalog/index.js';
 import type { KeySource } from '../errors/index.js';
 import type { AdaptiveThrottleOptions, BreakerOptions, PolicyEvents, RetryBudgetOptions, RetryOptions } from '../policy/index.js';
@@ -53,6 +53,12 @@ export interface PipelineOptions {
    * say so, else off (then nothing of OpenTelemetry is loaded).
    */
   tracing?: TracingOption;
+  /**
+   * The upstream to send to (transport, endpoint paths, error classification, model list): default Together's, over
+   * `transport` or a transport built from baseUrl/apiKey. The seam for the emulator, a recorded replay, or another
+   * OpenAI-compatible service. Closed by close().
+   */
+  upstream?: Upstream | undefined;
   /** Environment to read TOGETHER_API_KEY / TOGETHER_BASE_URL from (default process.env). */
   env?: NodeJS.ProcessEnv | undefined;
   /** A transport to send through (the pipeline then neither creates nor closes one). */

@@ -7,8 +7,8 @@
 //   → classification → exchange (retries spend the key × model's retry budget: policy/retry-budget.ts)
 // Each layer lives in the module of its concern; which failure gets which behaviour is errors/behaviour.ts's table.
 // Every decision is reported on `events`.
-import { createTransport, listModels } from '../api/index.js';
-import type { Transport } from '../api/index.js';
+import { listModels, togetherUpstream } from '../api/index.js';
+import type { Transport, Upstream } from '../api/index.js';
 import { createCatalog } from '../catalog/index.js';
 import type { Catalog, CatalogModel } from '../catalog/index.js';
 import { TogetherError, abortError, classificationLayer, classifyNetworkError, isTogetherError, scrubberFor } from '../errors/index.js';
@@ -204,10 +204,15 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   if (options.tokenizerThread !== false) runTokenizersOffThread();
   const events = options.events ?? new PolicyEvents();
   const { apiKey: defaultKey, keySource: defaultKeySource } = resolveApiKey(options);
-  const ownsTransport = options.transport === undefined;
   const maxResponseBytes = options.maxResponseBytes ?? PIPELINE_DEFAULTS.maxResponseBytes;
-  const transport: Transport =
-    options.transport ?? createTransport({ baseUrl: options.baseUrl, apiKey: defaultKey, env: options.env, maxResponseBytes, secrets: options.secrets });
+  // The upstream (transport, paths, classification, model list): Together's unless the caller gives another.
+  const upstream: Upstream =
+    options.upstream ??
+    togetherUpstream({
+      transport: options.transport,
+      transportOptions: { baseUrl: options.baseUrl, apiKey: defaultKey, env: options.env, maxResponseBytes, secrets: options.secrets },
+    });
+  const transport: Transport = upstream.transport;
   /** Every value no text from upstream may carry on: configured secrets, the default key, every key sent with. */
   const secrets: string[] = [...(options.secrets ?? []), ...(defaultKey !== undefined ? [defaultKey] : [])];
   let scrubber: Scrubber = scrubberFor(secrets);
@@ -225,7 +230,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     : createCatalog({
         // The list loads with the pipeline's key or, without one (resilientFetch, a gateway), the first caller's.
         fetchModels: (signal) =>
-          listModels(transport, {
+          upstream.listModels({
             signal,
             keySource: defaultKeySource,
             secrets: scrubber.secrets,
@@ -317,7 +322,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const attempt = composeLayers(
     attemptLayers,
     exchange({
-      transport,
+      upstream,
       events,
       scrubber: () => scrubber,
       maxStreamEventBytes: options.maxStreamEventBytes ?? PIPELINE_DEFAULTS.maxStreamEventBytes,
@@ -662,7 +667,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       await dynamicPacing?.close();
       await breakerSync?.close();
       await connections.close();
-      if (ownsTransport) await transport.close();
+      await upstream.close();
       await tracing?.close();
     },
   };
