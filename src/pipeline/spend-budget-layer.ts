@@ -8,6 +8,7 @@
 // - a failure with an HTTP status (Together answered with an error: nothing billed): settled to $0; a failure
 //   without one (network, timeout: the upstream may have generated): the reservation is kept.
 // A model without a known price, or without max_tokens and a known context length, cannot be reserved: refused.
+// With configured fallbacks (`overrides.fallbacks`) the reservation is the priciest worst case along the route.
 import type { CatalogModel } from '../catalog/index.js';
 import { isTogetherError } from '../errors/index.js';
 import { budgetUnpricedError } from '../policy/index.js';
@@ -75,7 +76,14 @@ export function withSpendBudget(
     if (model === undefined) throw budgetUnpricedError(name, modelId, 'the catalog does not list this model, so its price is not known');
     const bound = worstCaseUsd(body, model);
     if ('unknown' in bound) throw budgetUnpricedError(name, modelId, bound.unknown);
-    const reservation = await budgets.reserve(name, limit, bound.usd, model.id);
+    // The request may be answered by a configured fallback: reserve for the priciest of the route it can take.
+    let usd = bound.usd;
+    for (const id of request.overrides?.fallbacks ?? []) {
+      const fallback = await lookup(id, request.signal);
+      const fallbackBound = fallback === undefined ? undefined : worstCaseUsd(body, fallback);
+      if (fallbackBound !== undefined && 'usd' in fallbackBound) usd = Math.max(usd, fallbackBound.usd);
+    }
+    const reservation = await budgets.reserve(name, limit, usd, model.id);
     let result: PipelineResult;
     try {
       result = await send(request);

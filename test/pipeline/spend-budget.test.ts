@@ -2,7 +2,9 @@
 // request that does not fit is refused at once (never sent); an unknown price is refused, never counted as free.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient, worstCaseUsd } from '../../src/pipeline/index.js';
+import { createClient, withSpendBudget, worstCaseUsd } from '../../src/pipeline/index.js';
+import type { PipelineResult } from '../../src/pipeline/index.js';
+import { MemorySpendStore, SpendBudgets } from '../../src/policy/index.js';
 import { isTogetherError } from '../../src/errors/index.js';
 import { tokenBounds } from '../../src/tokens/index.js';
 import { KEYS, MODELS, startTestEmulator } from '../e2e/helpers/emulator.js';
@@ -76,4 +78,28 @@ test('a refused request is never sent, and its error says what is left and when 
 test('a bad budget option is a clear TypeError', () => {
   assert.throws(() => createClient({ apiKey: KEYS.main, baseUrl: emu.baseUrl, env: {}, budget: { usd: -1, per: 'day' } }), /budget\.usd must be a positive number/);
   assert.throws(() => createClient({ apiKey: KEYS.main, baseUrl: emu.baseUrl, env: {}, budget: { usd: 1, per: 'week' as 'day' } }), /budget\.per must be one of 'day', 'month', 'total'/);
+});
+
+test('with configured fallbacks the reservation covers the priciest model of the route; a JSON answer settles to its cost', async () => {
+  const budgets = new SpendBudgets(new MemorySpendStore());
+  const limit = { usd: 1, per: 'total' as const };
+  const prices: Record<string, { input: number; output: number }> = { cheap: { input: 1, output: 1 }, dear: { input: 10, output: 10 } };
+  const lookup = async (id: string) => (prices[id] ? { id, pricing: prices[id], contextLength: 1000 } : undefined);
+  const body = { model: 'cheap', messages: 'x', max_tokens: 100 };
+  const dearBound = worstCaseUsd(body, { pricing: prices['dear'], contextLength: 1000 });
+  let reservedDuringSend = -1;
+  const send = withSpendBudget(
+    async () => {
+      reservedDuringSend = (await budgets.read('b', limit)).reservedUsd;
+      return { kind: 'json', status: 200, body: {}, record: { model: 'dear', costUsd: 0.0001 } } as unknown as PipelineResult;
+    },
+    { budgets, name: 'b', limit },
+    lookup,
+  );
+  await send({ endpoint: 'chat', body, overrides: { fallbacks: ['dear', 'unlisted'] } });
+  assert.ok('usd' in dearBound);
+  assert.ok(Math.abs(reservedDuringSend - dearBound.usd) < 1e-9, `reserved ${reservedDuringSend}, the dear model's worst case is ${dearBound.usd}`);
+  await new Promise((resolve) => setImmediate(resolve));
+  const after = await budgets.read('b', limit);
+  assert.deepEqual([after.spentUsd, after.reservedUsd], [0.0001, 0]);
 });
