@@ -20,3 +20,19 @@ export { BACKOFF_SCALE, FAILURE_BEHAVIOUR, CODE_BEHAVIOUR, behaviourOf, categori
 export type { FailureBehaviour, BackoffClass, FallbackClass } from './behaviour.js';
 export { abortError, pacingFailedError, withModel, withRetryable, notTogetherAnswerError, retryAfterAboveCapError, retryPastDeadlineError } from './factories.js';
 export { classificationLayer } from './classification-layer.js';
+export {
+  breakerOpenError,
+  contextOverflowError,
+  formWithoutBytesError,
+  invalidBodyError,
+  invalidJsonBodyError,
+  invalidOverridesError,
+  missingKeyError,
+  openAiBaseUrlError,
+  pipelineClosedError,
+  streamError,
+  unknownEndpointError,
+  unresolvedModelError,
+  unusableModelError,
+} from './pipeline-errors.js';
+export type { OverflowFacts, UnresolvedModelFacts } from './pipeline-errors.js';

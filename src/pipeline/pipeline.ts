@@ -63,7 +63,17 @@ import type {
   StreamResult,
   UsageRecord,
 } from './contract.js';
-import { breakerOpenError, contextOverflowError, missingKeyError, unresolvedModelError } from './errors.js';
+import {
+  breakerOpenError,
+  contextOverflowError,
+  formWithoutBytesError,
+  invalidOverridesError,
+  missingKeyError,
+  pipelineClosedError,
+  unknownEndpointError,
+  unresolvedModelError,
+  unusableModelError,
+} from '../errors/index.js';
 import { PIPELINE_DEFAULTS, checkOverflowPolicy, checkPipelineOptions, isCatalog, resolveApiKey } from './options.js';
 import type { PipelineOptions } from './options.js';
 import { RedisConnections, shareBreakers } from './redis-connections.js';
@@ -111,39 +121,6 @@ interface Progress {
   model: string | undefined;
 }
 
-function closedError(): TogetherError {
-  return new TogetherError({
-    category: 'network',
-    code: 'pipeline_closed',
-    message: 'The pipeline is closed: nothing was sent.',
-    cause: 'close() was called on this pipeline (or the client that owns it) before this request.',
-    fix: 'Create a new client or pipeline to send more requests.',
-    retryable: false,
-  });
-}
-
-function unknownEndpointError(endpoint: unknown): TogetherError {
-  return new TogetherError({
-    category: 'validation',
-    code: 'unknown_endpoint',
-    message: `Unknown endpoint ${JSON.stringify(endpoint)}: the pipeline runs 'chat', 'completions', 'embeddings', 'images', 'rerank', 'speech', 'transcriptions' and 'translations'.`,
-    cause: 'The request named an endpoint the pipeline does not run.',
-    fix: 'Use one of the endpoints listed; send other paths through the transport directly.',
-    retryable: false,
-  });
-}
-
-function formWithoutBytesError(): TogetherError {
-  return new TogetherError({
-    category: 'validation',
-    code: 'invalid_request_body',
-    message: 'A request with a contentType must carry its body as rawBody (the bytes to send).',
-    cause: 'The pipeline sends a non-JSON body (a multipart form) only as the caller gave it.',
-    fix: "Pass the form's bytes as rawBody and its media type, boundary included, as contentType.",
-    retryable: false,
-  });
-}
-
 /** Per-request overrides are input too: a bad one is a validation error, not a crash. */
 function checkOverrides(overrides: RequestOverrides): void {
   try {
@@ -159,14 +136,7 @@ function checkOverrides(overrides: RequestOverrides): void {
       throw new TypeError('overrides.fallbacks must be a list of model ids ([] turns fallback off).');
     }
   } catch (error) {
-    throw new TogetherError({
-      category: 'validation',
-      code: 'invalid_overrides',
-      message: (error as Error).message,
-      cause: 'A per-request option passed to the pipeline is out of range; nothing was sent.',
-      fix: 'Correct the option named in the message.',
-      retryable: false,
-    });
+    throw invalidOverridesError((error as Error).message);
   }
 }
 
@@ -468,7 +438,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           if (thrown instanceof UnusableModel) {
             unusable ??= thrown.error;
             // A model that cannot take the request is skipped whatever made it unusable.
-            return fallbackReason(thrown.error) === undefined ? new TogetherError({ ...thrown.error.toJSON(), category: 'not_found' }) : thrown.error;
+            return fallbackReason(thrown.error) === undefined ? unusableModelError(thrown.error) : thrown.error;
           }
           if (thrown instanceof CircuitRefusal) {
             refused.push(id);
@@ -540,7 +510,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     let deadline: Deadline | undefined;
     let handedOff = false;
     try {
-      if (closed) throw closedError();
+      if (closed) throw pipelineClosedError();
       if (!isEndpoint(request?.endpoint)) throw unknownEndpointError(request?.endpoint);
       checkOverrides(overrides);
       const checked = checkBody(request.endpoint, request.body);

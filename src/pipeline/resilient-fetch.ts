@@ -8,7 +8,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createTransport, PATHS, resolveBaseUrl } from '../api/index.js';
 import type { SendRequest, Transport } from '../api/index.js';
-import { TogetherError, withFrontDoorFix } from '../errors/index.js';
+import type { TogetherError } from '../errors/index.js';
+import { invalidJsonBodyError, openAiBaseUrlError, withFrontDoorFix } from '../errors/index.js';
 import type { Endpoint, Pipeline, PipelineResult } from './contract.js';
 import { errorResponse, forwardHeaders, iterableStream, jsonResponse, streamResponse } from './http-response.js';
 import { resolveApiKey } from './options.js';
@@ -128,30 +129,8 @@ function bearer(headers: Headers): string | undefined {
   return match?.[1]?.trim() || undefined;
 }
 
-function badBody(detail: string): TogetherError {
-  return new TogetherError({
-    category: 'validation',
-    code: 'invalid_json',
-    message: `The request body is not valid JSON: ${detail}`,
-    cause: 'The body sent through resilientFetch could not be parsed, so it was not sent.',
-    fix: 'Send a JSON body (the SDKs do this for you).',
-    retryable: false,
-  });
-}
-
 /** The openai SDK's default host: an SDK left without a baseURL would be sent a Together key. */
 const OPENAI_HOST = 'api.openai.com';
-
-function openAiBaseUrl(base: string): TogetherError {
-  return new TogetherError({
-    category: 'validation',
-    code: 'base_url_is_openai',
-    message: `The SDK sent this call to ${base}, OpenAI's API, not Together's; resilientFetch did not send it (nor the key).`,
-    cause: "The SDK was created without a baseURL, so it used its default (OpenAI's); resilientFetch sends each call where the SDK sends it.",
-    fix: "Give the SDK Together's base URL: new OpenAI({ baseURL: 'https://api.together.ai/v1', fetch: resilientFetch(...) }) (or your gateway's or emulator's).",
-    retryable: false,
-  });
-}
 
 /** Request headers worth passing on (not the connection's, not the key: the transport sets its own). */
 const DROPPED_REQUEST_HEADERS = new Set(['host', 'authorization', 'content-length', 'connection', 'accept-encoding', 'transfer-encoding', 'keep-alive']);
@@ -193,7 +172,7 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
     try {
       body = JSON.parse(text);
     } catch (error) {
-      return errorResponse(badBody((error as Error).message));
+      return errorResponse(invalidJsonBodyError((error as Error).message));
     }
     let result: PipelineResult;
     try {
@@ -247,7 +226,7 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
     const path = apiPath(call.url.pathname);
     const base = apiBase(call.url);
     if (path === undefined || base === undefined) return fetch(input, init);
-    if (call.url.hostname === OPENAI_HOST) return errorResponse(openAiBaseUrl(base));
+    if (call.url.hostname === OPENAI_HOST) return errorResponse(openAiBaseUrlError(base));
     const endpoint = call.method === 'POST' ? ROUTED[path] : undefined;
     try {
       return endpoint !== undefined ? await routed(call, endpoint, base) : await forwarded(call, path, base);

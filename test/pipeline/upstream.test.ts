@@ -15,6 +15,7 @@ function replayUpstream(answers: { status: number; text: string }[]): Upstream &
   const sent: SendRequest[] = [];
   const classified: number[] = [];
   const transport = {
+    baseUrl: 'http://replay.invalid/v1',
     async send(): Promise<never> {
       throw new Error('the replay answers through sendText only');
     },
@@ -58,7 +59,7 @@ test('a recorded replay as the upstream: its paths, its classification (599 → 
 test("Together's upstream: Together's paths, over a given transport it does not close", async () => {
   let closed = false;
   const upstream = togetherUpstream({
-    transport: { send: async () => Promise.reject(new Error('unused')), close: async () => void (closed = true) },
+    transport: { baseUrl: 'http://127.0.0.1:9/v1', send: async () => Promise.reject(new Error('unused')), close: async () => void (closed = true) },
   });
   assert.equal(upstream.name, 'together');
   assert.equal(upstream.path('chat'), TOGETHER_INFERENCE_PATHS.chat);
