@@ -8,7 +8,8 @@ import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { modelLookupFrom, withSpendBudget } from '../pipeline/index.js';
 import type { ModelLookup, Pipeline, PipelineRequest, PipelineResult } from '../pipeline/index.js';
-import { MemorySpendStore, RedisSpendStore, SpendBudgets } from '../policy/index.js';
+import { MemorySpendStore, RedisSpendStore, SpendBudgets, budgetUnpricedError } from '../policy/index.js';
+import type { TogetherError } from '../errors/index.js';
 import type { BudgetLimit, BudgetReading } from '../policy/index.js';
 import type { ResolvedClient } from './config.js';
 
@@ -105,4 +106,17 @@ export class GatewayBudgets {
     this.shared.clear();
     await Promise.all(all.map(({ redis }) => redis.quit().then(() => {}, () => redis.disconnect())));
   }
+}
+
+/**
+ * A budgeted client's request on a path the gateway forwards unchanged (batches, fine-tunes, endpoints, anything
+ * Together adds) that could spend: every write but a file upload. tether cannot price it beforehand, so it is
+ * refused (never counted as free); reads and deletes go through.
+ */
+export function unpricedForward(client: string, method: string | undefined, url: string | undefined): TogetherError | undefined {
+  const path = (url ?? '').split('?')[0] ?? '';
+  if (method === 'GET' || method === 'HEAD' || method === 'DELETE' || method === 'OPTIONS') return undefined;
+  if (path === '/v1/files' || path.startsWith('/v1/files/')) return undefined;
+  if (/^\/v1\/(batches|fine-tunes)\/[^/]+\/cancel$/.test(path)) return undefined; // cancelling spends nothing
+  return budgetUnpricedError(client, undefined, `${method ?? 'a'} ${path} is forwarded to Together unchanged and its cost cannot be reserved beforehand; send it with a client token that has no budget`);
 }

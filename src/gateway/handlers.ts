@@ -8,6 +8,7 @@ import { LightAbortController } from '../policy/index.js';
 import type { TogetherError } from '../errors/index.js';
 import { clientRateLimited, internalError, bodyTooLarge, togetherErrorReply, unauthorized } from './envelope.js';
 import type { ErrorReply } from './envelope.js';
+import { unpricedForward } from './budgets.js';
 import type { GatewayBudgets } from './budgets.js';
 import { consumeLimits } from './clients.js';
 import type { Exchange } from './exchange.js';
@@ -272,6 +273,11 @@ async function sendThroughPipeline(
 export async function handleForward(ex: Exchange, ctx: HandlerContext): Promise<void> {
   const admitted = admit(ex);
   if (!(admitted === true || (admitted !== false && (await admitted)))) return;
+  const unpriced = ex.budget === undefined ? undefined : unpricedForward(ex.client ?? '', ex.req.method, ex.req.url);
+  if (unpriced !== undefined) {
+    fail(ex, togetherErrorReply(unpriced), true);
+    return;
+  }
   await handlePassthrough(ex, ctx);
 }
 

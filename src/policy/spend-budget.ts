@@ -220,17 +220,17 @@ export function budgetExceededError(facts: {
 }
 
 /** A request a budget cannot price: refused, never counted as free. */
-export function budgetUnpricedError(budget: string, model: string, why: string): TogetherError {
+export function budgetUnpricedError(budget: string, model: string | undefined, why: string): TogetherError {
   return new TogetherError({
     status: 403,
     code: 'budget_unpriced',
     type: 'budget_exceeded',
     category: 'rate_limit',
-    message: `Budget "${budget}" cannot reserve a worst-case cost for this request on ${model}: ${why}.`,
+    message: `Budget "${budget}" cannot reserve a worst-case cost for this request${model === undefined ? '' : ` on ${model}`}: ${why}.`,
     cause: 'A request under a budget is sent only when its worst case is known; an unknown price is never counted as free.',
     fix: why.includes('max_tokens') ? 'Set max_tokens on the request.' : 'Use a model with a listed price, or send this client without a budget.',
     retryable: false,
     model,
-    details: { budget, model },
+    details: { budget, ...(model !== undefined ? { model } : {}) },
   });
 }

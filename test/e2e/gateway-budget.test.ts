@@ -139,6 +139,23 @@ describe('a client budget shared by three gateways through Redis', { skip: REDIS
     assert.equal(response.status, 200);
   });
 
+  test('a budgeted client cannot spend through a forwarded path (a batch); reads go through', async () => {
+    const before = emu.stats().byPath['/v1/batches'] ?? 0;
+    const refused = await fetch(`${gateways[0]!.baseUrl}/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ input_file_id: 'file-x', endpoint: '/v1/chat/completions', completion_window: '24h' }),
+    });
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    assert.equal(refused.status, 403);
+    assert.equal(body.error.code, 'budget_unpriced');
+    assert.match(body.error.message, /POST \/v1\/batches is forwarded to Together unchanged/);
+    assert.equal(emu.stats().byPath['/v1/batches'] ?? 0, before, 'the batch reached the emulator');
+    const list = await fetch(`${gateways[0]!.baseUrl}/batches`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    await list.arrayBuffer();
+    assert.equal(list.status, 200);
+  });
+
   test('the refusal is a 403 naming the budget, what is left and when it resets, not retried by SDKs', async () => {
     const response = await fetch(`${gateways[1]!.baseUrl}/chat/completions`, {
       method: 'POST',
