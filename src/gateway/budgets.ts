@@ -41,8 +41,9 @@ export class GatewayBudgets {
     if (redisUrl === undefined) return (this.memory ??= new SpendBudgets(new MemorySpendStore()));
     let entry = this.shared.get(redisUrl);
     if (entry === undefined) {
-      // Fail fast: a reserve Redis cannot answer refuses its request at once rather than queueing it.
-      const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, disconnectTimeout: 50 });
+      // Commands wait for the first connection (a gateway just started must not refuse its first requests), but
+      // with Redis away a reserve fails after one reconnection attempt and its request is refused (503).
+      const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, disconnectTimeout: 50 });
       redis.on('error', () => {});
       entry = { budgets: new SpendBudgets(new RedisSpendStore(redis)), redis };
       this.shared.set(redisUrl, entry);

@@ -171,6 +171,27 @@ describe('a client budget shared by three gateways through Redis', { skip: REDIS
   });
 });
 
+describe('a client budget whose Redis is away', { skip: REDIS_SKIP }, () => {
+  test('a budgeted request is refused at once with 503 budget_store_unavailable, never sent blind', async () => {
+    const redis = await startRedis();
+    const emu = await startEmulator({ port: 0, seed: 9, faults: [], keys: [{ key: 'tk-budget-away', name: 'away', requestsPerSecond: 1000, tokensPerMinute: 1_000_000_000, creditsUsd: 100 }] });
+    const gateway = await createGateway(gatewayConfig(emu, 'tk-budget-away', 1, redis.url), { env: {} });
+    try {
+      assert.equal((await send(gateway, 1)).status, 200);
+      await redis.kill();
+      const started = performance.now();
+      const outcome = await send(gateway, 2);
+      assert.deepEqual(outcome, { status: 503, code: 'budget_store_unavailable' });
+      assert.ok(performance.now() - started < 5_000, 'the refusal waited for Redis');
+      assert.equal(emu.stats().byKeyModel['away']?.[MODEL]?.requests, 1, 'a request was sent without its budget checked');
+    } finally {
+      await gateway.close();
+      await emu.close();
+      await redis.stop();
+    }
+  });
+});
+
 describe('a client budget on one gateway, streams cancelled mid-way included', () => {
   const BUDGET = 0.002;
   let emu: RunningEmulator;
