@@ -3,8 +3,9 @@
 // 200 concurrent clients, each the unmodified `openai` SDK with its default retries (maxRetries 2), call chat
 // completions in a closed loop (answer, think 1 s, call again) for a bounded time, against an emulator playing an
 // incident (examples of the same in docs/emulator-scenarios.md):
-//   - the key is on Together's dynamic limits (per model: 40 requests/s at first, rising with success), which the
-//     offered load (about 100 requests/s per primary model) reaches at once: 429 `dynamic_request_limited`;
+//   - the key is on Together's dynamic limits (per model, rising with success), which the
+//     offered load (about 100 requests/s per primary model) reaches at once: 429 `dynamic_request_limited`
+//     (30 requests/s at first, below the platform capacity of 40/s);
 //   - PRIMARY's platform capacity (40/s) halves from 20% to 60% of the run;
 //   - OUTAGE answers 503 to everything from 40% to 65% of the run;
 //   - FALLBACK (capacity 120/s) is the route of both, and has capacity throughout.
@@ -15,8 +16,9 @@
 //   gateway   the SDK through tether's gateway (its default policies, the route configured)
 //   library   tether's own client (createClient), one per process, shared by the 200 callers
 // Upstream requests and cost are the emulator's own counts (stats.byKeyModel). Amplification = upstream requests ÷
-// client calls. `capacityShare` = goodput ÷ what the scenario's capacity allows for the offered load (per second,
-// the smaller of the calls offered and the sum of the three models' capacity in force, averaged over the run).
+// client calls. `capacityShare` = successful calls ÷ what the scenario allows of the callers' demand (per second,
+// the smaller of 200 calls/s — every caller once per think time — and the sum over the three models of the smaller
+// of their capacity in force and the key's starting dynamic rate, 30/s: a floor, as that rate rises with success).
 // The last line printed is one JSON object: {"targets": {"<name>": {calls, succeeded, clientFailures,
 // upstreamRequests, amplification, goodputRps, p99Ms, costUsd, …}}, …}.
 import { spawn } from 'node:child_process';
@@ -64,11 +66,17 @@ function scenario(): object {
   };
 }
 
-/** Capacity in force at `t` ms into the run (requests/s over the three models). */
+/** The key's dynamic rate per model at first (requests/s); it only rises with sustained success. */
+const DYNAMIC_BASE_RPS = 1800 / 60;
+
+/**
+ * What the scenario allows at `t` ms into the run (requests/s over the three models): per model, the smaller of its
+ * platform capacity in force and the key's dynamic rate at first — a floor, since the dynamic rate rises with success.
+ */
 function capacityAt(t: number): number {
   const primary = t >= at(0.2) && t < at(0.6) ? CAPACITY[PRIMARY] / 2 : CAPACITY[PRIMARY];
   const outage = t >= at(0.4) && t < at(0.65) ? 0 : CAPACITY[OUTAGE];
-  return primary + outage + CAPACITY[FALLBACK];
+  return [primary, outage, CAPACITY[FALLBACK]].reduce((sum, rps) => sum + Math.min(rps, DYNAMIC_BASE_RPS), 0);
 }
 
 async function startIncidentEmulator(): Promise<Awaited<ReturnType<typeof startEmulator>>> {
@@ -77,7 +85,7 @@ async function startIncidentEmulator(): Promise<Awaited<ReturnType<typeof startE
     seed: 7,
     logLevel: 'silent',
     faults: [],
-    keys: [{ key: API_KEY, name: 'storm', requestsPerSecond: 1000, tokensPerMinute: 50_000_000, creditsUsd: 10_000, dynamic: { baseRpm: 2400, capRpm: 12_000, historyMs: 60_000 } }],
+    keys: [{ key: API_KEY, name: 'storm', requestsPerSecond: 1000, tokensPerMinute: 50_000_000, creditsUsd: 10_000, dynamic: { baseRpm: 1800, capRpm: 12_000, historyMs: 60_000 } }],
     capacity: Object.entries(CAPACITY).map(([model, requestsPerSecond]) => ({ model, requestsPerSecond })),
     scenario: scenario() as never,
   });
@@ -93,6 +101,7 @@ interface Tally {
   /** Per second of the run: calls started. */
   offered: number[];
   failuresByStatus: Record<string, number>;
+  upstreamByModel: Record<string, number>;
 }
 
 /** The closed loop of `CLIENTS` callers for DURATION_MS; `callFor(i)` is caller i's one call (model by caller). */
@@ -117,7 +126,9 @@ async function storm(callFor: (i: number) => Call): Promise<{ tally: Tally; elap
           tally.latencies.push(performance.now() - t0);
         } catch (error) {
           tally.clientFailures++;
-          const status = String((error as { status?: number }).status ?? (error as Error).name);
+          const e = error as { status?: number; code?: string | null; error?: { code?: string } };
+          const code = e.code ?? e.error?.code;
+          const status = `${String(e.status ?? (error as Error).name)}${code ? ` ${code}` : ''}`;
           tally.failuresByStatus[status] = (tally.failuresByStatus[status] ?? 0) + 1;
         }
         await sleep(THINK_MS);
@@ -172,6 +183,7 @@ interface TargetResult {
   upstream429: number;
   upstream503: number;
   failuresByStatus: Record<string, number>;
+  upstreamByModel: Record<string, number>;
 }
 
 async function runTarget(name: string): Promise<TargetResult | { skipped: string }> {
@@ -220,11 +232,19 @@ async function runTarget(name: string): Promise<TargetResult | { skipped: string
     const { tally, elapsedMs } = await storm(callFor);
     const stats = emu.stats();
     let upstreamRequests = 0;
-    for (const byModel of Object.values(stats.byKeyModel)) for (const counts of Object.values(byModel)) upstreamRequests += counts.requests;
+    const upstreamByModel: Record<string, number> = {};
+    for (const byModel of Object.values(stats.byKeyModel)) {
+      for (const [model, counts] of Object.entries(byModel)) {
+        upstreamRequests += counts.requests;
+        upstreamByModel[model.split('/')[1] ?? model] = (upstreamByModel[model.split('/')[1] ?? model] ?? 0) + counts.requests;
+      }
+    }
     const costUsd = stats.costUsd;
-    // What the capacity allows of what was offered, second by second.
+    // What the capacity allows of the callers' demand (each would call once per think time if answered at once),
+    // second by second: a target that holds calls back lowers its own offered load, not the demand.
+    const demandRps = (CLIENTS * 1000) / THINK_MS;
     let allowed = 0;
-    for (let s = 0; s < tally.offered.length; s++) allowed += Math.min(tally.offered[s] ?? 0, capacityAt(s * 1000 + 500));
+    for (let s = 0; s < Math.ceil(elapsedMs / 1000); s++) allowed += Math.min(demandRps, capacityAt(s * 1000 + 500));
     const goodputRps = tally.succeeded / (elapsedMs / 1000);
     return {
       calls: tally.calls,
@@ -239,6 +259,7 @@ async function runTarget(name: string): Promise<TargetResult | { skipped: string
       upstream429: stats.rateLimited,
       upstream503: stats.overloaded,
       failuresByStatus: tally.failuresByStatus,
+      upstreamByModel,
     };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -275,7 +296,7 @@ console.log(
   JSON.stringify({
     durationS: DURATION_S,
     clients: CLIENTS,
-    scenario: { capacityRps: CAPACITY, primaryHalved: [at(0.2), at(0.6)], outage503: [at(0.4), at(0.65)], dynamic: { baseRpm: 2400, capRpm: 12_000 } },
+    scenario: { capacityRps: CAPACITY, primaryHalved: [at(0.2), at(0.6)], outage503: [at(0.4), at(0.65)], dynamic: { baseRpm: 1800, capRpm: 12_000 } },
     targets,
     ratios,
     goals: { gateway: goals('gateway'), library: goals('library') },

@@ -53,6 +53,8 @@ export interface PipelineAttempt extends TimedCall {
   /** The snapshot the pacing layer read from the latest answer's headers. */
   rateLimit?: RateLimitSnapshot | undefined;
   hooks: AttemptHooks;
+  /** Whether the request may still move to another model of its route (the dynamic pacer's spill-over). */
+  spillOver?: (() => boolean) | undefined;
 }
 
 export type AttemptResult =

@@ -339,7 +339,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   }
 
   /** The retry layer: attempts on one model until one succeeds, the retry policy gives up, or the circuit refuses. */
-  function attemptsOn(run: RequestRun, target: Target, fallbackFrom: { model: string; why: string } | undefined): Promise<AttemptResult> {
+  function attemptsOn(
+    run: RequestRun,
+    target: Target,
+    fallbackFrom: { model: string; why: string } | undefined,
+    spillOver?: () => boolean,
+  ): Promise<AttemptResult> {
     const model = target.model.id;
     return retryPolicy.execute(
       ({ attempt: number, retryOf }) => {
@@ -367,6 +372,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           fallbackFrom: number === 1 ? fallbackFrom : undefined,
           slots: run.slots,
           hooks: new AttemptHooks(),
+          spillOver,
           onEnd(callback) {
             this.hooks.onEnd(callback);
           },
@@ -426,7 +432,9 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       async (id, index, fallbackFrom) => {
         const target = index === 0 ? first : await prepare(run, id);
         if (target instanceof TogetherError) throw new UnusableModel(target);
-        return { result: await attemptsOn(run, target, fallbackFrom), target };
+        // Only the primary spills over (to a route worked out only then); a fallback model waits its turn.
+        const spillOver = index === 0 ? () => (rest ?? fallbacksFor(catalog, primary.id, fallbacks, maxFallbacks)).length > 0 : undefined;
+        return { result: await attemptsOn(run, target, fallbackFrom, spillOver), target };
       },
       {
         breakers,

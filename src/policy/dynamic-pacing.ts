@@ -62,11 +62,15 @@ export class DynamicPacing {
 
 const pairKey = (apiKey: string, model: string): string => `${apiKey}\n${model}`;
 
-export function dynamicPacingLayer<C extends AttemptCall, R>(dynamic: DynamicPacing): Layer<C, R> {
+/**
+ * `spillOver` (set by the caller) says whether the request may still move to another model: only then is a request
+ * refused for a full queue; without anywhere to go it waits its turn (within the pacer's maxWaitMs and the deadline).
+ */
+export function dynamicPacingLayer<C extends AttemptCall & { spillOver?: (() => boolean) | undefined }, R>(dynamic: DynamicPacing): Layer<C, R> {
   return (next) => async (call) => {
     const key = pairKey(call.apiKey, call.model);
     const { requestsPerSecond, source } = dynamic.pacer.limits(key);
-    if (source === 'learned' && requestsPerSecond !== undefined) {
+    if (source === 'learned' && requestsPerSecond !== undefined && call.spillOver?.() === true) {
       const queued = dynamic.pacer.pending(key);
       if ((queued / requestsPerSecond) * 1000 > dynamic.maxQueueMs) throw dynamicLimitSaturatedError(call.model, requestsPerSecond, queued);
     }

@@ -5,7 +5,7 @@
  * skipped, except that when every model is open the primary is tried: that request is the probe that can close
  * its circuit again.
  */
-import { categoriesWhere } from '../errors/index.js';
+import { behaviourOf, categoriesWhere } from '../errors/index.js';
 import type { ErrorCategory, TogetherError } from '../errors/index.js';
 import type { FallbackReason, PolicyEvents } from './events.js';
 
@@ -61,7 +61,10 @@ export function firstModel(route: readonly string[], breakers?: CircuitView): nu
 export function fallbackReason(trigger: FallbackTrigger, fallbackOn: ReadonlySet<ErrorCategory> = DEFAULT_FALLBACK_ON): FallbackReason | undefined {
   if (trigger === 'breaker_open') return 'breaker_open';
   const category = trigger.category;
-  if (NEVER_FALLBACK_ON.has(category) || !fallbackOn.has(category)) return undefined;
+  if (NEVER_FALLBACK_ON.has(category)) return undefined;
+  // A code's own row may move on where its category would not (a model's dynamic-rate queue full: a 429 that
+  // another model may not share).
+  if (!fallbackOn.has(category) && behaviourOf(trigger).fallback !== 'yes') return undefined;
   return category;
 }
 

@@ -4,22 +4,24 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TogetherError, behaviourOf } from '../../src/errors/index.js';
-import { AttemptHooks, DynamicPacing, Pacer, dynamicPacingLayer, fixedRateLimitView } from '../../src/policy/index.js';
+import { AttemptHooks, DynamicPacing, Pacer, dynamicLimitSaturatedError, dynamicPacingLayer, fallbackReason, fixedRateLimitView } from '../../src/policy/index.js';
 import type { AttemptCall } from '../../src/policy/index.js';
 
 const SLOW = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
 const OTHER = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo';
 const HEADERS = { 'x-ratelimit-limit': '1000', 'x-ratelimit-limit-dynamic': '2', 'x-ratelimit-remaining-dynamic': '2' };
 
-function call(model: string): AttemptCall & { hooks: AttemptHooks } {
+type Call = AttemptCall & { hooks: AttemptHooks; spillOver?: () => boolean };
+
+function call(model: string, spillOver = true): Call {
   const hooks = new AttemptHooks();
-  return { model, apiKey: 'k', budgetTokens: 0, signal: new AbortController().signal, attempt: 1, requestId: undefined, headers: {}, slots: new Map(), hooks, onEnd: (cb) => hooks.onEnd(cb), onHeaders: (cb) => hooks.onHeaders(cb) };
+  return { spillOver: () => spillOver, model, apiKey: 'k', budgetTokens: 0, signal: new AbortController().signal, attempt: 1, requestId: undefined, headers: {}, slots: new Map(), hooks, onEnd: (cb) => hooks.onEnd(cb), onHeaders: (cb) => hooks.onHeaders(cb) };
 }
 
 describe('dynamic pacing per key × model', () => {
   test("one model's dynamic rate paces it alone; a burst beyond maxQueueMs goes to the fallback at once", async () => {
     const dynamic = new DynamicPacing({ maxQueueMs: 1000 });
-    const send = dynamicPacingLayer<AttemptCall & { hooks: AttemptHooks }, string>(dynamic)(async (c) => {
+    const send = dynamicPacingLayer<Call, string>(dynamic)(async (c) => {
       (c as AttemptCall & { hooks: AttemptHooks }).hooks.headers(HEADERS);
       return 'ok';
     });
@@ -40,6 +42,8 @@ describe('dynamic pacing per key × model', () => {
       assert.equal(await send(call(OTHER)), 'ok');
       assert.ok(performance.now() - t0 < 200, 'another model goes at once');
       assert.ok(performance.now() - started < 3000);
+      // With nowhere to spill to, a request waits its turn instead.
+      assert.equal(await send(call(SLOW, false)), 'ok');
     } finally {
       await dynamic.close();
     }
@@ -57,5 +61,11 @@ describe('dynamic pacing per key × model', () => {
     } finally {
       await pacer.close();
     }
+  });
+
+  test('a saturated model moves to the fallback; a plain 429 still moves only if asked', () => {
+    assert.equal(fallbackReason(dynamicLimitSaturatedError(SLOW, 2, 10)), 'rate_limit');
+    const plain = new TogetherError({ status: 429, category: 'rate_limit', message: '429', cause: 'c', fix: 'f', retryable: true });
+    assert.equal(fallbackReason(plain), undefined);
   });
 });
