@@ -1,4 +1,5 @@
 // Shared helpers for the batch tests: input files, a deterministic fake pipeline `send`, temp dirs.
+import { chatBody as sharedChatBody } from '../support/bodies.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +8,9 @@ import type { PipelineRequest, PipelineResult } from '../../src/pipeline/contrac
 
 export const MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo';
 
+/** The shared chat body (test/support) for MODEL, numbered. */
 export function chatBody(i: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { model: MODEL, messages: [{ role: 'user', content: `Question number ${i}?` }], max_tokens: 8, ...extra };
+  return sharedChatBody(MODEL, { messages: [{ role: 'user', content: `Question number ${i}?` }], max_tokens: 8, ...extra });
 }
 
 /** `n` lines of `{"custom_id": "req-<i>", "body": ...}`. */

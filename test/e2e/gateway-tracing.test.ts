@@ -9,8 +9,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateway } from '../../src/gateway/index.js';
 import type { RunningGateway } from '../../src/gateway/index.js';
-import { KEYS, MODELS, chatBody, startTestEmulator } from './helpers/emulator.js';
-import type { Emulator } from './helpers/emulator.js';
+import { KEYS, MODELS, chatBody, startTestEmulator } from '../support/index.js';
+import type { Emulator } from '../support/index.js';
 
 interface OtlpValue {
   stringValue?: string;

@@ -1,5 +1,6 @@
 // Shared helpers for the gateway tests: a gateway on 127.0.0.1:0 with a fake pipeline and a log captured in
 // memory, and plain HTTP calls.
+import { chatBody as sharedChatBody } from '../support/bodies.js';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createGateway } from '../../src/gateway/index.js';
@@ -87,8 +88,9 @@ export async function call(gateway: RunningGateway, path: string, options: CallO
 
 export const CHAT_MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo';
 
+/** The shared chat body (test/support) for CHAT_MODEL, short. */
 export function chatBody(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { model: CHAT_MODEL, messages: [{ role: 'user', content: 'hello' }], max_tokens: 8, ...extra };
+  return sharedChatBody(CHAT_MODEL, { messages: [{ role: 'user', content: 'hello' }], max_tokens: 8, ...extra });
 }
 
 /**

@@ -1,5 +1,6 @@
 // Shared setup for the pipeline's unit tests: a pipeline over the fake transport with fast policies, an event log,
 // and a check that nothing (timers, immediates) outlives a test.
+import { chatBody as sharedChatBody } from '../support/bodies.js';
 import { createPipeline } from '../../src/pipeline/index.js';
 import type { Pipeline, PipelineOptions } from '../../src/pipeline/index.js';
 import type { PolicyEvent } from '../../src/policy/index.js';
@@ -16,8 +17,9 @@ export function modelOf(body: unknown): string {
   return (typeof body === 'string' ? (JSON.parse(body) as { model: string }) : (body as { model: string })).model;
 }
 
+/** The shared chat body (test/support) for MODEL. */
 export function chatBody(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { model: MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16, ...extra };
+  return sharedChatBody(MODEL, { messages: [{ role: 'user', content: 'Say hello.' }], ...extra });
 }
 
 export interface Harness {
