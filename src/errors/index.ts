@@ -18,6 +18,7 @@ export type { KeySource, HttpRule, NetworkRule, CategoryDefaults } from './table
 export { formatBytes, responseTooLargeError, streamEventTooLargeError, waitAboveCapError, tokenBudgetTooSmallError } from './limits.js';
 export { BACKOFF_SCALE, FAILURE_BEHAVIOUR, CODE_BEHAVIOUR, behaviourOf, categoriesWhere } from './behaviour.js';
 export type { FailureBehaviour, BackoffClass, FallbackClass } from './behaviour.js';
+export { budgetExceededError, budgetStoreUnavailableError, budgetUnpricedError } from './budget-errors.js';
 export { abortError, pacingFailedError, withModel, withRetryable, notTogetherAnswerError, retryAfterAboveCapError, retryPastDeadlineError } from './factories.js';
 export { classificationLayer } from './classification-layer.js';
 export {

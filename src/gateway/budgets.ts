@@ -8,8 +8,9 @@ import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { modelLookupFrom, withSpendBudget } from '../pipeline/index.js';
 import type { ModelLookup, Pipeline, PipelineRequest, PipelineResult } from '../pipeline/index.js';
-import { MemorySpendStore, RedisSpendStore, SpendBudgets, budgetUnpricedError } from '../policy/index.js';
+import { budgetUnpricedError } from '../errors/index.js';
 import type { TogetherError } from '../errors/index.js';
+import { MemorySpendStore, RedisSpendStore, SpendBudgets } from '../policy/index.js';
 import type { BudgetLimit, BudgetReading } from '../policy/index.js';
 import type { ResolvedClient } from './config.js';
 

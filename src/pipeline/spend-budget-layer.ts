@@ -10,8 +10,7 @@
 // A model without a known price, or without max_tokens and a known context length, cannot be reserved: refused.
 // With configured fallbacks (`overrides.fallbacks`) the reservation is the priciest worst case along the route.
 import type { CatalogModel } from '../catalog/index.js';
-import { isTogetherError } from '../errors/index.js';
-import { budgetUnpricedError } from '../policy/index.js';
+import { budgetUnpricedError, isTogetherError } from '../errors/index.js';
 import type { BudgetLimit, SpendBudgets, SpendReservation } from '../policy/index.js';
 import { choicesOf, tokenBounds } from '../tokens/index.js';
 import type { BoundedBody } from '../tokens/index.js';

@@ -77,6 +77,6 @@ export { pacingLayer, headerObservationLayer } from './pacing-layer.js';
 export { timeoutLayer } from './timeout-layer.js';
 export type { TimedCall } from './timeout-layer.js';
 export { formatDuration } from './format.js';
-export { SpendBudgets, MemorySpendStore, budgetWindow, budgetExceededError, budgetUnpricedError, reserveIn, settleIn, toNanoUsd, NANO_PER_USD, BUDGET_PERIODS } from './spend-budget.js';
+export { SpendBudgets, MemorySpendStore, budgetWindow, reserveIn, settleIn, toNanoUsd, NANO_PER_USD, BUDGET_PERIODS } from './spend-budget.js';
 export type { BudgetLimit, BudgetPeriod, BudgetReading, BudgetTotals, SpendReservation, SpendStore } from './spend-budget.js';
 export { RedisSpendStore, RESERVE_SCRIPT, SETTLE_SCRIPT } from './redis-spend-store.js';

@@ -8,7 +8,7 @@
  * spent blind). A settle that fails is logged by the caller; the reservation then stays counted (never under-count).
  */
 import type { Redis } from 'ioredis';
-import { TogetherError } from '../errors/index.js';
+import { budgetStoreUnavailableError } from '../errors/index.js';
 import type { BudgetTotals, ReserveOutcome, SpendStore } from './spend-budget.js';
 
 /** KEYS[1] window; ARGV limit, amount, expireAtMs. Returns {ok, spent, reserved} (reserved after the add when ok). */
@@ -41,19 +41,6 @@ type BudgetRedis = Redis & {
   tetherSpendSettle(key: string, reserved: number, spent: number, expireAt: number): Promise<[number, number]>;
 };
 
-function storeUnavailable(error: unknown): TogetherError {
-  return new TogetherError({
-    status: 503,
-    code: 'budget_store_unavailable',
-    category: 'server',
-    message: 'The spend budget could not be checked: its Redis store did not answer.',
-    cause: 'Budgets shared between gateways live in Redis; a request is not sent while its budget cannot be reserved.',
-    fix: 'Check that the `redis` URL in the config is reachable, then retry.',
-    retryable: true,
-    original: error,
-  });
-}
-
 export class RedisSpendStore implements SpendStore {
   private readonly redis: BudgetRedis;
 
@@ -71,7 +58,7 @@ export class RedisSpendStore implements SpendStore {
     try {
       answer = await this.redis.tetherSpendReserve(key, limitNano, amountNano, Math.ceil(expiresAt));
     } catch (error) {
-      throw storeUnavailable(error);
+      throw budgetStoreUnavailableError(error);
     }
     const totals: BudgetTotals = { spentNano: Number(answer[1]), reservedNano: Number(answer[2]) };
     return { ok: Number(answer[0]) === 1, totals };
