@@ -220,4 +220,11 @@ describe('a client budget on one gateway, streams cancelled mid-way included', (
     assert.ok(spent <= BUDGET, `the emulator charged $${spent} against a $${BUDGET} budget`);
     assert.ok(spent >= 0.9 * BUDGET, `only $${spent} of $${BUDGET} (${((100 * spent) / BUDGET).toFixed(1)}%) was usable`);
   });
+
+  test('a config reload keeps what was spent; a raised limit takes effect at once', async () => {
+    await gateway.reload(gatewayConfig(emu, 'tk-budget-one', BUDGET));
+    assert.deepEqual(await send(gateway, 1), { status: 403, code: 'budget_exceeded' });
+    await gateway.reload(gatewayConfig(emu, 'tk-budget-one', 2 * BUDGET));
+    assert.equal((await send(gateway, 1)).status, 200);
+  });
 });
