@@ -9,6 +9,7 @@ import { isTogetherError } from '../../src/errors/index.js';
 import { tokenBounds } from '../../src/tokens/index.js';
 import { KEYS, MODELS, startTestEmulator } from '../e2e/helpers/emulator.js';
 import type { Emulator } from '../e2e/helpers/emulator.js';
+import { REDIS_SKIP, startRedis } from '../policy/redis-server.js';
 
 let emu: Emulator;
 before(async () => {
@@ -102,4 +103,31 @@ test('with configured fallbacks the reservation covers the priciest model of the
   await new Promise((resolve) => setImmediate(resolve));
   const after = await budgets.read('b', limit);
   assert.deepEqual([after.spentUsd, after.reservedUsd], [0.0001, 0]);
+});
+
+test('two library clients of the same name on one Redis share one budget', { skip: REDIS_SKIP }, async () => {
+  const redis = await startRedis();
+  const options = { apiKey: KEYS.main, baseUrl: emu.baseUrl, env: {}, budget: { usd: 0.0003, per: 'total' as const, name: 'shared-etl', redis: redis.url } };
+  const clients = [createClient(options), createClient(options)];
+  try {
+    const before = emu.stats().costUsd;
+    let answered = 0;
+    for (let wave = 0; wave < 30; wave++) {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => clients[i % 2]!.chat.completions.create({ model: MODELS.chat, messages: [{ role: 'user', content: `etl ${wave}.${i}` }], max_tokens: 40 })),
+      );
+      const ok = outcomes.filter((o) => o.status === 'fulfilled').length;
+      answered += ok;
+      if (ok === 0) break;
+    }
+    const spent = emu.stats().costUsd - before;
+    assert.ok(answered > 0);
+    assert.ok(spent <= 0.0003 + 1e-12, `two clients spent $${spent} of a shared $0.0003`);
+    assert.ok(spent >= 0.9 * 0.0003, `only $${spent} usable`);
+    const [a, b] = await Promise.all(clients.map((c) => c.budget()));
+    assert.equal(a?.spentUsd, b?.spentUsd, 'the two clients see different budgets');
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await redis.stop();
+  }
 });
