@@ -70,6 +70,7 @@ export class GatewayBudgets {
 
   /** Every budgeted client's current window (a client whose store cannot be read is left out). */
   async rows(): Promise<ClientBudgetRow[]> {
+    if (this.clients.length === 0) return []; // no budgets: no Redis connection opened for them
     const budgets = this.budgetsFor(this.redisUrl);
     const rows = await Promise.all(
       this.clients.map(({ name, budget }) =>
