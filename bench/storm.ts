@@ -101,7 +101,6 @@ interface Tally {
   /** Per second of the run: calls started. */
   offered: number[];
   failuresByStatus: Record<string, number>;
-  upstreamByModel: Record<string, number>;
 }
 
 /** The closed loop of `CLIENTS` callers for DURATION_MS; `callFor(i)` is caller i's one call (model by caller). */

@@ -10,7 +10,7 @@
 import { listModels, togetherUpstream } from '../api/index.js';
 import type { Transport, Upstream } from '../api/index.js';
 import { createCatalog } from '../catalog/index.js';
-import type { Catalog, CatalogModel } from '../catalog/index.js';
+import type { Catalog, CatalogModel, ContextObservation } from '../catalog/index.js';
 import { TogetherError, abortError, classificationLayer, classifyNetworkError, isTogetherError, scrubberFor } from '../errors/index.js';
 import type { KeySource, Scrubber } from '../errors/index.js';
 import {
@@ -78,6 +78,8 @@ import { PIPELINE_DEFAULTS, checkOverflowPolicy, checkPipelineOptions, isCatalog
 import type { PipelineOptions } from './options.js';
 import { RedisConnections, shareBreakers } from './redis-connections.js';
 import { bodyFor, budgetTokens, preflight } from './preflight.js';
+import type { TokenPlan } from './preflight.js';
+import { observationFromRejection, observationFromSuccess } from './context-learning.js';
 import { probeCredit } from './credit-probe.js';
 import { fallbacksFor } from './route.js';
 import { streamChunks } from './stream.js';
@@ -91,6 +93,8 @@ interface Target {
   /** The caller's own bytes for `body`, when `body` is exactly what the caller sent. */
   rawBody: string | Uint8Array | undefined;
   budgetTokens: number;
+  /** The preflight's token plan, for learning the context limit from Together's answer. */
+  plan: TokenPlan;
 }
 
 /** What one request carries through the stages. */
@@ -335,7 +339,18 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       rawBody: unchanged ? run.rawBody : undefined,
       // Images, rerank and audio spend requests, not tokens/min: nothing to charge that budget.
       budgetTokens: isMediaEndpoint(run.endpoint) ? 0 : budgetTokens(result.plan, assumedCompletionTokens),
+      plan: result.plan,
     };
+  }
+
+  /** Tells the catalog what Together's answer proved about a model's context limit (never fails the request). */
+  function learnContext(model: string, observation: ContextObservation | undefined): void {
+    if (observation === undefined) return;
+    try {
+      catalog.learnContextLimit(model, observation);
+    } catch {
+      // A catalog that cannot learn (bounded, or a custom one) still answers the request.
+    }
   }
 
   /** The retry layer: attempts on one model until one succeeds, the retry policy gives up, or the circuit refuses. */
@@ -434,7 +449,16 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         if (target instanceof TogetherError) throw new UnusableModel(target);
         // Only the primary spills over (to a route worked out only then); a fallback model waits its turn.
         const spillOver = index === 0 ? () => (rest ?? fallbacksFor(catalog, primary.id, fallbacks, maxFallbacks)).length > 0 : undefined;
-        return { result: await attemptsOn(run, target, fallbackFrom, spillOver), target };
+        let result: AttemptResult;
+        try {
+          result = await attemptsOn(run, target, fallbackFrom, spillOver);
+        } catch (thrown) {
+          // Upstream refused as over the context what preflight let through: the limit is lower than planned.
+          if (isTogetherError(thrown) && thrown.category === 'context_length') learnContext(target.model.id, observationFromRejection(thrown, target.plan));
+          throw thrown;
+        }
+        if (result.kind === 'json' && run.endpoint === 'chat') learnContext(target.model.id, observationFromSuccess(result.body, target.plan, target.model.contextLength));
+        return { result, target };
       },
       {
         breakers,
