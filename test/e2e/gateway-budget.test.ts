@@ -8,8 +8,8 @@ import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { createGateway } from '../../src/gateway/index.js';
 import type { RunningGateway } from '../../src/gateway/index.js';
-import { REDIS_SKIP, startRedis } from '../policy/redis-server.js';
-import type { TestRedis } from '../policy/redis-server.js';
+import { REDIS_SKIP, startRedis } from '../support/index.js';
+import type { TestRedis } from '../support/index.js';
 
 const MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo';
 const TOKEN = 'tok-team-budget-0001';

@@ -14,8 +14,8 @@ import {
 } from '../../src/policy/index.js';
 import type { SpendStore } from '../../src/policy/index.js';
 import { isTogetherError } from '../../src/errors/index.js';
-import { REDIS_SKIP, startRedis } from './redis-server.js';
-import type { TestRedis } from './redis-server.js';
+import { REDIS_SKIP, startRedis } from '../support/index.js';
+import type { TestRedis } from '../support/index.js';
 
 test('reserve takes the amount only when spent + reserved + amount fits the limit', () => {
   const totals = { spentNano: 60, reservedNano: 30 };
