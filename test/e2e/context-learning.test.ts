@@ -48,7 +48,7 @@ describe('context limits learned from answers', () => {
     assert.ok(second instanceof TogetherError && second.category === 'context_length', String(second));
     assert.equal(inference(), sent, 'the second was refused before sending');
     assert.match(second.message, new RegExp(String(MODELS.smallContextLength).replace(/\B(?=(\d{3})+(?!\d))/g, ',?')));
-    const models = await pipeline.listModels();
+    const models = (await pipeline.listModels()) as { id: string; contextLength?: number }[];
     const learned = models.find((m) => m.id === MODELS.smallContext);
     assert.equal(learned?.contextLength, MODELS.smallContextLength);
   });
