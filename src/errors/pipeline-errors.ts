@@ -139,7 +139,7 @@ export function contextOverflowError(facts: OverflowFacts): TogetherError {
     param: 'max_tokens',
     message,
     cause: render(defaults.cause, facts, message),
-    fix: `${render(defaults.fix, facts, message)} The pipeline can do either for you: onContextOverflow 'clamp' or 'fallback'.`,
+    fix: `${render(defaults.fix, facts, message)} The pipeline can do either for you: onContextOverflow 'clamp' or 'fallback' (or 'truncate', which drops old turns and cuts the longest message to fit).`,
     retryable: false,
     model: facts.model,
     details: { limit: facts.limit, promptTokens: facts.promptTokens, maxTokens: facts.maxTokens },

@@ -97,7 +97,7 @@ const retriesSchema = z.strictObject({
 });
 
 const preflightSchema = z.strictObject({
-  onContextOverflow: z.enum(['error', 'clamp', 'fallback']).optional(),
+  onContextOverflow: z.enum(['error', 'clamp', 'fallback', 'truncate']).optional(),
   allowSuccessor: z.boolean().optional(),
 });
 

@@ -90,6 +90,11 @@ export function copyRateLimitHeaders(upstream: Record<string, string>, headers: 
 function resultHeaders(ex: Exchange, result: JsonResult | StreamResult): Record<string, string | number> {
   const headers: Record<string, string | number> = { 'x-request-id': ex.requestId, 'x-tether-model': result.model, 'x-tether-attempts': result.attempts };
   copyRateLimitHeaders(result.headers, headers);
+  const truncated = result.truncated;
+  if (truncated !== undefined) {
+    const cut = truncated.cutMessageIndex === undefined ? '' : `; cut=${truncated.cutMessageIndex}`;
+    headers['x-tether-truncated'] = `dropped=${truncated.droppedMessages}${cut}; tokens=${truncated.tokensBefore}->${truncated.tokensAfter}`;
+  }
   const upstreamId = result.headers['x-request-id'];
   if (upstreamId !== undefined) {
     headers['x-together-request-id'] = upstreamId;

@@ -17,7 +17,7 @@ export type TextEndpoint = 'chat' | 'completions' | 'embeddings';
 export type MediaEndpoint = 'images' | 'rerank' | 'speech' | 'transcriptions' | 'translations';
 
 /** What a model overflow does before anything is sent. */
-export type ContextOverflowPolicy = 'error' | 'clamp' | 'fallback';
+export type ContextOverflowPolicy = 'error' | 'clamp' | 'fallback' | 'truncate';
 
 /** Per-request overrides of the pipeline's options (all optional). */
 export interface RequestOverrides {
@@ -69,6 +69,14 @@ export interface UsageRecord {
   costUsd?: number;
 }
 
+/** What onContextOverflow 'truncate' did to the messages sent (see the `truncated` event). */
+export interface TruncationSummary {
+  droppedMessages: number;
+  cutMessageIndex: number | undefined;
+  tokensBefore: number;
+  tokensAfter: number;
+}
+
 interface ResultBase {
   /** The model that answered (after migration and fallback). */
   model: string;
@@ -79,6 +87,8 @@ interface ResultBase {
   /** Attempts made in all (retries and fallbacks included). */
   attempts: number;
   requestId?: string;
+  /** Set when onContextOverflow 'truncate' changed the messages. */
+  truncated?: TruncationSummary;
 }
 
 export interface JsonResult extends ResultBase {

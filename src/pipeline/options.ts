@@ -146,7 +146,7 @@ export const PIPELINE_DEFAULTS = {
   maxStreamEventBytes: 1024 * 1024,
 };
 
-const POLICIES: readonly ContextOverflowPolicy[] = ['error', 'clamp', 'fallback'];
+const POLICIES: readonly ContextOverflowPolicy[] = ['error', 'clamp', 'fallback', 'truncate'];
 
 function positive(name: string, value: unknown, integer = false): void {
   if (value === undefined) return;

@@ -61,6 +61,7 @@ import type {
   PipelineState,
   RequestOverrides,
   StreamResult,
+  TruncationSummary,
   UsageRecord,
 } from './contract.js';
 import {
@@ -310,11 +311,24 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   }
 
   async function preflightOn(run: RequestRun, model: CatalogModel): Promise<Target | TogetherError> {
-    const result = await preflight(run.checked, model, run.policy === 'clamp');
+    const mode = run.policy === 'clamp' || run.policy === 'truncate' ? run.policy : false;
+    const result = await preflight(run.checked, model, mode);
     if (!result.fits) return contextOverflowError(result.facts);
     tokenizers.warm(model);
-    // The caller's bytes go upstream as is only when nothing changed the body: same model, no max_tokens clamp.
-    const unchanged = run.rawBody !== undefined && model.id === run.checked.body.model && result.plan.clampedFrom === undefined;
+    const truncation = result.plan.truncation;
+    if (truncation !== undefined) {
+      events.emit('truncated', {
+        model: model.id,
+        droppedMessages: truncation.droppedMessages,
+        cutMessageIndex: truncation.cutMessageIndex,
+        tokensBefore: truncation.tokensBefore,
+        tokensAfter: truncation.tokensAfter,
+        requestId: run.requestId,
+      });
+    }
+    // The caller's bytes go upstream as is only when nothing changed the body: same model, no clamp, no truncation.
+    const unchanged =
+      run.rawBody !== undefined && model.id === run.checked.body.model && result.plan.clampedFrom === undefined && truncation === undefined;
     return {
       model,
       // Forwarded as the caller's bytes, the body is the caller's own object (no copy for the model id).
@@ -469,6 +483,14 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     );
   }
 
+  /** The truncation the answering model's preflight made, for the result (the gateway's x-tether-truncated header). */
+  function truncatedOf(target: Target): { truncated?: TruncationSummary } {
+    const truncation = target.plan.truncation;
+    if (truncation === undefined) return {};
+    const { droppedMessages, cutMessageIndex, tokensBefore, tokensAfter } = truncation;
+    return { truncated: { droppedMessages, cutMessageIndex, tokensBefore, tokensAfter } };
+  }
+
   function jsonResult(run: RequestRun, target: Target, result: Extract<AttemptResult, { kind: 'json' }>): JsonResult {
     return {
       kind: 'json',
@@ -482,6 +504,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       headers: result.headers,
       attempts: run.progress.attempts,
       ...(run.requestId !== undefined ? { requestId: run.requestId } : {}),
+      ...truncatedOf(target),
     };
   }
 
@@ -515,6 +538,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       headers: result.headers,
       attempts: run.progress.attempts,
       ...(run.requestId !== undefined ? { requestId: run.requestId } : {}),
+      ...truncatedOf(target),
     };
   }
 

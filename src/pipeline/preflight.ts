@@ -15,6 +15,8 @@ import { countChatTokens, countTextTokens, renderChat, upperBoundChatTokens, upp
 import type { ChatMessageLike } from '../tokens/index.js';
 import type { CheckedBody } from './check-body.js';
 import type { OverflowFacts } from './errors.js';
+import { truncateChat } from './truncate.js';
+import type { Truncation } from './truncate.js';
 
 /** What the preflight learned about one request on one model. */
 export interface TokenPlan {
@@ -27,7 +29,12 @@ export interface TokenPlan {
   maxTokens: number | undefined;
   /** Set when 'clamp' lowered max_tokens: the caller's value. */
   clampedFrom?: number;
+  /** Set when 'truncate' dropped or cut messages: the messages to send and the counts. */
+  truncation?: Truncation;
 }
+
+/** How preflight treats a request over the context: true or 'clamp' lowers max_tokens, 'truncate' cuts the chat. */
+export type PreflightMode = boolean | 'clamp' | 'truncate';
 
 export type PreflightResult = { fits: true; plan: TokenPlan } | { fits: false; facts: OverflowFacts; plan: TokenPlan };
 
@@ -126,16 +133,22 @@ function checksContext(checked: CheckedBody): boolean {
 export async function preflight(
   checked: CheckedBody,
   model: { id: string; contextLength: number | undefined },
-  clamp: boolean,
+  mode: PreflightMode,
 ): Promise<PreflightResult> {
+  const clamp = mode === true || mode === 'clamp';
   const maxTokens = maxTokensOf(checked);
+  // The caller asked Together itself to handle an overflow (its own truncation or error): tether neither refuses
+  // nor alters such a request, and the field goes upstream untouched.
+  if (checked.body['context_length_exceeded_behavior'] !== undefined) {
+    return { fits: true, plan: { promptTokens: promptBound(checked), counted: false, exact: false, maxTokens } };
+  }
   const bound = promptBound(checked);
   const limit = model.contextLength;
   const needed = maxTokens ?? 1;
   if (limit === undefined || !checksContext(checked) || bound + needed <= limit) {
     return { fits: true, plan: { promptTokens: bound, counted: false, exact: false, maxTokens } };
   }
-  if (bound > limit * PREFIX_BYTES_PER_TOKEN) {
+  if (mode !== 'truncate' && bound > limit * PREFIX_BYTES_PER_TOKEN) {
     // A prompt whose first part alone fills the context is refused on that part's count (see PREFIX_BYTES_PER_TOKEN).
     const prefix = await countPromptPrefix(checked, model.id, limit * PREFIX_BYTES_PER_TOKEN);
     if (prefix !== undefined && prefix.tokens >= limit) {
@@ -151,8 +164,19 @@ export async function preflight(
   if (clamp && maxTokens !== undefined && count.tokens < limit) {
     return { fits: true, plan: { ...plan, maxTokens: limit - count.tokens, clampedFrom: maxTokens } };
   }
+  if (mode === 'truncate' && checked.endpoint === 'chat' && limit - needed > 0) {
+    const options = checked.body.tools === undefined ? {} : { tools: checked.body.tools };
+    const truncation = await truncateChat(model.id, checked.body.messages as ChatMessageLike[], limit - needed, options);
+    if (truncation !== undefined) return { fits: true, plan: { ...plan, promptTokens: truncation.tokensAfter, truncation } };
+  }
   const facts: OverflowFacts = { model: model.id, limit, promptTokens: count.tokens, maxTokens: needed, exact: count.exact };
   if (clamp && maxTokens !== undefined) facts.tried = 'Clamping max_tokens cannot help: the prompt alone fills the context.';
+  if (mode === 'truncate') {
+    facts.tried =
+      checked.endpoint === 'chat'
+        ? 'Truncating cannot help: the system message(s), the last turn and max_tokens alone do not fit.'
+        : 'Truncation applies to chat messages only; shorten the prompt or lower max_tokens.';
+  }
   return { fits: false, facts, plan };
 }
 
@@ -173,5 +197,6 @@ export function budgetTokens(plan: TokenPlan, assumedCompletionTokens: number): 
 export function bodyFor(checked: CheckedBody, model: string, plan: TokenPlan): Record<string, unknown> {
   const body: Record<string, unknown> = { ...checked.body, model };
   if (plan.clampedFrom !== undefined && plan.maxTokens !== undefined) body['max_tokens'] = plan.maxTokens;
+  if (plan.truncation !== undefined) body['messages'] = plan.truncation.messages;
   return body;
 }

@@ -29,6 +29,16 @@ export interface PolicyEventMap {
   fallback: { from: string; to: string; why: FallbackReason; requestId?: string | undefined };
   /** A model's circuit changed state. `source` is 'peer' when another instance's transition was applied (Redis). */
   breaker: { model: string; from: BreakerState; to: BreakerState; source?: 'peer' | undefined };
+  /** onContextOverflow 'truncate' dropped old turns and/or cut a message so the chat fits the model's context. */
+  truncated: {
+    model: string;
+    droppedMessages: number;
+    /** Index (in the messages sent) of the message cut in the middle; undefined when dropping was enough. */
+    cutMessageIndex: number | undefined;
+    tokensBefore: number;
+    tokensAfter: number;
+    requestId?: string | undefined;
+  };
   /** A request waited for rate budget before it was sent. */
   pacing_wait: { key: string; waitedMs: number };
   /** A request ended: one result or one error. */
