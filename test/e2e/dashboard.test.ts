@@ -1,5 +1,5 @@
 // The dashboard in a real browser: Debian's headless Chromium driven by playwright-core against the gateway with
-// the real pipeline and the emulator injecting 503s on one model (its breaker opens, traffic falls back). After
+// the real pipeline and the emulator injecting 500s on one model (its breaker opens, traffic falls back). After
 // known traffic and a real `tether run` through the gateway, the page must show the numbers /metrics reports —
 // requests, errors by category, the open breaker, the fallbacks — and the run's progress. The screenshot is kept
 // in artifacts/dashboard.png (git-ignored; copy a good one to docs/dashboard.png for the README).
@@ -28,7 +28,7 @@ const SCREENSHOT = join(ROOT, 'artifacts', 'dashboard.png');
 
 const KEY = 'tk-dashboard-e2e';
 const TOKEN = 'dashboard-client-token-01';
-/** Gets a 503 on every attempt: retried, then its breaker opens and its default route's first model answers. */
+/** Gets a 500 on every attempt: retried, then its breaker opens and its default route's first model answers. */
 const PRIMARY = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo';
 const FALLBACK = 'meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo';
 const HEALTHY = 'Qwen/Qwen2.5-7B-Instruct-Turbo';
@@ -111,7 +111,7 @@ describe('the dashboard in headless Chromium', () => {
       seed: 8,
       keys: [{ key: KEY, requestsPerSecond: 1000, tokensPerMinute: 10_000_000, creditsUsd: 100 }],
       faults: [
-        { kind: 'status', status: 503, rate: 1, model: PRIMARY },
+        { kind: 'status', status: 500, rate: 1, model: PRIMARY },
         { kind: 'latency', ms: 10, jitterMs: 60 },
       ],
     });
@@ -157,7 +157,7 @@ describe('the dashboard in headless Chromium', () => {
     assert.equal(page.url(), `${gateway.url}/ui`);
     await page.waitForSelector('#status.live', { timeout: 5000 });
 
-    // Traffic in waves, so the charts have points: the primary (503 → breaker → fallback), a healthy model, and
+    // Traffic in waves, so the charts have points: the primary (500 → breaker → fallback), a healthy model, and
     // errors of three categories.
     const input = join(home, 'requests.jsonl');
     const output = join(home, 'results.jsonl');

@@ -66,9 +66,9 @@ describe('gateways sharing circuit breakers through Redis', { skip: redisAvailab
       policies: { retries: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 }, breaker: { threshold: 2, coolDownMs: 600_000 } },
     });
     const [one, two] = [await start(config()), await start(config())];
-    emu.setFaults([{ kind: 'status', status: 503, rate: 1, model: PRIMARY }]);
+    emu.setFaults([{ kind: 'status', status: 500, rate: 1, model: PRIMARY }]);
 
-    // Two 503s on the primary (its retries) open its circuit behind gateway 1; the fallback answers.
+    // Two 500s on the primary (its retries) open its circuit behind gateway 1; the fallback answers.
     assert.deepEqual(await chat(one), { status: 200, model: FALLBACK });
     assert.equal(emu.stats().byModel[PRIMARY], 2);
     await untilOpen(two);

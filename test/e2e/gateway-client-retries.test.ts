@@ -15,6 +15,8 @@ const BOTH = [
   { kind: 'status' as const, status: 503, rate: 1, model: MODELS.overloaded },
   { kind: 'status' as const, status: 503, rate: 1, model: MODELS.chat },
 ];
+/** 500s (hard failures) open circuits; capacity 503s do not (the adaptive throttle sheds them). */
+const BOTH_FAILING = BOTH.map((fault) => ({ ...fault, status: 500 }));
 
 /** Inference requests the emulator saw for the overloaded model and its fallback. */
 function upstreamRequests(emu: Emulator): number {
@@ -69,7 +71,7 @@ describe('gateway and the clients’ own retries', () => {
   });
 
   test('an open circuit answers 503 with retry-after = the time to its probe; a bad key still gets 401', async () => {
-    emu.setFaults(BOTH);
+    emu.setFaults(BOTH_FAILING);
     const body = { model: MODELS.overloaded, messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 4 };
     const main = new OpenAI({ apiKey: 'gw-token-main', baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     // 3 failed attempts on each model (one call) open both circuits.

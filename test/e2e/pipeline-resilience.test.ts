@@ -79,9 +79,9 @@ after(async () => {
 });
 
 describe('overload: fallback, breaker, recovery', () => {
-  test('503 on the primary every time: the fallback answers, the breaker opens, a probe brings traffic back', async () => {
+  test('500 on the primary every time: the fallback answers, the breaker opens, a probe brings traffic back', async () => {
     const { pipeline, events } = pipelineFor({ breaker: { threshold: 3, coolDownMs: 300 } });
-    emu.setFaults([{ kind: 'status', status: 503, rate: 1, model: MODEL }]);
+    emu.setFaults([{ kind: 'status', status: 500, rate: 1, model: MODEL }]);
     emu.resetStats();
     for (let i = 0; i < 6; i++) {
       const result = (await pipeline.send({ endpoint: 'chat', body: chat(MODEL) })) as JsonResult;
@@ -90,7 +90,7 @@ describe('overload: fallback, breaker, recovery', () => {
     }
     assert.equal(emu.stats().byModel[MODEL], 3, 'three failed attempts open the circuit; later requests skip the primary');
     assert.ok(events.some((e) => e.type === 'breaker' && e.model === MODEL && e.from === 'closed' && e.to === 'open'));
-    assert.ok(events.some((e) => e.type === 'fallback' && e.from === MODEL && e.to === FALLBACK && e.why === 'overloaded'));
+    assert.ok(events.some((e) => e.type === 'fallback' && e.from === MODEL && e.to === FALLBACK && e.why === 'server'));
     assert.ok(events.some((e) => e.type === 'fallback' && e.why === 'breaker_open'));
 
     emu.setFaults([]);

@@ -127,9 +127,9 @@ for (const flavour of FLAVOURS) {
       assert.ok(models.some((m) => m.id === MODEL));
     });
 
-    test('503 on the primary: answered by the fallback, the breaker opens, traffic returns after the fault', async () => {
+    test('500 on the primary: answered by the fallback, the breaker opens, traffic returns after the fault', async () => {
       const { sdk, fetch } = sdkWith({ breaker: { threshold: 2, coolDownMs: 200 }, retry: { maxAttempts: 2, baseDelayMs: 5 } });
-      emu.setFaults([{ kind: 'status', status: 503, rate: 1, model: MODEL }]);
+      emu.setFaults([{ kind: 'status', status: 500, rate: 1, model: MODEL }]);
       try {
         for (let i = 0; i < 3; i++) {
           const completion = (await sdk.chat.completions.create(chat(MODEL))) as { model: string };

@@ -181,12 +181,27 @@ describe('pipeline: answers, retries, fallback', () => {
     await h.pipeline.close();
   });
 
-  test('the breaker opens on repeated overload; while open, traffic skips the model; a probe closes it', async () => {
+  test('capacity 503s do not open the breaker (the throttle sheds them); the primary keeps its share', async () => {
+    const h = harness(
+      (request) =>
+        (request.body as { model: string }).model === MODEL
+          ? { kind: 'error', status: 503, body: errorBody('overloaded') }
+          : { kind: 'json', body: chatJson((request.body as { model: string }).model) },
+      { retry: { maxAttempts: 1 }, breaker: { threshold: 2, coolDownMs: 60_000 }, throttle: false },
+    );
+    for (let i = 0; i < 4; i++) assert.equal(((await h.pipeline.send({ endpoint: 'chat', body: chatBody() })) as JsonResult).model, FALLBACK);
+    const toPrimary = h.transport.calls.filter((c) => (c.body as { model: string }).model === MODEL).length;
+    assert.equal(toPrimary, 4, 'every request tried the primary: no circuit opened on 503s');
+    assert.ok(!h.events.some((e) => e.type === 'breaker'));
+    await h.pipeline.close();
+  });
+
+  test('the breaker opens on repeated 500s; while open, traffic skips the model; a probe closes it', async () => {
     let primaryDown = true;
     const h = harness(
       (request) =>
         (request.body as { model: string }).model === MODEL && primaryDown
-          ? { kind: 'error', status: 503, body: errorBody('overloaded') }
+          ? { kind: 'error', status: 500, body: errorBody('internal error') }
           : { kind: 'json', body: chatJson((request.body as { model: string }).model) },
       { retry: { maxAttempts: 1 }, breaker: { threshold: 2, coolDownMs: 60 } },
     );

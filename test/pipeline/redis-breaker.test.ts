@@ -14,7 +14,7 @@ const redis = redisForFile();
 
 function make(url: string): { pipeline: Pipeline; transport: FakeTransport } {
   const transport = fakeTransport((request) =>
-    modelOf(request.body) === MODEL ? { kind: 'error', status: 503, body: errorBody('overloaded') } : { kind: 'json', body: chatJson(FALLBACK) },
+    modelOf(request.body) === MODEL ? { kind: 'error', status: 500, body: errorBody('internal error') } : { kind: 'json', body: chatJson(FALLBACK) },
   );
   const pipeline = createPipeline({
     apiKey: KEY,
@@ -52,7 +52,7 @@ test('a circuit opened by one pipeline keeps the other off the model; one comman
 
     const first = (await a.pipeline.send({ endpoint: 'chat', body: chatBody() })) as JsonResult;
     assert.equal(first.model, FALLBACK);
-    assert.equal(a.transport.calls.filter((c) => modelOf(c.body) === MODEL).length, 2, "A's two 503s opened the circuit");
+    assert.equal(a.transport.calls.filter((c) => modelOf(c.body) === MODEL).length, 2, "A's two 500s opened the circuit");
     for (let i = 0; i < 100 && b.pipeline.state().breakers.find((c) => c.model === MODEL)?.state !== 'open'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

@@ -12,7 +12,7 @@ import { REDIS_SKIP, freePort, startRedis, type TestRedis } from './redis-server
 const MODEL = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
 const OTHER = 'Qwen/Qwen2.5-7B-Instruct-Turbo';
 const skip = REDIS_SKIP;
-const overloaded = new TogetherError({ category: 'overloaded', message: '503', cause: 'c', fix: 'f', retryable: true });
+const overloaded = new TogetherError({ category: 'server', message: '500', cause: 'c', fix: 'f', retryable: true });
 
 interface Instance {
   breakers: BreakerRegistry;

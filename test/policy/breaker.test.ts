@@ -27,7 +27,7 @@ function fail(breakers: BreakerRegistry, model: string, category: ErrorCategory,
 describe('BreakerRegistry', () => {
   test('repeated overload opens a model; it cools down; one probe; success closes it', async () => {
     const { clock, breakers, changes } = setup();
-    fail(breakers, PRIMARY, 'overloaded', 2);
+    fail(breakers, PRIMARY, 'server', 2);
     assert.equal(breakers.isOpen(PRIMARY), false, 'below the threshold');
     fail(breakers, PRIMARY, 'server');
     assert.equal(breakers.isOpen(PRIMARY), true);
@@ -53,7 +53,7 @@ describe('BreakerRegistry', () => {
     const { clock, breakers, changes } = setup();
     fail(breakers, PRIMARY, 'timeout', 3);
     await clock.advance(10_000);
-    breakers.acquire(PRIMARY)!.failure(failure('overloaded'));
+    breakers.acquire(PRIMARY)!.failure(failure('server'));
     assert.equal(breakers.state(PRIMARY), 'open');
     assert.equal(breakers.isOpen(PRIMARY), true);
     await clock.advance(10_000);
@@ -67,15 +67,15 @@ describe('BreakerRegistry', () => {
       fail(breakers, PRIMARY, category, 10);
     }
     assert.equal(breakers.state(PRIMARY), 'closed');
-    fail(breakers, PRIMARY, 'overloaded', 2);
+    fail(breakers, PRIMARY, 'server', 2);
     breakers.acquire(PRIMARY)!.success();
-    fail(breakers, PRIMARY, 'overloaded', 2);
+    fail(breakers, PRIMARY, 'server', 2);
     assert.equal(breakers.state(PRIMARY), 'closed', 'not 3 in a row');
   });
 
   test('a probe released without a verdict hands the probe to the next request; a lost probe times out', async () => {
     const { clock, breakers } = setup({ probeTimeoutMs: 5_000 });
-    fail(breakers, PRIMARY, 'overloaded', 3);
+    fail(breakers, PRIMARY, 'server', 3);
     await clock.advance(10_000);
     const probe = breakers.acquire(PRIMARY)!;
     probe.failure(failure('auth')); // no verdict on the model
@@ -91,14 +91,14 @@ describe('BreakerRegistry', () => {
   test('tickets settle once, and tickets from before a state change do not move it', async () => {
     const { breakers } = setup();
     const stale = [breakers.acquire(PRIMARY)!, breakers.acquire(PRIMARY)!];
-    fail(breakers, PRIMARY, 'overloaded', 3);
+    fail(breakers, PRIMARY, 'server', 3);
     assert.equal(breakers.state(PRIMARY), 'open');
     for (const ticket of stale) ticket.success();
     assert.equal(breakers.state(PRIMARY), 'open', 'late successes from before the opening are ignored');
     const { breakers: b2 } = setup({ threshold: 1 });
     const ticket = b2.acquire(PRIMARY)!;
     ticket.success();
-    ticket.failure(failure('overloaded'));
+    ticket.failure(failure('server'));
     assert.equal(b2.state(PRIMARY), 'closed');
   });
 
@@ -109,13 +109,13 @@ describe('BreakerRegistry', () => {
       createBreaker: () => new SamplingBreaker({ threshold: 0.5, duration: 10_000, minimumRps: 0.1 }),
     });
     for (let i = 0; i < 4; i++) breakers.acquire(PRIMARY)!.success();
-    fail(breakers, PRIMARY, 'overloaded', 6);
+    fail(breakers, PRIMARY, 'server', 6);
     assert.equal(breakers.state(PRIMARY), 'open');
   });
 
   test('reset() closes by hand; snapshot() is plain data; bad input is refused', () => {
     const { breakers, changes } = setup();
-    fail(breakers, PRIMARY, 'overloaded', 3);
+    fail(breakers, PRIMARY, 'server', 3);
     assert.equal(breakers.snapshot()[PRIMARY]?.state, 'open');
     assert.doesNotThrow(() => JSON.stringify(breakers.snapshot()));
     breakers.reset();
@@ -137,10 +137,10 @@ describe('BreakerRegistry transitions shared with peers', () => {
     const { clock, breakers } = setup();
     const shared = watch(breakers);
     const openedAt = clock.now();
-    fail(breakers, PRIMARY, 'overloaded', 3);
+    fail(breakers, PRIMARY, 'server', 3);
     await clock.advance(10_000);
     breakers.acquire(PRIMARY)!.success();
-    fail(breakers, PRIMARY, 'overloaded', 3);
+    fail(breakers, PRIMARY, 'server', 3);
     breakers.reset(PRIMARY);
     breakers.apply('peer/model', { state: 'open', at: clock.now() });
     assert.deepEqual(shared, [
@@ -175,7 +175,7 @@ describe('BreakerRegistry transitions shared with peers', () => {
     const { clock, breakers, changes } = setup();
     const shared = watch(breakers);
     assert.equal(breakers.apply(PRIMARY, { state: 'closed', at: clock.now() }), false, 'nothing to close');
-    fail(breakers, PRIMARY, 'overloaded', 3);
+    fail(breakers, PRIMARY, 'server', 3);
     const openedAt = clock.now();
     await clock.advance(1_000);
     assert.equal(breakers.apply(PRIMARY, { state: 'closed', at: openedAt - 1 }), false, 'older than the opening');
@@ -196,7 +196,7 @@ describe('BreakerRegistry transitions shared with peers', () => {
     breakers.onTransition(() => {
       throw new Error('hook broke');
     });
-    assert.doesNotThrow(() => fail(breakers, PRIMARY, 'overloaded'));
+    assert.doesNotThrow(() => fail(breakers, PRIMARY, 'server'));
     assert.equal(breakers.state(PRIMARY), 'open');
     const fresh = setup({ threshold: 1 }).breakers;
     const ticket = fresh.acquire(PRIMARY)!;
