@@ -67,6 +67,8 @@ const latencyFault = z.strictObject({
   kind: z.literal('latency'),
   ms: delayMs,
   jitterMs: delayMs.optional(),
+  /** Delay the answer after the work is done (a creation route's job exists, its answer is late): an ambiguous failure. */
+  afterWork: z.boolean().optional(),
   rate: rate.optional(),
   model: modelFilter.optional(),
   key: keyFilter.optional(),

@@ -98,6 +98,7 @@ export class FaultEngine {
     for (const fault of this.armed) {
       const spec = fault.spec;
       if (!matches(spec, ctx)) continue;
+      if (spec.kind === 'latency' && spec.afterWork === true) continue; // see afterWork()
       if (spec.kind === 'latency' && this.fires(fault, spec.rate)) {
         plan.latencyMs += spec.ms + Math.floor(fault.random() * (spec.jitterMs ?? 0));
         this.note('latency');
@@ -113,6 +114,18 @@ export class FaultEngine {
       }
     }
     return plan;
+  }
+
+  /** The delay of `afterWork` latency faults: a creation route has made its object, and then answers late. */
+  afterWork(ctx: FaultContext): number {
+    let latencyMs = 0;
+    for (const fault of this.armed) {
+      const spec = fault.spec;
+      if (spec.kind !== 'latency' || spec.afterWork !== true || !matches(spec, ctx) || !this.fires(fault, spec.rate)) continue;
+      latencyMs += spec.ms + Math.floor(fault.random() * (spec.jitterMs ?? 0));
+      this.note('latency');
+    }
+    return latencyMs;
   }
 
   /**

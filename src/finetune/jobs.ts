@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { PATHS, pathTo } from '../api/index.js';
 import type { Transport } from '../api/index.js';
 import { TogetherError } from '../errors/index.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createdSince, isAmbiguousFailure, nothingCreatedError, outcomeUnknownError } from './ambiguous.js';
 import { JobNotFoundError, readJson, unexpectedBody } from './errors.js';
 import { nearestIds } from './nearest.js';
 import { checkJobParams } from './params.js';
@@ -71,11 +73,50 @@ function parseJob(value: unknown, response: Awaited<ReturnType<Transport['send']
   return parsed.data;
 }
 
-/** Checks the parameters (nothing is sent when they are wrong), then POST /fine-tunes. */
-export async function createJob(transport: Transport, params: CreateJobParams, options: RequestOptions = {}): Promise<FineTuneJob> {
+/** What createJob says when an ambiguous failure turned out to have created the job (for a log or the CLI). */
+export interface CreateJobOptions extends RequestOptions {
+  onRecovered?: (job: FineTuneJob, failure: TogetherError) => void;
+  /** How long to wait before listing jobs a second time when the first look finds none (default 1000 ms). */
+  relookDelayMs?: number;
+}
+
+/** The newest job made since `startedAt` with the same training file, model and suffix. */
+function matchingJob(jobs: readonly FineTuneJob[], body: { training_file: string; model: string; suffix?: string | undefined }, startedAt: number): FineTuneJob | undefined {
+  return jobs
+    .filter((job) => job.training_file === body.training_file && job.model === body.model && (job.suffix ?? undefined) === (body.suffix ?? undefined))
+    .filter((job) => createdSince(job.created_at, startedAt))
+    .sort((a, b) => Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? ''))[0];
+}
+
+/**
+ * Checks the parameters (nothing is sent when they are wrong), then POST /fine-tunes — once: a create is never
+ * retried. When it fails after its body was sent (a timeout, a dropped connection), the account's jobs are listed
+ * for one made by this call (same training file, model and suffix, created since it started): found, it is returned
+ * (and `onRecovered` told); not found (looked twice), the error says nothing was created and a retry is safe.
+ */
+export async function createJob(transport: Transport, params: CreateJobParams, options: CreateJobOptions = {}): Promise<FineTuneJob> {
   const body = checkJobParams(params);
-  const { value, response } = await sendForJob(transport, { method: 'POST', path: PATHS.fineTunes, body }, options);
-  return parseJob(value, response);
+  const startedAt = Date.now();
+  try {
+    const { value, response } = await sendForJob(transport, { method: 'POST', path: PATHS.fineTunes, body }, options);
+    return parseJob(value, response);
+  } catch (error) {
+    if (!isAmbiguousFailure(error) || options.signal?.aborted === true) throw error;
+    const want = { training_file: body.training_file, model: body.model, suffix: body.suffix ?? undefined };
+    try {
+      for (let look = 0; look < 2; look++) {
+        if (look > 0) await delay(options.relookDelayMs ?? 1000, undefined, options.signal ? { signal: options.signal } : {});
+        const found = matchingJob(await listJobs(transport, options), want, startedAt);
+        if (found !== undefined) {
+          options.onRecovered?.(found, error);
+          return found;
+        }
+      }
+    } catch (lookup) {
+      throw outcomeUnknownError('fine-tune create', 'tether finetune list', error, lookup);
+    }
+    throw nothingCreatedError('fine-tune create', 'tether finetune list', error);
+  }
 }
 
 export async function listJobs(transport: Transport, options: RequestOptions = {}): Promise<FineTuneJob[]> {

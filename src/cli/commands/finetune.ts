@@ -270,7 +270,12 @@ function registerCreate(finetune: Command): void {
   ).action(async (flags: CreateFlags) => {
     const params = createParams(flags);
     await withApi(flags, async (transport, keySource) => {
-      const job = await createJob(transport, params, { keySource });
+      const job = await createJob(transport, params, {
+        keySource,
+        // Said on stderr, so --json output stays one object.
+        onRecovered: (found, failure) =>
+          process.stderr.write(`the create request's answer was lost (${failure.category}); tether looked and found the job it made, ${found.id}: not created twice\n`),
+      });
       if (flags.json) printJson(job);
       else print(`created fine-tune job ${job.id} (${job.status})\nfollow it: tether finetune wait ${job.id}`);
       process.exitCode = EXIT_OK;

@@ -13,7 +13,7 @@ import { fullJob, truncatedJob } from '../fine-tunes-wire.js';
 import { estimatePriceSchema, fileTokens, previewRows, previewSchema, pricePerMillion } from '../fine-tunes-estimate.js';
 import { invalidRequest } from '../errors.js';
 import type { EmulatorError } from '../errors.js';
-import { readJsonBody, sendError, sendJson } from '../http.js';
+import { pause, readJsonBody, sendError, sendJson } from '../http.js';
 import type { Exchange } from '../http.js';
 import type { Route } from '../router.js';
 import type { EmulatorState } from '../state.js';
@@ -61,6 +61,8 @@ async function createJob(state: EmulatorState, ex: Exchange, key: EmulatorKey): 
   if (training.kind !== 'ready') return; // unreachable: fileProblem answered
   const params = resolveParams(body, training.file.report?.dataset_format);
   const job = state.fineTunes.create(key.key, key.name, params, { lines: training.lines, bytes: training.file.bytes?.length ?? 0 });
+  // An afterWork latency fault: the job exists, its answer is late (a client timing out now cannot know it was made).
+  if (!(await pause(ex, state.faults.afterWork({ path: ex.path, inference: false, key, stream: false })))) return;
   sendJson(ex, 200, truncatedJob(state.fineTunes, job));
 }
 
