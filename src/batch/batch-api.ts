@@ -1,7 +1,9 @@
 // Together's Batch API over the api module's transport: create (201 `{job, warning?}`), get, list (a bare array),
 // cancel, and reading a file's content. Every non-2xx answer is thrown as a classified TogetherError (the batch
 // endpoints' `{"error": "<string>"}` envelope included).
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { createdSince, isAmbiguousFailure, nothingCreatedError, outcomeUnknownError } from '../finetune/index.js';
 import { DEFAULT_MAX_FILE_BYTES, PATHS, pathTo } from '../api/index.js';
 import type { RawResponse, Transport } from '../api/index.js';
 import { classify, notTogetherAnswerError } from '../errors/index.js';
@@ -74,10 +76,23 @@ export interface CreateBatchInput {
   modelId?: string;
 }
 
+export interface CreateBatchOptions extends BatchRequestOptions {
+  /** Told when an ambiguous failure turned out to have created the batch (see createBatch). */
+  onRecovered?: (job: BatchJob, failure: TogetherError) => void;
+  /** How long to wait before listing batches a second time when the first look finds none (default 1000 ms). */
+  relookDelayMs?: number;
+}
+
+/**
+ * POST /batches — once: a create is never retried. When it fails after its body was sent (a timeout, a dropped
+ * connection), the account's batches are listed for one on the same input file created since the call started (two
+ * looks): found, it is returned (and `onRecovered` told); not found, the error says nothing was created and a retry
+ * is safe.
+ */
 export async function createBatch(
   transport: Transport,
   input: CreateBatchInput,
-  options: BatchRequestOptions = {},
+  options: CreateBatchOptions = {},
 ): Promise<{ job: BatchJob; warning?: string }> {
   const body = {
     endpoint: input.endpoint ?? '/v1/chat/completions',
@@ -85,9 +100,29 @@ export async function createBatch(
     completion_window: input.completionWindow ?? '24h',
     ...(input.modelId ? { model_id: input.modelId } : {}),
   };
-  const response = await transport.send({ method: 'POST', path: PATHS.batches, body, signal: options.signal });
-  const created = await readJson(response, z.looseObject({ job: batchJobSchema, warning: z.string().optional() }), 'a created batch ({"job": {...}})', options);
-  return { job: created.job, ...(created.warning ? { warning: created.warning } : {}) };
+  const startedAt = Date.now();
+  try {
+    const response = await transport.send({ method: 'POST', path: PATHS.batches, body, signal: options.signal });
+    const created = await readJson(response, z.looseObject({ job: batchJobSchema, warning: z.string().optional() }), 'a created batch ({"job": {...}})', options);
+    return { job: created.job, ...(created.warning ? { warning: created.warning } : {}) };
+  } catch (error) {
+    if (!isAmbiguousFailure(error) || options.signal?.aborted === true) throw error;
+    try {
+      for (let look = 0; look < 2; look++) {
+        if (look > 0) await delay(options.relookDelayMs ?? 1000, undefined, options.signal ? { signal: options.signal } : {});
+        const found = (await listBatches(transport, options))
+          .filter((job) => job.input_file_id === input.inputFileId && createdSince(job.created_at, startedAt))
+          .sort((a, b) => Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? ''))[0];
+        if (found !== undefined) {
+          options.onRecovered?.(found, error);
+          return { job: found };
+        }
+      }
+    } catch (lookup) {
+      throw outcomeUnknownError('batch create', 'tether batch list', error, lookup);
+    }
+    throw nothingCreatedError('batch create', 'tether batch list', error);
+  }
 }
 
 export async function getBatch(transport: Transport, id: string, options: BatchRequestOptions = {}): Promise<BatchJob> {

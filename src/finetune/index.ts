@@ -5,6 +5,7 @@ export type { UploadOptions, UploadProgress, UploadResult } from './upload.js';
 export { getFile, listFiles, deleteFile } from './files.js';
 export { createJob, listJobs, getJob, listEvents, cancelJob } from './jobs.js';
 export type { CreateJobOptions } from './jobs.js';
+export { createdSince, isAmbiguousFailure, nothingCreatedError, outcomeUnknownError } from './ambiguous.js';
 export { waitForJob, DEFAULT_WAIT_INTERVAL_MS } from './wait.js';
 export type { WaitOptions, WaitProgress } from './wait.js';
 export { checkJobParams, createJobParamsSchema } from './params.js';

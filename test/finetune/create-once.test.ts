@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { createTransport } from '../../src/api/index.js';
 import { TogetherError } from '../../src/errors/index.js';
 import { createJob, listJobs, uploadFile } from '../../src/finetune/index.js';
+import { createBatch, listBatches } from '../../src/batch/batch-api.js';
+import type { BatchJob } from '../../src/batch/batch-api.js';
 import type { FineTuneJob } from '../../src/finetune/index.js';
 import type { Transport } from '../../src/api/index.js';
 import { GOOD_LINE, KEY, MODEL, harness } from './helpers.js';
@@ -42,10 +44,10 @@ describe('fine-tune create after an ambiguous failure', () => {
 
   test('timed out before anything was made: an error saying nothing was created and a retry is safe', async () => {
     // The delay comes before the emulator reads the body: the client gives up and the job is never made.
+    const before = (await listJobs(h.transport)).length;
     h.emu.setFaults([{ kind: 'latency', ms: 1500, path: '/v1/fine-tunes' }]);
     const impatient = createTransport({ baseUrl: h.emu.baseUrl, apiKey: KEY, headersTimeoutMs: 300 });
     try {
-      const before = (await listJobs(h.transport)).length;
       // The fault delays every request on the path; the look (GET) goes through a patient transport.
       const transport: Transport = { ...impatient, send: (request) => (request.method === 'GET' ? h.transport.send(request) : impatient.send(request)) };
       const error = await createJob(transport, { model: MODEL, training_file: fileId, suffix: 'never' }, { relookDelayMs: 10 }).then(
@@ -59,6 +61,25 @@ describe('fine-tune create after an ambiguous failure', () => {
       assert.equal(error.retryable, true);
       await new Promise((resolve) => setTimeout(resolve, 1600)); // the emulator's delayed handler finishes
       assert.equal((await listJobs(h.transport)).length - before, 0);
+    } finally {
+      h.emu.setFaults([]);
+      await impatient.close();
+    }
+  });
+
+  test('a batch create timed out after sending is not duplicated either: one batch, returned', async () => {
+    const line = JSON.stringify({ custom_id: 'q1', body: { model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo', messages: [{ role: 'user', content: 'hi' }] } });
+    const input = (await uploadFile(h.transport, h.file('batch.jsonl', `${line}\n`), { purpose: 'batch-api' })).file.id;
+    h.emu.setFaults([{ kind: 'latency', ms: 1500, afterWork: true, path: '/v1/batches' }]);
+    const impatient = createTransport({ baseUrl: h.emu.baseUrl, apiKey: KEY, headersTimeoutMs: 300 });
+    try {
+      const before = (await listBatches(h.transport)).length;
+      const recovered: BatchJob[] = [];
+      const { job } = await createBatch(impatient, { inputFileId: input }, { onRecovered: (found) => recovered.push(found) });
+      const batches = await listBatches(h.transport);
+      assert.equal(batches.length - before, 1, 'exactly one batch was created');
+      assert.equal(job.id, batches.find((b) => b.input_file_id === input)?.id);
+      assert.deepEqual(recovered.map((b) => b.id), [job.id]);
     } finally {
       h.emu.setFaults([]);
       await impatient.close();

@@ -81,6 +81,8 @@ async function createBatch(state: EmulatorState, ex: Exchange, key: EmulatorKey)
     body.completion_window !== undefined && body.completion_window !== '24h'
       ? `completion_window "${body.completion_window}" is not supported; the batch uses the 24h window.`
       : undefined;
+  // An afterWork latency fault: the batch exists, its answer is late (a client timing out now cannot know it was made).
+  if (!(await pause(ex, state.faults.afterWork({ path: ex.path, inference: false, key, stream: false })))) return;
   sendJson(ex, 201, { job: state.batches.toBody(job), ...(warning ? { warning } : {}) });
 }
 
