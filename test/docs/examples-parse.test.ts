@@ -38,7 +38,7 @@ test('console blocks: commands with continuation lines, exit marks, background s
       [12, 'tether validate train.jsonl', 1, false, 1],
     ],
   );
-  assert.throws(() => consoleCommands({ lang: 'console', line: 1, code: 'output before any command' }), /must start with a "\$ " command/);
+  assert.throws(() => consoleCommands({ lang: 'console', info: '', line: 1, code: 'output before any command' }), /must start with a "\$ " command/);
   assert.throws(() => codeBlocks('```console\n$ tether --help\n'), /never closed/);
 });
 
