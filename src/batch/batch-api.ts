@@ -119,9 +119,9 @@ export async function createBatch(
         }
       }
     } catch (lookup) {
-      throw outcomeUnknownError('batch create', 'tether batch list', error, lookup);
+      throw outcomeUnknownError('batch create', 'batches', 'tether batch list', error, lookup);
     }
-    throw nothingCreatedError('batch create', 'tether batch list', error);
+    throw nothingCreatedError('batch create', 'batches', 'tether batch list', error);
   }
 }
 

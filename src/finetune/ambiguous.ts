@@ -24,11 +24,11 @@ export function createdSince(createdAt: string | number | null | undefined, star
 }
 
 /** The failure after a look that found nothing: says nothing was created and a retry is safe. */
-export function nothingCreatedError(what: string, listCommand: string, original: TogetherError): TogetherError {
+export function nothingCreatedError(what: string, objects: string, listCommand: string, original: TogetherError): TogetherError {
   return new TogetherError({
     ...original.toJSON(),
     message: `The ${what} request failed after its body was sent (${original.message}), and nothing was created.`,
-    cause: `The answer never arrived (${original.category}); tether then listed this account's ${listCommand.split(' ').pop() ?? 'objects'} and found none made by this call.`,
+    cause: `The answer never arrived (${original.category}); tether then listed this account's ${objects} and found none made by this call.`,
     fix: `Nothing was created, so sending the same request again is safe (check with \`${listCommand}\` if in doubt).`,
     retryable: true,
     original,
@@ -36,12 +36,12 @@ export function nothingCreatedError(what: string, listCommand: string, original:
 }
 
 /** The failure when the look itself failed: the outcome is unknown and a blind retry could duplicate. */
-export function outcomeUnknownError(what: string, listCommand: string, original: TogetherError, lookup: unknown): TogetherError {
+export function outcomeUnknownError(what: string, objects: string, listCommand: string, original: TogetherError, lookup: unknown): TogetherError {
   const why = lookup instanceof Error ? lookup.message : String(lookup);
   return new TogetherError({
     ...original.toJSON(),
     message: `The ${what} request failed after its body was sent (${original.message}); whether it was created is unknown.`,
-    cause: `Listing to find out failed too: ${why}`,
+    cause: `Listing this account's ${objects} to find out failed too: ${why}`,
     fix: `Run \`${listCommand}\` before sending it again: a blind retry could create it twice.`,
     retryable: false,
     original,

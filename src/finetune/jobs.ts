@@ -113,9 +113,9 @@ export async function createJob(transport: Transport, params: CreateJobParams, o
         }
       }
     } catch (lookup) {
-      throw outcomeUnknownError('fine-tune create', 'tether finetune list', error, lookup);
+      throw outcomeUnknownError('fine-tune create', 'fine-tune jobs', 'tether finetune list', error, lookup);
     }
-    throw nothingCreatedError('fine-tune create', 'tether finetune list', error);
+    throw nothingCreatedError('fine-tune create', 'fine-tune jobs', 'tether finetune list', error);
   }
 }
 

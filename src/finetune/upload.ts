@@ -15,7 +15,8 @@ import { DatasetInputError, validateFile } from '../datasets/index.js';
 import type { ValidateOptions, ValidationReport } from '../datasets/index.js';
 import { TogetherError, classify, parseErrorBody } from '../errors/index.js';
 import { DatasetRefusedError, FileRejectedError, UploadInputError, readJson, unexpectedBody } from './errors.js';
-import { getFile } from './files.js';
+import { getFile, listFiles } from './files.js';
+import { createdSince, isAmbiguousFailure, nothingCreatedError, outcomeUnknownError } from './ambiguous.js';
 import { sleep } from '../policy/index.js';
 import { multipartBody, rawFileBody } from './upload-body.js';
 import type { LocalFile } from './upload-body.js';
@@ -31,7 +32,7 @@ export interface UploadProgress {
   total: number;
 }
 
-export interface UploadOptions extends RequestOptions {
+export interface UploadOptions extends RequestOptions, UploadRecovery {
   /** Default `fine-tune`. */
   purpose?: FilePurpose;
   /** Run tether's validator before uploading a `fine-tune` file (default true); an invalid file is never sent. */
@@ -48,6 +49,13 @@ export interface UploadOptions extends RequestOptions {
   processingIntervalMs?: number;
   /** Default 10 min. */
   processingTimeoutMs?: number;
+}
+
+export interface UploadRecovery {
+  /** Told when an upload whose answer was lost turned out to have made the file (see lookForUpload). */
+  onRecovered?: (file: FileObject, failure: TogetherError) => void;
+  /** How long to wait before listing files a second time when the first look finds none (default 1000 ms). */
+  relookDelayMs?: number;
 }
 
 export interface UploadResult {
@@ -221,6 +229,35 @@ function rejection(file: FileObject): FileRejectedError {
 }
 
 /**
+ * After an ambiguous failure: the file this upload made (same name, size and purpose, created since it started; two
+ * looks), or an error saying nothing was made and a retry is safe (or that the look failed too).
+ */
+async function lookForUpload(
+  transport: Transport,
+  file: LocalFile,
+  purpose: FilePurpose,
+  startedAt: number,
+  failure: TogetherError,
+  options: UploadOptions,
+): Promise<FileObject> {
+  try {
+    for (let look = 0; look < 2; look++) {
+      if (look > 0) await sleep(options.relookDelayMs ?? 1000, options.signal);
+      const found = (await listFiles(transport, options))
+        .filter((f) => f.filename === file.name && f.bytes === file.size && (f.purpose ?? purpose) === purpose && createdSince(f.created_at, startedAt))
+        .sort((a, b) => (b.created_at ?? 0) - (a.created_at ?? 0))[0];
+      if (found !== undefined) {
+        options.onRecovered?.(found, failure);
+        return found;
+      }
+    }
+  } catch (lookup) {
+    throw outcomeUnknownError('file upload', 'files', 'GET /v1/files', failure, lookup);
+  }
+  throw nothingCreatedError('file upload', 'files', 'GET /v1/files', failure);
+}
+
+/**
  * Uploads a local file to Together. For purpose `fine-tune`, tether's validator runs first and an invalid file
  * is refused (DatasetRefusedError, with the report) before anything is sent. The file is streamed from disk.
  * After the upload the call waits for Together's own check; a file it rejects is a FileRejectedError.
@@ -233,10 +270,18 @@ export async function uploadFile(transport: Transport, path: string, options: Up
   // Parquet holds pre-tokenised data the JSONL validator cannot read; Together checks its columns itself.
   const validation = purpose === 'fine-tune' && options.validate !== false && file.type !== 'parquet' ? await validateFirst(file, options) : undefined;
   options.onProgress?.({ phase: 'upload', done: 0, total: file.size });
-  const uploaded =
-    flow === 'multipart'
-      ? await multipartUpload(transport, file, purpose, options)
-      : await getFile(transport, await redirectUpload(transport, file, purpose, options), options);
+  const startedAt = Date.now();
+  let uploaded: FileObject;
+  try {
+    uploaded =
+      flow === 'multipart'
+        ? await multipartUpload(transport, file, purpose, options)
+        : await getFile(transport, await redirectUpload(transport, file, purpose, options), options);
+  } catch (error) {
+    // Never sent twice blindly: after an answer lost in flight, look for the file this call made.
+    if (!isAmbiguousFailure(error) || options.signal?.aborted === true) throw error;
+    uploaded = await lookForUpload(transport, file, purpose, startedAt, error, options);
+  }
   const final = await settled(transport, uploaded, options);
   if (REJECTED.has(final.processing_status ?? '') || final.validation_report?.valid === false) throw rejection(final);
   return { file: final, flow, ...(validation ? { validation } : {}) };

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTransport } from '../../src/api/index.js';
 import { TogetherError } from '../../src/errors/index.js';
-import { createJob, listJobs, uploadFile } from '../../src/finetune/index.js';
+import { createJob, listFiles, listJobs, uploadFile } from '../../src/finetune/index.js';
 import { createBatch, listBatches } from '../../src/batch/batch-api.js';
 import type { BatchJob } from '../../src/batch/batch-api.js';
 import type { FineTuneJob } from '../../src/finetune/index.js';
@@ -80,6 +80,22 @@ describe('fine-tune create after an ambiguous failure', () => {
       assert.equal(batches.length - before, 1, 'exactly one batch was created');
       assert.equal(job.id, batches.find((b) => b.input_file_id === input)?.id);
       assert.deepEqual(recovered.map((b) => b.id), [job.id]);
+    } finally {
+      h.emu.setFaults([]);
+      await impatient.close();
+    }
+  });
+
+  test('a multipart upload timed out after sending is not duplicated: one file, returned', async () => {
+    const path = h.file('once.jsonl', GOOD_LINE.repeat(3));
+    const countFiles = async (): Promise<number> => (await listFiles(h.transport)).filter((f) => f.filename === 'once.jsonl').length;
+    h.emu.setFaults([{ kind: 'latency', ms: 1500, afterWork: true, path: '/v1/files/upload' }]);
+    const impatient = createTransport({ baseUrl: h.emu.baseUrl, apiKey: KEY, headersTimeoutMs: 300 });
+    try {
+      const recovered: string[] = [];
+      const { file } = await uploadFile(impatient, path, { flow: 'multipart', onRecovered: (found) => recovered.push(found.id) });
+      assert.equal(await countFiles(), 1, 'exactly one file was created');
+      assert.deepEqual(recovered, [file.id]);
     } finally {
       h.emu.setFaults([]);
       await impatient.close();

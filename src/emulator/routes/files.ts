@@ -15,7 +15,7 @@ import { MultipartError, MultipartParser, boundaryOf } from '../files-multipart.
 import { FILE_PURPOSES, FILE_TYPES, MAX_STORED_FILES, fileTypeOf } from '../files-store.js';
 import type { FilePurpose, FileStore } from '../files-store.js';
 import type { FileType } from '../files-check.js';
-import { sendError, sendJson } from '../http.js';
+import { pause, sendError, sendJson } from '../http.js';
 import type { Exchange } from '../http.js';
 import type { Route } from '../router.js';
 import type { EmulatorState } from '../state.js';
@@ -113,6 +113,8 @@ async function multipartUpload(state: EmulatorState, ex: Exchange, key: Emulator
   if (full) return sendError(ex, storageFull(full, state.files.maxStoredBytes, MAX_STORED_FILES));
   const file = state.files.createUploaded(key.key, checked.fileName, checked.purpose, checked.fileType, content);
   await state.files.settled(file);
+  // An afterWork latency fault: the file exists, its answer is late (a client timing out now cannot know it was made).
+  if (!(await pause(ex, state.faults.afterWork({ path: ex.path, inference: false, key, stream: false })))) return;
   sendJson(ex, 200, state.files.toResponse(file));
 }
 
