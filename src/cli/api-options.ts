@@ -17,12 +17,15 @@ export function addApiOptions(command: Command): Command {
     .option('--api-key <key>', 'API key (default: TOGETHER_API_KEY)');
 }
 
-/** The key from --api-key, else TOGETHER_API_KEY; a UsageError when there is neither. */
-export function resolveApiKey(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env): { key: string; source: KeySource } {
+/**
+ * The key from --api-key, else TOGETHER_API_KEY; a UsageError when there is neither (`orElse` adds the command's
+ * own way out, e.g. "or use --offline"). Every CLI command resolves its key here.
+ */
+export function resolveApiKey(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env, orElse?: string): { key: string; source: KeySource } {
   if (flags.apiKey !== undefined && flags.apiKey.trim() !== '') return { key: flags.apiKey, source: 'flag' };
   const fromEnv = env['TOGETHER_API_KEY'];
   if (fromEnv !== undefined && fromEnv.trim() !== '') return { key: fromEnv, source: 'env' };
-  throw new UsageError('no API key: set TOGETHER_API_KEY or pass --api-key');
+  throw new UsageError(`no API key: set TOGETHER_API_KEY or pass --api-key${orElse !== undefined ? ` (${orElse})` : ''}`);
 }
 
 /** A transport to the configured base URL with the resolved key; a bad base URL or key is a UsageError. */

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { createTransport, listModels, type Transport } from '../../api/index.js';
 import { createCatalog, filterModels, type Catalog, type CatalogModel, type Resolution } from '../../catalog/index.js';
-import { isTogetherError, type KeySource } from '../../errors/index.js';
+import { isTogetherError } from '../../errors/index.js';
+import { resolveApiKey } from '../api-options.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
 import { printErr, printJson, printOut } from '../output.js';
 
@@ -32,13 +33,6 @@ function addConnectionOptions(command: Command): Command {
     .option('--json', 'print JSON');
 }
 
-/** The key and where it came from; the key itself is never printed. */
-function apiKeyFrom(options: ConnectionOptions): { key: string; source: KeySource } {
-  if (options.apiKey !== undefined && options.apiKey.trim() !== '') return { key: options.apiKey, source: 'flag' };
-  const fromEnv = process.env['TOGETHER_API_KEY'];
-  if (fromEnv !== undefined && fromEnv.trim() !== '') return { key: fromEnv, source: 'env' };
-  throw new UsageError('no API key: set TOGETHER_API_KEY or pass --api-key (or use --offline for the bundled snapshot)');
-}
 
 function openTransport(options: ConnectionOptions, key: string): Transport {
   try {
@@ -54,7 +48,8 @@ function openCatalog(options: ConnectionOptions, accountTier?: number): { catalo
     const catalog = createCatalog({ fetchModels: () => Promise.reject(new Error('offline: the live list was not requested')), accountTier });
     return { catalog, close: async () => catalog.close() };
   }
-  const { key, source } = apiKeyFrom(options);
+  // The key itself is never printed.
+  const { key, source } = resolveApiKey(options, process.env, 'or use --offline for the bundled snapshot');
   const transport = openTransport(options, key);
   const catalog = createCatalog({ fetchModels: (signal) => listModels(transport, { signal, keySource: source }), accountTier });
   return {
