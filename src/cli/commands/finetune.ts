@@ -274,7 +274,7 @@ function registerCreate(finetune: Command): void {
         keySource,
         // Said on stderr, so --json output stays one object.
         onRecovered: (found, failure) =>
-          process.stderr.write(`the create request's answer was lost (${failure.category}); tether looked and found the job it made, ${found.id}: not created twice\n`),
+          printErr(`the create request's answer was lost (${failure.category}); tether looked and found the job it made, ${found.id}: not created twice\n`),
       });
       if (flags.json) printJson(job);
       else print(`created fine-tune job ${job.id} (${job.status})\nfollow it: tether finetune wait ${job.id}`);
