@@ -16,7 +16,8 @@
 //   gateway   the SDK through tether's gateway (its default policies, the route configured)
 //   library   tether's own client (createClient), one per process, shared by the 200 callers
 // Upstream requests and cost are the emulator's own counts (stats.byKeyModel). Amplification = upstream requests ÷
-// client calls. `capacityShare` = successful calls ÷ what the scenario allows of the callers' demand (per second,
+// client calls. `capacityShare` = successful calls ÷ what the scenario allows of the callers' demand over the
+// seconds in which calls start (per second,
 // the smaller of 200 calls/s — every caller once per think time — and the sum over the three models of the smaller
 // of their capacity in force and the key's starting dynamic rate, 30/s: a floor, as that rate rises with success).
 // The last line printed is one JSON object: {"targets": {"<name>": {calls, succeeded, clientFailures,
@@ -242,8 +243,10 @@ async function runTarget(name: string): Promise<TargetResult | { skipped: string
     // What the capacity allows of the callers' demand (each would call once per think time if answered at once),
     // second by second: a target that holds calls back lowers its own offered load, not the demand.
     const demandRps = (CLIENTS * 1000) / THINK_MS;
+    // Over the seconds in which calls start (DURATION_MS): a call started near the end and answered in the drain
+    // after it counts as a success, so the drain's seconds, in which no call starts, are not counted as allowed.
     let allowed = 0;
-    for (let s = 0; s < Math.ceil(elapsedMs / 1000); s++) allowed += Math.min(demandRps, capacityAt(s * 1000 + 500));
+    for (let s = 0; s < Math.ceil(Math.min(elapsedMs, DURATION_MS) / 1000); s++) allowed += Math.min(demandRps, capacityAt(s * 1000 + 500));
     const goodputRps = tally.succeeded / (elapsedMs / 1000);
     return {
       calls: tally.calls,
