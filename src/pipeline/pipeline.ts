@@ -45,7 +45,7 @@ import {
   throttleLayer,
   timeoutLayer,
 } from '../policy/index.js';
-import type { Deadline, Layer, PacerStore, PolicyEventMap, RateLimitSnapshot, RequestSlots, ResolvedRetryOptions } from '../policy/index.js';
+import type { AttemptEnd, Deadline, Layer, PacerStore, PolicyEventMap, RateLimitSnapshot, RequestSlots, ResolvedRetryOptions } from '../policy/index.js';
 import { tracingLayers } from '../tracing/index.js';
 import { createTokenizerWarmer, runTokenizersOffThread } from '../tokens/index.js';
 import { exchange, runAttempt } from './attempt.js';
@@ -162,6 +162,14 @@ function asTogetherError(thrown: unknown, model: string | undefined): TogetherEr
 /** The marker on a fallback model that could not be used at all (unknown, too small): skipped, reported last. */
 class UnusableModel {
   constructor(readonly error: TogetherError) {}
+}
+
+/** `call.onEnd`/`onHeaders` of every attempt: one function each, not two closures per attempt. */
+function onAttemptEnd(this: PipelineAttempt, callback: (end: AttemptEnd) => void): void {
+  this.hooks.onEnd(callback);
+}
+function onAttemptHeaders(this: PipelineAttempt, callback: (headers: Record<string, string>) => void): void {
+  this.hooks.onHeaders(callback);
 }
 
 /** The slots of a request no layer keeps state for (tracing off): shared, never written. */
@@ -385,12 +393,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           slots: run.slots,
           hooks: new AttemptHooks(),
           spillOver,
-          onEnd(callback) {
-            this.hooks.onEnd(callback);
-          },
-          onHeaders(callback) {
-            this.hooks.onHeaders(callback);
-          },
+          onEnd: onAttemptEnd,
+          onHeaders: onAttemptHeaders,
         });
       },
       {

@@ -61,13 +61,14 @@ export class AttemptHooks {
   private headerHooks: ((headers: Record<string, string>) => void)[] | undefined;
   private ended = false;
 
-  onEnd = (callback: (end: AttemptEnd) => void): void => {
+  // Prototype methods, not arrow properties: one AttemptHooks is made per attempt, and its closures showed up.
+  onEnd(callback: (end: AttemptEnd) => void): void {
     (this.ends ??= []).push(callback);
-  };
+  }
 
-  onHeaders = (callback: (headers: Record<string, string>) => void): void => {
+  onHeaders(callback: (headers: Record<string, string>) => void): void {
     (this.headerHooks ??= []).push(callback);
-  };
+  }
 
   headers(headers: Record<string, string>): void {
     if (this.headerHooks === undefined) return;
