@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { TogetherError, behaviourOf } from '../errors/index.js';
+import { behaviourOf, peerStopError } from '../errors/index.js';
+import type { TogetherError } from '../errors/index.js';
 import type { BillingStop } from './billing-stop.js';
 import { clampTimerMs } from './clock.js';
 import { keyFingerprint } from './key-fingerprint.js';
@@ -184,18 +185,6 @@ export class BillingRecovery {
   }
 }
 
-/** The stop another process made, as this one reports it. */
-function peerStopError(message: string): TogetherError {
-  return new TogetherError({
-    status: 402,
-    category: 'billing',
-    code: 'insufficient_credits',
-    message: `Stopped by another process on the same Redis after a 402: ${message}`,
-    cause: 'The key ran out of credit; every process sharing this Redis stops sending with it until credit is back.',
-    fix: 'Add credit: a probe resumes the key by itself within the probe interval, or resume it at once (the gateway admin endpoint, client.resetKey()).',
-    retryable: false,
-  });
-}
 
 /** Outside the billing-stop layer: remembers each key, applies peers' stops, and reports this process's 402 stops. */
 export function billingRecoveryLayer<C extends AttemptCall, R>(recovery: BillingRecovery): Layer<C, R> {

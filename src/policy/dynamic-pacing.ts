@@ -3,7 +3,8 @@
 // pacer that learned them would hold every model to the slowest one's rate. A request that would queue longer than
 // `maxQueueMs` behind the model's dynamic rate is not queued: it goes to the route's fallback at once
 // (`dynamic_limit_saturated`), as a capacity drop should become spill-over rather than a queue.
-import { TogetherError } from '../errors/index.js';
+import { dynamicLimitSaturatedError } from '../errors/index.js';
+import type { TogetherError } from '../errors/index.js';
 import type { AttemptCall, Layer } from './layer.js';
 import { Pacer } from './pacer.js';
 import type { PacerOptions } from './pacer.js';
@@ -21,19 +22,7 @@ export function isDynamicLimit(error: Pick<TogetherError, 'category' | 'code' | 
   return error.category === 'rate_limit' && (error.code?.startsWith('dynamic_') === true || error.type?.startsWith('dynamic_') === true);
 }
 
-export function dynamicLimitSaturatedError(model: string, rps: number, queued: number): TogetherError {
-  return new TogetherError({
-    status: 429,
-    category: 'rate_limit',
-    code: 'dynamic_limit_saturated',
-    message: `Not sent: ${queued} requests already wait for ${model} at your dynamic rate for it (${rps.toFixed(1)}/s).`,
-    cause: "Together's dynamic limit for this model follows your recent successful traffic; a burst far above it would only earn 429s.",
-    fix: 'Add a fallback model (routes) to spill over to, or send at a steadier rate: the limit rises with sustained successful traffic.',
-    retryable: false,
-    retryAfterMs: Math.ceil((queued / Math.max(rps, 0.001)) * 1000),
-    model,
-  });
-}
+export { dynamicLimitSaturatedError };
 
 export class DynamicPacing {
   readonly pacer: Pacer;

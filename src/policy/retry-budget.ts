@@ -6,7 +6,6 @@
  * on the same key draws on one budget; while Redis is away each process falls back to its own counts.
  */
 import type { Redis } from 'ioredis';
-import { TogetherError } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { keyFingerprint } from './key-fingerprint.js';
 
@@ -47,24 +46,7 @@ export function retryAllowance(requests: number, options: ResolvedRetryBudgetOpt
   return options.minRetriesPerSecond * (options.windowMs / 1000) + options.ratio * requests;
 }
 
-/** The failure a retry was refused for, wrapped: the budget's verdict with the real last error inside. */
-export function retryBudgetExhaustedError(error: TogetherError, options: ResolvedRetryBudgetOptions): TogetherError {
-  const share = `${Math.round(options.ratio * 100)}% of recent requests + ${options.minRetriesPerSecond}/s`;
-  return new TogetherError({
-    status: error.status,
-    category: error.category,
-    code: 'retry_budget_exhausted',
-    message: `Not retried: the retry budget for ${error.model ?? 'this model'} on this key is spent (${share}, over ${options.windowMs / 1000} s); last error: ${error.message}`,
-    cause: 'Many requests on this key and model are failing at once; more retries would only add to the upstream overload.',
-    fix: 'Retry later (the budget refills as requests succeed), add a fallback model, or raise retryBudget.ratio if the upstream can take it.',
-    retryable: false,
-    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-    requestId: error.requestId,
-    model: error.model,
-    details: { lastCategory: error.category, ...(error.code !== undefined ? { lastCode: error.code } : {}), ...(error.status !== undefined ? { lastStatus: error.status } : {}) },
-    original: error,
-  });
-}
+export { retryBudgetExhaustedError } from '../errors/index.js';
 
 interface Window {
   /** Start (ms, bucket-aligned) of each bucket, and its counts. */

@@ -6,7 +6,8 @@
  * at once), the rest is refused here — spilling to the route's fallback where there is one — instead of a storm of
  * 503s and retries. A 429 is not fed here: it speaks of the key's rate, which the pacer paces to.
  */
-import { TogetherError } from '../errors/index.js';
+import { throttledLocallyErrorOf } from '../errors/index.js';
+import type { TogetherError } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { AttemptCall, Layer } from './layer.js';
 
@@ -52,19 +53,9 @@ export function rejectionProbability(requests: number, accepts: number, k: numbe
   return Math.max(0, (requests - k * accepts) / (requests + 1));
 }
 
-/** An attempt refused here, without sending: the model is shedding load. A reason to fall back, never retried. */
+/** An attempt refused here, without sending: the model is shedding load (errors/policy-errors.ts words it). */
 export function throttledLocallyError(model: string, probability: number, windowMs: number): TogetherError {
-  return new TogetherError({
-    status: 503,
-    category: 'overloaded',
-    code: 'throttled_locally',
-    message: `Not sent: ${model} is refusing much of its recent traffic with 503, so tether holds back ${Math.round(probability * 100)}% of its requests.`,
-    cause: `Over the last ${windowMs / 1000} s the model accepted too few requests (adaptive throttling, as in the SRE book): sending more would only add to its overload.`,
-    fix: 'Add a fallback model (routes or per-request fallbacks) to spill over to, or retry shortly: the share sent grows as the model accepts requests again.',
-    retryable: false,
-    retryAfterMs: Math.ceil(windowMs / BUCKETS),
-    model,
-  });
+  return throttledLocallyErrorOf(model, probability, windowMs, BUCKETS);
 }
 
 interface Counts {

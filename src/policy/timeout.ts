@@ -6,33 +6,12 @@
  * `dispose()` detach from the parent and clear every timer at a known moment. The attempt scope's signal, and
  * LightAbortController's, are light stand-ins for an AbortSignal (see LightAbortSignal below).
  */
-import { TogetherError } from '../errors/index.js';
+import { timeoutError } from '../errors/index.js';
+import type { TimeoutKind } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
-import { formatDuration } from './format.js';
 
-export type TimeoutKind = 'attempt' | 'idle' | 'deadline';
-
-/** The TogetherError a timer aborts with. Attempt and idle timeouts are retryable; a spent deadline is not. */
-export function timeoutError(kind: TimeoutKind, ms: number, model?: string): TogetherError {
-  const text = {
-    attempt: {
-      message: `No complete response within the ${formatDuration(ms)} per-attempt timeout.`,
-      cause: 'The API (or the network to it) was slower than the per-attempt timeout allows, body included.',
-      fix: 'Retry, or raise attemptTimeoutMs for long generations.',
-    },
-    idle: {
-      message: `The response went silent for ${formatDuration(ms)} (idle timeout between chunks).`,
-      cause: 'The API stopped sending data in the middle of a response.',
-      fix: 'Retry; raise idleTimeoutMs if the model legitimately pauses that long between chunks.',
-    },
-    deadline: {
-      message: `The request did not finish within its ${formatDuration(ms)} deadline.`,
-      cause: 'The total time allowed for this call, retries included, ran out.',
-      fix: 'Raise the total deadline (deadlineMs / timeout), or retry later.',
-    },
-  }[kind];
-  return new TogetherError({ category: 'timeout', retryable: kind !== 'deadline', model, ...text });
-}
+export { timeoutError } from '../errors/index.js';
+export type { TimeoutKind } from '../errors/index.js';
 
 function checkMs(name: string, value: number | undefined): void {
   if (value === undefined) return;
