@@ -26,7 +26,17 @@ export const MODULE_IMPORTS = {
   cli: ['api', 'batch', 'catalog', 'config-file', 'datasets', 'diagnostics', 'emulator', 'errors', 'finetune', 'gateway', 'local-state', 'pipeline', 'policy', 'tokens'],
 };
 
-/** One config block per module: its files may not import (statically or with import()) the modules not listed. */
+/** Every TogetherError is built by errors/'s factories: which failure says what is decided in one place. */
+const NEW_TOGETHER_ERROR = {
+  selector: "NewExpression[callee.name='TogetherError']",
+  message: "Build TogetherErrors with a factory in src/errors/ (e.g. src/errors/job-errors.ts), not with `new TogetherError` outside it.",
+};
+
+/**
+ * One config block per module: its files may not import (statically or with import()) the modules not listed, and
+ * outside errors/ may not write `new TogetherError`. (Both are `no-restricted-syntax`: a later block would replace
+ * this one's list, so the two live in the same block.)
+ */
 function moduleRules() {
   const all = Object.keys(MODULE_IMPORTS);
   return Object.entries(MODULE_IMPORTS).map(([module, allowed]) => {
@@ -40,6 +50,7 @@ function moduleRules() {
         'no-restricted-syntax': [
           'error',
           { selector: `ImportExpression[source.value=/${regex.replace(/\//g, '\\/')}/]`, message },
+          ...(module === 'errors' ? [] : [NEW_TOGETHER_ERROR]),
         ],
       },
     };
@@ -59,4 +70,5 @@ export default tseslint.config(
     },
   },
   ...moduleRules(),
+  { files: ['src/*.ts'], rules: { 'no-restricted-syntax': ['error', NEW_TOGETHER_ERROR] } },
 );

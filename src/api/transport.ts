@@ -3,7 +3,7 @@
 // (category network/timeout); an abort rejects with the signal's reason.
 import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
-import { TogetherError, classifyNetworkError, redactSecrets, scrubberFor } from '../errors/index.js';
+import { TogetherError, classifyNetworkError, redactSecrets, scrubbedError, scrubberFor } from '../errors/index.js';
 import { formatQuery, joinPath, parseBaseUrl, resolveBaseUrl, type QueryValue } from './base-url.js';
 import { BufferingHandler, flattenHeaders, type TextResponse } from './buffered-response.js';
 import { wrapBody, type ResponseBody } from './response-body.js';
@@ -110,22 +110,6 @@ export function normaliseApiKey(key: string | undefined): string | undefined {
   return trimmed;
 }
 
-/** A classified error whose text could still hold one of our keys gets every field scrubbed (belt and braces). */
-function scrubbed(error: TogetherError, secrets: readonly string[]): TogetherError {
-  const fields = error.toJSON();
-  if (!scrubberFor(secrets).contains(JSON.stringify(fields))) return error;
-  const clean = (text: string | undefined): string | undefined => (text === undefined ? undefined : redactSecrets(text, secrets));
-  return new TogetherError({
-    ...fields,
-    message: redactSecrets(fields.message, secrets),
-    cause: redactSecrets(fields.cause, secrets),
-    fix: redactSecrets(fields.fix, secrets),
-    code: clean(fields.code),
-    type: clean(fields.type),
-    param: clean(fields.param),
-    original: error.original,
-  });
-}
 
 function isRawBody(body: unknown): body is RawRequestBody {
   return (
@@ -202,7 +186,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
     if ((error as { code?: unknown } | null)?.code === 'UND_ERR_INVALID_ARG') {
       return new TypeError(`Invalid request: ${redactSecrets((error as Error).message, secrets)}`);
     }
-    return scrubbed(classifyNetworkError(error, { model: request.model }), secrets);
+    return scrubbedError(classifyNetworkError(error, { model: request.model }), secrets);
   }
 
   /** What undici is asked for: the request's path, headers and body, shared by `send` and `sendText`. */

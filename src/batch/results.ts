@@ -4,8 +4,8 @@
 // writes, errors classified by the errors module. A request with no line in either file (the batch expired, was
 // cancelled or failed first) gets an error saying so.
 import type { Transport } from '../api/index.js';
-import { TogetherError, classify } from '../errors/index.js';
-import type { KeySource } from '../errors/index.js';
+import { classify, unansweredError } from '../errors/index.js';
+import type { KeySource , TogetherError} from '../errors/index.js';
 import { fileContent, getBatch, isTerminalBatchStatus } from './batch-api.js';
 import type { BatchJob } from './batch-api.js';
 import { splitLines } from './input.js';
@@ -110,48 +110,7 @@ export function batchLineResults(files: Omit<BatchFiles, 'job'>): Map<string, Ba
   return results;
 }
 
-/** The error for a request the batch never answered, by how the batch ended. */
-export function unansweredError(job: Pick<BatchJob, 'id' | 'status' | 'error'>): TogetherError {
-  const rerun = 'Run the unanswered requests again: submit them as a new batch, or run them live with `tether run`.';
-  switch (job.status) {
-    case 'EXPIRED':
-      return new TogetherError({
-        category: 'timeout',
-        code: 'batch_expired',
-        message: `Batch ${job.id} expired before this request was processed.`,
-        cause: "Together's batch window (24 hours, best effort) ended before it reached this request.",
-        fix: rerun,
-        retryable: true,
-      });
-    case 'CANCELLED':
-      return new TogetherError({
-        category: 'server',
-        code: 'batch_cancelled',
-        message: `Batch ${job.id} was cancelled before this request was processed.`,
-        cause: 'The batch was cancelled; requests it had not reached were never run.',
-        fix: rerun,
-        retryable: true,
-      });
-    case 'FAILED':
-      return new TogetherError({
-        category: 'validation',
-        code: 'batch_failed',
-        message: `Batch ${job.id} failed: ${job.error ?? 'no reason given'}`,
-        cause: 'Together rejected the batch as a whole (usually its input file) before running this request.',
-        fix: `Fix what the batch error names, then submit again (\`tether batch submit\` checks every line first). ${rerun}`,
-        retryable: false,
-      });
-    default:
-      return new TogetherError({
-        category: 'server',
-        code: 'missing_result',
-        message: `Batch ${job.id} is ${job.status} but has no result for this request.`,
-        cause: 'Neither the output file nor the error file has a line for this custom_id.',
-        fix: rerun,
-        retryable: true,
-      });
-  }
-}
+export { unansweredError };
 
 export interface BatchFiles {
   job: Pick<BatchJob, 'id' | 'status' | 'error'>;

@@ -4,7 +4,8 @@
 // request is sent only when what is spent, plus a worst-case reservation for every request in flight, plus its own
 // worst case fits; when only the reservations are in the way it waits for them to settle, and it stops when the
 // next request's worst case does not fit even with nothing in flight (so a rerun under the same cap sends nothing).
-import { TogetherError, behaviourOf, isTogetherError } from '../errors/index.js';
+import type { TogetherError} from '../errors/index.js';
+import { batchStreamAnswerError, behaviourOf, isTogetherError } from '../errors/index.js';
 import { clampTimerMs } from '../policy/index.js';
 import type { BatchRequest } from './input.js';
 import { formatUsd } from './progress.js';
@@ -203,13 +204,7 @@ export async function runJob(options: RunJobOptions): Promise<RunOutcome> {
     try {
       const result = await send({ endpoint: request.endpoint, body: request.body, requestId: request.customId });
       if (result.kind !== 'json') {
-        throw new TogetherError({
-          category: 'validation',
-          message: 'the pipeline answered with a stream; batch requests must not set `stream: true`',
-          cause: 'A streamed answer cannot be stored as one output line.',
-          fix: 'Remove `stream` from the request body.',
-          retryable: false,
-        });
+        throw batchStreamAnswerError();
       }
       if (result.record.costUsd === undefined) unpriced++;
       const costUsd = result.record.costUsd ?? 0;

@@ -21,6 +21,17 @@ export type { FailureBehaviour, BackoffClass, FallbackClass } from './behaviour.
 export { budgetExceededError, budgetStoreUnavailableError, budgetUnpricedError } from './budget-errors.js';
 export { abortError, pacingFailedError, withModel, withRetryable, notTogetherAnswerError, retryAfterAboveCapError, retryPastDeadlineError } from './factories.js';
 export { classificationLayer } from './classification-layer.js';
+export {
+  batchStreamAnswerError,
+  fileProcessingTimeoutError,
+  fineTuneWaitTimeoutError,
+  invalidFineTuneParamsError,
+  nothingCreatedError,
+  outcomeUnknownError,
+  storageUploadError,
+  unansweredError,
+} from './job-errors.js';
+export { scrubbedError } from './scrubbed-error.js';
 export { dynamicLimitSaturatedError, peerStopError, retryBudgetExhaustedError, throttledLocallyErrorOf, timeoutError } from './policy-errors.js';
 export type { TimeoutKind } from './policy-errors.js';
 export {

@@ -4,6 +4,8 @@
 // not found, the error says nothing was created and sending again is safe.
 import { TogetherError } from '../errors/index.js';
 
+export { nothingCreatedError, outcomeUnknownError } from '../errors/index.js';
+
 /** Errors where the request may have reached Together and been acted on. */
 export function isAmbiguousFailure(error: unknown): error is TogetherError {
   if (!(error instanceof TogetherError)) return false;
@@ -23,27 +25,4 @@ export function createdSince(createdAt: string | number | null | undefined, star
   return Number.isFinite(ms) && ms >= startedAt - CREATED_SLACK_MS;
 }
 
-/** The failure after a look that found nothing: says nothing was created and a retry is safe. */
-export function nothingCreatedError(what: string, objects: string, listCommand: string, original: TogetherError): TogetherError {
-  return new TogetherError({
-    ...original.toJSON(),
-    message: `The ${what} request failed after its body was sent (${original.message}), and nothing was created.`,
-    cause: `The answer never arrived (${original.category}); tether then listed this account's ${objects} and found none made by this call.`,
-    fix: `Nothing was created, so sending the same request again is safe (check with \`${listCommand}\` if in doubt).`,
-    retryable: true,
-    original,
-  });
-}
 
-/** The failure when the look itself failed: the outcome is unknown and a blind retry could duplicate. */
-export function outcomeUnknownError(what: string, objects: string, listCommand: string, original: TogetherError, lookup: unknown): TogetherError {
-  const why = lookup instanceof Error ? lookup.message : String(lookup);
-  return new TogetherError({
-    ...original.toJSON(),
-    message: `The ${what} request failed after its body was sent (${original.message}); whether it was created is unknown.`,
-    cause: `Listing this account's ${objects} to find out failed too: ${why}`,
-    fix: `Run \`${listCommand}\` before sending it again: a blind retry could create it twice.`,
-    retryable: false,
-    original,
-  });
-}

@@ -2,7 +2,7 @@
 // checked before anything is sent: a typo'd name, a zero epoch count or a negative learning rate is caught
 // here with the field named, instead of being refused by Together (or, worse, silently ignored).
 import { z } from 'zod';
-import { TogetherError } from '../errors/index.js';
+import { invalidFineTuneParamsError } from '../errors/index.js';
 import { nearestIds } from './nearest.js';
 
 const positiveInt = (what: string) => z.number({ error: `must be ${what}` }).int(`must be ${what}`);
@@ -111,12 +111,5 @@ export function checkJobParams(params: unknown): z.output<typeof createJobParams
   if (result.success) return result.data;
   const described = result.error.issues.slice(0, 5).map(describe);
   const first = described[0];
-  throw new TogetherError({
-    category: 'validation',
-    param: first?.field,
-    message: `Invalid fine-tune parameters: ${described.map((d) => d.text).join('; ')}`,
-    cause: 'tether checks the job parameters before sending them; Together would refuse these (or train with a setting you did not mean).',
-    fix: 'Correct the parameters named above; the list with defaults is at https://docs.together.ai/reference/post-fine-tunes.',
-    retryable: false,
-  });
+  throw invalidFineTuneParamsError(described.map((d) => d.text), first?.field);
 }

@@ -13,7 +13,8 @@ import { PATHS, createTransport } from '../api/index.js';
 import type { RawResponse, Transport } from '../api/index.js';
 import { DatasetInputError, validateFile } from '../datasets/index.js';
 import type { ValidateOptions, ValidationReport } from '../datasets/index.js';
-import { TogetherError, classify, parseErrorBody } from '../errors/index.js';
+import type { TogetherError} from '../errors/index.js';
+import { classify, fileProcessingTimeoutError, parseErrorBody, storageUploadError } from '../errors/index.js';
 import { DatasetRefusedError, FileRejectedError, UploadInputError, readJson, unexpectedBody } from './errors.js';
 import { getFile, listFiles } from './files.js';
 import { createdSince, isAmbiguousFailure, nothingCreatedError, outcomeUnknownError } from './ambiguous.js';
@@ -119,14 +120,7 @@ function storageDetail(response: RawResponse, text: string): string | undefined 
 /** A failed PUT to the presigned URL: object storage answered, not Together's API, so the key is not the problem. */
 function storageError(response: RawResponse, text: string): TogetherError {
   const detail = storageDetail(response, text);
-  return new TogetherError({
-    status: response.status,
-    category: response.status >= 500 ? 'server' : 'validation',
-    message: `The upload to Together's file storage failed: HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
-    cause: 'The storage host refused the presigned upload URL POST /files returned (expired, already used, or the file is too large).',
-    fix: 'Run the upload again to get a fresh upload URL; if it keeps failing, try `--flow multipart` (POST /files/upload).',
-    retryable: response.status >= 500,
-  });
+  return storageUploadError(response.status, detail);
 }
 
 async function redirectUpload(transport: Transport, file: LocalFile & { type: FileType }, purpose: FilePurpose, options: UploadOptions): Promise<string> {
@@ -199,14 +193,7 @@ async function settled(transport: Transport, file: FileObject, options: UploadOp
   while (IN_PROGRESS.has(current.processing_status ?? '')) {
     options.onProgress?.({ phase: 'process', done: 0, total: 1 });
     if (Date.now() >= deadline) {
-      throw new TogetherError({
-        category: 'timeout',
-        message: `Together is still checking file ${current.id} (processing_status ${current.processing_status})`,
-        cause: 'The server-side check of the file did not finish in the time allowed.',
-        fix: `Check it later with GET /v1/files/${current.id}; create the job once processing_status is COMPLETED.`,
-        retryable: true,
-        details: { fileId: current.id },
-      });
+      throw fileProcessingTimeoutError(current.id, current.processing_status);
     }
     await sleep(interval, options.signal);
     current = await getFile(transport, current.id, options);

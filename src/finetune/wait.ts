@@ -3,7 +3,7 @@
 // thrown: the caller decides what a failed job means. Transient API failures (retryable TogetherErrors) are
 // ridden out for a few polls in a row; anything else is thrown.
 import type { Transport } from '../api/index.js';
-import { TogetherError } from '../errors/index.js';
+import { TogetherError, fineTuneWaitTimeoutError } from '../errors/index.js';
 import { getJob, listEvents } from './jobs.js';
 import { sleep } from '../policy/index.js';
 import { isTerminalStatus } from './types.js';
@@ -57,14 +57,7 @@ export async function waitForJob(transport: Transport, id: string, options: Wait
       if (!(error instanceof TogetherError) || !error.retryable || ++errors > maxErrors) throw error;
     }
     if (Date.now() + interval > deadline) {
-      throw new TogetherError({
-        category: 'timeout',
-        message: `Fine-tune job ${id} is still ${lastStatus ?? 'not reachable'} after ${Math.round((options.timeoutMs ?? 0) / 1000)} s of waiting`,
-        cause: 'The job did not reach a terminal status (completed, error, cancelled) in the time allowed.',
-        fix: `Wait again with \`tether finetune wait ${id}\`, or check it with \`tether finetune get ${id}\`.`,
-        retryable: true,
-        details: { id },
-      });
+      throw fineTuneWaitTimeoutError(id, lastStatus, options.timeoutMs ?? 0);
     }
     await sleep(interval, options.signal);
   }

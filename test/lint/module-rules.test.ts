@@ -36,4 +36,16 @@ describe('module rules (eslint)', () => {
     assert.equal((await problems("import { createPipeline } from '../pipeline/index.js';\nexport const x = createPipeline;\n", 'src/policy/fixture.ts')).length, 1);
     assert.equal((await problems("import { classify } from '../errors/index.js';\nexport const x = classify;\n", 'src/policy/fixture.ts')).length, 0);
   });
+
+  test('`new TogetherError` outside src/errors/ fails lint (a factory in errors/ builds it); inside errors/ it does not', async () => {
+    const code = "import { TogetherError } from '../errors/index.js';\nexport const e = new TogetherError({ category: 'server', message: 'm', cause: 'c', fix: 'f', retryable: false });\n";
+    for (const filePath of ['src/batch/fixture.ts', 'src/policy/fixture.ts', 'src/pipeline/fixture.ts']) {
+      const found = await problems(code, filePath);
+      assert.deepEqual(found.map((p) => [p.ruleId, p.line]), [['no-restricted-syntax', 2]], filePath);
+      assert.match(found[0]!.message, /factory in src\/errors\//);
+    }
+    const inErrors = "import { TogetherError } from './together-error.js';\nexport const e = new TogetherError({ category: 'server', message: 'm', cause: 'c', fix: 'f', retryable: false });\n";
+    assert.deepEqual(await problems(inErrors, 'src/errors/fixture.ts'), []);
+    assert.equal((await problems(code.replace("'../errors/index.js'", "'./errors/index.js'"), 'src/fixture.ts')).length, 1);
+  });
 });
