@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { createTransport } from '../api/index.js';
 import type { Transport } from '../api/index.js';
+import { findApiKey } from '../errors/index.js';
 import type { KeySource, TogetherError } from '../errors/index.js';
 import { UsageError } from './exit-codes.js';
 
@@ -22,9 +23,8 @@ export function addApiOptions(command: Command): Command {
  * own way out, e.g. "or use --offline"). Every CLI command resolves its key here.
  */
 export function resolveApiKey(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env, orElse?: string): { key: string; source: KeySource } {
-  if (flags.apiKey !== undefined && flags.apiKey.trim() !== '') return { key: flags.apiKey, source: 'flag' };
-  const fromEnv = env['TOGETHER_API_KEY'];
-  if (fromEnv !== undefined && fromEnv.trim() !== '') return { key: fromEnv, source: 'env' };
+  const found = findApiKey(flags.apiKey, 'flag', env);
+  if (found !== undefined) return { key: found.apiKey, source: found.source ?? 'flag' };
   throw new UsageError(`no API key: set TOGETHER_API_KEY or pass --api-key${orElse !== undefined ? ` (${orElse})` : ''}`);
 }
 

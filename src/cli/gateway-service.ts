@@ -50,7 +50,7 @@ function assemble(file: GatewayFileConfig, flags: Flags, emulator: RunningEmulat
 }
 
 function hasUpstreamKey(file: GatewayFileConfig, env: NodeJS.ProcessEnv): boolean {
-  return resolveGatewayConfig(file, env).upstream.keySource !== 'none';
+  return resolveGatewayConfig(file, env).upstream.keySource !== undefined;
 }
 
 function readFile(path: string | undefined): GatewayFileConfig {

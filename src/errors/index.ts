@@ -21,6 +21,7 @@ export type { FailureBehaviour, BackoffClass, FallbackClass } from './behaviour.
 export { budgetExceededError, budgetStoreUnavailableError, budgetUnpricedError } from './budget-errors.js';
 export { abortError, pacingFailedError, withModel, withRetryable, notTogetherAnswerError, retryAfterAboveCapError, retryPastDeadlineError } from './factories.js';
 export { classificationLayer } from './classification-layer.js';
+export { API_KEY_ENV, findApiKey } from './api-key.js';
 export {
   batchStreamAnswerError,
   fileProcessingTimeoutError,

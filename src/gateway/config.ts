@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { parseBaseUrl, resolveBaseUrl } from '../api/index.js';
 import { ConfigFileError, describeConfigIssues, readConfigFile } from '../config-file/index.js';
+import { API_KEY_ENV, findApiKey } from '../errors/index.js';
+import type { KeySource } from '../errors/index.js';
 import { DEFAULT_OVERLOAD } from './overload.js';
 import type { OverloadSettings } from './overload.js';
 
@@ -208,7 +210,8 @@ export interface ResolvedClient {
 }
 
 /** Where the default upstream key came from, for the first line and error messages (never the key). */
-export type KeySource = 'config' | 'env' | 'none';
+/** Where the upstream key came from ('config' or 'env'; undefined: no key): errors/'s one KeySource. */
+export type { KeySource };
 
 export interface GatewayConfig {
   host: string;
@@ -217,7 +220,7 @@ export interface GatewayConfig {
     baseUrl: string;
     /** The default upstream key; undefined when none is configured (the caller decides: emulator or error). */
     apiKey?: string | undefined;
-    keySource: KeySource;
+    keySource: KeySource | undefined;
     /** Where the key came from, e.g. `TOGETHER_API_KEY` or `upstream.apiKey`. */
     keyOrigin: string;
     /** The keys of `upstream.keys`: scrubbed, in every form, from everything the gateway lets out. */
@@ -346,11 +349,11 @@ export function resolveGatewayConfig(input: unknown, env: NodeJS.ProcessEnv = pr
   const file = parseGatewayConfig(input, source);
   const upstreamKeys = resolveUpstreamKeys(file, env);
   const configured = readSecret(file.upstream?.apiKey, file.upstream?.apiKeyEnv, 'upstream.apiKey', env);
-  const fromEnv = env['TOGETHER_API_KEY']?.trim() || undefined;
-  const apiKey = configured ?? fromEnv;
-  const keySource: KeySource = configured !== undefined ? 'config' : fromEnv !== undefined ? 'env' : 'none';
+  const found = findApiKey(configured, 'config', env);
+  const apiKey = found?.apiKey;
+  const keySource = found?.source;
   const keyOrigin =
-    keySource === 'config' ? (file.upstream?.apiKeyEnv ?? 'upstream.apiKey') : keySource === 'env' ? 'TOGETHER_API_KEY' : 'nowhere';
+    keySource === 'config' ? (file.upstream?.apiKeyEnv ?? 'upstream.apiKey') : keySource === 'env' ? API_KEY_ENV : 'nowhere';
 
   const baseUrl = resolveBaseUrl(file.upstream?.baseUrl, env);
   try {

@@ -10,7 +10,7 @@ export function pipelineOptions(settings: PipelineSettings): PipelineOptions {
   const options: PipelineOptions = {
     baseUrl: settings.baseUrl,
     apiKey: settings.apiKey,
-    keySource: settings.keySource === 'none' ? undefined : settings.keySource,
+    keySource: settings.keySource,
     // The gateway's own environment is not the pipeline's business: keys and URLs come resolved.
     env: {},
   };

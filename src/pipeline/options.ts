@@ -3,6 +3,7 @@
 import type { TracingOption } from '../tracing/index.js';
 import type { Transport, Upstream } from '../api/index.js';
 import type { Catalog, CatalogOptions } from '../catalog/index.js';
+import { findApiKey } from '../errors/index.js';
 import type { KeySource } from '../errors/index.js';
 import type { AdaptiveThrottleOptions, BreakerOptions, PolicyEvents, RetryBudgetOptions, RetryOptions } from '../policy/index.js';
 import type { ContextOverflowPolicy } from './contract.js';
@@ -205,11 +206,9 @@ export function checkOverflowPolicy(name: string, value: unknown): void {
 
 /** The key and where it came from: the option, else TOGETHER_API_KEY. */
 export function resolveApiKey(options: PipelineOptions): { apiKey: string | undefined; keySource: KeySource | undefined } {
-  const given = options.apiKey?.trim();
-  if (given) return { apiKey: given, keySource: options.keySource };
-  const fromEnv = (options.env ?? process.env)['TOGETHER_API_KEY']?.trim();
-  if (fromEnv) return { apiKey: fromEnv, keySource: options.keySource ?? 'env' };
-  return { apiKey: undefined, keySource: options.keySource };
+  const found = findApiKey(options.apiKey, options.keySource, options.env ?? process.env);
+  // A caller's own keySource names the place even when the key was read from the environment on its behalf.
+  return { apiKey: found?.apiKey, keySource: options.keySource ?? found?.source };
 }
 
 export function isCatalog(value: PipelineOptions['catalog']): value is Catalog {

@@ -24,7 +24,7 @@ describe('gateway config', () => {
     assert.equal(config.upstream.keySource, 'env');
     assert.equal(config.upstream.baseUrl, 'https://api.together.ai/v1');
     assert.deepEqual(config.limits, { ...DEFAULT_LIMITS });
-    assert.equal(resolveGatewayConfig({}, {}).upstream.keySource, 'none');
+    assert.equal(resolveGatewayConfig({}, {}).upstream.keySource, undefined);
   });
 
   test('errors name the field', () => {
