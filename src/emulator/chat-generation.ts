@@ -1,4 +1,4 @@
-// The chat answer shared by live requests (routes/chat.ts) and batch lines (batches-process.ts): prompt tokens
+// The chat answer shared by live requests (routes/chat.ts) and batch lines (batches/process.ts): prompt tokens
 // counted with the real tokenizer (tools included), the completion budget against the context, and the
 // generated choices — prose, JSON for `response_format`, tool calls for `tools`, with the thinking of reasoning
 // models first. Each choice is drawn from the seeds, the model and the prompt: the same request, the same answer.

@@ -114,7 +114,7 @@ const fineTuneFailureSchema = z.strictObject({
 });
 export type FineTuneFailure = z.infer<typeof fineTuneFailureSchema>;
 
-/** The Batch API's timing, limits and injected failures (src/emulator/batches-store.ts has the defaults). */
+/** The Batch API's timing, limits and injected failures (src/emulator/batches/store.ts has the defaults). */
 const batchesSchema = z.strictObject({
   /** VALIDATING lasts one step; IN_PROGRESS runs `linesPerStep` requests per step (default 100 ms, 1000). */
   stepMs: z.number().int().min(1).optional(),

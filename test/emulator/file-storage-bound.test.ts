@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { STORED_BYTES_PER_FILE_LIMIT } from '../../src/emulator/files-store.js';
+import { STORED_BYTES_PER_FILE_LIMIT } from '../../src/emulator/files/store.js';
 import { KEY, start } from './helpers.js';
 
 const MAX_FILE = 64 * 1024;

@@ -3,9 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { checkFineTuneFile } from '../../src/emulator/files-check.js';
-import { MultipartError, MultipartParser, boundaryOf } from '../../src/emulator/files-multipart.js';
-import type { PartInfo } from '../../src/emulator/files-multipart.js';
+import { checkFineTuneFile } from '../../src/emulator/files/check.js';
+import { MultipartError, MultipartParser, boundaryOf } from '../../src/emulator/files/multipart.js';
+import type { PartInfo } from '../../src/emulator/files/multipart.js';
 import { KEY, call, sleep, start } from './helpers.js';
 
 const OTHER_KEY = 'other-key';

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { FINE_TUNE_COUNT_LIMITS } from '../../src/emulator/fine-tunes-params.js';
+import { FINE_TUNE_COUNT_LIMITS } from '../../src/emulator/fine-tunes/params.js';
 import { call, KEY, start } from './helpers.js';
 
 const MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference';

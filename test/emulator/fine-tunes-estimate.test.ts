@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { modelBillions, pricePerMillion } from '../../src/emulator/fine-tunes-estimate.js';
+import { modelBillions, pricePerMillion } from '../../src/emulator/fine-tunes/estimate.js';
 import { countTextTokens, encodeTokenIds } from '../../src/tokens/index.js';
 import { KEY, call, start } from './helpers.js';
 

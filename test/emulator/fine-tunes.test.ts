@@ -3,9 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { resolveParams } from '../../src/emulator/fine-tunes-params.js';
-import { FineTuneStore } from '../../src/emulator/fine-tunes-store.js';
-import type { Job } from '../../src/emulator/fine-tunes-store.js';
+import { resolveParams } from '../../src/emulator/fine-tunes/params.js';
+import { FineTuneStore } from '../../src/emulator/fine-tunes/store.js';
+import type { Job } from '../../src/emulator/fine-tunes/store.js';
 import { KEY, call, sleep, start } from './helpers.js';
 
 const MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference';

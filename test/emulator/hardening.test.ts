@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { checkBatchInput } from '../../src/emulator/batches-input.js';
+import { checkBatchInput } from '../../src/emulator/batches/input.js';
 import { EmulatorConfigError, parseFaultSpec, resolveEmulatorConfig, startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { jsonDeeperThan } from '../../src/emulator/json-limits.js';

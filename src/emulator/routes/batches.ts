@@ -1,7 +1,7 @@
 // The Batch API: POST /v1/batches (201 `{job, warning?}`), GET /v1/batches (a bare array), GET /v1/batches/{id},
 // POST /v1/batches/{id}/cancel. Every error here uses Together's batch envelope `{"error": "<string>"}` (OpenAPI
 // `BatchErrorResponse`), not the `{"error": {...}}` of the other endpoints. Jobs belong to the key that created
-// them; the lifecycle is in batches-store.ts.
+// them; the lifecycle is in batches/store.ts.
 import { z } from 'zod';
 import type { EmulatorKey } from '../config.js';
 import { pause, readJsonBody, resetConnection, sendJson } from '../http.js';

@@ -7,14 +7,14 @@
 // capped at `maxFileBytes`; files belong to the key that uploaded them.
 import { createHash } from 'node:crypto';
 import type { EmulatorKey } from '../config.js';
-import { admitApiRequest } from '../files-admit.js';
-import { BodyRejected, CappedBuffer, streamBody } from '../files-body.js';
-import type { BodySink } from '../files-body.js';
-import { badUploadForm, fileNotFound, fileNotUploaded, fileTooLarge, storageFull, uploadUrlInvalid } from '../files-errors.js';
-import { MultipartError, MultipartParser, boundaryOf } from '../files-multipart.js';
-import { FILE_PURPOSES, FILE_TYPES, MAX_STORED_FILES, fileTypeOf } from '../files-store.js';
-import type { FilePurpose, FileStore } from '../files-store.js';
-import type { FileType } from '../files-check.js';
+import { admitApiRequest } from '../files/admit.js';
+import { BodyRejected, CappedBuffer, streamBody } from '../files/body.js';
+import type { BodySink } from '../files/body.js';
+import { badUploadForm, fileNotFound, fileNotUploaded, fileTooLarge, storageFull, uploadUrlInvalid } from '../files/errors.js';
+import { MultipartError, MultipartParser, boundaryOf } from '../files/multipart.js';
+import { FILE_PURPOSES, FILE_TYPES, MAX_STORED_FILES, fileTypeOf } from '../files/store.js';
+import type { FilePurpose, FileStore } from '../files/store.js';
+import type { FileType } from '../files/check.js';
 import { pause, sendError, sendJson } from '../http.js';
 import type { Exchange } from '../http.js';
 import type { Route } from '../router.js';

@@ -1,16 +1,16 @@
 // The fine-tuning API: POST/GET /v1/fine-tunes, GET/DELETE /v1/fine-tunes/{id}, GET /v1/fine-tunes/{id}/events,
 // POST /v1/fine-tunes/{id}/cancel. A job needs a known model and an uploaded `fine-tune` file that passed the
-// server-side check; it then runs through Together's status lifecycle on the emulator clock (fine-tunes-store.ts).
+// server-side check; it then runs through Together's status lifecycle on the emulator clock (fine-tunes/store.ts).
 // Jobs belong to the key that created them; another key's job id is a 404, as an unknown one.
 import type { EmulatorKey } from '../config.js';
 import { creditLimit } from '../errors.js';
-import { admitApiRequest } from '../files-admit.js';
-import type { FileReadiness } from '../files-store.js';
-import { invalidTrainingFile, jobNotCancellable, jobNotFound, modelNotFineTunable, unusableFile } from '../fine-tunes-errors.js';
-import { CREATE_EXAMPLE, createFineTuneSchema, resolveParams } from '../fine-tunes-params.js';
-import type { Job } from '../fine-tunes-store.js';
-import { fullJob, truncatedJob } from '../fine-tunes-wire.js';
-import { estimatePriceSchema, fileTokens, previewRows, previewSchema, pricePerMillion } from '../fine-tunes-estimate.js';
+import { admitApiRequest } from '../files/admit.js';
+import type { FileReadiness } from '../files/store.js';
+import { invalidTrainingFile, jobNotCancellable, jobNotFound, modelNotFineTunable, unusableFile } from '../fine-tunes/errors.js';
+import { CREATE_EXAMPLE, createFineTuneSchema, resolveParams } from '../fine-tunes/params.js';
+import type { Job } from '../fine-tunes/store.js';
+import { fullJob, truncatedJob } from '../fine-tunes/wire.js';
+import { estimatePriceSchema, fileTokens, previewRows, previewSchema, pricePerMillion } from '../fine-tunes/estimate.js';
 import { invalidRequest } from '../errors.js';
 import type { EmulatorError } from '../errors.js';
 import { pause, readJsonBody, sendError, sendJson } from '../http.js';

@@ -1,7 +1,7 @@
 // A job as the API shows it: `FinetuneResponseTruncated` (create, list, cancel) and the full `FinetuneResponse`
 // (get), per the OpenAPI schemas. Ids are `ft-<uuid>` like Together's, although the OpenAPI file types the full
 // response's `id` as a bare uuid (the download and cancel parameters say ids start with `ft-`).
-import type { FineTuneStore, Job } from './fine-tunes-store.js';
+import type { FineTuneStore, Job } from './store.js';
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

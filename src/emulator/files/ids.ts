@@ -1,6 +1,6 @@
 // Ids for stored files and fine-tune jobs, shaped like Together's (`file-<uuid>`, `ft-<uuid>`), drawn from the
 // seeded PRNG so one seed numbers its files and jobs the same way every run.
-import { seededRandom } from './prng.js';
+import { seededRandom } from '../prng.js';
 
 const HEX = '0123456789abcdef';
 

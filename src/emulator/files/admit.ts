@@ -1,10 +1,10 @@
 // The checks every Files and Fine-tuning API request passes before its own logic: the Bearer key, then the
 // faults that name the request's exact path (as for GET /v1/models). Inference limits and credits do not apply.
-import type { EmulatorKey } from './config.js';
-import { pause, resetConnection, sendError } from './http.js';
-import type { Exchange } from './http.js';
-import { authenticate } from './inference.js';
-import type { EmulatorState } from './state.js';
+import type { EmulatorKey } from '../config.js';
+import { pause, resetConnection, sendError } from '../http.js';
+import type { Exchange } from '../http.js';
+import { authenticate } from '../inference.js';
+import type { EmulatorState } from '../state.js';
 
 /** The caller's key, or undefined once an answer (401, an injected fault) has been sent and the body dropped. */
 export async function admitApiRequest(state: EmulatorState, ex: Exchange): Promise<EmulatorKey | undefined> {

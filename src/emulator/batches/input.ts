@@ -1,7 +1,7 @@
 // The emulator's check of a batch input file during VALIDATING: JSONL of `{"custom_id", "body"}` lines, unique
 // custom_ids of at most 64 characters, at most `maxLines` requests. A bad file FAILS the whole batch with the
 // first problem and its line number; problems inside a body (schema, model) are per-request errors instead.
-import { MAX_JSON_DEPTH, jsonDeeperThan } from './json-limits.js';
+import { MAX_JSON_DEPTH, jsonDeeperThan } from '../json-limits.js';
 
 export interface BatchInputLine {
   customId: string;

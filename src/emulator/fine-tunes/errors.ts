@@ -1,7 +1,7 @@
 // Errors of the fine-tuning API, in Together's ErrorData envelope. UNCONFIRMED: Together's texts for these
 // cases are not known (together-api-facts.md §10). Ours name the id and the fix; the 404 says "Fine-tune job",
 // which is what tether's error table keys on to suggest `tether finetune list`.
-import type { EmulatorError } from './errors.js';
+import type { EmulatorError } from '../errors.js';
 
 function error(status: number, message: string, code: string | null, param: string | null = null): EmulatorError {
   return { status, error: { message, type: 'invalid_request_error', param, code } };

@@ -2,8 +2,8 @@
 // tokens (counted with the base model's tokenizer), the price per 1M trained tokens by model size and training
 // type, and a tokenized preview of the first rows with the loss mask Together applies (prompt tokens -100).
 import { z } from 'zod';
-import { countTextTokens, encodeTokenIds, renderChat } from '../tokens/index.js';
-import type { ChatMessageLike } from '../tokens/index.js';
+import { countTextTokens, encodeTokenIds, renderChat } from '../../tokens/index.js';
+import type { ChatMessageLike } from '../../tokens/index.js';
 
 /**
  * USD per 1M trained tokens (Together's fine-tuning pricing, 2026-12): by the base model's size in billions of

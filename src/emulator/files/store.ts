@@ -2,9 +2,9 @@
 // presigned-upload tokens of the SDKs' redirect flow, and the `FileResponse` each record is shown as.
 // A `fine-tune` file is checked when its bytes arrive; for `fileProcessingMs` after that it reports
 // `processing_status: RUNNING` (Together checks asynchronously), then COMPLETED or INVALID_FORMAT.
-import { checkFineTuneFile } from './files-check.js';
-import type { FileType, ValidationReport } from './files-check.js';
-import { idGenerator, tokenGenerator } from './files-ids.js';
+import { checkFineTuneFile } from './check.js';
+import type { FileType, ValidationReport } from './check.js';
+import { idGenerator, tokenGenerator } from './ids.js';
 
 export const FILE_PURPOSES = ['fine-tune', 'eval', 'eval-sample', 'eval-output', 'eval-summary', 'batch-generated', 'batch-api'] as const;
 export type FilePurpose = (typeof FILE_PURPOSES)[number];

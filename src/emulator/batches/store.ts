@@ -7,15 +7,15 @@
 // A job's state is a function of the time, brought up to date whenever it is read (no timers to leak). Requests
 // are processed when a read finds their time has come, with the emulator's chat logic; terminal jobs get an
 // output file and an error file (purpose `batch-generated`) in the same file store as uploads.
-import type { BatchesConfig, EmulatorKey } from './config.js';
-import { findSnapshotModel } from '../catalog/index.js';
-import { checkBatchInput } from './batches-input.js';
-import type { BatchInputLine } from './batches-input.js';
-import { processChatLine } from './batches-process.js';
-import { idGenerator } from './files-ids.js';
-import { requestIdGenerator } from './ids.js';
-import { seededRandom } from './prng.js';
-import type { EmulatorState } from './state.js';
+import type { BatchesConfig, EmulatorKey } from '../config.js';
+import { findSnapshotModel } from '../../catalog/index.js';
+import { checkBatchInput } from './input.js';
+import type { BatchInputLine } from './input.js';
+import { processChatLine } from './process.js';
+import { idGenerator } from '../files/ids.js';
+import { requestIdGenerator } from '../ids.js';
+import { seededRandom } from '../prng.js';
+import type { EmulatorState } from '../state.js';
 
 export type BatchStatus = 'VALIDATING' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'EXPIRED' | 'CANCELLED';
 export const TERMINAL_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set(['COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED']);

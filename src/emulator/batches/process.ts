@@ -2,16 +2,16 @@
 // the output line `{"custom_id", "response": {"status_code": 200, "body": …}}` or the error line
 // `{"custom_id", "error": {"message", "code"}}` (shapes: together-api-facts.md §2.5). Batch requests bypass the
 // per-key rate limits (Together runs them from a separate pool) and are charged at the model's batch discount.
-import { findSnapshotModel } from '../catalog/index.js';
-import { supports } from './catalog.js';
-import { generateChat } from './chat-generation.js';
-import type { EmulatorKey } from './config.js';
-import { usageCost } from './credits.js';
-import { creditLimit, invalidRequest, modelNotAvailable, modelNotFound, tierTooLow } from './errors.js';
-import type { EmulatorError } from './errors.js';
-import { chatResponse, usageBody } from './responses.js';
-import type { EmulatorState } from './state.js';
-import { chatRequestSchema, validateBody } from './validate.js';
+import { findSnapshotModel } from '../../catalog/index.js';
+import { supports } from '../catalog.js';
+import { generateChat } from '../chat-generation.js';
+import type { EmulatorKey } from '../config.js';
+import { usageCost } from '../credits.js';
+import { creditLimit, invalidRequest, modelNotAvailable, modelNotFound, tierTooLow } from '../errors.js';
+import type { EmulatorError } from '../errors.js';
+import { chatResponse, usageBody } from '../responses.js';
+import type { EmulatorState } from '../state.js';
+import { chatRequestSchema, validateBody } from '../validate.js';
 
 const EXAMPLE = '{"custom_id": "1", "body": {"model": "meta-llama/Llama-3.3-70B-Instruct-Turbo", "messages": [{"role": "user", "content": "Hello"}]}}';
 

@@ -3,8 +3,8 @@
 // `tether validate` applies, one implementation), so a file the validator passes is never INVALID_FORMAT here and
 // the reverse. The report names the first error the way the Files API does (together-api-facts.md §2.3);
 // Together's own wording is unconfirmed: "Invalid format on line N of the input file." is the TS SDK's check text.
-import { validateBytes } from '../datasets/index.js';
-import type { Issue, ValidationReport as DatasetReport } from '../datasets/index.js';
+import { validateBytes } from '../../datasets/index.js';
+import type { Issue, ValidationReport as DatasetReport } from '../../datasets/index.js';
 
 export type FileType = 'jsonl' | 'csv' | 'parquet';
 

@@ -1,10 +1,10 @@
 // Streaming a request body into a sink (a multipart parser, a file buffer) chunk by chunk. A sink refuses the
 // body by throwing BodyRejected (too large, malformed); the rest is then read and dropped so the client can
 // read the error, unless it goes on past `drainLimit` more bytes, when the socket is dropped.
-import { internalError } from './errors.js';
-import type { EmulatorError } from './errors.js';
-import { resetConnection } from './http.js';
-import type { Exchange } from './http.js';
+import { internalError } from '../errors.js';
+import type { EmulatorError } from '../errors.js';
+import { resetConnection } from '../http.js';
+import type { Exchange } from '../http.js';
 
 export class BodyRejected extends Error {
   override readonly name = 'BodyRejected';

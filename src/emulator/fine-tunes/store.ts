@@ -4,9 +4,9 @@
 // A job's status is a function of the time, so it is brought up to date whenever it is read: there are no timers
 // to leak, and close() has nothing to clear. Each transition appends FineTuneEvents stamped with the time it
 // happened, not the time it was observed.
-import type { FineTuneFailure } from './config.js';
-import { idGenerator } from './files-ids.js';
-import type { JobParams } from './fine-tunes-params.js';
+import type { FineTuneFailure } from '../config.js';
+import { idGenerator } from '../files/ids.js';
+import type { JobParams } from './params.js';
 
 export const JOB_STAGES = ['pending', 'queued', 'running', 'compressing', 'uploading', 'completed'] as const;
 export type JobStatus = (typeof JOB_STAGES)[number] | 'cancel_requested' | 'cancelled' | 'error' | 'user_error';

@@ -1,6 +1,6 @@
 // Errors of the Files API, in Together's ErrorData envelope. Together's texts for these cases are not known
 // (together-api-facts.md §10); ours say what was wrong and how to fix it.
-import type { EmulatorError } from './errors.js';
+import type { EmulatorError } from '../errors.js';
 
 function error(status: number, message: string, code: string | null, param: string | null = null): EmulatorError {
   return { status, error: { message, type: 'invalid_request_error', param, code } };
@@ -37,7 +37,7 @@ export function fileNotUploaded(id: string): EmulatorError {
   return error(400, `File ${id} has no content yet: PUT its bytes to the upload URL returned by POST /v1/files first.`, 'file_not_uploaded', 'id');
 }
 
-/** The emulator keeps files in memory, under a bound (files-store.ts): past it an upload is refused until files are deleted. */
+/** The emulator keeps files in memory, under a bound (files/store.ts): past it an upload is refused until files are deleted. */
 export function storageFull(reason: 'bytes' | 'records', maxStoredBytes: number, maxFiles: number): EmulatorError {
   const held = reason === 'bytes' ? `${maxStoredBytes} bytes of files` : `${maxFiles} files`;
   return error(
