@@ -67,12 +67,26 @@ export function resolveTracing(option: TracingOption, env: NodeJS.ProcessEnv): T
  * The tracing layers, or undefined when tracing is off (then nothing is loaded). OpenTelemetry's own variables are
  * read from the process environment, as every OpenTelemetry SDK does (not from a pipeline's `env` option).
  */
+/** The optional peer packages tracing needs beyond @opentelemetry/api (a dependency). */
+export const TRACING_PACKAGES = [
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/resources',
+  '@opentelemetry/semantic-conventions',
+] as const;
+
 export function tracingLayers<Q extends TracedRequest['request'], A, AR, R>(option: TracingOption): TracingLayers<Q, A, AR, R> | undefined {
   const resolved = resolveTracing(option, process.env);
   if (resolved === undefined) return undefined;
   const loaded = import('./otel.js').then((otel) => otel.createTracing(resolved, process.env));
-  // A failed load (a missing package in a trimmed install) must not fail requests: they go untraced.
-  loaded.catch(() => {});
+  // A failed load must not fail requests: they go untraced, and the process is told once why. The exporter and SDK
+  // packages are optional peers (27 MB), installed by those who turn tracing on.
+  loaded.catch((error: unknown) => {
+    process.emitWarning(
+      `tracing is on but OpenTelemetry could not be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); requests go untraced. Install: npm install ${TRACING_PACKAGES.join(' ')}`,
+      { code: 'TETHER_TRACING_UNAVAILABLE' },
+    );
+  });
   return {
     request: (next) => async (call) => {
       const tracing = await loaded.catch(() => undefined);

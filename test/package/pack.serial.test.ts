@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort, installTarball, packRepo, run, start, waitForHttp } from './helpers.js';
+import { cleanEnv, freePort, installTarball, packRepo, run, start, waitForHttp } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const TSC = require.resolve('typescript/bin/tsc');
@@ -146,6 +146,24 @@ describe('the packed tether-together, installed for production', { timeout: 600_
     const ran = await node([join(project, 'esm.mjs')]);
     assert.equal(ran.code, 0, ran.stderr);
     assert.deepEqual(JSON.parse(ran.stdout), { kinds: Array(6).fill('function'), object: 'chat.completion' });
+  });
+
+  test('tracing asked for without its optional peer packages: one warning naming them, the call still answered', async () => {
+    const script = `
+      import { createClient } from 'tether-together';
+      import { startEmulator } from 'tether-together/emulator';
+      const emu = await startEmulator({ port: 0, logLevel: 'silent' });
+      const client = createClient({ apiKey: ${JSON.stringify(KEY)}, baseUrl: emu.baseUrl });
+      const answer = await client.chat.completions.create({ model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 });
+      await client.close();
+      await emu.close();
+      console.log(answer.object);
+    `;
+    writeFileSync(join(project, 'traced.mjs'), script);
+    const ran = await run(process.execPath, [join(project, 'traced.mjs')], { cwd: project, env: cleanEnv({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }) });
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(ran.stdout.trim(), 'chat.completion');
+    assert.match(ran.stderr, /TETHER_TRACING_UNAVAILABLE[^\n]*npm install @opentelemetry\/sdk-trace-base/);
   });
 
   test('require: every entry point, CommonJS, and the same call', async () => {
