@@ -3,45 +3,11 @@
 // now closed: the client still reads its answer, and the emulator stops reading.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { endlessUpload } from '../support/endless-upload.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { KEY, start } from './helpers.js';
 
 const LIMIT = 64 * 1024;
-/** What a client writes at most before the test gives up (the old emulator read all of it). */
-const CAP = 48 * 1024 * 1024;
-
-/** Sends `head` then an endless chunked body; resolves with the answer's status and how much was written until the server closed. */
-function endlessUpload(emu: RunningEmulator, head: string): Promise<{ status: number; written: number; closedByServer: boolean }> {
-  return new Promise((resolve) => {
-    const socket = connect(emu.port, '127.0.0.1');
-    const chunk = Buffer.from(`10000\r\n${'x'.repeat(0x10000)}\r\n`);
-    let written = 0;
-    let answer = '';
-    let done = false;
-    const finish = (closedByServer: boolean): void => {
-      if (done) return;
-      done = true;
-      socket.destroy();
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]), written, closedByServer });
-    };
-    socket.setEncoding('latin1');
-    socket.on('data', (text: string) => (answer += text));
-    socket.on('close', () => finish(true));
-    socket.on('error', () => finish(true));
-    const pump = (): void => {
-      while (!done && written < CAP) {
-        written += chunk.length;
-        if (!socket.write(chunk)) return void socket.once('drain', pump);
-      }
-      if (written >= CAP) setTimeout(() => finish(false), 200);
-    };
-    socket.on('connect', () => {
-      socket.write(`${head}host: x\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n`);
-      pump();
-    });
-  });
-}
 
 describe('unwanted request bodies are bounded in bytes', () => {
   let emu: RunningEmulator;
@@ -58,7 +24,7 @@ describe('unwanted request bodies are bounded in bytes', () => {
   ];
   for (const [name, head, status] of cases) {
     test(`${name}: answered, then closed within a few body limits`, async () => {
-      const result = await endlessUpload(emu, head);
+      const result = await endlessUpload(emu.port, head);
       assert.equal(result.status, status);
       assert.ok(result.closedByServer, `the emulator read all ${result.written} bytes written`);
       // The socket buffers on both sides hold a few MB; the emulator itself stops after LIMIT.

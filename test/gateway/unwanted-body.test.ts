@@ -3,44 +3,12 @@
 // gateway reading (48 MB in this test). Now at most limits.maxBodyBytes of it is read, then the connection is closed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { endlessUpload } from '../support/endless-upload.js';
 import { startTestGateway } from './helpers.js';
 import type { TestGateway } from './helpers.js';
 
 const LIMIT = 64 * 1024;
-const CAP = 48 * 1024 * 1024;
 const TOKEN = 'client-token-unwanted-1';
-
-function endlessUpload(port: number, head: string): Promise<{ status: number; written: number; closedByServer: boolean }> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunk = Buffer.from(`10000\r\n${'x'.repeat(0x10000)}\r\n`);
-    let written = 0;
-    let answer = '';
-    let done = false;
-    const finish = (closedByServer: boolean): void => {
-      if (done) return;
-      done = true;
-      socket.destroy();
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]), written, closedByServer });
-    };
-    socket.setEncoding('latin1');
-    socket.on('data', (text: string) => (answer += text));
-    socket.on('close', () => finish(true));
-    socket.on('error', () => finish(true));
-    const pump = (): void => {
-      while (!done && written < CAP) {
-        written += chunk.length;
-        if (!socket.write(chunk)) return void socket.once('drain', pump);
-      }
-      if (written >= CAP) setTimeout(() => finish(false), 200);
-    };
-    socket.on('connect', () => {
-      socket.write(`${head}host: x\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n`);
-      pump();
-    });
-  });
-}
 
 describe('gateway: a body nobody reads is bounded in bytes', () => {
   let t: TestGateway;
