@@ -4,3 +4,4 @@ export * from './emulator.js';
 export * from './bodies.js';
 export * from './sse.js';
 export * from './redis-server.js';
+export * from './endless-upload.js';
