@@ -36,6 +36,10 @@ for (let c = 0; c < 0x20; c++) STRING_STOP[c] = 1;
 STRING_STOP[QUOTE] = 1;
 STRING_STOP[BACKSLASH] = 1;
 
+/** 1 for the bytes after a backslash that make a two-byte escape: " \\ / b f n r t. */
+const SHORT_ESCAPE = new Uint8Array(256);
+for (const c of '"\\/bfnrt') SHORT_ESCAPE[c.charCodeAt(0)] = 1;
+
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const MESSAGES = encode('messages');
 const TEXT = encode('text');
@@ -45,13 +49,23 @@ const TOOL_CALLS = encode('tool_calls');
 const REASONING = encode('reasoning');
 const REASONING_CONTENT = encode('reasoning_content');
 const WEIGHT = encode('weight');
-// Message keys and role values with their closing quote, and their lengths with it.
+// Message keys and role values with their closing quote: their first four bytes compared as one word, the rest bytewise.
 const ROLE_KEY = encode('role"');
 const CONTENT_KEY = encode('content"');
 const WEIGHT_KEY = encode('weight"');
 const USER_VALUE = encode('user"');
 const ASSISTANT_VALUE = encode('assistant"');
 const SYSTEM_VALUE = encode('system"');
+const W_ROLE = wordOf('role');
+const W_CONT = wordOf('cont');
+const W_ENT_ = wordOf('ent"');
+const W_WEIG = wordOf('weig');
+const HT_ = encode('ht"');
+const W_USER = wordOf('user');
+const W_ASSI = wordOf('assi');
+const STANT_ = encode('stant"');
+const W_SYST = wordOf('syst');
+const EM_ = encode('em"');
 const M_OTHER = 0;
 const M_ROLE = 1;
 const M_CONTENT = 2;
@@ -73,38 +87,43 @@ function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
-// Long strings are scanned four bytes at a time through a 32-bit view of the same memory.
-let wordsOf: Uint8Array | undefined;
-let words: Int32Array = new Int32Array(0);
-/** Offset of words[0] from b[0], in bytes. */
-let wordsStart = 0;
+// Strings are scanned four bytes at a time through a DataView of the same memory (unaligned reads, so the scan
+// resumes right after an escape without a byte-by-byte lead-in).
+let viewOf: Uint8Array | undefined;
+let view: DataView = new DataView(new ArrayBuffer(0));
+/** The last index a four-byte read from b may start at. */
+let lastWord = -1;
 
-function setWords(b: Uint8Array): void {
-  wordsOf = b;
-  const first = (b.byteOffset + 3) & ~3;
-  const count = Math.max(0, (b.byteOffset + b.length - first) >> 2);
-  words = new Int32Array(b.buffer, first, count);
-  wordsStart = first - b.byteOffset;
+/** Points the DataView at b (fastLine does, before any scan). */
+function useView(b: Uint8Array): void {
+  if (b === viewOf) return;
+  viewOf = b;
+  view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  lastWord = b.length - 4;
+}
+
+/** The four bytes at b[i] as a little-endian int32 (0, which no key or role begins with, past the end). */
+function wordAt(i: number): number {
+  return i <= lastWord ? view.getInt32(i, true) : 0;
+}
+
+/** Four bytes as wordAt reads them. */
+function wordOf(text: string): number {
+  return new DataView(encode(text).buffer).getInt32(0, true);
 }
 
 /** Skips ordinary string bytes from b[i]; returns the index of the first quote, backslash, control or end. */
 function skipPlain(b: Uint8Array, i: number): number {
-  if (b !== wordsOf) setWords(b);
-  // Byte by byte up to a word boundary (most short strings end before it).
-  while (((i - wordsStart) & 3) !== 0) {
-    if (STRING_STOP[b[i]!] !== 0) return i;
-    i++;
-  }
-  let k = (i - wordsStart) >> 2;
-  const n = words.length;
-  for (; k < n; k++) {
-    const w = words[k]!;
-    // Any byte < 0x20, == 0x22 or == 0x5c (bit tricks: "has less than", "has zero byte").
+  while (i <= lastWord) {
+    const w = view.getInt32(i, true);
+    // Any byte < 0x20, == 0x22 or == 0x5c (bit tricks: "has less than", "has zero byte"). Borrows can only flag
+    // bytes above a flagged one, so the lowest flagged byte is the first stop.
     const q = w ^ 0x22222222;
     const e = w ^ 0x5c5c5c5c;
-    if ((((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((e - 0x01010101) & ~e)) & 0x80808080) break;
+    const m = (((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((e - 0x01010101) & ~e)) & 0x80808080;
+    if (m !== 0) return i + ((31 - Math.clz32(m & -m)) >> 3);
+    i += 4;
   }
-  i = wordsStart + (k << 2);
   while (STRING_STOP[b[i]!] === 0) i++;
   return i;
 }
@@ -118,11 +137,11 @@ function stringEnd(b: Uint8Array, i: number): number {
     if (c === QUOTE) return i + 1;
     if (c !== BACKSLASH) return -1;
     const d = b[i + 1]!;
-    if (d === 0x75) {
+    if (SHORT_ESCAPE[d] === 1) {
+      i += 2;
+    } else if (d === 0x75) {
       if (!isHex(b[i + 2]!) || !isHex(b[i + 3]!) || !isHex(b[i + 4]!) || !isHex(b[i + 5]!)) return -1;
       i += 6;
-    } else if (d === QUOTE || d === BACKSLASH || d === 0x2f || d === 0x62 || d === 0x66 || d === 0x6e || d === 0x72 || d === 0x74) {
-      i += 2;
     } else {
       return -1;
     }
@@ -160,9 +179,10 @@ function messagesEnd(b: Uint8Array, i: number, allowSameRoleRuns: boolean): numb
       // The usual keys are matched with their closing quote in one comparison; others are scanned.
       const key = i + 1;
       let member: number;
-      if (same(b, key, ROLE_KEY)) member = M_ROLE;
-      else if (same(b, key, CONTENT_KEY)) member = M_CONTENT;
-      else if (same(b, key, WEIGHT_KEY)) member = M_WEIGHT;
+      const head = wordAt(key);
+      if (head === W_ROLE && b[key + 4] === QUOTE) member = M_ROLE;
+      else if (head === W_CONT && wordAt(key + 4) === W_ENT_) member = M_CONTENT;
+      else if (head === W_WEIG && same(b, key + 4, HT_)) member = M_WEIGHT;
       else member = M_OTHER;
       if (member !== M_OTHER) {
         i = key + KEY_LENGTHS[member]!;
@@ -180,9 +200,10 @@ function messagesEnd(b: Uint8Array, i: number, allowSameRoleRuns: boolean): numb
       if (member === M_ROLE) {
         if (role !== 0 || b[i] !== QUOTE) return -1;
         const value = i + 1;
-        if (same(b, value, USER_VALUE)) role = R_USER;
-        else if (same(b, value, ASSISTANT_VALUE)) role = R_ASSISTANT;
-        else if (same(b, value, SYSTEM_VALUE)) role = R_SYSTEM;
+        const head = wordAt(value);
+        if (head === W_USER && b[value + 4] === QUOTE) role = R_USER;
+        else if (head === W_ASSI && same(b, value + 4, STANT_)) role = R_ASSISTANT;
+        else if (head === W_SYST && same(b, value + 4, EM_)) role = R_SYSTEM;
         else return -1; // "tool" and anything else: the reference checks decide
         i = value + ROLE_LENGTHS[role]!;
       } else if (member === M_CONTENT) {
@@ -251,6 +272,7 @@ function plainNonNegativeEnd(b: Uint8Array, i: number): number {
 }
 
 export function fastLine(b: Uint8Array, start: number, allowSameRoleRuns: boolean, allowSampleWeight = false): number {
+  useView(b);
   let i = skipSpace(b, start);
   if (b[i] !== 0x7b) return FAST_UNSURE;
   i = skipSpace(b, i + 1);
