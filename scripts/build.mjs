@@ -4,7 +4,9 @@
 //                   so every module, worker entry and data path stays where the ESM build has it), with the .d.ts
 //                   copied beside (dist/cjs/package.json makes both CommonJS for Node and TypeScript);
 //   dist/tokenizers the tokenizer files tether reads, brotli-compressed from the development packages
-//                   (src/tokens/packing.ts).
+//                   (src/tokens/packing.ts);
+//   dist/cli/explain-fast.js  the CLI's fast path bundled into one file (below): each ES module Node loads costs
+//                   start-up time, and `tether explain` is meant to start about as fast as a bare `node`.
 // Why esbuild and not a second tsc: the sources use import.meta.url (data files, worker entries), which tsc refuses
 // to emit as CommonJS; esbuild rewrites it per file to the URL of the ESM sibling, so both builds read the same
 // data/ and dist/tokenizers/ files and start the same (ESM) worker threads.
@@ -13,7 +15,7 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { transform } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -39,6 +41,28 @@ try {
   process.exit(1);
 }
 step('ESM and types (tsc)', started);
+
+started = performance.now();
+// The CLI's fast paths (src/cli/main.ts) bundled in place with everything they import, so that one file is all
+// they load. Only node: built-ins may stay outside: the bundle holds its own copy of what it inlines (errors,
+// UsageError…), which is safe only because a process that runs a fast path loads nothing else of tether; a
+// package import would break that (and its own import.meta.url paths), so it fails the build instead.
+const FAST_PATHS = ['cli/explain-fast.js'];
+const builtinsOnly = {
+  name: 'builtins-only',
+  setup(builder) {
+    builder.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('node:')
+        ? { path: args.path, external: true }
+        : { errors: [{ text: `${args.path} (imported by ${relative(dist, args.importer)}) would be loaded beside the bundle; a fast path may import only tether's own files and node: built-ins` }] },
+    );
+  },
+};
+for (const entry of FAST_PATHS) {
+  const file = join(dist, entry);
+  await build({ entryPoints: [file], outfile: file, allowOverwrite: true, bundle: true, format: 'esm', platform: 'node', target: 'node20', plugins: [builtinsOnly], logLevel: 'error' });
+}
+step(`CLI fast paths bundled (${FAST_PATHS.join(', ')})`, started);
 
 started = performance.now();
 // The CLI is ESM only (the bin imports it; its entry awaits at top level, which CommonJS cannot).

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -79,6 +79,21 @@ describe('the packed tether-together, installed for production', { timeout: 600_
     assert.equal(report.status, 402);
     assert.equal(report.category, 'billing');
     assert.match(report.fix, /credit/i);
+  });
+
+  test('tether explain: the bundled fast path loads only node: built-ins and prints what commander prints', async () => {
+    const installed = join(project, 'node_modules', 'tether-together', 'dist', 'cli');
+    const bundle = readFileSync(join(installed, 'explain-fast.js'), 'utf8');
+    const imported = [...bundle.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']/g)].map((m) => m[1] ?? m[2]);
+    assert.ok(imported.length > 0 && imported.every((specifier) => specifier?.startsWith('node:')), `the bundle imports ${imported.join(', ')}`);
+    const program = pathToFileURL(join(installed, 'program.js')).href;
+    // The fast path's results and errors, and what it leaves to commander (help, an unknown option).
+    for (const args of [['--status', '401', '--json'], ['--status', '429', '-H', 'retry-after: 2'], ['--status', 'abc'], ['--response', 'missing.txt'], ['--bogus'], ['--help']]) {
+      const viaBin = await tether(['explain', ...args]);
+      const script = `const { runProgram } = await import(${JSON.stringify(program)}); await runProgram(${JSON.stringify(['node', 'tether', 'explain', ...args])});`;
+      const viaCommander = await node(['--input-type=module', '-e', script]);
+      assert.deepEqual(viaBin, viaCommander, `tether explain ${args.join(' ')}`);
+    }
   });
 
   test('tether tokens counts exactly from the packed tokenizers (a derived family and the converted Mistral one)', async () => {

@@ -5,6 +5,8 @@ import { SavedResponseError, parseSavedResponse } from '../../diagnostics/saved-
 import { classify, classifyNetworkError, formatDuration } from '../../errors/index.js';
 import type { KeySource, TogetherError } from '../../errors/index.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
+import { addOptions } from '../option-table.js';
+import type { OptionSpec } from '../option-table.js';
 import { printJsonText, printOut } from '../output.js';
 import { MAX_EXPLAIN_INPUT_BYTES, readInput } from '../read-input.js';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.js';
@@ -26,10 +28,6 @@ type ExplainRequest =
   | { kind: 'network'; error: unknown; model?: string };
 
 const KEY_SOURCES: readonly KeySource[] = ['env', 'flag', 'config'];
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 function parseStatus(raw: string): number {
   if (!/^\d{3}$/.test(raw.trim())) throw new UsageError('--status must be a 3-digit HTTP status code such as 429');
@@ -192,18 +190,31 @@ function humanLines(error: TogetherError): string {
   return shown.map(([label, value]) => `${label.padEnd(width)}${terminalSafe(value)}`).join('\n');
 }
 
+/** The options of `tether explain`: registered with commander, and read by the fast path (../explain-fast.ts). */
+export const EXPLAIN_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--status <code>', description: 'HTTP status of the response (e.g. 429)' },
+  { flags: '--body <json|text|@file>', description: 'response body: JSON, text, or @path to read it from a file (@- for stdin)' },
+  { flags: '-H, --header <line>', description: "a response header as 'name: value' (repeatable)", repeatable: true },
+  { flags: '--response <file|->', description: 'a saved HTTP response (status line, headers, body), e.g. from curl -i; - reads stdin' },
+  { flags: '--network <code>', description: 'a transport error instead of a response: ECONNRESET, ENOTFOUND, UND_ERR_HEADERS_TIMEOUT, TimeoutError…' },
+  { flags: '--model <id>', description: 'the model the request named' },
+  { flags: '--key-source <source>', description: 'where the API key came from: env, flag or config' },
+  { flags: '--json', description: 'print the classification as JSON' },
+];
+
+/** What `tether explain` does once its options are parsed: read the named files, classify, print. */
+export async function runExplain(options: ExplainOptions): Promise<void> {
+  const report = explainReport(options, await readExplainFiles(options));
+  if (options.json) printJsonText(report);
+  else printOut(report);
+  process.exitCode = EXIT_OK;
+}
+
 export function registerExplain(program: Command): void {
-  program
+  const command = program
     .command('explain')
-    .description("Explain a failed Together API response: its category, cause, the fix, and whether to retry.")
-    .option('--status <code>', 'HTTP status of the response (e.g. 429)')
-    .option('--body <json|text|@file>', 'response body: JSON, text, or @path to read it from a file (@- for stdin)')
-    .option('-H, --header <line>', "a response header as 'name: value' (repeatable)", collect, [])
-    .option('--response <file|->', 'a saved HTTP response (status line, headers, body), e.g. from curl -i; - reads stdin')
-    .option('--network <code>', 'a transport error instead of a response: ECONNRESET, ENOTFOUND, UND_ERR_HEADERS_TIMEOUT, TimeoutError…')
-    .option('--model <id>', 'the model the request named')
-    .option('--key-source <source>', 'where the API key came from: env, flag or config')
-    .option('--json', 'print the classification as JSON')
+    .description("Explain a failed Together API response: its category, cause, the fix, and whether to retry.");
+  addOptions(command, EXPLAIN_OPTIONS)
     .addHelpText(
       'after',
       `
@@ -215,10 +226,5 @@ Examples:
   tether explain --response saved-429.txt --json
 `,
     )
-    .action(async (options: ExplainOptions) => {
-      const report = explainReport(options, await readExplainFiles(options));
-      if (options.json) printJsonText(report);
-      else printOut(report);
-      process.exitCode = EXIT_OK;
-    });
+    .action(runExplain);
 }
