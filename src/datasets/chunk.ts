@@ -106,16 +106,12 @@ class ChunkChecker {
     const n = bytes.length;
     let start = 0;
     while (start < n) {
-      const format = fast && utf8 ? fastLine(bytes, start, allowRuns, allowSampleWeight) : FAST_UNSURE;
-      // Collecting for --model, a fast line is taken only when its size proves it fits; longer ones are parsed and kept.
-      if (format !== FAST_UNSURE && (fitBytes === Infinity || fastNewline() - start <= fitBytes)) {
-        if (fitBytes !== Infinity) this.bounded++;
-        this.line++;
-        this.samples++;
-        if (format === FAST_CONVERSATION) this.messages += fastMessageCount();
-        this.collector.format(this.line, FAST_FORMATS[format]!);
-        start = fastNewline() + 1;
-        continue;
+      if (fast && utf8) {
+        const next = this.fastStretch(start, fitBytes !== Infinity, fitBytes, allowRuns, allowSampleWeight);
+        if (next !== start) {
+          start = next;
+          continue;
+        }
       }
       const newline = text.indexOf(LF, start);
       const hasNewline = newline >= 0;
@@ -133,6 +129,37 @@ class ChunkChecker {
       issues: this.collector.sorted(),
       omitted: this.collector.omitted,
     };
+  }
+
+  /**
+   * Takes the lines from `start` on that the fast path accepts, while they keep one format, counting them in one go;
+   * returns where the next line starts (`start` when the first line is not accepted). Collecting for --model
+   * (`bounded`), a line is taken only when its size proves it fits (at most `fitBytes`); longer ones are parsed and
+   * kept by checkLine.
+   */
+  private fastStretch(start: number, bounded: boolean, fitBytes: number, allowRuns: boolean, allowSampleWeight: boolean): number {
+    const { bytes } = this;
+    const n = bytes.length;
+    const format = fastLine(bytes, start, allowRuns, allowSampleWeight);
+    // `bounded` spares the hot loop a comparison with Infinity (a double, where V8 expects small integers).
+    if (format === FAST_UNSURE || (bounded && fastNewline() - start > fitBytes)) return start;
+    let count = 0;
+    let messages = 0;
+    let next = start;
+    let found = format;
+    do {
+      count++;
+      if (found === FAST_CONVERSATION) messages += fastMessageCount();
+      next = fastNewline() + 1;
+      if (next >= n) break;
+      found = fastLine(bytes, next, allowRuns, allowSampleWeight);
+    } while (found === format && !(bounded && fastNewline() - next > fitBytes));
+    if (bounded) this.bounded += count;
+    this.collector.formatLines(this.line + 1, count, FAST_FORMATS[format]!);
+    this.line += count;
+    this.samples += count;
+    this.messages += messages;
+    return next;
   }
 
   /** With --model: reasoning and tool data only for the models Together trains on them; returns the errors added. */

@@ -26,13 +26,21 @@ export class IssueCollector {
   }
 
   format(line: number, format: DatasetFormat): void {
-    const last = this.runs[this.runs.length - 1];
-    if (last !== undefined && last.format === format) {
-      last.count++;
-      if (last.lines.length < this.cap) last.lines.push(line);
-    } else {
-      this.runs.push({ format, count: 1, lines: [line] });
+    this.formatLines(line, 1, format);
+  }
+
+  /** `count` examples of one format on consecutive lines from `line`. */
+  formatLines(line: number, count: number, format: DatasetFormat): void {
+    const runs = this.runs;
+    // No read at index -1 of an empty list: V8 would leave optimized code for it at every chunk's first line.
+    let last = runs.length > 0 ? runs[runs.length - 1]! : undefined;
+    if (last === undefined || last.format !== format) {
+      last = { format, count: 0, lines: [] };
+      runs.push(last);
     }
+    last.count += count;
+    const lines = last.lines;
+    for (let k = 0; k < count && lines.length < this.cap; k++) lines.push(line + k);
   }
 
   /** Issues sorted by line (stable, so a line's issues keep the order they were found in). */

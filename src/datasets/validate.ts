@@ -2,14 +2,15 @@
 // breaks; a small worker pool checks them (or this thread, for small files); results merge in file order.
 import { stat } from 'node:fs/promises';
 import type { AsyncBuffer } from 'hyparquet';
-import { availableParallelism, loadavg } from 'node:os';
 import { extname } from 'node:path';
 import { DatasetInputError } from './errors.js';
 import { runChunk } from './job.js';
+import { defaultWorkers } from './threads.js';
 import type { ChunkJob } from './job.js';
 import { resolveFineTuneModel } from './model.js';
 import { WorkerPool } from './pool.js';
-import type { ChunkDone } from './pool.js';
+import { MergeQueue } from './merge-queue.js';
+import type { Merge } from './merge-queue.js';
 import type { ChunkResult } from './chunk.js';
 import { BufferPool, DEFAULT_CHUNK_SIZE, readChunks } from './reader.js';
 import { ReportBuilder } from './report.js';
@@ -24,8 +25,11 @@ export const MAX_FILE_BYTES = 50.1 * 2 ** 30;
 const MAX_THREADS = 16;
 /** Chunks in flight per worker: one being checked, one waiting, so a worker never idles between chunks. */
 const PER_WORKER = 2;
-/** Below this size, starting workers costs more than it saves. */
-const WORKER_MIN_BYTES = 8 * 1024 * 1024;
+/**
+ * Checked chunks that may wait, unmerged, behind the oldest one a worker still has: how far this thread may run
+ * ahead of a slow worker. Each is a small result (issues are capped per rule), not a buffer; with --model, fewer.
+ */
+const REORDER_WINDOW = 32;
 export const DEFAULT_MAX_ERRORS = 20;
 
 export interface ValidateOptions {
@@ -41,24 +45,11 @@ export interface ValidateOptions {
    * size alone proves it fits the context (a token is at least one byte) is not counted.
    */
   exactTokens?: boolean;
-  /** Worker threads; 0 checks on this thread. Default: one per idle core beyond this one (at most 3), for files of 8 MiB or more. */
+  /** Worker threads; 0 checks on this thread. Default: one per core idle right now beyond this one (at most 3), for files of 32 MiB or more (threads.ts). */
   threads?: number;
   chunkSize?: number;
   /** Called after each chunk with the bytes checked so far and the file size. */
   onProgress?: (done: number, total: number) => void;
-}
-
-/**
- * Workers to start: one per idle core beyond this thread's (which checks chunks too), at most 3, judged by the
- * one-minute load average. On a machine whose cores are already busy a worker only competes with this thread for
- * them: on the shared 2-core machine at a load of 10-15, one worker made a run 1.6-2.5 times slower in wall time
- * and added a third to its CPU time (bench/validate.ts, --threads 0 against --threads 1).
- */
-function defaultThreads(size: number): number {
-  if (size < WORKER_MIN_BYTES) return 0;
-  const cores = availableParallelism();
-  const load = loadavg()[0] ?? 0;
-  return Math.max(0, Math.min(3, cores - 1 - Math.floor(load)));
 }
 
 async function fileSize(path: string): Promise<number> {
@@ -96,12 +87,12 @@ export function fileLevelIssues(path: string, size: number): Issue[] {
   return issues;
 }
 
-/** Takes a checked chunk's result, in file order, and the buffer for reuse. */
-type Merge = (result: ChunkResult, buffer: ArrayBuffer, length: number) => Promise<void>;
-
 async function checkOnThisThread(path: string, job: ChunkJob, buffers: BufferPool, chunkSize: number, merge: Merge): Promise<void> {
   for await (const chunk of readChunks(path, buffers, chunkSize)) {
-    await merge(await runChunk(chunk.bytes, chunk.final, job), chunk.bytes.buffer as ArrayBuffer, chunk.bytes.length);
+    const result = await runChunk(chunk.bytes, chunk.final, job);
+    // The result holds nothing of the buffer: it can be read into again at once.
+    buffers.release(chunk.bytes.buffer as ArrayBuffer);
+    await merge(result, chunk.bytes.length);
   }
 }
 
@@ -115,39 +106,34 @@ async function countLeft(result: ChunkResult, model: FineTuneModel | undefined, 
 }
 
 /**
- * Hands chunks to the workers, and checks a chunk on this thread whenever no worker can take it (while
- * they start, or when all are busy), so no core idles. Results merge in file order; the queue is bounded,
+ * Hands chunks to the workers, and checks a chunk on this thread whenever no worker can take it (while they
+ * start, or when all are busy), so no core idles. Results merge in file order (MergeQueue: this thread runs at
+ * most REORDER_WINDOW chunks ahead of a slow worker). Buffers go back to the pool as soon as a chunk is checked,
  * so memory stays flat however fast the disk is.
  */
 async function checkWithWorkers(path: string, job: ChunkJob, threads: number, buffers: BufferPool, chunkSize: number, merge: Merge): Promise<void> {
   const pool = new WorkerPool(threads, job);
-  const queue: { done: Promise<ChunkDone>; length: number; settled: boolean }[] = [];
-  const maxQueued = threads * PER_WORKER + 2;
+  // With --model a result may carry a chunk's examples, parsed, for exact counting: keep few of them waiting.
+  const queue = new MergeQueue(job.model ? threads * PER_WORKER + 2 : REORDER_WINDOW, merge);
   try {
     for await (const chunk of readChunks(path, buffers, chunkSize)) {
+      const length = chunk.bytes.length;
       const submitted = pool.trySubmit(chunk, PER_WORKER);
       if (submitted === undefined) {
-        const result = await runChunk(chunk.bytes, chunk.final, job);
-        queue.push({ done: Promise.resolve({ result, buffer: chunk.bytes.buffer as ArrayBuffer }), length: chunk.bytes.length, settled: true });
+        queue.addReady(await runChunk(chunk.bytes, chunk.final, job), length);
+        buffers.release(chunk.bytes.buffer as ArrayBuffer);
       } else {
-        const entry = { done: submitted, length: chunk.bytes.length, settled: false };
-        // Awaited in order below; the handlers also keep a failure from going unhandled meanwhile.
-        submitted.then(
-          () => (entry.settled = true),
-          () => (entry.settled = true),
+        queue.addPending(
+          submitted.then(({ result, buffer }) => {
+            buffers.release(buffer);
+            return result;
+          }),
+          length,
         );
-        queue.push(entry);
       }
-      while (queue.length >= maxQueued || queue[0]?.settled) {
-        const next = queue.shift()!;
-        const { result, buffer } = await next.done;
-        await merge(result, buffer, next.length);
-      }
+      await queue.drain();
     }
-    for (const next of queue) {
-      const { result, buffer } = await next.done;
-      await merge(result, buffer, next.length);
-    }
+    await queue.drain(true);
   } finally {
     await pool.close();
   }
@@ -172,14 +158,13 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
     await mergeParquet(await asyncBufferFromFile(path), builder, cap, model, (rows, total) => options.onProgress?.(total > 0 ? Math.round((size * rows) / total) : size, size));
     return builder.build(size, rules, model);
   }
-  const threads = Math.min(options.threads ?? defaultThreads(size), MAX_THREADS);
+  const threads = Math.min(options.threads ?? defaultWorkers(size), MAX_THREADS);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const buffers = new BufferPool(chunkSize);
   let done = 0;
-  const merge: Merge = async (result, buffer, length) => {
+  const merge: Merge = async (result, length) => {
     await countLeft(result, model, cap);
     builder.addChunk(result);
-    buffers.release(buffer);
     done += length;
     options.onProgress?.(done, size);
   };
