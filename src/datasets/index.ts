@@ -7,7 +7,6 @@ export type { FixReport, FixChange, FixKind, RepairOptions } from './fix.js';
 export { RULES, RULE_IDS, severityOf } from './rules.js';
 export type { RuleId, RuleInfo, Severity } from './rules.js';
 export { DatasetInputError } from './errors.js';
-export { resolveFineTuneModel } from './model.js';
 export type { FineTuneModel } from './model.js';
 export { checkSample, detectFormat } from './schema.js';
 export type { SampleVerdict } from './schema.js';

@@ -7,7 +7,6 @@ import { DatasetInputError } from './errors.js';
 import { runChunk } from './job.js';
 import { defaultWorkers } from './threads.js';
 import type { ChunkJob } from './job.js';
-import { resolveFineTuneModel } from './model.js';
 import { WorkerPool } from './pool.js';
 import { MergeQueue } from './merge-queue.js';
 import type { Merge } from './merge-queue.js';
@@ -62,6 +61,16 @@ async function fileSize(path: string): Promise<number> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new DatasetInputError(code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path} (${code ?? String(error)})`);
   }
+}
+
+/**
+ * The model's fine-tuning limits, with --model. Loaded only then: the model catalog costs start-up time that a run
+ * without --model never needs.
+ */
+async function fineTuneModel(id: string | undefined): Promise<FineTuneModel | undefined> {
+  if (id === undefined) return undefined;
+  const { resolveFineTuneModel } = await import('./model.js');
+  return resolveFineTuneModel(id);
 }
 
 /** Problems of the file as a whole, from its name and size. */
@@ -148,7 +157,7 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
     profile: options.profile ?? DEFAULT_RULE_OPTIONS.profile,
     allowSameRoleRuns: options.allowSameRoleRuns ?? DEFAULT_RULE_OPTIONS.allowSameRoleRuns,
   };
-  const model = options.model !== undefined ? resolveFineTuneModel(options.model) : undefined;
+  const model = await fineTuneModel(options.model);
   const job: ChunkJob = { options: rules, cap, ...(model ? { model } : {}), ...(options.exactTokens ? { exactTokens: true } : {}) };
   const builder = new ReportBuilder(cap);
   for (const issue of fileLevelIssues(path, size)) builder.add(issue);
@@ -204,7 +213,7 @@ export async function validateBytes(name: string, bytes: Uint8Array, options: Om
     profile: options.profile ?? DEFAULT_RULE_OPTIONS.profile,
     allowSameRoleRuns: options.allowSameRoleRuns ?? DEFAULT_RULE_OPTIONS.allowSameRoleRuns,
   };
-  const model = options.model !== undefined ? resolveFineTuneModel(options.model) : undefined;
+  const model = await fineTuneModel(options.model);
   const builder = new ReportBuilder(cap);
   for (const issue of fileLevelIssues(name, bytes.length)) builder.add(issue);
   if (extname(name) === '.parquet') {

@@ -1,7 +1,8 @@
 // --model: the catalog's fine-tuning limits, token totals, and example.too-long (SFT and DPO limits).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DatasetInputError, resolveFineTuneModel, validateFile } from '../../src/datasets/index.js';
+import { DatasetInputError, validateFile } from '../../src/datasets/index.js';
+import { resolveFineTuneModel } from '../../src/datasets/model.js';
 import { assistant, conversation, tempDir, user } from './helpers.js';
 
 const tmp = tempDir();
