@@ -5,8 +5,8 @@
 //                   copied beside (dist/cjs/package.json makes both CommonJS for Node and TypeScript);
 //   dist/tokenizers the tokenizer files tether reads, brotli-compressed from the development packages
 //                   (src/tokens/packing.ts);
-//   dist/cli/explain-fast.js  the CLI's fast path bundled into one file (below): each ES module Node loads costs
-//                   start-up time, and `tether explain` is meant to start about as fast as a bare `node`.
+//   dist/cli/main.cjs the CLI's dispatch and fast paths bundled into one CommonJS file (below): each ES module
+//                   Node loads costs start-up time, and `tether explain` is meant to start about as fast as `node`.
 // Why esbuild and not a second tsc: the sources use import.meta.url (data files, worker entries), which tsc refuses
 // to emit as CommonJS; esbuild rewrites it per file to the URL of the ESM sibling, so both builds read the same
 // data/ and dist/tokenizers/ files and start the same (ESM) worker threads.
@@ -43,26 +43,41 @@ try {
 step('ESM and types (tsc)', started);
 
 started = performance.now();
-// The CLI's fast paths (src/cli/main.ts) bundled in place with everything they import, so that one file is all
-// they load. Only node: built-ins may stay outside: the bundle holds its own copy of what it inlines (errors,
-// UsageError…), which is safe only because a process that runs a fast path loads nothing else of tether; a
-// package import would break that (and its own import.meta.url paths), so it fails the build instead.
-const FAST_PATHS = ['cli/explain-fast.js'];
-const builtinsOnly = {
-  name: 'builtins-only',
+// dist/cli/main.cjs, what bin/tether.js runs: the CLI's dispatch and its fast paths (src/cli/main.ts) bundled as
+// one CommonJS file, so `tether explain` loads a single file and never starts Node's ES module loader. Only
+// program.js (commander and every command) stays outside, loaded with import() from the ES module build, and
+// node: built-ins. The bundle holds its own copy of what it inlines (errors, UsageError…), which is safe because
+// a fast path either runs its command in full or hands over before doing anything; a package import would break
+// that (and its import.meta.url paths), so it fails the build instead, as does any esbuild warning.
+const CLI_ENTRY = join(dist, 'cli', 'main.js');
+const CLI_LAZY = join(dist, 'cli', 'program.js');
+const fastPathOnly = {
+  name: 'fast-path-only',
   setup(builder) {
-    builder.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith('node:')
-        ? { path: args.path, external: true }
-        : { errors: [{ text: `${args.path} (imported by ${relative(dist, args.importer)}) would be loaded beside the bundle; a fast path may import only tether's own files and node: built-ins` }] },
-    );
+    builder.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      if (args.path.startsWith('.') && join(args.resolveDir, args.path) === CLI_LAZY) return { path: args.path, external: true };
+      if (args.path.startsWith('.')) return undefined;
+      return { errors: [{ text: `${args.path} (imported by ${relative(dist, args.importer)}) would load beside the bundle; the CLI's fast paths may import only tether's own files and node: built-ins` }] };
+    });
   },
 };
-for (const entry of FAST_PATHS) {
-  const file = join(dist, entry);
-  await build({ entryPoints: [file], outfile: file, allowOverwrite: true, bundle: true, format: 'esm', platform: 'node', target: 'node20', plugins: [builtinsOnly], logLevel: 'error' });
+const bundled = await build({
+  entryPoints: [CLI_ENTRY],
+  outfile: join(dist, 'cli', 'main.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  plugins: [fastPathOnly],
+  logLevel: 'error',
+});
+if (bundled.warnings.length > 0) {
+  process.stderr.write(`build: the CLI bundle has warnings: ${bundled.warnings.map((w) => w.text).join('; ')}\n`);
+  process.exit(1);
 }
-step(`CLI fast paths bundled (${FAST_PATHS.join(', ')})`, started);
+step('CLI dispatch and fast paths bundled (dist/cli/main.cjs)', started);
 
 started = performance.now();
 // The CLI is ESM only (the bin imports it; its entry awaits at top level, which CommonJS cannot).

@@ -1,7 +1,7 @@
 // `tether explain` without commander, for its plain argument lists: the CLI's most frequent quick call (scripts
 // and people pasting a failed response) then starts in about the time of a bare `node`, instead of also loading
-// commander. The build bundles this file with everything it imports (dist/cli/explain-fast.js loads no other
-// file), so the options table, the classification and the printing are the very code the commander path runs.
+// commander. The build bundles it with main.ts and everything it imports into one file (dist/cli/main.cjs); the
+// options table, the classification and the printing are the very code the commander path runs.
 import { EXPLAIN_OPTIONS, runExplain } from './commands/explain.js';
 import type { ExplainOptions } from './commands/explain.js';
 import { reportFailure } from './failure.js';

@@ -46,6 +46,7 @@ describe('the packed tether-together, installed for production', { timeout: 600_
       'package/README.md',
       'package/LICENSE',
       'package/bin/tether.js',
+      'package/bin/package.json',
       'package/data/together-models.json',
       'package/dist/index.js',
       'package/dist/index.d.ts',
@@ -55,6 +56,7 @@ describe('the packed tether-together, installed for production', { timeout: 600_
       'package/dist/emulator/index.js',
       'package/dist/gateway/index.js',
       'package/dist/cli/main.js',
+      'package/dist/cli/main.cjs',
       'package/dist/tokenizers/gemma3.json.br',
     ]) {
       assert.ok(files.includes(file), `${file} is in the tarball`);
@@ -81,11 +83,12 @@ describe('the packed tether-together, installed for production', { timeout: 600_
     assert.match(report.fix, /credit/i);
   });
 
-  test('tether explain: the bundled fast path loads only node: built-ins and prints what commander prints', async () => {
+  test('tether explain: the bundled fast path loads only node: built-ins (commander and the commands on demand) and prints what commander prints', async () => {
     const installed = join(project, 'node_modules', 'tether-together', 'dist', 'cli');
-    const bundle = readFileSync(join(installed, 'explain-fast.js'), 'utf8');
-    const imported = [...bundle.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']/g)].map((m) => m[1] ?? m[2]);
-    assert.ok(imported.length > 0 && imported.every((specifier) => specifier?.startsWith('node:')), `the bundle imports ${imported.join(', ')}`);
+    const bundle = readFileSync(join(installed, 'main.cjs'), 'utf8');
+    const loaded = [...bundle.matchAll(/\b(require|import)\(\s*["']([^"']+)["']\s*\)/g)].map((m) => `${m[1]} ${m[2]}`);
+    assert.ok(loaded.includes('import ./program.js'), loaded.join(', '));
+    assert.deepEqual(loaded.filter((load) => !/^require node:|^import \.\/program\.js$/.test(load)), [], 'nothing else is loaded beside the bundle');
     const program = pathToFileURL(join(installed, 'program.js')).href;
     // The fast path's results and errors, and what it leaves to commander (help, an unknown option).
     for (const args of [['--status', '401', '--json'], ['--status', '429', '-H', 'retry-after: 2'], ['--status', 'abc'], ['--response', 'missing.txt'], ['--bogus'], ['--help']]) {
