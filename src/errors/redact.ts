@@ -95,6 +95,8 @@ function unescapeJson(token: string): string {
 export interface Scrubber {
   /** The secrets it removes (for tests and for passing on). */
   readonly secrets: readonly string[];
+  /** The length of the shortest form it looks for (Infinity with no secrets): shorter text cannot hold one. */
+  readonly shortest: number;
   /** Text with every form of every secret, and anything shaped like an API key, replaced by `[redacted]`. */
   text(text: string): string;
   /**
@@ -151,7 +153,10 @@ export function createScrubber(secrets: Iterable<string | undefined>): Scrubber 
 
   const value = <T>(input: T): T => scrubValue(input, text, 0) as T;
 
-  return { secrets: list, text, exact, contains, value, literal };
+  // Percent- and JSON-escaped forms are longer than what they decode to: the shortest needle bounds them all.
+  const shortest = needles.reduce((min, needle) => Math.min(min, needle.length), Infinity);
+
+  return { secrets: list, shortest, text, exact, contains, value, literal };
 }
 
 /** Scrubbers by secret list: an error path builds one for the same key again and again. */

@@ -125,11 +125,28 @@ function closingQuote(text: Uint8Array, open: number): number {
 }
 
 /**
+ * Whether the text holds fewer than `count` bytes that open an array or object (in strings or not): then it cannot
+ * nest `count` deep. Counted by native searches that stop at `count`, so the usual small body skips the scan below.
+ */
+function fewerOpeningsThan(text: Uint8Array, count: number): boolean {
+  const brackets = occurrences(text, 0x5b, count);
+  return brackets < count && brackets + occurrences(text, 0x7b, count - brackets) < count;
+}
+
+/** How many times `byte` occurs in `text`, counting no further than `atMost`. */
+function occurrences(text: Uint8Array, byte: number, atMost: number): number {
+  let seen = 0;
+  for (let at = text.indexOf(byte); at !== -1 && seen < atMost; at = text.indexOf(byte, at + 1)) seen += 1;
+  return seen;
+}
+
+/**
  * Whether JSON text nests arrays and objects deeper than `limit`, read without parsing it (strings are skipped by a
  * native search for their closing quote, so a chat body costs a few structural characters). Malformed text is the
  * parser's to report: this only counts brackets outside strings.
  */
 export function jsonTextTooDeep(text: Uint8Array, limit = MAX_BODY_DEPTH): boolean {
+  if (fewerOpeningsThan(text, limit + 1)) return false;
   let depth = 0;
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i];

@@ -35,7 +35,6 @@ import {
   createRedisPacerStore,
   dynamicPacingLayer,
   fallbackReason,
-  fixedRateLimitView,
   headerObservationLayer,
   keyFingerprint,
   pacingLayer,
@@ -239,7 +238,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           ...(options.pacing?.safetyFactor !== undefined ? { safetyFactor: options.pacing.safetyFactor } : {}),
           ...(store !== undefined ? { store } : {}),
           // The key's own limits only: a model's dynamic limit paces that model (dynamicPacing below).
-          headerView: fixedRateLimitView,
+          limitHeaders: 'fixed',
           // A pause the upstream asks for is held no longer than a retry-after would be.
           maxWaitMs: retryDefaults.maxRetryAfterMs > 0 ? retryDefaults.maxRetryAfterMs : 1,
           events,
@@ -576,10 +575,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       catalogKey ??= apiKey;
 
       deadline = createDeadline({ timeoutMs: overrides.deadlineMs ?? options.deadlineMs, signal: request.signal });
+      // An abort (caller or deadline) disposes the deadline itself: its timer never outlives the request.
       const owned = deadline;
-      // An abort (caller or deadline) ends the request at once: its timer must not outlive it. (Without a deadline
-      // there is no timer, and the signal is the caller's own: no listener is left on it.)
-      if (owned.at !== Infinity) owned.signal.addEventListener('abort', () => owned.dispose(), { once: true });
       const run: RequestRun = {
         endpoint: checked.endpoint,
         checked,

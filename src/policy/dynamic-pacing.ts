@@ -5,10 +5,12 @@
 // (`dynamic_limit_saturated`), as a capacity drop should become spill-over rather than a queue.
 import { dynamicLimitSaturatedError } from '../errors/index.js';
 import type { TogetherError } from '../errors/index.js';
-import type { AttemptCall, Layer } from './layer.js';
-import { Pacer } from './pacer.js';
+import type { Layer, Send } from './layer.js';
+import { Pacer, SENT_NOW } from './pacer.js';
 import type { PacerOptions } from './pacer.js';
-import { dynamicRateLimitView } from './rate-limit-headers.js';
+import { rateLimitValuesOf } from './rate-limit-headers.js';
+import type { AttemptCall } from './layer.js';
+import type { RateLimitValues } from './rate-limit-headers.js';
 
 export interface DynamicPacingOptions {
   /** The longest a request waits in a model's dynamic-rate queue before going to the fallback. Default 2 s. */
@@ -35,7 +37,7 @@ export class DynamicPacing {
     }
     this.maxQueueMs = maxQueueMs;
     this.pacer = new Pacer({
-      headerView: dynamicRateLimitView,
+      limitHeaders: 'dynamic',
       // Unknown until the model's first answer: not held at Together's base rate meanwhile (the key-wide pacer is).
       initialRequestsPerSecond: 1000,
       ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
@@ -55,20 +57,25 @@ const pairKey = (apiKey: string, model: string): string => `${apiKey}\n${model}`
  * `spillOver` (set by the caller) says whether the request may still move to another model: only then is a request
  * refused for a full queue; without anywhere to go it waits its turn (within the pacer's maxWaitMs and the deadline).
  */
-export function dynamicPacingLayer<C extends AttemptCall & { spillOver?: (() => boolean) | undefined }, R>(dynamic: DynamicPacing): Layer<C, R> {
-  return (next) => async (call) => {
-    const key = pairKey(call.apiKey, call.model);
-    const { requestsPerSecond, source } = dynamic.pacer.limits(key);
-    if (source === 'learned' && requestsPerSecond !== undefined && call.spillOver?.() === true) {
-      const queued = dynamic.pacer.pending(key);
-      if ((queued / requestsPerSecond) * 1000 > dynamic.maxQueueMs) throw dynamicLimitSaturatedError(call.model, requestsPerSecond, queued);
-    }
-    const { waitedMs } = await dynamic.pacer.acquire(key, { signal: call.signal });
+export function dynamicPacingLayer<C extends AttemptCall & { rateLimitValues?: RateLimitValues | undefined; spillOver?: (() => boolean) | undefined }, R>(dynamic: DynamicPacing): Layer<C, R> {
+  const paced = (next: Send<C, R>, call: C, key: string, waitedMs: number): Promise<R> => {
     call.pacedMs = (call.pacedMs ?? 0) + waitedMs;
-    call.onHeaders((headers) => void dynamic.pacer.observe(key, headers));
+    call.onHeaders((headers) => void dynamic.pacer.observeValues(key, rateLimitValuesOf(call, headers)));
     call.onEnd((end) => {
       if (end.kind === 'failure' && isDynamicLimit(end.error)) dynamic.pacer.penalize(key, end.error.retryAfterMs);
     });
     return next(call);
+  };
+  return (next) => (call) => {
+    const key = pairKey(call.apiKey, call.model);
+    const { requestsPerSecond, source } = dynamic.pacer.limits(key);
+    if (source === 'learned' && requestsPerSecond !== undefined && call.spillOver?.() === true) {
+      const queued = dynamic.pacer.pending(key);
+      if ((queued / requestsPerSecond) * 1000 > dynamic.maxQueueMs) return Promise.reject(dynamicLimitSaturatedError(call.model, requestsPerSecond, queued));
+    }
+    const admission = dynamic.pacer.admit(key, { signal: call.signal });
+    // Budget at once (the usual case): no promise to wait on.
+    if (admission === SENT_NOW) return paced(next, call, key, 0);
+    return admission.then(({ waitedMs }) => paced(next, call, key, waitedMs));
   };
 }

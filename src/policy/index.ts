@@ -36,9 +36,9 @@ export type {
 } from './retry.js';
 export { LightAbortController, createAttemptScope, createDeadline, timeoutError } from './timeout.js';
 export type { AttemptScope, AttemptScopeOptions, Deadline, DeadlineOptions, TimeoutKind } from './timeout.js';
-export { DEFAULT_HEADER_UNITS, MAX_RESET_MS, dynamicRateLimitView, fixedRateLimitView, parseRateLimitHeaders, parseResetMs, readHeader } from './rate-limit-headers.js';
+export { DEFAULT_HEADER_UNITS, MAX_RESET_MS, parseRateLimitHeaders, parseResetMs, rateLimitSnapshot, readHeader, readRateLimitValues } from './rate-limit-headers.js';
 export type { HeaderSource, HeaderUnits, RateLimitSnapshot, RateUnit } from './rate-limit-headers.js';
-export { Pacer } from './pacer.js';
+export { Pacer, SENT_NOW } from './pacer.js';
 export type { AcquireOptions, EffectiveLimits, PaceLimits, PacerOptions } from './pacer.js';
 export { RateLimiterPacerStore, createMemoryPacerStore } from './pacer-store.js';
 export type { BudgetCounter, CounterValue, LimiterFactory, PacerStore, Reservation, ReserveRequest } from './pacer-store.js';

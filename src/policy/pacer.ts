@@ -17,10 +17,13 @@ import { keyFingerprint } from './key-fingerprint.js';
 import { createMemoryPacerStore, type PacerStore, type Reservation, type ReserveRequest } from './pacer-store.js';
 import {
   DEFAULT_HEADER_UNITS,
-  parseRateLimitHeaders,
+  rateLimitSnapshot,
+  readRateLimitValues,
   type HeaderSource,
   type HeaderUnits,
+  type LimitHeaderSet,
   type RateLimitSnapshot,
+  type RateLimitValues,
 } from './rate-limit-headers.js';
 
 export interface PaceLimits {
@@ -43,8 +46,8 @@ export interface PacerOptions extends PaceLimits {
   safetyFactor?: number;
   /** Units of the limit headers (default: requests per second, tokens per minute). */
   headerUnits?: Partial<HeaderUnits>;
-  /** Which of an answer's headers this pacer learns from (default all: e.g. only the key's own, or a model's). */
-  headerView?: (headers: HeaderSource) => HeaderSource;
+  /** Which of an answer's limit headers this pacer learns from (default all: e.g. only the key's own, or a model's). */
+  limitHeaders?: LimitHeaderSet;
   /** Pause after a 429 that named no wait. Default 1 s. */
   defaultPenaltyMs?: number;
   /**
@@ -105,6 +108,9 @@ interface KeyState {
   askedUntil: number;
 }
 
+/** `admit`'s answer when the request may go at once (no wait): one shared value, no allocation. */
+export const SENT_NOW: unique symbol = Symbol('sent now');
+
 function checkRate(name: string, value: number | undefined): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -143,7 +149,7 @@ export class Pacer {
   private readonly clock: Clock;
   private readonly events: PolicyEvents | undefined;
   private readonly units: HeaderUnits;
-  private readonly headerView: ((headers: HeaderSource) => HeaderSource) | undefined;
+  private readonly limitHeaders: LimitHeaderSet;
   private readonly defaults: PaceLimits;
   private readonly learn: boolean;
   private readonly initialRate: number;
@@ -169,7 +175,7 @@ export class Pacer {
     this.defaultPenaltyMs = options.defaultPenaltyMs ?? 1000;
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_RETRY_OPTIONS.maxRetryAfterMs;
     this.units = { ...DEFAULT_HEADER_UNITS, ...options.headerUnits };
-    this.headerView = options.headerView;
+    this.limitHeaders = options.limitHeaders ?? 'all';
     this.store = options.store ?? createMemoryPacerStore();
     this.ownsStore = options.store === undefined;
     this.clock = options.clock ?? systemClock;
@@ -178,6 +184,16 @@ export class Pacer {
 
   /** Resolves when a request on `key` may be sent; FIFO per key. */
   acquire(key: string, options: AcquireOptions = {}): Promise<{ waitedMs: number }> {
+    const admission = this.admit(key, options);
+    return admission === SENT_NOW ? Promise.resolve({ waitedMs: 0 }) : admission;
+  }
+
+  /**
+   * `acquire`, without a promise when the request may go at once (the common case): then SENT_NOW comes back and
+   * the slot is taken. The attempt's pacing layers call this: two promises per attempt were a visible share of the
+   * gateway's work per request.
+   */
+  admit(key: string, options: AcquireOptions = {}): typeof SENT_NOW | Promise<{ waitedMs: number }> {
     const tokens = options.tokens ?? 0;
     if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) {
       return Promise.reject(new RangeError(`acquire tokens must be a number >= 0 (got ${String(options.tokens)}).`));
@@ -204,7 +220,7 @@ export class Pacer {
         if (!claimed.granted) claimed = undefined;
         else if (claimed.sendAt - now < DUE_WITHIN_MS) {
           this.markSent(state, claimed.sendAt, claimedLimits);
-          return Promise.resolve({ waitedMs: 0 });
+          return SENT_NOW;
         }
       }
     }
@@ -236,9 +252,15 @@ export class Pacer {
    */
   observe(key: string, headers: HeaderSource): RateLimitSnapshot | undefined {
     if (!this.learn || this.closed) return undefined;
+    return this.observeValues(key, readRateLimitValues(headers));
+  }
+
+  /** `observe` with the headers already read (readRateLimitValues): one reading serves every pacer of an answer. */
+  observeValues(key: string, values: RateLimitValues): RateLimitSnapshot | undefined {
+    if (!this.learn || this.closed) return undefined;
     const state = this.state(key);
     const now = this.clock.now();
-    const snapshot = parseRateLimitHeaders(this.headerView !== undefined ? this.headerView(headers) : headers, this.units, now);
+    const snapshot = rateLimitSnapshot(values, this.limitHeaders, this.units, now);
     const before = this.effective(state);
     // A rate so low that one send slot is longer than the pacer ever waits cannot be honoured, and would refuse every
     // request with nothing sent to learn a better one from: it is read as noise (a poisoned or broken header).

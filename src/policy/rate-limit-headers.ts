@@ -55,10 +55,6 @@ export function readHeader(headers: HeaderSource, name: string): string | undefi
   return value[0];
 }
 
-function headerNumber(headers: HeaderSource, name: string): number | undefined {
-  return nonNegative(readHeader(headers, name));
-}
-
 function nonNegative(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const trimmed = text.trim();
@@ -118,23 +114,80 @@ function perMinute(value: number | undefined, unit: RateUnit): number | undefine
   return unit === 'minute' ? value : value * 60;
 }
 
-export function parseRateLimitHeaders(
-  headers: HeaderSource,
+/** Which of an answer's limit headers a reading takes: all, the key's own (`fixed`), or a model's (`dynamic`). */
+export type LimitHeaderSet = 'all' | 'fixed' | 'dynamic';
+
+const LIMIT_HEADERS = [
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-tokenlimit-limit',
+  'x-tokenlimit-remaining',
+  'x-ratelimit-limit-dynamic',
+  'x-ratelimit-remaining-dynamic',
+  'x-tokenlimit-limit-dynamic',
+  'x-tokenlimit-remaining-dynamic',
+  'x-ratelimit-reset',
+] as const;
+const LIMIT_SLOT = new Map<string, number>(LIMIT_HEADERS.map((name, slot) => [name, slot]));
+/** The shortest limit header name: anything shorter is skipped without a lookup. */
+const SHORTEST_LIMIT_HEADER = Math.min(...LIMIT_HEADERS.map((name) => name.length));
+
+/**
+ * The raw values of an answer's rate-limit headers (in LIMIT_HEADERS order), read in one pass over the headers.
+ * Every pacer that learns from an answer (the key's, the model's) reads this once instead of the headers again.
+ */
+export type RateLimitValues = readonly (string | undefined)[];
+
+function firstValue(value: string | readonly string[] | number | undefined): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  return typeof value === 'number' ? String(value) : value[0];
+}
+
+export function readRateLimitValues(headers: HeaderSource): RateLimitValues {
+  const values: (string | undefined)[] = new Array<string | undefined>(LIMIT_HEADERS.length).fill(undefined);
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    const source = headers as { get(name: string): string | null };
+    for (let slot = 0; slot < LIMIT_HEADERS.length; slot++) values[slot] = source.get(LIMIT_HEADERS[slot]!) ?? undefined;
+    return values;
+  }
+  const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>;
+  for (const name in record) {
+    if (name.length < SHORTEST_LIMIT_HEADER || (name.charCodeAt(0) | 0x20) !== 0x78) continue; // not x-…
+    const exact = LIMIT_SLOT.get(name);
+    // The lower-case name wins over another spelling of it (as readHeader reads it); else the first spelling met.
+    if (exact !== undefined) values[exact] = firstValue(record[name]) ?? values[exact];
+    else {
+      const slot = LIMIT_SLOT.get(name.toLowerCase());
+      if (slot !== undefined && values[slot] === undefined) values[slot] = firstValue(record[name]);
+    }
+  }
+  return values;
+}
+
+function numberAt(values: RateLimitValues, slot: number, wanted: boolean): number | undefined {
+  return wanted ? nonNegative(values[slot]) : undefined;
+}
+
+/** The limit headers of an attempt's answer, read by the first of its layers that asks (kept on the call). */
+export function rateLimitValuesOf(call: { rateLimitValues?: RateLimitValues | undefined }, headers: HeaderSource): RateLimitValues {
+  return (call.rateLimitValues ??= readRateLimitValues(headers));
+}
+
+/** The snapshot of read values: `fixed` and `dynamic` take their own headers only (a model's carry no reset). */
+export function rateLimitSnapshot(
+  values: RateLimitValues,
+  set: LimitHeaderSet = 'all',
   units: HeaderUnits = DEFAULT_HEADER_UNITS,
   now: number = Date.now(),
 ): RateLimitSnapshot {
+  const fixed = set !== 'dynamic';
+  const dynamic = set !== 'fixed';
   const snapshot: RateLimitSnapshot = {};
-  const requests = minDefined(
-    perSecond(headerNumber(headers, 'x-ratelimit-limit'), units.requests),
-    perSecond(headerNumber(headers, 'x-ratelimit-limit-dynamic'), units.requests),
-  );
-  const tokens = minDefined(
-    perMinute(headerNumber(headers, 'x-tokenlimit-limit'), units.tokens),
-    perMinute(headerNumber(headers, 'x-tokenlimit-limit-dynamic'), units.tokens),
-  );
-  const requestsRemaining = minDefined(headerNumber(headers, 'x-ratelimit-remaining'), headerNumber(headers, 'x-ratelimit-remaining-dynamic'));
-  const tokensRemaining = minDefined(headerNumber(headers, 'x-tokenlimit-remaining'), headerNumber(headers, 'x-tokenlimit-remaining-dynamic'));
-  const resetMs = parseResetMs(readHeader(headers, 'x-ratelimit-reset'), now);
+  const requests = minDefined(perSecond(numberAt(values, 0, fixed), units.requests), perSecond(numberAt(values, 4, dynamic), units.requests));
+  const tokens = minDefined(perMinute(numberAt(values, 2, fixed), units.tokens), perMinute(numberAt(values, 6, dynamic), units.tokens));
+  const requestsRemaining = minDefined(numberAt(values, 1, fixed), numberAt(values, 5, dynamic));
+  const tokensRemaining = minDefined(numberAt(values, 3, fixed), numberAt(values, 7, dynamic));
+  const resetMs = fixed ? parseResetMs(values[8], now) : undefined;
   if (requests !== undefined) snapshot.requestsPerSecond = requests;
   if (tokens !== undefined) snapshot.tokensPerMinute = tokens;
   if (requestsRemaining !== undefined) snapshot.requestsRemaining = requestsRemaining;
@@ -143,28 +196,10 @@ export function parseRateLimitHeaders(
   return snapshot;
 }
 
-/** The `-dynamic` headers (per organisation and model), under the plain names: what a per-model pacer learns from. */
-export function dynamicRateLimitView(headers: HeaderSource): Record<string, string> {
-  const view: Record<string, string> = {};
-  for (const name of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-tokenlimit-limit', 'x-tokenlimit-remaining']) {
-    const value = readHeader(headers, `${name}-dynamic`);
-    if (value !== undefined) view[name] = value;
-  }
-  // Only the dynamic limit's own reset would belong here; Together sends one reset for both.
-  return view;
-}
-
-/** The headers without the `-dynamic` ones: the key's own limits, for a pacer per key (a model's limit is not the key's). */
-export function fixedRateLimitView(headers: HeaderSource): HeaderSource {
-  if (typeof (headers as { get?: unknown }).get === 'function') {
-    const source = headers as { get(name: string): string | null };
-    return { get: (name: string) => (name.toLowerCase().endsWith('-dynamic') ? null : source.get(name)) };
-  }
-  const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>;
-  let dynamic = false;
-  for (const name in record) if (name.toLowerCase().endsWith('-dynamic')) dynamic = true;
-  if (!dynamic) return headers;
-  const view: Record<string, string | readonly string[] | number | undefined> = {};
-  for (const name in record) if (!name.toLowerCase().endsWith('-dynamic')) view[name] = record[name];
-  return view;
+export function parseRateLimitHeaders(
+  headers: HeaderSource,
+  units: HeaderUnits = DEFAULT_HEADER_UNITS,
+  now: number = Date.now(),
+): RateLimitSnapshot {
+  return rateLimitSnapshot(readRateLimitValues(headers), 'all', units, now);
 }

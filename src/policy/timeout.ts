@@ -20,19 +20,6 @@ function checkMs(name: string, value: number | undefined): void {
   }
 }
 
-/** An AbortController that follows `parent` until `unlink()`. */
-function linkedController(parent: AbortSignal | undefined): { controller: AbortController; unlink: () => void } {
-  const controller = new AbortController();
-  if (!parent) return { controller, unlink: () => {} };
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { controller, unlink: () => {} };
-  }
-  const forward = (): void => controller.abort(parent.reason);
-  parent.addEventListener('abort', forward, { once: true });
-  return { controller, unlink: () => parent.removeEventListener('abort', forward) };
-}
-
 export interface Deadline {
   /** Aborts when the parent aborts or the deadline passes (reason: a `timeout` TogetherError). */
   readonly signal: AbortSignal;
@@ -53,39 +40,71 @@ export interface DeadlineOptions {
 
 export function createDeadline(options: DeadlineOptions = {}): Deadline {
   checkMs('deadline timeoutMs', options.timeoutMs);
-  const clock = options.clock ?? systemClock;
-  const timeoutMs = options.timeoutMs;
   // No deadline: the caller's signal is the whole story, so no controller, listener or timer per call.
-  if (timeoutMs === undefined && options.signal !== undefined) {
-    return {
-      signal: options.signal,
-      at: Infinity,
-      remainingMs() {
-        return Infinity;
-      },
-      dispose() {},
-    };
+  if (options.timeoutMs === undefined && options.signal !== undefined) return new CallerSignal(options.signal);
+  return new TimedDeadline(options);
+}
+
+/** A deadline that is only the caller's signal. */
+class CallerSignal implements Deadline {
+  readonly at = Infinity;
+  constructor(readonly signal: AbortSignal) {}
+  remainingMs(): number {
+    return Infinity;
   }
-  const { controller, unlink } = linkedController(options.signal);
-  const at = timeoutMs === undefined ? Infinity : clock.now() + timeoutMs;
-  let timer: unknown;
-  if (timeoutMs !== undefined && !controller.signal.aborted) {
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      unlink();
-      controller.abort(timeoutError('deadline', timeoutMs, options.model));
-    }, timeoutMs);
+  dispose(): void {}
+}
+
+/**
+ * A deadline with its own (light) signal that follows the caller's until disposed. A class rather than closures,
+ * with a light signal rather than node's AbortController: a gateway makes one per request (its default deadline),
+ * and the controller with its EventTarget listeners was the largest single cost of that default.
+ */
+class TimedDeadline implements Deadline {
+  readonly at: number;
+  private readonly own = new LightAbortSignal();
+  private readonly clock: Clock;
+  private readonly parent: AbortSignal | undefined;
+  private readonly forward: (() => void) | undefined;
+  private timer: unknown;
+
+  constructor(options: DeadlineOptions) {
+    const clock = (this.clock = options.clock ?? systemClock);
+    const timeoutMs = options.timeoutMs;
+    this.at = timeoutMs === undefined ? Infinity : clock.now() + timeoutMs;
+    const parent = options.signal;
+    if (parent?.aborted) this.own.abort(parent.reason);
+    else if (parent !== undefined) {
+      this.parent = parent;
+      // A caller's abort ends the deadline too: its timer must not outlive the request.
+      this.forward = () => {
+        this.dispose();
+        this.own.abort(parent.reason);
+      };
+      parent.addEventListener('abort', this.forward, { once: true });
+    }
+    if (timeoutMs !== undefined && !this.own.aborted) {
+      this.timer = clock.setTimeout(() => {
+        this.timer = undefined;
+        this.dispose();
+        this.own.abort(timeoutError('deadline', timeoutMs, options.model));
+      }, timeoutMs);
+    }
   }
-  return {
-    signal: controller.signal,
-    at,
-    remainingMs: () => Math.max(0, at - clock.now()),
-    dispose() {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
-      unlink();
-    },
-  };
+
+  get signal(): AbortSignal {
+    return this.own as unknown as AbortSignal;
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.at - this.clock.now());
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.forward !== undefined) this.parent?.removeEventListener('abort', this.forward);
+  }
 }
 
 export interface AttemptScope {

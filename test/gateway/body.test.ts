@@ -18,6 +18,10 @@ describe('the body check (pure)', () => {
     assert.equal(jsonTextTooDeep(Buffer.from(`{"a\\"[[[":"\\\\", "b": [[[[]]]]}`), 4), true, 'escaped quotes do not end a string');
     assert.equal(jsonTextTooDeep(Buffer.from('{"open": "never closed [[[['), 2), false, 'malformed is the parser\'s to say');
     assert.equal(jsonTextTooDeep(Buffer.from(nested(1_000_000, '{"a":', '}')), MAX_BODY_DEPTH), true);
+    // Past the limit in openings, the scan decides: openings in strings, and ones closed before the next, are not depth.
+    assert.equal(jsonTextTooDeep(Buffer.from(`{"a":"${'{'.repeat(200)}","b":[${'[],'.repeat(200)}[]]}`), MAX_BODY_DEPTH), false);
+    assert.equal(jsonTextTooDeep(Buffer.from(`[${nested(64, '{"a":', '}')},${nested(64, '[', ']')}]`), MAX_BODY_DEPTH), false);
+    assert.equal(jsonTextTooDeep(Buffer.from(`{"x":"[[[",${'"a":{'.repeat(64)}"b":${'['.repeat(65)}1${']'.repeat(65)}${'}'.repeat(64)}}`), MAX_BODY_DEPTH), true);
   });
 
   test('the same bound on a parsed value, for library callers', () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TogetherError, behaviourOf } from '../../src/errors/index.js';
-import { AttemptHooks, DynamicPacing, Pacer, dynamicLimitSaturatedError, dynamicPacingLayer, fallbackReason, fixedRateLimitView } from '../../src/policy/index.js';
+import { AttemptHooks, DynamicPacing, Pacer, dynamicLimitSaturatedError, dynamicPacingLayer, fallbackReason } from '../../src/policy/index.js';
 import type { AttemptCall } from '../../src/policy/index.js';
 
 const SLOW = 'meta-llama/Llama-3.3-70B-Instruct-Turbo';
@@ -50,7 +50,7 @@ describe('dynamic pacing per key × model', () => {
   });
 
   test("the key-wide pacer learns the key's own limits, not a model's dynamic one", async () => {
-    const pacer = new Pacer({ headerView: fixedRateLimitView });
+    const pacer = new Pacer({ limitHeaders: 'fixed' });
     try {
       pacer.observe('k', HEADERS);
       assert.equal(pacer.limits('k').requestsPerSecond, 1000 * 0.95);

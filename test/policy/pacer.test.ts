@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { Pacer, PolicyEvents, createMemoryPacerStore, keyFingerprint, type PacerOptions, type PolicyEvent } from '../../src/policy/index.js';
+import { Pacer, PolicyEvents, SENT_NOW, createMemoryPacerStore, keyFingerprint, type PacerOptions, type PolicyEvent } from '../../src/policy/index.js';
 import { FakeClock, flush } from './fake-clock.js';
 
 const KEY = 'sk-test-key';
@@ -54,6 +54,16 @@ describe('Pacer (fake time)', () => {
     assert.ok(Math.abs(released.at(-1)! - start - 29 * (1000 / 9.5)) < 2, `took ${released.at(-1)! - start} ms`);
     assert.equal(results[0]!.waitedMs, 0);
     assert.ok(results[29]!.waitedMs > 3000);
+    assert.equal(pacer.pending(KEY), 0);
+  });
+
+  test('admit: a request with budget now goes without a promise; one that must wait gets one', async () => {
+    const { clock, pacer } = setup({ requestsPerSecond: 10 });
+    assert.equal(pacer.admit(KEY), SENT_NOW, 'the first slot is free: taken at once');
+    const waiting = pacer.admit(KEY);
+    assert.ok(waiting instanceof Promise, 'the next slot is 1/9.5 s off: a wait');
+    await clock.advance(200);
+    assert.equal(Math.round((await waiting).waitedMs), 105);
     assert.equal(pacer.pending(KEY), 0);
   });
 

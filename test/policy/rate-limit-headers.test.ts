@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseRateLimitHeaders, parseResetMs, readHeader } from '../../src/policy/index.js';
+import { parseRateLimitHeaders, parseResetMs, rateLimitSnapshot, readHeader, readRateLimitValues } from '../../src/policy/index.js';
 
 describe('rate-limit headers', () => {
   test('reads Together headers from a Headers object: requests per second, tokens per minute by default', () => {
@@ -31,6 +31,33 @@ describe('rate-limit headers', () => {
     assert.equal(snapshot.requestsPerSecond, 12);
     assert.equal(snapshot.requestsRemaining, 3);
     assert.equal(snapshot.tokensPerMinute, 5_000);
+  });
+
+  test("one reading serves every pacer: the key's own headers, a model's dynamic ones, or both", () => {
+    const values = readRateLimitValues({
+      'content-type': 'application/json',
+      'x-request-id': 'req-1',
+      'x-ratelimit-limit': '100',
+      'x-ratelimit-remaining': '90',
+      'x-ratelimit-reset': '2',
+      'x-ratelimit-limit-dynamic': '12',
+      'x-ratelimit-remaining-dynamic': '3',
+      'x-tokenlimit-limit-dynamic': 5000,
+    });
+    assert.deepEqual(rateLimitSnapshot(values, 'fixed', undefined, 0), { requestsPerSecond: 100, requestsRemaining: 90, resetMs: 2000 });
+    assert.deepEqual(rateLimitSnapshot(values, 'dynamic', undefined, 0), { requestsPerSecond: 12, tokensPerMinute: 5000, requestsRemaining: 3 });
+    assert.deepEqual(rateLimitSnapshot(values, 'all', undefined, 0), { requestsPerSecond: 12, tokensPerMinute: 5000, requestsRemaining: 3, resetMs: 2000 });
+  });
+
+  test('the lower-case name wins over another spelling of the same header, whatever their order', () => {
+    for (const headers of [
+      { 'X-RATELIMIT-LIMIT': '7', 'x-ratelimit-limit': '40' },
+      { 'x-ratelimit-limit': '40', 'X-RATELIMIT-LIMIT': '7' },
+    ]) {
+      assert.equal(parseRateLimitHeaders(headers).requestsPerSecond, 40);
+      assert.equal(parseRateLimitHeaders(headers).requestsPerSecond, Number(readHeader(headers, 'x-ratelimit-limit')));
+    }
+    assert.equal(parseRateLimitHeaders({ 'X-Ratelimit-Limit': '7', 'X-RATELIMIT-LIMIT': '9' }).requestsPerSecond, 7, 'else the first spelling met');
   });
 
   test('units are configurable (e.g. requests per minute)', () => {

@@ -145,6 +145,16 @@ describe('deadline', () => {
     assert.equal(deadline.signal.aborted, false, 'detached');
   });
 
+  test("the caller's abort ends the deadline: its timer is cleared without a dispose()", () => {
+    const clock = new FakeClock();
+    const parent = new LightAbortController();
+    const deadline = createDeadline({ timeoutMs: 2_000, signal: parent.signal, clock });
+    assert.equal(clock.pendingTimers(), 1);
+    parent.abort(new Error('client left'));
+    assert.equal(clock.pendingTimers(), 0);
+    assert.equal((deadline.signal.reason as Error).message, 'client left');
+  });
+
   test('real time: an attempt scope under a deadline; the sleep it cancels leaves no timer', async () => {
     const deadline = createDeadline({ timeoutMs: 80 });
     const scope = createAttemptScope({ signal: deadline.signal, attemptTimeoutMs: 1_000 });
