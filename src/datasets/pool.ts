@@ -8,6 +8,8 @@ import type { Chunk } from './reader.js';
 export interface ChunkRequest {
   seq: number;
   buffer: ArrayBuffer;
+  /** The chunk is buffer[offset, offset + length). */
+  offset: number;
   length: number;
   final: boolean;
 }
@@ -89,7 +91,6 @@ export class WorkerPool {
     // After a worker failure the caller checks the remaining chunks itself (chunks that were in
     // flight reject with the failure).
     if (this.failed) return undefined;
-    if (chunk.bytes.byteOffset !== 0) throw new Error('chunks must start at the beginning of their buffer');
     let target: PoolWorker | undefined;
     for (const w of this.workers) {
       if (w.ready && w.pending.size < perWorker && (target === undefined || w.pending.size < target.pending.size)) target = w;
@@ -99,7 +100,7 @@ export class WorkerPool {
     const worker = target;
     return new Promise<ChunkDone>((resolve, reject) => {
       worker.pending.set(chunk.seq, { resolve, reject });
-      const request: ChunkRequest = { seq: chunk.seq, buffer, length: chunk.bytes.length, final: chunk.final };
+      const request: ChunkRequest = { seq: chunk.seq, buffer, offset: chunk.bytes.byteOffset, length: chunk.bytes.length, final: chunk.final };
       worker.worker.postMessage(request, [buffer]);
     });
   }

@@ -9,7 +9,7 @@ const port = parentPort;
 if (port === null) throw new Error('src/datasets/worker.ts must run in a worker thread');
 
 port.on('message', (request: ChunkRequest) => {
-  const bytes = new Uint8Array(request.buffer, 0, request.length);
+  const bytes = new Uint8Array(request.buffer, request.offset, request.length);
   runChunk(bytes, request.final, job).then(
     (result) => port.postMessage({ seq: request.seq, buffer: request.buffer, result } satisfies ChunkReply, [request.buffer]),
     (error: unknown) =>

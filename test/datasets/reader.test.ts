@@ -42,3 +42,25 @@ test('chunks are whole lines and add up to the file, even when each buffer is tr
   assert.ok(Buffer.concat(seen).equals(bytes));
   assert.ok(seen.some((chunk) => chunk.length > 5000), 'a line longer than the chunk size comes whole');
 });
+
+test('whatever the chunk size: lines longer than the room before a block, than a block, than many blocks; files ending on a block boundary', async () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++) lines.push('z'.repeat((i * 97) % 700));
+  lines.push('w'.repeat(20_000)); // many blocks long
+  const text = `${lines.join('\n')}\n`;
+  for (const chunkSize of [64, 100, 256, 1000, 4096]) {
+    // The whole text, and cut so that it ends exactly on a block boundary, with and without a final newline.
+    for (const bytes of [Buffer.from(text), Buffer.from(text.slice(0, chunkSize * 40)), Buffer.from(text.slice(0, chunkSize * 40 - 1))]) {
+      const path = tmp.file(`sizes-${chunkSize}-${bytes.length}.jsonl`, bytes);
+      const pool = new BufferPool(chunkSize);
+      const seen: Buffer[] = [];
+      for await (const chunk of readChunks(path, pool, chunkSize)) {
+        if (!chunk.final) assert.equal(chunk.bytes[chunk.bytes.length - 1], 0x0a, `chunkSize ${chunkSize}: a chunk ends with a newline`);
+        // Only whole lines: no newline is missing at the start (the previous chunk ended on one).
+        seen.push(Buffer.from(chunk.bytes));
+        pool.release(chunk.bytes.buffer as ArrayBuffer);
+      }
+      assert.ok(Buffer.concat(seen).equals(bytes), `chunkSize ${chunkSize}, ${bytes.length} bytes`);
+    }
+  }
+});
