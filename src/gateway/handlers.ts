@@ -79,12 +79,15 @@ async function readJsonObject(ex: Exchange): Promise<{ body: Record<string, unkn
   return { body: checked.body, raw: read.body };
 }
 
-/** Together's rate-limit headers (`x-ratelimit-*`, `x-tokenlimit-*`, dynamic ones included): kept on every answer. */
-const RATE_LIMIT_HEADER = /^x-(?:ratelimit|tokenlimit)-/;
-
-/** Copies upstream's rate-limit headers into `headers` (clients pace on them as they would on Together's). */
+/**
+ * Copies upstream's rate-limit headers (`x-ratelimit-*`, `x-tokenlimit-*`, dynamic ones included) into `headers`:
+ * clients pace on them as they would on Together's. Names arrive lower-case (undici); a prefix test, not a pattern,
+ * since every answer's every header goes through it.
+ */
 export function copyRateLimitHeaders(upstream: Record<string, string>, headers: Record<string, string | number>): void {
-  for (const name in upstream) if (RATE_LIMIT_HEADER.test(name)) headers[name] = upstream[name]!;
+  for (const name in upstream) {
+    if (name.charCodeAt(0) === 0x78 && (name.startsWith('x-ratelimit-') || name.startsWith('x-tokenlimit-'))) headers[name] = upstream[name]!;
+  }
 }
 
 function resultHeaders(ex: Exchange, result: JsonResult | StreamResult): Record<string, string | number> {

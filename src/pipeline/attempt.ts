@@ -159,14 +159,17 @@ export function exchange(stages: ExchangeStages): Send<PipelineAttempt, AttemptR
   return (request) => sendAttempt(stages, request);
 }
 
-async function sendAttempt(stages: ExchangeStages, request: PipelineAttempt): Promise<AttemptResult> {
+/**
+ * Not async itself: an answer read whole (the usual case) returns sendForText's promise as is. An async function
+ * returning a promise costs the caller two more turns of the microtask queue, on every request.
+ */
+function sendAttempt(stages: ExchangeStages, request: PipelineAttempt): Promise<AttemptResult> {
   if (stages.events.listenerCount('attempt') > 0) {
     const event: PolicyEventMap['attempt'] = { attempt: request.attempt, model: request.model };
     if (request.requestId !== undefined) event.requestId = request.requestId;
     stages.events.emit('attempt', event);
   }
   const scope = request.scope!;
-  let response: RawResponse;
   request.progress.attempts += 1;
   request.progress.model = request.model;
   const headers = attemptHeaders(request);
@@ -186,6 +189,12 @@ async function sendAttempt(stages: ExchangeStages, request: PipelineAttempt): Pr
   if (!request.stream && request.endpoint !== 'speech' && stages.upstream.transport.sendText !== undefined) {
     return sendForText(stages, request, send, scope);
   }
+  return sendForBody(stages, request, send, scope);
+}
+
+/** An attempt whose body is read from a stream: a stream's first chunk, speech's audio, or a transport without sendText. */
+async function sendForBody(stages: ExchangeStages, request: PipelineAttempt, send: SendRequest, scope: AttemptScope): Promise<AttemptResult> {
+  let response: RawResponse;
   try {
     response = await stages.upstream.transport.send(send);
   } catch (error) {

@@ -158,6 +158,11 @@ function asTogetherError(thrown: unknown, model: string | undefined): TogetherEr
   return isTogetherError(thrown) ? thrown : classifyNetworkError(thrown, { model });
 }
 
+/** What a retry makes of an attempt's throw: a refusing circuit is the fallback's to act on, not a retry's. */
+function classifyAttemptThrow(thrown: unknown, model: string | undefined): TogetherError | undefined {
+  return thrown instanceof CircuitRefusal ? undefined : asTogetherError(thrown, model);
+}
+
 /** The marker on a fallback model that could not be used at all (unknown, too small): skipped, reported last. */
 class UnusableModel {
   constructor(readonly error: TogetherError) {}
@@ -403,8 +408,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         requestId: run.requestId,
         options: run.retry,
         attemptEvents: false,
-        classify: (thrown) => (thrown instanceof CircuitRefusal ? undefined : asTogetherError(thrown, model)),
-        aborted: (reason) => abortError(reason, model),
+        classify: classifyAttemptThrow,
+        aborted: abortError,
         onRetry:
           retryBudget === undefined
             ? undefined
@@ -438,7 +443,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     let attemptError: TogetherError | undefined;
     /** The first model that could not be used at all (unknown, too small): reported when nothing was sent. */
     let unusable: TogetherError | undefined;
-    const refused: string[] = [];
+    let refused: string[] | undefined;
     const signal = run.deadline.signal;
     return runFallbackRoute(
       primary.id,
@@ -465,7 +470,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         events,
         requestId: run.requestId,
         signal,
-        aborted: (reason, id) => abortError(reason, id),
+        aborted: abortError,
         trigger(thrown, id) {
           if (thrown instanceof UnusableModel) {
             unusable ??= thrown.error;
@@ -473,7 +478,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
             return fallbackReason(thrown.error) === undefined ? unusableModelError(thrown.error) : thrown.error;
           }
           if (thrown instanceof CircuitRefusal) {
-            refused.push(id);
+            (refused ??= []).push(id);
             return 'breaker_open';
           }
           const error = (attemptError = asTogetherError(thrown, id));
@@ -481,7 +486,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           if (error.category === 'context_length' && run.policy !== 'fallback') throw error;
           return error;
         },
-        exhausted: () => attemptError ?? unusable ?? breakerOpenError(refused, refused.length > 0 ? Math.min(...refused.map((id) => breakers.msUntilProbe(id))) : undefined),
+        exhausted: () =>
+          attemptError ?? unusable ?? breakerOpenError(refused ?? [], refused !== undefined ? Math.min(...refused.map((id) => breakers.msUntilProbe(id))) : undefined),
       },
     );
   }

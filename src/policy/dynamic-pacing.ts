@@ -7,6 +7,7 @@ import { dynamicLimitSaturatedError } from '../errors/index.js';
 import type { TogetherError } from '../errors/index.js';
 import type { Layer, Send } from './layer.js';
 import { Pacer, SENT_NOW } from './pacer.js';
+import { PairKeys } from './pair-key.js';
 import type { PacerOptions } from './pacer.js';
 import { rateLimitValuesOf } from './rate-limit-headers.js';
 import type { AttemptCall } from './layer.js';
@@ -51,7 +52,8 @@ export class DynamicPacing {
   }
 }
 
-const pairKey = (apiKey: string, model: string): string => `${apiKey}\n${model}`;
+/** The pacer's key of a key × model pair (the same string each time: see pair-key.ts). */
+const pairKeys = new PairKeys((apiKey, model) => `${apiKey}\n${model}`);
 
 /**
  * `spillOver` (set by the caller) says whether the request may still move to another model: only then is a request
@@ -67,7 +69,7 @@ export function dynamicPacingLayer<C extends AttemptCall & { rateLimitValues?: R
     return next(call);
   };
   return (next) => (call) => {
-    const key = pairKey(call.apiKey, call.model);
+    const key = pairKeys.get(call.apiKey, call.model);
     const { requestsPerSecond, source } = dynamic.pacer.limits(key);
     if (source === 'learned' && requestsPerSecond !== undefined && call.spillOver?.() === true) {
       const queued = dynamic.pacer.pending(key);

@@ -202,14 +202,15 @@ export class Pacer {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const state = this.state(key);
-    const refused = this.refusal(state, tokens, this.clock.now());
+    // One reading of the clock for the refusal and the fast path: nothing between them takes time.
+    const now = this.clock.now();
+    const refused = this.refusal(state, tokens, now);
     if (refused !== undefined) return Promise.reject(refused);
     // Fast path: nobody waits ahead and the store answers in-process, so a slot that is due now is taken and the
     // request goes with no timer, no queue and no round trip. A slot further off is handed to the pump below.
     let claimed: Reservation | undefined;
     let claimedLimits: EffectiveLimits | undefined;
     if (state.queue.length === 0 && !state.running && this.store.reserveSync !== undefined) {
-      const now = this.clock.now();
       if (state.pausedUntil <= now) {
         claimedLimits = this.effective(state);
         try {
@@ -219,7 +220,7 @@ export class Pacer {
         }
         if (!claimed.granted) claimed = undefined;
         else if (claimed.sendAt - now < DUE_WITHIN_MS) {
-          this.markSent(state, claimed.sendAt, claimedLimits);
+          this.markSent(state, claimed.sendAt, claimedLimits, now);
           return SENT_NOW;
         }
       }
@@ -470,8 +471,7 @@ export class Pacer {
    * a few ms of timer lateness per send would otherwise add up over a long queue (300 sends: a second). At most one
    * interval is caught up.
    */
-  private markSent(state: KeyState, sendAt: number, limits: EffectiveLimits): number {
-    const sentAt = this.clock.now();
+  private markSent(state: KeyState, sendAt: number, limits: EffectiveLimits, sentAt = this.clock.now()): number {
     state.lastSendAt = limits.requestsPerSecond === undefined ? sentAt : Math.max(sendAt, sentAt - 1000 / limits.requestsPerSecond);
     return sentAt;
   }
@@ -509,18 +509,21 @@ export class Pacer {
     const pausedMs = state.pausedUntil - now;
     if (pausedMs > this.maxWaitMs) return waitAboveCapError(Math.max(pausedMs, state.askedUntil - now), this.maxWaitMs, state.pauseReason);
     if (tokens > 0) {
-      // Past the limit itself (not the safety share), or a budget under one token: the store would never grant it.
-      const neverFits = (tpm: number | undefined): tpm is number => tpm !== undefined && (tokens > tpm / this.safety || Math.floor(tpm) < 1);
       let tpm = this.effective(state).tokensPerMinute;
       // A learned budget the request cannot fit is trusted for one token window after the answer that taught it: a
       // refused request sends nothing, so without this one poisoned x-tokenlimit-limit would refuse the key for ever.
-      if (neverFits(tpm) && state.learned.tokensPerMinute !== undefined && now - state.tokensLearnedAt > TOKEN_WINDOW_MS) {
+      if (this.neverFits(tokens, tpm) && state.learned.tokensPerMinute !== undefined && now - state.tokensLearnedAt > TOKEN_WINDOW_MS) {
         state.learned = { ...state.learned, tokensPerMinute: undefined };
         tpm = this.effective(state).tokensPerMinute;
       }
-      if (neverFits(tpm)) return tokenBudgetTooSmallError(tokens, tpm / this.safety);
+      if (this.neverFits(tokens, tpm)) return tokenBudgetTooSmallError(tokens, tpm / this.safety);
     }
     return undefined;
+  }
+
+  /** Past the limit itself (not the safety share), or a budget under one token: the store would never grant it. */
+  private neverFits(tokens: number, tpm: number | undefined): tpm is number {
+    return tpm !== undefined && (tokens > tpm / this.safety || Math.floor(tpm) < 1);
   }
 
   /** Sleeps `ms` unless woken; resolves true when woken early. */

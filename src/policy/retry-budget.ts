@@ -8,6 +8,10 @@
 import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from './clock.js';
 import { keyFingerprint } from './key-fingerprint.js';
+import { PairKeys } from './pair-key.js';
+
+/** A budget's id per key × model: the key's fingerprint, never the key, and the model. */
+const budgetIds = new PairKeys((apiKey, model) => `${keyFingerprint(apiKey)}:${model}`);
 
 export interface RetryBudgetOptions {
   /** Share of the window's requests that may be retried (0–1). Default 0.2. */
@@ -149,7 +153,7 @@ export class RetryBudget {
   }
 
   private id(apiKey: string, model: string): string {
-    return `${keyFingerprint(apiKey)}:${model}`;
+    return budgetIds.get(apiKey, model);
   }
 
   /** The window's bucket keys for `id`, newest first. */

@@ -141,9 +141,9 @@ export interface RetryExecuteOptions {
    * Turns anything else an attempt throws into a TogetherError (e.g. the errors module's network classifier).
    * Without it, or when it returns undefined, a non-TogetherError is rethrown unchanged and never retried.
    */
-  classify?: ((error: unknown) => TogetherError | undefined) | undefined;
-  /** What is thrown once the signal has aborted (default: its reason). */
-  aborted?: ((reason: unknown) => unknown) | undefined;
+  classify?: ((error: unknown, model: string | undefined) => TogetherError | undefined) | undefined;
+  /** What is thrown once the signal has aborted (default: its reason). Both get `model`, so one function serves every call. */
+  aborted?: ((reason: unknown, model: string | undefined) => unknown) | undefined;
   /** Runs before each retry's wait. A throw ends the call. */
   onRetry?: ((info: { attempt: number; delayMs: number; error: TogetherError }) => void | Promise<void>) | undefined;
 }
@@ -155,6 +155,8 @@ export interface RetryPolicyOptions extends RetryOptions {
 }
 
 const neverAborted = new AbortController().signal;
+
+const passReason = (reason: unknown): unknown => reason;
 
 /**
  * Runs a function, retrying it by `decideRetry`; emits `attempt` and `retry` events. The pipeline's retry layer:
@@ -180,10 +182,10 @@ export class RetryPolicy {
   async execute<T>(fn: (context: AttemptContext) => Promise<T>, run: RetryExecuteOptions = {}): Promise<T> {
     const signal = run.signal ?? neverAborted;
     const options = run.options ?? this.options;
-    const aborted = run.aborted ?? ((reason: unknown) => reason);
+    const aborted = run.aborted ?? passReason;
     let retryOf: AttemptContext['retryOf'];
     for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw aborted(signal.reason);
+      if (signal.aborted) throw aborted(signal.reason, run.model);
       if (run.attemptEvents !== false) this.events?.emit('attempt', { attempt, model: run.model, ...tagOf(run) });
       const startedAt = this.clock.now();
       let error: TogetherError;
@@ -191,8 +193,8 @@ export class RetryPolicy {
         return await fn(retryOf === undefined ? { attempt, signal } : { attempt, signal, retryOf });
       } catch (thrown) {
         // Once the caller (or the deadline) has aborted, its reason is the answer, whatever the attempt threw.
-        if (signal.aborted) throw aborted(signal.reason);
-        const classified = isTogetherError(thrown) ? thrown : run.classify?.(thrown);
+        if (signal.aborted) throw aborted(signal.reason, run.model);
+        const classified = isTogetherError(thrown) ? thrown : run.classify?.(thrown, run.model);
         if (!classified) throw thrown;
         error = classified;
       }
@@ -215,7 +217,7 @@ export class RetryPolicy {
       try {
         await sleep(decision.delayMs, signal, this.clock);
       } catch (thrown) {
-        throw signal.aborted ? aborted(signal.reason) : thrown;
+        throw signal.aborted ? aborted(signal.reason, run.model) : thrown;
       }
       retryOf = { reason: error.category, delayMs: decision.delayMs };
     }
