@@ -1,5 +1,5 @@
 // Gateway benchmark: `node --import tsx bench/gateway.ts [--duration 6] [--rounds 3] [--log-level info] [--skip-portkey]
-//   [--baseline-tree DIR] [--tracing]`.
+//   [--baseline-tree DIR] [--tracing] [--compiled]`.
 //
 // Compares, in one run, on loopback, with autocannon at 50 connections:
 //   direct       autocannon → upstream
@@ -11,6 +11,9 @@
 //                commit (`git worktree add /tmp/base HEAD~1 && ln -s $PWD/node_modules /tmp/base/`), run by that
 //                tree's own bench/gateway.ts role, so that a change's cost is a ratio measured in the same run
 //                (`ratios.tetherOverBaseline`) instead of against figures from another day.
+//   --compiled   every tether gateway (this tree's and the baseline's) runs as plain JavaScript compiled by each
+//                tree's own tsc into <tree>/.bench-dist, as the installed package runs, instead of through tsx (whose
+//                on-the-fly transform wraps every named closure in a `__name` call: a cost users never pay).
 // The upstream is a minimal local server answering a fixed chat completion (or SSE stream) with Together's
 // rate-limit headers at once, and a second one answering after 50 ms.
 // Phases: (1) throughput against the zero-latency upstream (requests/s, CPU ms per request of the proxy process);
@@ -37,8 +40,10 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
+import type * as GatewayIndex from '../src/gateway/index.js';
 import { Agent, request } from 'undici';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -151,6 +156,9 @@ function runPassthrough(upstream: string): Promise<number> {
   return listen(server);
 }
 
+/** This tree's gateway module, or another tree's compiled one loaded by path (the same exports). */
+type GatewayModule = typeof GatewayIndex;
+
 /** An OTLP/HTTP receiver that takes every export and answers 200 (what tracing exports to in the bench). */
 function runReceiver(): Promise<number> {
   let spans = 0;
@@ -164,10 +172,10 @@ function runReceiver(): Promise<number> {
   return listen(server);
 }
 
-async function runTether(upstream: string, logLevel: string, pacing: boolean, tracesUrl = ''): Promise<number> {
+async function runTether(upstream: string, logLevel: string, pacing: boolean, tracesUrl = '', gatewayModule = ''): Promise<number> {
   // Tracing on through the standard variable, as a user would turn it on (read when the pipeline is created).
   if (tracesUrl !== '') process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] = tracesUrl;
-  const { createGateway } = await import('../src/gateway/index.js');
+  const { createGateway } = (gatewayModule === '' ? await import('../src/gateway/index.js') : await import(pathToFileURL(gatewayModule).href)) as GatewayModule;
   const gateway = await createGateway(
     { port: 0, logLevel, upstream: { baseUrl: `${upstream}/v1`, apiKey: API_KEY }, ...(pacing ? {} : { policies: { pacing: false } }) },
     { env: {} },
@@ -338,6 +346,19 @@ function medianResult(results: LoadResult[]): LoadResult {
   };
 }
 
+/** Compiles `tree`'s sources with its own tsc into `tree`/.bench-dist (git-ignored); returns its gateway entry. */
+function compileTree(tree: string): string {
+  const out = resolvePath(tree, '.bench-dist');
+  const started = performance.now();
+  execFileSync(
+    process.execPath,
+    [resolvePath(tree, 'node_modules/typescript/bin/tsc'), '-p', resolvePath(tree, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false', '--sourceMap', 'false', '--declarationMap', 'false'],
+    { stdio: 'inherit', cwd: tree },
+  );
+  console.log(`compiled ${tree} into ${out} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  return resolvePath(out, 'gateway', 'index.js');
+}
+
 async function main(): Promise<void> {
   const seconds = Number(arg('duration', '6'));
   const rounds = Math.max(1, Number(arg('rounds', '3')));
@@ -348,26 +369,38 @@ async function main(): Promise<void> {
   const baselineScript = baselineTree ? resolvePath(baselineTree, 'bench', 'gateway.ts') : '';
   if (baselineScript && !existsSync(baselineScript)) throw new Error(`--baseline-tree: no bench/gateway.ts in ${baselineTree}`);
 
+  // --compiled: each tree's gateway as plain JavaScript from its own tsc, started by this file's role.
+  const compiled = process.argv.includes('--compiled');
+  const here = resolvePath(fileURLToPath(new URL('..', import.meta.url)));
+  const gatewayOf = (tree: string): string[] => (compiled ? ['--gateway-module', compileTree(tree)] : []);
+  const ownGateway = gatewayOf(here);
+  const baselineGateway = baselineTree && compiled ? gatewayOf(resolvePath(baselineTree)) : [];
+
   const up0 = await startRole('upstream', ['upstream', '--latency', '0']);
   const up50 = await startRole('upstream50', ['upstream', '--latency', '50']);
   const targets: Proc[] = [
     { ...up0, name: 'direct' },
     await startRole('passthrough', ['passthrough', '--upstream', up0.url]),
-    await startRole('tether', ['tether', '--upstream', up0.url, '--log-level', logLevel]),
-    await startRole('tether-nopacing', ['tether', '--upstream', up0.url, '--log-level', logLevel, '--pacing', 'off']),
+    await startRole('tether', ['tether', '--upstream', up0.url, '--log-level', logLevel, ...ownGateway]),
+    await startRole('tether-nopacing', ['tether', '--upstream', up0.url, '--log-level', logLevel, '--pacing', 'off', ...ownGateway]),
   ];
   if (withPortkey) targets.push(await startPortkey(await freePort()));
-  if (baselineScript) targets.push(await startRole('tether-baseline', ['tether', '--upstream', up0.url, '--log-level', logLevel], baselineScript));
+  // Compiled, the baseline's gateway is started by this file's role (its createGateway takes the same call).
+  if (baselineScript) {
+    targets.push(
+      await startRole('tether-baseline', ['tether', '--upstream', up0.url, '--log-level', logLevel, ...baselineGateway], compiled ? SELF : baselineScript),
+    );
+  }
   // --tracing: the same gateway with OpenTelemetry on, exporting every span to a local OTLP/HTTP receiver.
   const withTracing = process.argv.includes('--tracing');
   if (withTracing) {
     const receiver = await startRole('otlp-receiver', ['receiver']);
-    targets.push(await startRole('tether-tracing', ['tether', '--upstream', up0.url, '--log-level', logLevel, '--traces-url', `${receiver.url}/v1/traces`]));
+    targets.push(await startRole('tether-tracing', ['tether', '--upstream', up0.url, '--log-level', logLevel, '--traces-url', `${receiver.url}/v1/traces`, ...ownGateway]));
   }
   const slowTargets: Proc[] = [
     await startRole('passthrough', ['passthrough', '--upstream', up50.url]),
-    await startRole('tether', ['tether', '--upstream', up50.url, '--log-level', logLevel]),
-    await startRole('tether-nopacing', ['tether', '--upstream', up50.url, '--log-level', logLevel, '--pacing', 'off']),
+    await startRole('tether', ['tether', '--upstream', up50.url, '--log-level', logLevel, ...ownGateway]),
+    await startRole('tether-nopacing', ['tether', '--upstream', up50.url, '--log-level', logLevel, '--pacing', 'off', ...ownGateway]),
   ];
   const slowDirect: Proc = { ...up50, name: 'direct' };
 
@@ -458,6 +491,7 @@ async function main(): Promise<void> {
   };
   const summary = {
     bench: 'gateway',
+    build: compiled ? 'compiled (tsc)' : 'tsx',
     connections: CONNECTIONS,
     durationSeconds: seconds,
     rounds,
@@ -490,7 +524,7 @@ async function role(): Promise<void> {
   let port: number;
   if (kind === 'upstream') port = await runUpstream(Number(arg('latency', '0')));
   else if (kind === 'passthrough') port = await runPassthrough(arg('upstream', ''));
-  else if (kind === 'tether') port = await runTether(arg('upstream', ''), arg('log-level', 'info'), arg('pacing', 'on') !== 'off', arg('traces-url', ''));
+  else if (kind === 'tether') port = await runTether(arg('upstream', ''), arg('log-level', 'info'), arg('pacing', 'on') !== 'off', arg('traces-url', ''), arg('gateway-module', ''));
   else if (kind === 'receiver') port = await runReceiver();
   else throw new Error(`unknown role ${kind}`);
   // A clean exit on SIGINT lets `node --cpu-prof` write its profile when a role is profiled by hand.
