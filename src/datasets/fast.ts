@@ -74,6 +74,32 @@ const KEY_LENGTHS = [0, ROLE_KEY.length, CONTENT_KEY.length, WEIGHT_KEY.length];
 
 const ROLE_LENGTHS = [0, SYSTEM_VALUE.length, USER_VALUE.length, ASSISTANT_VALUE.length];
 
+/**
+ * A message's start exactly as JSON.stringify writes it, up to the content's opening quote: most files are
+ * written that way, and one comparison a word at a time replaces parsing its two keys and role.
+ */
+interface Canonical {
+  bytes: Uint8Array;
+  /** bytes read as little-endian int32 words (the whole words of it). */
+  words: Int32Array;
+}
+
+function canonical(role: string): Canonical {
+  const bytes = encode(`{"role":"${role}","content":"`);
+  const words = new Int32Array(bytes.length >> 2);
+  const view = new DataView(bytes.buffer);
+  for (let k = 0; k < words.length; k++) words[k] = view.getInt32(k * 4, true);
+  return { bytes, words };
+}
+
+/** Indexed by role (R_SYSTEM, R_USER, R_ASSISTANT). */
+const CANONICAL: Canonical[] = [canonical(''), canonical('system'), canonical('user'), canonical('assistant')];
+const W_OPEN_RO = wordOf('{"ro');
+const W_LE_COLON = wordOf('le":');
+const W_QUOTE_SYS = wordOf('"sys');
+const W_QUOTE_USE = wordOf('"use');
+const W_QUOTE_ASS = wordOf('"ass');
+
 let lastMessages = 0;
 let lastNewline = 0;
 
@@ -161,6 +187,35 @@ function skipSpace(b: Uint8Array, i: number): number {
   return i;
 }
 
+/** The role when b[i] starts a message written as JSON.stringify writes it (CANONICAL), else 0. */
+function canonicalRole(b: Uint8Array, i: number): number {
+  if (wordAt(i) !== W_OPEN_RO || wordAt(i + 4) !== W_LE_COLON) return 0;
+  const third = wordAt(i + 8);
+  const role = third === W_QUOTE_USE ? R_USER : third === W_QUOTE_ASS ? R_ASSISTANT : third === W_QUOTE_SYS ? R_SYSTEM : 0;
+  if (role === 0) return 0;
+  const { bytes, words } = CANONICAL[role]!;
+  for (let k = 3; k < words.length; k++) if (wordAt(i + k * 4) !== words[k]) return 0;
+  for (let k = words.length * 4; k < bytes.length; k++) if (b[i + k] !== bytes[k]) return 0;
+  return role;
+}
+
+/**
+ * b[i] at "{": the index after a message written as JSON.stringify writes it with nothing but a role and a
+ * non-empty content, or -1 (then the message is parsed key by key). Sets lastRole.
+ */
+function canonicalMessageEnd(b: Uint8Array, i: number): number {
+  const role = canonicalRole(b, i);
+  if (role === 0) return -1;
+  const quote = i + CANONICAL[role]!.bytes.length - 1;
+  if (b[quote + 1] === QUOTE) return -1;
+  const end = stringEnd(b, quote);
+  if (end < 0 || b[end] !== 0x7d) return -1;
+  lastRole = role;
+  return end + 1;
+}
+
+let lastRole = 0;
+
 /** i at "[": the index after the messages array of a clean conversation, or -1. Sets lastMessages. */
 function messagesEnd(b: Uint8Array, i: number, allowSameRoleRuns: boolean): number {
   if (b[i] !== 0x5b) return -1;
@@ -170,11 +225,19 @@ function messagesEnd(b: Uint8Array, i: number, allowSameRoleRuns: boolean): numb
   let count = 0;
   for (;;) {
     if (b[i] !== 0x7b) return -1;
-    i = skipSpace(b, i + 1);
     let role = 0;
     let content = false;
     let weight = false;
-    for (;;) {
+    const end = canonicalMessageEnd(b, i);
+    if (end >= 0) {
+      role = lastRole;
+      content = true;
+      i = end;
+    } else {
+      i = skipSpace(b, i + 1);
+    }
+    // Key by key, unless the message was canonical.
+    while (end < 0) {
       if (b[i] !== QUOTE) return -1;
       // The usual keys are matched with their closing quote in one comparison; others are scanned.
       const key = i + 1;
