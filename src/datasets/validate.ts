@@ -7,7 +7,6 @@ import { DatasetInputError } from './errors.js';
 import { runChunk } from './job.js';
 import { defaultWorkers } from './threads.js';
 import type { ChunkJob } from './job.js';
-import { WorkerPool } from './pool.js';
 import { MergeQueue } from './merge-queue.js';
 import type { Merge } from './merge-queue.js';
 import type { ChunkResult } from './chunk.js';
@@ -121,6 +120,8 @@ async function countLeft(result: ChunkResult, model: FineTuneModel | undefined, 
  * so memory stays flat however fast the disk is.
  */
 async function checkWithWorkers(path: string, job: ChunkJob, threads: number, buffers: BufferPool, chunkSize: number, merge: Merge): Promise<void> {
+  // Loaded only when workers start: worker_threads and the pool cost start-up time a one-thread run never needs.
+  const { WorkerPool } = await import('./pool.js');
   const pool = new WorkerPool(threads, job);
   // With --model a result may carry a chunk's examples, parsed, for exact counting: keep few of them waiting.
   const queue = new MergeQueue(job.model ? threads * PER_WORKER + 2 : REORDER_WINDOW, merge);
