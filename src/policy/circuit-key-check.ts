@@ -26,7 +26,7 @@ export function circuitKeyCheckLayer<C extends AttemptCall, R>(options: KeyCheck
   const remember = (apiKey: string): void => {
     if (known.size < MAX_KNOWN_KEYS) known.add(keyFingerprint(apiKey));
   };
-  return (next) => async (call) => {
+  const checked = async (next: (call: C) => Promise<R>, call: C): Promise<R> => {
     call.onEnd((end) => {
       if (end.kind === 'success' || (end.kind === 'failure' && vouchesForKey(end.error))) remember(call.apiKey);
     });
@@ -46,4 +46,6 @@ export function circuitKeyCheckLayer<C extends AttemptCall, R>(options: KeyCheck
       throw thrown;
     }
   };
+  // A key already answered for has nothing left to prove: its attempts pass straight through (the usual case).
+  return (next) => (call) => (known.has(keyFingerprint(call.apiKey)) ? next(call) : checked(next, call));
 }

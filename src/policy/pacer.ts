@@ -213,6 +213,12 @@ export class Pacer {
     if (state.queue.length === 0 && !state.running && this.store.reserveSync !== undefined) {
       if (state.pausedUntil <= now) {
         claimedLimits = this.effective(state);
+        // Nothing to pace (no rate, no token budget: an upstream that sends no limits) and a store only this pacer
+        // uses, whose pauses are the ones checked above: nothing to reserve.
+        if (this.ownsStore && claimedLimits.requestsPerSecond === undefined && claimedLimits.tokensPerMinute === undefined) {
+          this.markSent(state, now, claimedLimits, now);
+          return SENT_NOW;
+        }
         try {
           claimed = this.store.reserveSync(state.id, this.reserveRequest(state, claimedLimits, tokens, now));
         } catch (error) {

@@ -133,10 +133,16 @@ const LIMIT_SLOT = new Map<string, number>(LIMIT_HEADERS.map((name, slot) => [na
 const SHORTEST_LIMIT_HEADER = Math.min(...LIMIT_HEADERS.map((name) => name.length));
 
 /**
- * The raw values of an answer's rate-limit headers (in LIMIT_HEADERS order), read in one pass over the headers.
- * Every pacer that learns from an answer (the key's, the model's) reads this once instead of the headers again.
+ * An answer's rate-limit headers, read in one pass over the headers and their numbers parsed once (LIMIT_HEADERS
+ * order, the reset kept as text: it is read relative to the time of each use). Every pacer that learns from an
+ * answer (the key's, the model's) takes this reading instead of the headers again.
  */
-export type RateLimitValues = readonly (string | undefined)[];
+export interface RateLimitValues {
+  readonly numbers: readonly (number | undefined)[];
+  readonly reset: string | undefined;
+}
+
+const RESET_SLOT = LIMIT_HEADERS.length - 1;
 
 function firstValue(value: string | readonly string[] | number | undefined): string | undefined {
   if (value === undefined || typeof value === 'string') return value;
@@ -144,28 +150,30 @@ function firstValue(value: string | readonly string[] | number | undefined): str
 }
 
 export function readRateLimitValues(headers: HeaderSource): RateLimitValues {
-  const values: (string | undefined)[] = new Array<string | undefined>(LIMIT_HEADERS.length).fill(undefined);
+  const texts: (string | undefined)[] = new Array<string | undefined>(LIMIT_HEADERS.length).fill(undefined);
   if (typeof (headers as { get?: unknown }).get === 'function') {
     const source = headers as { get(name: string): string | null };
-    for (let slot = 0; slot < LIMIT_HEADERS.length; slot++) values[slot] = source.get(LIMIT_HEADERS[slot]!) ?? undefined;
-    return values;
-  }
-  const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>;
-  for (const name in record) {
-    if (name.length < SHORTEST_LIMIT_HEADER || (name.charCodeAt(0) | 0x20) !== 0x78) continue; // not x-…
-    const exact = LIMIT_SLOT.get(name);
-    // The lower-case name wins over another spelling of it (as readHeader reads it); else the first spelling met.
-    if (exact !== undefined) values[exact] = firstValue(record[name]) ?? values[exact];
-    else {
-      const slot = LIMIT_SLOT.get(name.toLowerCase());
-      if (slot !== undefined && values[slot] === undefined) values[slot] = firstValue(record[name]);
+    for (let slot = 0; slot < LIMIT_HEADERS.length; slot++) texts[slot] = source.get(LIMIT_HEADERS[slot]!) ?? undefined;
+  } else {
+    const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>;
+    for (const name in record) {
+      if (name.length < SHORTEST_LIMIT_HEADER || (name.charCodeAt(0) | 0x20) !== 0x78) continue; // not x-…
+      const exact = LIMIT_SLOT.get(name);
+      // The lower-case name wins over another spelling of it (as readHeader reads it); else the first spelling met.
+      if (exact !== undefined) texts[exact] = firstValue(record[name]) ?? texts[exact];
+      else {
+        const slot = LIMIT_SLOT.get(name.toLowerCase());
+        if (slot !== undefined && texts[slot] === undefined) texts[slot] = firstValue(record[name]);
+      }
     }
   }
-  return values;
+  const reset = texts[RESET_SLOT];
+  texts.length = RESET_SLOT;
+  return { numbers: texts.map(nonNegative), reset };
 }
 
 function numberAt(values: RateLimitValues, slot: number, wanted: boolean): number | undefined {
-  return wanted ? nonNegative(values[slot]) : undefined;
+  return wanted ? values.numbers[slot] : undefined;
 }
 
 /** The limit headers of an attempt's answer, read by the first of its layers that asks (kept on the call). */
@@ -187,7 +195,7 @@ export function rateLimitSnapshot(
   const tokens = minDefined(perMinute(numberAt(values, 2, fixed), units.tokens), perMinute(numberAt(values, 6, dynamic), units.tokens));
   const requestsRemaining = minDefined(numberAt(values, 1, fixed), numberAt(values, 5, dynamic));
   const tokensRemaining = minDefined(numberAt(values, 3, fixed), numberAt(values, 7, dynamic));
-  const resetMs = fixed ? parseResetMs(values[8], now) : undefined;
+  const resetMs = fixed ? parseResetMs(values.reset, now) : undefined;
   if (requests !== undefined) snapshot.requestsPerSecond = requests;
   if (tokens !== undefined) snapshot.tokensPerMinute = tokens;
   if (requestsRemaining !== undefined) snapshot.requestsRemaining = requestsRemaining;
