@@ -104,8 +104,9 @@ export function decideRetry(
     return { retry: false, reason: 'retry_after_above_cap', error: retryAfterAboveCapError(error, asked, options.maxRetryAfterMs) };
   }
   // The server's own wait is honoured exactly: jitter below it would only earn another 429. Without one, the
-  // failure's backoff class scales the ceiling (throttling waits longer than a transient failure).
-  const delayMs = serverAsked ? asked : Math.floor(backoffDelay(attempt, options, random) * BACKOFF_SCALE[behaviour.backoff]);
+  // failure's backoff class scales the ceiling (throttling waits longer than a transient failure), never past
+  // maxDelayMs: the cap a caller set holds for every class.
+  const delayMs = serverAsked ? asked : Math.min(options.maxDelayMs, Math.floor(backoffDelay(attempt, options, random) * BACKOFF_SCALE[behaviour.backoff]));
 
   if (state.deadlineAt !== undefined) {
     const endsAt = state.now + delayMs + Math.max(0, state.expectedAttemptMs ?? 0);

@@ -94,6 +94,13 @@ describe('decideRetry', () => {
     random: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
   });
 
+  test('a throttling backoff (a 429 without retry-after) is scaled, but never past maxDelayMs', () => {
+    const options = resolveRetryOptions({ maxAttempts: 2, maxDelayMs: 3, maxRetryAfterMs: 0 });
+    const limited = new TogetherError({ category: 'rate_limit', message: 'x', cause: 'c', fix: 'f', retryable: true });
+    const decision = decideRetry({ error: limited, attempt: 1, now: 0, deadlineAt: undefined, expectedAttemptMs: 0 }, options, () => 0.6666666666666666);
+    assert.ok(decision.retry && decision.delayMs <= 3, JSON.stringify(decision));
+  });
+
   test('property: never retries auth/billing/validation/context_length/not_found; never waits above the cap; respects the deadline and maxAttempts', () => {
     fc.assert(
       fc.property(arbitraryState, (s) => {
