@@ -169,11 +169,11 @@ class UnusableModel {
 }
 
 /** `call.onEnd`/`onHeaders` of every attempt: one function each, not two closures per attempt. */
-function onAttemptEnd(this: PipelineAttempt, callback: (end: AttemptEnd) => void): void {
-  this.hooks.onEnd(callback);
+function onAttemptEnd(this: PipelineAttempt, callback: (end: AttemptEnd, call: PipelineAttempt) => void): void {
+  this.hooks.onEnd(callback, this);
 }
-function onAttemptHeaders(this: PipelineAttempt, callback: (headers: Record<string, string>) => void): void {
-  this.hooks.onHeaders(callback);
+function onAttemptHeaders(this: PipelineAttempt, callback: (headers: Record<string, string>, call: PipelineAttempt) => void): void {
+  this.hooks.onHeaders(callback, this);
 }
 
 /** The slots of a request no layer keeps state for (tracing off): shared, never written. */

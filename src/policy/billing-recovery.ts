@@ -13,7 +13,7 @@ import type { TogetherError } from '../errors/index.js';
 import type { BillingStop } from './billing-stop.js';
 import { clampTimerMs } from './clock.js';
 import { keyFingerprint } from './key-fingerprint.js';
-import type { AttemptCall, Layer } from './layer.js';
+import type { AttemptCall, AttemptEnd, Layer } from './layer.js';
 
 /** What a probe found: credit is back, still none (402), or it could not tell (network, 5xx): try again later. */
 export type ProbeOutcome = 'resumed' | 'still_stopped' | 'unknown';
@@ -188,11 +188,12 @@ export class BillingRecovery {
 
 /** Outside the billing-stop layer: remembers each key, applies peers' stops, and reports this process's 402 stops. */
 export function billingRecoveryLayer<C extends AttemptCall, R>(recovery: BillingRecovery): Layer<C, R> {
+  const reportStop = (end: AttemptEnd, call: C): void => {
+    if (end.kind === 'failure' && behaviourOf(end.error).stopsKey === 'billing') recovery.stopped(call.apiKey, end.error);
+  };
   return (next) => (call) => {
     recovery.seen(call.apiKey);
-    call.onEnd((end) => {
-      if (end.kind === 'failure' && behaviourOf(end.error).stopsKey === 'billing') recovery.stopped(call.apiKey, end.error);
-    });
+    call.onEnd(reportStop);
     return next(call);
   };
 }

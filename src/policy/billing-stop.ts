@@ -4,7 +4,7 @@
 import { behaviourOf } from '../errors/index.js';
 import type { TogetherError } from '../errors/index.js';
 import { keyFingerprint } from './key-fingerprint.js';
-import type { AttemptCall, Layer } from './layer.js';
+import type { AttemptCall, AttemptEnd, Layer } from './layer.js';
 
 export class BillingStop {
   private readonly stopped = new Map<string, TogetherError>();
@@ -43,14 +43,13 @@ export class BillingStop {
  */
 export function billingStopLayer<C extends AttemptCall, R>(billing: BillingStop, options: { checkOnly?: boolean } = {}): Layer<C, R> {
   const stopOnFailure = options.checkOnly !== true;
+  const stopKey = (end: AttemptEnd, call: C): void => {
+    if (end.kind === 'failure' && behaviourOf(end.error).stopsKey === 'billing') billing.stop(call.apiKey, end.error);
+  };
   return (next) => (call) => {
     const stopped = billing.check(call.apiKey);
     if (stopped) return Promise.reject(stopped);
-    if (stopOnFailure) {
-      call.onEnd((end) => {
-        if (end.kind === 'failure' && behaviourOf(end.error).stopsKey === 'billing') billing.stop(call.apiKey, end.error);
-      });
-    }
+    if (stopOnFailure) call.onEnd(stopKey);
     return next(call);
   };
 }

@@ -5,7 +5,7 @@
 // (`dynamic_limit_saturated`), as a capacity drop should become spill-over rather than a queue.
 import { dynamicLimitSaturatedError } from '../errors/index.js';
 import type { TogetherError } from '../errors/index.js';
-import type { Layer, Send } from './layer.js';
+import type { AttemptEnd, Layer, Send } from './layer.js';
 import { Pacer, SENT_NOW } from './pacer.js';
 import { PairKeys } from './pair-key.js';
 import type { PacerOptions } from './pacer.js';
@@ -60,12 +60,17 @@ const pairKeys = new PairKeys((apiKey, model) => `${apiKey}\n${model}`);
  * refused for a full queue; without anywhere to go it waits its turn (within the pacer's maxWaitMs and the deadline).
  */
 export function dynamicPacingLayer<C extends AttemptCall & { rateLimitValues?: RateLimitValues | undefined; spillOver?: (() => boolean) | undefined }, R>(dynamic: DynamicPacing): Layer<C, R> {
-  const paced = (next: Send<C, R>, call: C, key: string, waitedMs: number): Promise<R> => {
+  // The hooks are made once, not per attempt: they get the call (and find its pair's key again, without concatenating).
+  const observe = (headers: Record<string, string>, call: C): void => {
+    dynamic.pacer.observeValues(pairKeys.get(call.apiKey, call.model), rateLimitValuesOf(call, headers));
+  };
+  const penalize = (end: AttemptEnd, call: C): void => {
+    if (end.kind === 'failure' && isDynamicLimit(end.error)) dynamic.pacer.penalize(pairKeys.get(call.apiKey, call.model), end.error.retryAfterMs);
+  };
+  const paced = (next: Send<C, R>, call: C, waitedMs: number): Promise<R> => {
     call.pacedMs = (call.pacedMs ?? 0) + waitedMs;
-    call.onHeaders((headers) => void dynamic.pacer.observeValues(key, rateLimitValuesOf(call, headers)));
-    call.onEnd((end) => {
-      if (end.kind === 'failure' && isDynamicLimit(end.error)) dynamic.pacer.penalize(key, end.error.retryAfterMs);
-    });
+    call.onHeaders(observe);
+    call.onEnd(penalize);
     return next(call);
   };
   return (next) => (call) => {
@@ -77,7 +82,7 @@ export function dynamicPacingLayer<C extends AttemptCall & { rateLimitValues?: R
     }
     const admission = dynamic.pacer.admit(key, { signal: call.signal });
     // Budget at once (the usual case): no promise to wait on.
-    if (admission === SENT_NOW) return paced(next, call, key, 0);
-    return admission.then(({ waitedMs }) => paced(next, call, key, waitedMs));
+    if (admission === SENT_NOW) return paced(next, call, 0);
+    return admission.then(({ waitedMs }) => paced(next, call, waitedMs));
   };
 }

@@ -35,10 +35,13 @@ export interface AttemptCall {
   circuit?: 'closed' | 'half_open' | undefined;
   /** The request's slots. */
   slots: RequestSlots;
-  /** Runs `callback` once, when the attempt really ends (see AttemptEnd). Inner layers' callbacks run first. */
-  onEnd(callback: (end: AttemptEnd) => void): void;
+  /**
+   * Runs `callback` once, when the attempt really ends (see AttemptEnd). Inner layers' callbacks run first. The
+   * callback gets the call, so a layer can pass one function made once rather than a closure per attempt.
+   */
+  onEnd(callback: (end: AttemptEnd, call: this) => void): void;
   /** Runs `callback` with every answer's headers, as soon as they arrive (before the body is read). */
-  onHeaders(callback: (headers: Record<string, string>) => void): void;
+  onHeaders(callback: (headers: Record<string, string>, call: this) => void): void;
 }
 
 export type Send<C, R> = (call: C) => Promise<R>;
@@ -56,23 +59,31 @@ export function composeLayers<C, R>(layers: readonly (Layer<C, R> | undefined)[]
 }
 
 /** The end/headers bookkeeping of one attempt: `call.onEnd`/`onHeaders` register, `end`/`headers` run them. */
+type EndHook = (end: AttemptEnd, call: never) => void;
+type HeadersHook = (headers: Record<string, string>, call: never) => void;
+
 export class AttemptHooks {
-  private ends: ((end: AttemptEnd) => void)[] | undefined;
-  private headerHooks: ((headers: Record<string, string>) => void)[] | undefined;
+  private ends: EndHook[] | undefined;
+  private headerHooks: HeadersHook[] | undefined;
   private ended = false;
+  /** The attempt call the callbacks are given (the one that registered them). */
+  private call: unknown;
 
   // Prototype methods, not arrow properties: one AttemptHooks is made per attempt, and its closures showed up.
-  onEnd(callback: (end: AttemptEnd) => void): void {
-    (this.ends ??= []).push(callback);
+  onEnd<C>(callback: (end: AttemptEnd, call: C) => void, call?: C): void {
+    this.call ??= call;
+    (this.ends ??= []).push(callback as EndHook);
   }
 
-  onHeaders(callback: (headers: Record<string, string>) => void): void {
-    (this.headerHooks ??= []).push(callback);
+  onHeaders<C>(callback: (headers: Record<string, string>, call: C) => void, call?: C): void {
+    this.call ??= call;
+    (this.headerHooks ??= []).push(callback as HeadersHook);
   }
 
   headers(headers: Record<string, string>): void {
     if (this.headerHooks === undefined) return;
-    for (const hook of this.headerHooks) hook(headers);
+    const call = this.call as never;
+    for (const hook of this.headerHooks) hook(headers, call);
   }
 
   /** Runs the end callbacks once, innermost layer's first (the reverse of registration). */
@@ -81,6 +92,7 @@ export class AttemptHooks {
     this.ended = true;
     const ends = this.ends;
     if (ends === undefined) return;
-    for (let i = ends.length - 1; i >= 0; i--) ends[i]!(end);
+    const call = this.call as never;
+    for (let i = ends.length - 1; i >= 0; i--) ends[i]!(end, call);
   }
 }

@@ -4,7 +4,7 @@
 import { abortError, isTogetherError, pacingFailedError, withModel } from '../errors/index.js';
 import type { TogetherError } from '../errors/index.js';
 import { isDynamicLimit } from './dynamic-pacing.js';
-import type { AttemptCall, Layer, Send } from './layer.js';
+import type { AttemptCall, AttemptEnd, Layer, Send } from './layer.js';
 import { SENT_NOW } from './pacer.js';
 import type { Pacer } from './pacer.js';
 import { rateLimitSnapshot, rateLimitValuesOf } from './rate-limit-headers.js';
@@ -24,16 +24,19 @@ function pacingRefusal(call: AttemptCall, error: unknown): TogetherError {
 }
 
 export function pacingLayer<C extends PacedCall, R>(pacer: Pacer): Layer<C, R> {
+  // The hooks are made once, not per attempt: they get the call.
+  const observe = (headers: Record<string, string>, call: C): void => {
+    call.rateLimit = pacer.observeValues(call.apiKey, rateLimitValuesOf(call, headers));
+  };
+  // A 429 holds the key's queue until the server's wait is over.
+  const penalize = (end: AttemptEnd, call: C): void => {
+    // A model's dynamic limit pauses that model only (dynamic-pacing.ts), not the whole key.
+    if (end.kind === 'failure' && end.error.category === 'rate_limit' && !isDynamicLimit(end.error)) pacer.penalize(call.apiKey, end.error.retryAfterMs);
+  };
   const paced = (next: Send<C, R>, call: C, waitedMs: number): Promise<R> => {
     call.pacedMs = waitedMs;
-    call.onHeaders((headers) => {
-      call.rateLimit = pacer.observeValues(call.apiKey, rateLimitValuesOf(call, headers));
-    });
-    // A 429 holds the key's queue until the server's wait is over.
-    call.onEnd((end) => {
-      // A model's dynamic limit pauses that model only (dynamic-pacing.ts), not the whole key.
-      if (end.kind === 'failure' && end.error.category === 'rate_limit' && !isDynamicLimit(end.error)) pacer.penalize(call.apiKey, end.error.retryAfterMs);
-    });
+    call.onHeaders(observe);
+    call.onEnd(penalize);
     return next(call);
   };
   return (next) => (call) => {
@@ -51,8 +54,10 @@ export function pacingLayer<C extends PacedCall, R>(pacer: Pacer): Layer<C, R> {
 
 /** Reports every answer's rate-limit snapshot for the key (the pacer's reading when it made one). */
 export function headerObservationLayer<C extends PacedCall, R>(record: (apiKey: string, snapshot: RateLimitSnapshot) => void): Layer<C, R> {
+  const observe = (headers: Record<string, string>, call: C): void =>
+    record(call.apiKey, call.rateLimit ?? rateLimitSnapshot(rateLimitValuesOf(call, headers)));
   return (next) => (call) => {
-    call.onHeaders((headers) => record(call.apiKey, call.rateLimit ?? rateLimitSnapshot(rateLimitValuesOf(call, headers))));
+    call.onHeaders(observe);
     return next(call);
   };
 }

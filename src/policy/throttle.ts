@@ -9,7 +9,7 @@
 import { throttledLocallyErrorOf } from '../errors/index.js';
 import type { TogetherError } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
-import type { AttemptCall, Layer } from './layer.js';
+import type { AttemptCall, AttemptEnd, Layer } from './layer.js';
 
 export interface AdaptiveThrottleOptions {
   /** The multiplier K: how many times the accepted rate may still be sent. Default 2 (the SRE book's). */
@@ -131,14 +131,15 @@ export class AdaptiveThrottle {
 
 /** The throttle as an attempt layer: refuses locally by the throttle, and feeds it each sent attempt's outcome. */
 export function throttleLayer<C extends AttemptCall, R>(throttle: AdaptiveThrottle): Layer<C, R> {
+  const recordOutcome = (end: AttemptEnd, call: C): void => {
+    if (end.kind === 'success') throttle.record(call.model, true);
+    // Only the model's own overload (503) says it did not accept; a 429 is the key's rate, paced elsewhere.
+    else if (end.kind === 'failure') throttle.record(call.model, end.error.category !== 'overloaded');
+  };
   return (next) => (call) => {
     const verdict = throttle.shouldReject(call.model);
     if (verdict.reject) return Promise.reject(throttledLocallyError(call.model, verdict.probability, throttle.options.windowMs));
-    call.onEnd((end) => {
-      if (end.kind === 'success') throttle.record(call.model, true);
-      // Only the model's own overload (503) says it did not accept; a 429 is the key's rate, paced elsewhere.
-      else if (end.kind === 'failure') throttle.record(call.model, end.error.category !== 'overloaded');
-    });
+    call.onEnd(recordOutcome);
     return next(call);
   };
 }

@@ -6,12 +6,17 @@ import type { AttemptScope } from './timeout.js';
 
 export type TimedCall = AttemptCall & { attemptTimeoutMs: number; idleTimeoutMs: number; scope?: AttemptScope | undefined };
 
+/** Made once: the scope is on the call. */
+function endScope(_end: unknown, call: TimedCall): void {
+  call.scope?.done();
+}
+
 export function timeoutLayer<C extends TimedCall, R>(): Layer<C, R> {
   return (next) => (call) => {
     const scope = createAttemptScope({ signal: call.signal, attemptTimeoutMs: call.attemptTimeoutMs, idleTimeoutMs: call.idleTimeoutMs, model: call.model });
     call.scope = scope;
     call.signal = scope.signal;
-    call.onEnd(() => scope.done());
+    call.onEnd(endScope);
     return next(call);
   };
 }

@@ -15,7 +15,11 @@ type Call = AttemptCall & { hooks: AttemptHooks; spillOver?: () => boolean };
 
 function call(model: string, spillOver = true): Call {
   const hooks = new AttemptHooks();
-  return { spillOver: () => spillOver, model, apiKey: 'k', budgetTokens: 0, signal: new AbortController().signal, attempt: 1, requestId: undefined, headers: {}, slots: new Map(), hooks, onEnd: (cb) => hooks.onEnd(cb), onHeaders: (cb) => hooks.onHeaders(cb) };
+  return { spillOver: () => spillOver, model, apiKey: 'k', budgetTokens: 0, signal: new AbortController().signal, attempt: 1, requestId: undefined, headers: {}, slots: new Map(), hooks, onEnd(cb) {
+      hooks.onEnd(cb, this);
+    }, onHeaders(cb) {
+      hooks.onHeaders(cb, this);
+    } };
 }
 
 describe('dynamic pacing per key × model', () => {

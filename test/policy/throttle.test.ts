@@ -23,8 +23,12 @@ function call(): AttemptCall & { hooks: AttemptHooks } {
     headers: {},
     slots: new Map(),
     hooks,
-    onEnd: (cb) => hooks.onEnd(cb),
-    onHeaders: (cb) => hooks.onHeaders(cb),
+    onEnd(cb) {
+      hooks.onEnd(cb, this);
+    },
+    onHeaders(cb) {
+      hooks.onHeaders(cb, this);
+    },
   };
 }
 
