@@ -159,6 +159,22 @@ const overloadSchema = z.strictObject({
   retryAfterMs: positiveMs.optional(),
 });
 
+/**
+ * OpenTelemetry tracing of every request (tracing/index.ts): `true` exports with the standard OTEL_* variables'
+ * endpoint, an object names the endpoint and service; `false` keeps it off whatever the environment says. Unset:
+ * on exactly when the OTEL_* variables say so.
+ */
+const tracingSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    /** OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces (default: the OTEL_* variables'). */
+    endpoint: z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL (the OTLP/HTTP traces endpoint)').optional(),
+    /** The spans' service.name (default OTEL_SERVICE_NAME, else "tether"). */
+    serviceName: z.string().min(1).max(256).optional(),
+  }),
+], { error: 'must be true, false, or { endpoint?, serviceName? }' });
+export type GatewayTracing = z.infer<typeof tracingSchema>;
+
 export const gatewayFileSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
@@ -187,6 +203,7 @@ export const gatewayFileSchema = z.strictObject({
   /** Share pacing budgets and circuit-breaker state between gateways through this Redis (`redis://host:6379`). */
   redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
+  tracing: tracingSchema.optional(),
 });
 
 /** The config file's shape; `createGateway` and `reload` take the same fields. */
@@ -245,6 +262,8 @@ export interface GatewayConfig {
   /** The admin endpoints' token (config `adminToken`); undefined: they are off. */
   adminToken?: string | undefined;
   logLevel: GatewayLogLevel;
+  /** Config `tracing`; undefined: as the OTEL_* environment variables say. */
+  tracing?: GatewayTracing | undefined;
 }
 
 /** Validate a parsed config file or options object; `source` names where it came from in the error. */
@@ -389,5 +408,6 @@ export function resolveGatewayConfig(input: unknown, env: NodeJS.ProcessEnv = pr
     redis: file.redis,
     adminToken: file.adminToken,
     logLevel: file.logLevel ?? 'info',
+    ...(file.tracing !== undefined ? { tracing: file.tracing } : {}),
   };
 }

@@ -40,6 +40,8 @@ export function pipelineOptions(settings: PipelineSettings): PipelineOptions {
   if (settings.secrets !== undefined && settings.secrets.length > 0) options.secrets = settings.secrets;
   if (settings.maxResponseBytes !== undefined) options.maxResponseBytes = settings.maxResponseBytes;
   if (settings.maxStreamEventBytes !== undefined) options.maxStreamEventBytes = settings.maxStreamEventBytes;
+  // Unset: the pipeline's tracing layer reads the OTEL_* variables from the process environment itself.
+  if (settings.tracing !== undefined) options.tracing = typeof settings.tracing === 'object' ? { ...settings.tracing } : settings.tracing;
   return options;
 }
 

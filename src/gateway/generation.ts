@@ -18,6 +18,8 @@ export interface PipelineSettings {
   secrets?: readonly string[] | undefined;
   maxResponseBytes?: number | undefined;
   maxStreamEventBytes?: number | undefined;
+  /** Config `tracing` (undefined: as the OTEL_* variables say); the tracing layers are built with the pipeline. */
+  tracing?: GatewayConfig['tracing'];
 }
 
 export type PipelineFactory = (settings: PipelineSettings) => Pipeline;
@@ -80,6 +82,7 @@ export function pipelineSettings(config: GatewayConfig): PipelineSettings {
     secrets: upstream.otherKeys,
     maxResponseBytes: upstream.maxResponseBytes,
     maxStreamEventBytes: upstream.maxStreamEventBytes,
+    tracing: config.tracing,
   };
 }
 
@@ -93,6 +96,7 @@ export function settingsKey(settings: PipelineSettings): string {
     (settings.secrets ?? []).map(keyFingerprint),
     settings.maxResponseBytes ?? null,
     settings.maxStreamEventBytes ?? null,
+    settings.tracing ?? null,
   ]);
 }
 

@@ -1,14 +1,15 @@
 // Tracing end to end: the gateway, with tracing on through the standard OpenTelemetry variables, exports to an
 // OTLP/HTTP receiver this test runs on 127.0.0.1. A request that is retried once (503) and falls back once gives one
 // trace: the request span (continuing the client's traceparent) and three attempt spans with the GenAI attributes;
-// the traceparent each attempt sent, as the emulator saw it, names that attempt's span.
+// the traceparent each attempt sent, as the emulator saw it, names that attempt's span. Then the same with no OTEL_*
+// variable at all: the gateway config's `tracing` turns it on (and `tracing: false` keeps it off despite them).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateway } from '../../src/gateway/index.js';
-import type { RunningGateway } from '../../src/gateway/index.js';
+import type { GatewayFileConfig, RunningGateway } from '../../src/gateway/index.js';
 import { KEYS, MODELS, chatBody, startTestEmulator } from '../support/index.js';
 import type { Emulator } from '../support/index.js';
 
@@ -26,9 +27,10 @@ interface OtlpSpan {
   attributes: { key: string; value: OtlpValue }[];
 }
 
-/** The spans of every OTLP/HTTP JSON export received (resourceSpans → scopeSpans → spans). */
-async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; contentTypes: string[]; close(): Promise<void> }> {
+/** The spans of every OTLP/HTTP JSON export received (resourceSpans → scopeSpans → spans), and their services. */
+async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; services: string[]; contentTypes: string[]; close(): Promise<void> }> {
   const spans: OtlpSpan[] = [];
+  const services: string[] = [];
   const contentTypes: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -36,9 +38,13 @@ async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; conten
     req.on('end', () => {
       contentTypes.push(String(req.headers['content-type']));
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+        resourceSpans: { resource?: { attributes: OtlpSpan['attributes'] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
       };
-      for (const resource of body.resourceSpans) for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+      for (const resource of body.resourceSpans) {
+        const service = resource.resource?.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
+        if (service !== undefined) services.push(service);
+        for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -47,6 +53,7 @@ async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; conten
   return {
     url: `http://127.0.0.1:${port}/v1/traces`,
     spans,
+    services,
     contentTypes,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -151,5 +158,70 @@ describe('gateway tracing (OpenTelemetry over OTLP/HTTP)', () => {
     // Each attempt sent its own span as traceparent; the emulator saw exactly those three.
     const expected = [first, retried, fallback].map((s) => `00-${CLIENT_TRACE}-${hex(s.spanId)}-01`);
     assert.deepEqual(seen.slice(-3), expected);
+  });
+});
+
+describe('gateway tracing turned on by the gateway config (no OTEL_* variables)', () => {
+  let emu: Emulator;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  const saved = new Map<string, string | undefined>();
+
+  before(async () => {
+    // Nothing in the environment may turn tracing on: only the config does here.
+    for (const name of Object.keys(process.env).filter((n) => n.startsWith('OTEL_'))) {
+      saved.set(name, process.env[name]);
+      delete process.env[name];
+    }
+    receiver = await startReceiver();
+    emu = await startTestEmulator();
+  });
+  after(async () => {
+    await emu?.close();
+    await receiver?.close();
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  });
+
+  async function serveOne(tracing: GatewayFileConfig['tracing']): Promise<string[]> {
+    const gateway = await createGateway(
+      { port: 0, logLevel: 'silent', upstream: { baseUrl: emu.baseUrl, apiKey: KEYS.main }, tracing },
+      { env: {} },
+    );
+    const before = emu.stats().traceparents.length;
+    try {
+      const response = await fetch(`${gateway.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(chatBody(FALLBACK, { max_tokens: 5 })),
+      });
+      assert.equal(response.status, 200, await response.text());
+    } finally {
+      await gateway.close();
+    }
+    return emu.stats().traceparents.slice(before);
+  }
+
+  test('`tracing: { endpoint, serviceName }` exports the request and attempt spans to that receiver', async () => {
+    const sent = await serveOne({ endpoint: receiver.url, serviceName: 'tether-gateway-config-test' });
+    assert.ok(receiver.spans.length >= 2, `spans received: ${receiver.spans.length}`);
+    assert.deepEqual([...new Set(receiver.services)], ['tether-gateway-config-test']);
+    const request = receiver.spans.find((s) => attribute(s, 'tether.attempts') === 1);
+    assert.ok(request, JSON.stringify(receiver.spans.map((s) => s.name)));
+    assert.equal(attribute(request, 'gen_ai.request.model'), FALLBACK);
+    const attempt = receiver.spans.find((s) => s.parentSpanId !== undefined && hex(s.parentSpanId) === hex(request.spanId));
+    assert.ok(attempt, 'an attempt span under the request span');
+    // The attempt's own span went upstream as its traceparent.
+    assert.deepEqual(sent, [`00-${hex(attempt.traceId)}-${hex(attempt.spanId)}-01`]);
+  });
+
+  test('`tracing: false` keeps it off even with the OTEL_* variables set', async () => {
+    const received = receiver.spans.length;
+    process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] = receiver.url;
+    try {
+      const sent = await serveOne(false);
+      assert.deepEqual(sent, [], 'no traceparent upstream');
+      assert.equal(receiver.spans.length, received, 'no span exported');
+    } finally {
+      delete process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
+    }
   });
 });

@@ -126,6 +126,23 @@ describe('gateway config', () => {
   });
 });
 
+describe('gateway config: tracing', () => {
+  test('true, false or { endpoint, serviceName }; unset stays unset (the OTEL_* variables decide)', () => {
+    assert.equal(resolveGatewayConfig({}, {}).tracing, undefined);
+    assert.equal(resolveGatewayConfig({ tracing: true }, {}).tracing, true);
+    assert.equal(resolveGatewayConfig({ tracing: false }, {}).tracing, false);
+    const on = { endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'edge-gateway' };
+    assert.deepEqual(resolveGatewayConfig({ tracing: on }, {}).tracing, on);
+  });
+
+  test('a bad value names `tracing` and what it must be', () => {
+    assert.throws(() => resolveGatewayConfig({ tracing: 'yes' }, {}), /`tracing`: must be true, false, or \{ endpoint\?, serviceName\? \}/);
+    assert.throws(() => resolveGatewayConfig({ tracing: { endpoint: 'collector:4318' } }, {}), /`tracing\.endpoint`: must be an http:\/\/ or https:\/\/ URL/);
+    assert.throws(() => resolveGatewayConfig({ tracing: { serviceName: '' } }, {}), /`tracing\.serviceName`/);
+    assert.throws(() => resolveGatewayConfig({ tracing: { tracerProvider: {} } }, {}), /unknown field `tracerProvider` in `tracing`/);
+  });
+});
+
 describe('error envelope and helpers', () => {
   test('a TogetherError with a status keeps it; without, the category decides', () => {
     assert.equal(togetherErrorReply(togetherError('billing', { status: 402, type: 'credit_limit' })).status, 402);

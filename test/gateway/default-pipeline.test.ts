@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pipelineOptions } from '../../src/gateway/default-pipeline.js';
-import { pipelineSettings } from '../../src/gateway/generation.js';
+import { pipelineSettings, settingsKey } from '../../src/gateway/generation.js';
 import { resolveGatewayConfig } from '../../src/gateway/index.js';
 
 test('policies, redis and the key reach the pipeline options', () => {
@@ -47,4 +47,22 @@ test('pacing: false turns pacing off; redis alone shares the default pacing and 
   assert.deepEqual(pipelineOptions(pipelineSettings(shared)).breaker, { store: { redis: 'redis://h:1' } });
   const env = resolveGatewayConfig({}, { TOGETHER_API_KEY: 'from-env' });
   assert.equal(pipelineOptions(pipelineSettings(env)).keySource, 'env');
+});
+
+test('tracing reaches the pipeline options; unset leaves it to the OTEL_* variables', () => {
+  const options = (tracing: unknown) => pipelineOptions(pipelineSettings(resolveGatewayConfig({ upstream: { apiKey: 'k' }, tracing }, {})));
+  assert.equal('tracing' in options(undefined), false);
+  assert.equal(options(true).tracing, true);
+  assert.equal(options(false).tracing, false);
+  assert.deepEqual(options({ endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'gw' }).tracing, {
+    endpoint: 'http://127.0.0.1:4318/v1/traces',
+    serviceName: 'gw',
+  });
+});
+
+test('a tracing change makes a reload build a new pipeline (its settings key changes)', () => {
+  const key = (tracing: unknown) => settingsKey(pipelineSettings(resolveGatewayConfig({ upstream: { apiKey: 'k' }, tracing }, {})));
+  const keys = [undefined, true, false, { serviceName: 'a' }, { serviceName: 'b' }, { endpoint: 'http://h:1/v1/traces' }].map(key);
+  assert.equal(new Set(keys).size, keys.length, 'every tracing setting is its own pipeline');
+  assert.equal(key({ serviceName: 'a' }), key({ serviceName: 'a' }), 'the same setting keeps the pipeline');
 });
