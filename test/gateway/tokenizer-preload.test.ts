@@ -1,7 +1,10 @@
+// The gateway preloads the tokenizers of the models its config names (through tokens' preloadTokenizers).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { resolveFamily } from '../../src/tokens/index.js';
-import { configuredFamilies } from '../../src/gateway/tokenizer-preload.js';
+import { configuredFamilies, configuredModels } from '../../src/gateway/tokenizer-preload.js';
+import { createGateway } from '../../src/gateway/index.js';
+import { memoryLogger } from './helpers.js';
 
 describe('configuredFamilies', () => {
   test('the families of the alias targets and route models, each once; unknown models add none', () => {
@@ -21,5 +24,40 @@ describe('configuredFamilies', () => {
 
   test('a config naming no model preloads nothing', () => {
     assert.deepEqual(configuredFamilies({ aliases: new Map(), routes: new Map() }), []);
+  });
+});
+
+describe('configuredModels', () => {
+  test('alias targets, then each routed model and its fallbacks, in the order named', () => {
+    const models = configuredModels({
+      aliases: new Map([['fast', 'a/one']]),
+      routes: new Map([['b/two', ['c/three', 'a/one']]]),
+    });
+    assert.deepEqual(models, ['a/one', 'b/two', 'c/three', 'a/one']);
+  });
+});
+
+describe('the gateway preloads before it listens', () => {
+  test('the real pipeline: the configured families load, and the start-up line says which', async () => {
+    const { logger, text } = memoryLogger();
+    const gateway = await createGateway(
+      {
+        port: 0,
+        upstream: { baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'tg-preload-test-key' },
+        aliases: { fast: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo' },
+      },
+      { logger, env: {} },
+    );
+    try {
+      const line = text()
+        .split('\n')
+        .filter((l) => l.includes('tokenizers preloaded for the configured models'))
+        .map((l) => JSON.parse(l) as { families: string[]; ms: number });
+      assert.equal(line.length, 1, text());
+      assert.match(line[0]!.families.join(','), /^llama3_1( \(unavailable\))?$/);
+      assert.equal(typeof line[0]!.ms, 'number');
+    } finally {
+      await gateway.close();
+    }
   });
 });
