@@ -102,6 +102,8 @@ const W_QUOTE_ASS = wordOf('"ass');
 
 let lastMessages = 0;
 let lastNewline = 0;
+/** The role of the message canonicalMessageEnd last accepted. */
+let lastRole = 0;
 
 /** b[at, at + word.length) equals word. */
 function same(b: Uint8Array, at: number, word: Uint8Array): boolean {
@@ -113,8 +115,8 @@ function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
-// Strings are scanned four bytes at a time through a DataView of the same memory (unaligned reads, so the scan
-// resumes right after an escape without a byte-by-byte lead-in).
+// Keys, roles and string bodies are read a 32-bit word at a time through a DataView of the same memory (unaligned
+// reads, so a scan resumes right after an escape without a byte-by-byte lead-in).
 let viewOf: Uint8Array | undefined;
 let view: DataView = new DataView(new ArrayBuffer(0));
 /** The last index a four-byte read from b may start at. */
@@ -229,8 +231,6 @@ function canonicalMessageEnd(b: Uint8Array, i: number): number {
   lastRole = role;
   return end + 1;
 }
-
-let lastRole = 0;
 
 /** i at "[": the index after the messages array of a clean conversation, or -1. Sets lastMessages. */
 function messagesEnd(b: Uint8Array, i: number, allowSameRoleRuns: boolean): number {
