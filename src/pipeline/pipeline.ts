@@ -176,6 +176,9 @@ function onAttemptHeaders(this: PipelineAttempt, callback: (headers: Record<stri
   this.hooks.onHeaders(callback, this);
 }
 
+/** A request's overrides when it has none: shared, never written. */
+const NO_OVERRIDES: RequestOverrides = Object.freeze({});
+
 /** The slots of a request no layer keeps state for (tracing off): shared, never written. */
 const NO_SLOTS: RequestSlots = new Map();
 
@@ -553,14 +556,14 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
 
   async function sendOne(request: PipelineRequest, slots: RequestSlots): Promise<PipelineResult> {
     const startedAt = performance.now();
-    let overrides = request?.overrides ?? {};
+    let overrides = request?.overrides ?? NO_OVERRIDES;
     const progress: Progress = { attempts: 0, model: undefined };
     let deadline: Deadline | undefined;
     let handedOff = false;
     try {
       if (closed) throw pipelineClosedError();
       if (!isEndpoint(request?.endpoint)) throw unknownEndpointError(request?.endpoint);
-      checkOverrides(overrides);
+      if (overrides !== NO_OVERRIDES) checkOverrides(overrides);
       const checked = checkBody(request.endpoint, request.body);
       if (checked instanceof TogetherError) throw checked;
       // A form (or any body that is not JSON) is sent as the caller's bytes: it cannot be rewritten for another model.
