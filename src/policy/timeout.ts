@@ -9,6 +9,7 @@
 import { timeoutError } from '../errors/index.js';
 import type { TimeoutKind } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
+import { clearCoarse, setCoarse } from './coarse-timers.js';
 
 export { timeoutError } from '../errors/index.js';
 export type { TimeoutKind } from '../errors/index.js';
@@ -84,11 +85,16 @@ class TimedDeadline implements Deadline {
       parent.addEventListener('abort', this.forward, { once: true });
     }
     if (timeoutMs !== undefined && !this.own.aborted) {
-      this.timer = clock.setTimeout(() => {
-        this.timer = undefined;
-        this.dispose();
-        this.own.abort(timeoutError('deadline', timeoutMs, options.model));
-      }, timeoutMs);
+      // The gateway's 15-minute default comes once per request and almost never fires: a coarse timer (coarse-timers.ts).
+      this.timer = setCoarse(
+        clock,
+        () => {
+          this.timer = undefined;
+          this.dispose();
+          this.own.abort(timeoutError('deadline', timeoutMs, options.model));
+        },
+        timeoutMs,
+      );
     }
   }
 
@@ -101,7 +107,7 @@ class TimedDeadline implements Deadline {
   }
 
   dispose(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    if (this.timer !== undefined) clearCoarse(this.clock, this.timer);
     this.timer = undefined;
     if (this.forward !== undefined) this.parent?.removeEventListener('abort', this.forward);
   }
@@ -230,10 +236,15 @@ class Scope implements AttemptScope {
     this.finished = own.aborted;
     const attemptTimeoutMs = options.attemptTimeoutMs;
     if (!this.finished && attemptTimeoutMs !== undefined) {
-      this.attemptTimer = this.clock.setTimeout(() => {
-        this.attemptTimer = undefined;
-        this.fail('attempt', attemptTimeoutMs);
-      }, attemptTimeoutMs);
+      // Ten minutes by default, once per attempt: coarse, as the deadline's.
+      this.attemptTimer = setCoarse(
+        this.clock,
+        () => {
+          this.attemptTimer = undefined;
+          this.fail('attempt', attemptTimeoutMs);
+        },
+        attemptTimeoutMs,
+      );
     }
   }
 
@@ -265,7 +276,7 @@ class Scope implements AttemptScope {
   }
 
   private finish(): void {
-    if (this.attemptTimer !== undefined) this.clock.clearTimeout(this.attemptTimer);
+    if (this.attemptTimer !== undefined) clearCoarse(this.clock, this.attemptTimer);
     if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer);
     this.attemptTimer = this.idleTimer = undefined;
     this.finished = true;
