@@ -10,39 +10,68 @@ export const COARSE_MIN_MS = 30_000;
 /** How often the list is swept while it holds timers: the most a coarse timer fires late. */
 export const COARSE_TICK_MS = 500;
 
-/** A coarse timer: a link in the swept list. */
-export class CoarseTimer {
-  prev: CoarseTimer | undefined = undefined;
-  next: CoarseTimer | undefined = undefined;
-  linked = true;
-  constructor(
-    readonly at: number,
-    readonly callback: () => void,
-  ) {}
+/**
+ * A coarse timer: a link in the swept list. The object that owns the timeout extends it (a deadline, an attempt
+ * scope), so arming one allocates nothing: no Timeout, no callback closure.
+ */
+export abstract class CoarseTimer {
+  /** Date.now() time it fires at, once armed. */
+  coarseAt = 0;
+  coarsePrev: CoarseTimer | undefined = undefined;
+  coarseNext: CoarseTimer | undefined = undefined;
+  coarseArmed = false;
+  /** Called (once) by the sweep when the time has come; the timer is already disarmed. */
+  abstract onCoarseTimeout(): void;
 }
 
 let head: CoarseTimer | undefined;
 let interval: ReturnType<typeof setInterval> | undefined;
 
-function unlink(timer: CoarseTimer): void {
-  if (!timer.linked) return;
-  timer.linked = false;
-  if (timer.prev) timer.prev.next = timer.next;
-  else head = timer.next;
-  if (timer.next) timer.next.prev = timer.prev;
-  timer.prev = timer.next = undefined;
+/** Whether a timer of `ms` on `clock` may be coarse: the system clock's, and long enough for a tick not to matter. */
+export function canBeCoarse(clock: Clock, ms: number): boolean {
+  return clock === systemClock && ms >= COARSE_MIN_MS;
 }
 
-/** Fires every timer that is due. The interval stops once the list is empty (clearCoarse does that too). */
+/**
+ * Arms `timer` to fire in `ms` (call only when canBeCoarse). Reads the globals at call time, as the system clock
+ * does, so node:test's mocked timers drive it too.
+ */
+export function armCoarse(timer: CoarseTimer, ms: number): void {
+  if (timer.coarseArmed) disarmCoarse(timer);
+  timer.coarseAt = Date.now() + ms;
+  timer.coarseArmed = true;
+  timer.coarseNext = head;
+  if (head) head.coarsePrev = timer;
+  head = timer;
+  // Like the Timeout it replaces, a pending coarse timer keeps the process alive: the interval is not unref'd.
+  interval ??= setInterval(sweep, COARSE_TICK_MS);
+}
+
+/** Disarms `timer` (a second call is a no-op); the interval stops with the last one. */
+export function disarmCoarse(timer: CoarseTimer): void {
+  if (!timer.coarseArmed) return;
+  unlink(timer);
+  if (head === undefined) stop();
+}
+
+function unlink(timer: CoarseTimer): void {
+  timer.coarseArmed = false;
+  if (timer.coarsePrev) timer.coarsePrev.coarseNext = timer.coarseNext;
+  else head = timer.coarseNext;
+  if (timer.coarseNext) timer.coarseNext.coarsePrev = timer.coarsePrev;
+  timer.coarsePrev = timer.coarseNext = undefined;
+}
+
+/** Fires every timer that is due. The interval stops once the list is empty (disarmCoarse does that too). */
 function sweep(): void {
   const now = Date.now();
   let due: CoarseTimer[] | undefined;
-  for (let timer = head; timer; timer = timer.next) if (timer.at <= now) (due ??= []).push(timer);
+  for (let timer = head; timer; timer = timer.coarseNext) if (timer.coarseAt <= now) (due ??= []).push(timer);
   if (due !== undefined) {
     for (const timer of due) unlink(timer);
     for (const timer of due) {
       try {
-        timer.callback();
+        timer.onCoarseTimeout();
       } catch (error) {
         // As a throwing Timeout callback would: reported, and the other due timers still fire.
         process.nextTick(() => {
@@ -60,34 +89,9 @@ function stop(): void {
   interval = undefined;
 }
 
-/**
- * A timer of `ms` on `clock`: coarse (swept) when the clock is the system's and `ms` is at least COARSE_MIN_MS,
- * else the clock's own. Clear it with clearCoarse. Reads the globals at call time, as the system clock does, so
- * node:test's mocked timers drive it too.
- */
-export function setCoarse(clock: Clock, callback: () => void, ms: number): unknown {
-  if (clock !== systemClock || ms < COARSE_MIN_MS) return clock.setTimeout(callback, ms);
-  const timer = new CoarseTimer(Date.now() + ms, callback);
-  timer.next = head;
-  if (head) head.prev = timer;
-  head = timer;
-  // Like the Timeout it replaces, a pending coarse timer keeps the process alive: the interval is not unref'd.
-  interval ??= setInterval(sweep, COARSE_TICK_MS);
-  return timer;
-}
-
-export function clearCoarse(clock: Clock, handle: unknown): void {
-  if (handle instanceof CoarseTimer) {
-    unlink(handle);
-    if (head === undefined) stop();
-  } else {
-    clock.clearTimeout(handle);
-  }
-}
-
 /** Coarse timers pending (for tests: a policy that cleaned up after itself leaves none of its own). */
 export function pendingCoarseTimers(): number {
   let count = 0;
-  for (let timer = head; timer; timer = timer.next) count++;
+  for (let timer = head; timer; timer = timer.coarseNext) count++;
   return count;
 }

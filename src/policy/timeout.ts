@@ -9,7 +9,10 @@
 import { timeoutError } from '../errors/index.js';
 import type { TimeoutKind } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
-import { clearCoarse, setCoarse } from './coarse-timers.js';
+import { CoarseTimer, armCoarse, canBeCoarse, disarmCoarse } from './coarse-timers.js';
+
+/** Shared: an options literal per listener would be an allocation per request. */
+const ONCE = { once: true } as const;
 
 export { timeoutError } from '../errors/index.js';
 export type { TimeoutKind } from '../errors/index.js';
@@ -61,40 +64,37 @@ class CallerSignal implements Deadline {
  * with a light signal rather than node's AbortController: a gateway makes one per request (its default deadline),
  * and the controller with its EventTarget listeners was the largest single cost of that default.
  */
-class TimedDeadline implements Deadline {
+class TimedDeadline extends CoarseTimer implements Deadline {
   readonly at: number;
   private readonly own = new LightAbortSignal();
   private readonly clock: Clock;
   private readonly parent: AbortSignal | undefined;
-  private readonly forward: (() => void) | undefined;
+  private readonly timeoutMs: number | undefined;
+  private readonly model: string | undefined;
+  /** The clock's timer, when the deadline is not coarse. */
   private timer: unknown;
 
   constructor(options: DeadlineOptions) {
+    super();
     const clock = (this.clock = options.clock ?? systemClock);
-    const timeoutMs = options.timeoutMs;
+    const timeoutMs = (this.timeoutMs = options.timeoutMs);
+    this.model = options.model;
     this.at = timeoutMs === undefined ? Infinity : clock.now() + timeoutMs;
     const parent = options.signal;
     if (parent?.aborted) this.own.abort(parent.reason);
     else if (parent !== undefined) {
       this.parent = parent;
-      // A caller's abort ends the deadline too: its timer must not outlive the request.
-      this.forward = () => {
-        this.dispose();
-        this.own.abort(parent.reason);
-      };
-      parent.addEventListener('abort', this.forward, { once: true });
+      // A caller's abort ends the deadline too (handleEvent): its timer must not outlive the request.
+      parent.addEventListener('abort', this, ONCE);
     }
-    if (timeoutMs !== undefined && !this.own.aborted) {
-      // The gateway's 15-minute default comes once per request and almost never fires: a coarse timer (coarse-timers.ts).
-      this.timer = setCoarse(
-        clock,
-        () => {
-          this.timer = undefined;
-          this.dispose();
-          this.own.abort(timeoutError('deadline', timeoutMs, options.model));
-        },
-        timeoutMs,
-      );
+    if (timeoutMs === undefined || this.own.aborted) return;
+    // The gateway's 15-minute default comes once per request and almost never fires: coarse (coarse-timers.ts).
+    if (canBeCoarse(clock, timeoutMs)) armCoarse(this, timeoutMs);
+    else {
+      this.timer = clock.setTimeout(() => {
+        this.timer = undefined;
+        this.onCoarseTimeout();
+      }, timeoutMs);
     }
   }
 
@@ -106,10 +106,23 @@ class TimedDeadline implements Deadline {
     return Math.max(0, this.at - this.clock.now());
   }
 
+  /** The deadline has passed. */
+  onCoarseTimeout(): void {
+    this.dispose();
+    this.own.abort(timeoutError('deadline', this.timeoutMs!, this.model));
+  }
+
+  /** The caller's signal aborted (this object is its listener: no closure per request). */
+  handleEvent(): void {
+    this.dispose();
+    this.own.abort(this.parent!.reason);
+  }
+
   dispose(): void {
-    if (this.timer !== undefined) clearCoarse(this.clock, this.timer);
+    disarmCoarse(this);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.forward !== undefined) this.parent?.removeEventListener('abort', this.forward);
+    this.parent?.removeEventListener('abort', this);
   }
 }
 
@@ -205,47 +218,56 @@ export class LightAbortController {
 }
 
 /** The attempt scope: a class rather than a handful of closures, since every request makes one. */
-class Scope implements AttemptScope {
+class Scope extends CoarseTimer implements AttemptScope {
   private readonly own = new LightAbortSignal();
   private readonly clock: Clock;
   private readonly parent: AbortSignal | undefined;
   private readonly model: string | undefined;
   private readonly idleTimeoutMs: number | undefined;
-  private forward: (() => void) | undefined;
+  private readonly attemptTimeoutMs: number | undefined;
+  private listening = false;
+  /** The clock's attempt timer, when it is not coarse. */
   private attemptTimer: unknown;
   private idleTimer: unknown;
   private lastTouch = 0;
   private finished: boolean;
 
   constructor(options: AttemptScopeOptions) {
+    super();
     this.clock = options.clock ?? systemClock;
     this.parent = options.signal;
     this.model = options.model;
     this.idleTimeoutMs = options.idleTimeoutMs;
+    const attemptTimeoutMs = (this.attemptTimeoutMs = options.attemptTimeoutMs);
     const { own, parent } = this;
     // Follow the parent until the scope ends.
     if (parent?.aborted) own.abort(parent.reason);
     else if (parent) {
-      // A parent abort ends the scope too, so its timers never outlive it.
-      this.forward = () => {
-        this.finish();
-        own.abort(parent.reason);
-      };
-      parent.addEventListener('abort', this.forward, { once: true });
+      // A parent abort ends the scope too (handleEvent), so its timers never outlive it.
+      parent.addEventListener('abort', this, ONCE);
+      this.listening = true;
     }
     this.finished = own.aborted;
-    const attemptTimeoutMs = options.attemptTimeoutMs;
-    if (!this.finished && attemptTimeoutMs !== undefined) {
-      // Ten minutes by default, once per attempt: coarse, as the deadline's.
-      this.attemptTimer = setCoarse(
-        this.clock,
-        () => {
-          this.attemptTimer = undefined;
-          this.fail('attempt', attemptTimeoutMs);
-        },
-        attemptTimeoutMs,
-      );
+    if (this.finished || attemptTimeoutMs === undefined) return;
+    // Ten minutes by default, once per attempt: coarse, as the deadline's.
+    if (canBeCoarse(this.clock, attemptTimeoutMs)) armCoarse(this, attemptTimeoutMs);
+    else {
+      this.attemptTimer = this.clock.setTimeout(() => {
+        this.attemptTimer = undefined;
+        this.onCoarseTimeout();
+      }, attemptTimeoutMs);
     }
+  }
+
+  /** The attempt timeout has passed. */
+  onCoarseTimeout(): void {
+    this.fail('attempt', this.attemptTimeoutMs!);
+  }
+
+  /** The parent signal aborted (this object is its listener: no closure per attempt). */
+  handleEvent(): void {
+    this.finish();
+    this.own.abort(this.parent!.reason);
   }
 
   get signal(): AbortSignal {
@@ -276,13 +298,14 @@ class Scope implements AttemptScope {
   }
 
   private finish(): void {
-    if (this.attemptTimer !== undefined) clearCoarse(this.clock, this.attemptTimer);
+    disarmCoarse(this);
+    if (this.attemptTimer !== undefined) this.clock.clearTimeout(this.attemptTimer);
     if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer);
     this.attemptTimer = this.idleTimer = undefined;
     this.finished = true;
-    if (this.forward !== undefined) {
-      this.parent?.removeEventListener('abort', this.forward);
-      this.forward = undefined;
+    if (this.listening) {
+      this.listening = false;
+      this.parent?.removeEventListener('abort', this);
     }
   }
 
