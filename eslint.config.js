@@ -58,7 +58,7 @@ function moduleRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'artifacts/', 'bench/.data/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'artifacts/', 'bench/.data/', '.bench-dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
