@@ -168,7 +168,7 @@ export async function validateFile(path: string, options: ValidateOptions = {}):
     await mergeParquet(await asyncBufferFromFile(path), builder, cap, model, (rows, total) => options.onProgress?.(total > 0 ? Math.round((size * rows) / total) : size, size));
     return builder.build(size, rules, model);
   }
-  const threads = Math.min(options.threads ?? defaultWorkers(size), MAX_THREADS);
+  const threads = Math.min(options.threads ?? (await defaultWorkers(size)), MAX_THREADS);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const buffers = new BufferPool(chunkSize);
   let done = 0;

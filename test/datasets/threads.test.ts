@@ -2,7 +2,7 @@
 // the main thread back (merge-queue.ts).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { busyThreads, workersFor, WORKER_MIN_BYTES } from '../../src/datasets/threads.js';
+import { BUSY_SAMPLES, busyThreads, leastBusyThreads, workersFor, WORKER_MIN_BYTES } from '../../src/datasets/threads.js';
 import { MergeQueue } from '../../src/datasets/merge-queue.js';
 import type { ChunkResult } from '../../src/datasets/chunk.js';
 
@@ -21,6 +21,25 @@ describe('workersFor', () => {
 
   test('busyThreads counts at least this thread', () => {
     assert.ok(Number.isInteger(busyThreads()) && busyThreads() >= 1);
+  });
+
+  /** A sampler that answers `counts` in turn and records how often it was asked. */
+  const sampler = (counts: number[]) => {
+    const asked = { times: 0 };
+    return { asked, sample: () => counts[Math.min(asked.times++, counts.length - 1)]! };
+  };
+
+  test('a thread that runs for a moment is not load: the fewest of several samples counts', async () => {
+    const transient = sampler([2, 2, 1, 2]);
+    assert.equal(await leastBusyThreads(transient.sample, 5, 0), 1);
+    assert.equal(transient.asked.times, 3, 'stops once only this thread runs');
+    const busy = sampler([3, 2, 4, 2, 3, 1]);
+    assert.equal(await leastBusyThreads(busy.sample, 5, 0), 2, 'a machine busy in every sample stays busy');
+    assert.equal(busy.asked.times, 5);
+    const idle = sampler([1, 3]);
+    assert.equal(await leastBusyThreads(idle.sample), 1);
+    assert.equal(idle.asked.times, 1, 'an idle machine costs one sample');
+    assert.ok(BUSY_SAMPLES > 1);
   });
 });
 
