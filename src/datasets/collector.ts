@@ -14,7 +14,10 @@ export class IssueCollector {
   readonly issues: Issue[] = [];
   readonly omitted: Partial<Record<RuleId, number>> = {};
   private readonly counts = new Map<RuleId, number>();
-  readonly runs: FormatRun[] = [];
+  /** Made with its first run (see formatLines). */
+  private list: FormatRun[] | undefined;
+  /** The last run. */
+  private last: FormatRun | undefined;
 
   constructor(private readonly cap: number) {}
 
@@ -31,16 +34,24 @@ export class IssueCollector {
 
   /** `count` examples of one format on consecutive lines from `line`. */
   formatLines(line: number, count: number, format: DatasetFormat): void {
-    const runs = this.runs;
-    // No read at index -1 of an empty list: V8 would leave optimized code for it at every chunk's first line.
-    let last = runs.length > 0 ? runs[runs.length - 1]! : undefined;
+    // The list is made with its first run ([last]), and the last run kept in a field: an empty list ([]) changes its
+    // map when the first object goes in, later empty lists are made with the new map, and the optimized scan of a
+    // chunk, compiled for one of them, left for the interpreter at every chunk's first run.
+    let last = this.last;
     if (last === undefined || last.format !== format) {
       last = { format, count: 0, lines: [] };
-      runs.push(last);
+      if (this.list === undefined) this.list = [last];
+      else this.list.push(last);
+      this.last = last;
     }
     last.count += count;
     const lines = last.lines;
     for (let k = 0; k < count && lines.length < this.cap; k++) lines.push(line + k);
+  }
+
+  /** The runs of formats, in line order. */
+  get runs(): FormatRun[] {
+    return this.list ?? [];
   }
 
   /** Issues sorted by line (stable, so a line's issues keep the order they were found in). */
