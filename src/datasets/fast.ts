@@ -76,29 +76,32 @@ const ROLE_LENGTHS = [0, SYSTEM_VALUE.length, USER_VALUE.length, ASSISTANT_VALUE
 
 /**
  * A message's start exactly as JSON.stringify writes it, up to the content's opening quote: most files are
- * written that way, and one comparison a word at a time replaces parsing its two keys and role.
+ * written that way, and one comparison of CANONICAL_WORDS words replaces parsing its two keys and role.
  */
-interface Canonical {
-  bytes: Uint8Array;
-  /** bytes read as little-endian int32 words (the whole words of it). */
-  words: Int32Array;
+const CANONICAL_WORDS = 8;
+/** Indexed by role (R_SYSTEM, R_USER, R_ASSISTANT): `{"role":"ROLE","content":"`, at most CANONICAL_WORDS * 4 bytes. */
+const CANONICAL = ['', 'system', 'user', 'assistant'].map((role) => encode(`{"role":"${role}","content":"`));
+/**
+ * Per role, CANONICAL_WORDS little-endian words of its canonical start (zero-padded) and a mask of the bytes that
+ * count in each: a message matches when every masked word is equal, whatever follows the start.
+ */
+const CANONICAL_TEXT = new Int32Array(4 * CANONICAL_WORDS);
+const CANONICAL_MASK = new Int32Array(4 * CANONICAL_WORDS);
+for (let role = R_SYSTEM; role <= R_ASSISTANT; role++) {
+  const start = CANONICAL[role]!;
+  for (let k = 0; k < CANONICAL_WORDS * 4; k++) {
+    const word = role * CANONICAL_WORDS + (k >> 2);
+    const shift = (k & 3) * 8;
+    if (k < start.length) {
+      CANONICAL_TEXT[word] = CANONICAL_TEXT[word]! | (start[k]! << shift);
+      CANONICAL_MASK[word] = CANONICAL_MASK[word]! | (0xff << shift);
+    }
+  }
 }
-
-function canonical(role: string): Canonical {
-  const bytes = encode(`{"role":"${role}","content":"`);
-  const words = new Int32Array(bytes.length >> 2);
-  const view = new DataView(bytes.buffer);
-  for (let k = 0; k < words.length; k++) words[k] = view.getInt32(k * 4, true);
-  return { bytes, words };
-}
-
-/** Indexed by role (R_SYSTEM, R_USER, R_ASSISTANT). */
-const CANONICAL: Canonical[] = [canonical(''), canonical('system'), canonical('user'), canonical('assistant')];
-const W_OPEN_RO = wordOf('{"ro');
-const W_LE_COLON = wordOf('le":');
-const W_QUOTE_SYS = wordOf('"sys');
-const W_QUOTE_USE = wordOf('"use');
-const W_QUOTE_ASS = wordOf('"ass');
+/** The role whose canonical start has this byte at offset ROLE_BYTE (the role's first letter), else 0. */
+const ROLE_BYTE = 9;
+const ROLE_BY_BYTE = new Uint8Array(256);
+for (let role = R_SYSTEM; role <= R_ASSISTANT; role++) ROLE_BY_BYTE[CANONICAL[role]![ROLE_BYTE]!] = role;
 
 let lastMessages = 0;
 let lastNewline = 0;
@@ -207,14 +210,15 @@ function skipSpace(b: Uint8Array, i: number): number {
 
 /** The role when b[i] starts a message written as JSON.stringify writes it (CANONICAL), else 0. */
 function canonicalRole(b: Uint8Array, i: number): number {
-  if (wordAt(i) !== W_OPEN_RO || wordAt(i + 4) !== W_LE_COLON) return 0;
-  const third = wordAt(i + 8);
-  const role = third === W_QUOTE_USE ? R_USER : third === W_QUOTE_ASS ? R_ASSISTANT : third === W_QUOTE_SYS ? R_SYSTEM : 0;
+  // Near the end of the view the message is parsed key by key instead.
+  if (i > lastWord - (CANONICAL_WORDS - 1) * 4) return 0;
+  const role = ROLE_BY_BYTE[b[i + ROLE_BYTE]!]!;
   if (role === 0) return 0;
-  const { bytes, words } = CANONICAL[role]!;
-  for (let k = 3; k < words.length; k++) if (wordAt(i + k * 4) !== words[k]) return 0;
-  for (let k = words.length * 4; k < bytes.length; k++) if (b[i + k] !== bytes[k]) return 0;
-  return role;
+  // One branch for the whole start: the words' differences, masked, ORed together.
+  const at = role * CANONICAL_WORDS;
+  let diff = 0;
+  for (let k = 0; k < CANONICAL_WORDS; k++) diff |= (view.getInt32(i + k * 4, true) ^ CANONICAL_TEXT[at + k]!) & CANONICAL_MASK[at + k]!;
+  return diff === 0 ? role : 0;
 }
 
 /**
@@ -224,7 +228,7 @@ function canonicalRole(b: Uint8Array, i: number): number {
 function canonicalMessageEnd(b: Uint8Array, i: number): number {
   const role = canonicalRole(b, i);
   if (role === 0) return -1;
-  const quote = i + CANONICAL[role]!.bytes.length - 1;
+  const quote = i + CANONICAL[role]!.length - 1;
   if (b[quote + 1] === QUOTE) return -1;
   const end = stringEnd(b, quote);
   if (end < 0 || b[end] !== 0x7d) return -1;

@@ -33,3 +33,25 @@ test('a stop in the last bytes of the file, with and without a final newline', (
     }
   }
 });
+
+test("a message start one byte away from JSON.stringify's gets the reference verdict, anywhere in the chunk", () => {
+  const lines: string[] = [];
+  for (const role of ['system', 'user', 'assistant', 'tool']) {
+    const start = `{"role":"${role}","content":"`;
+    for (let at = 0; at < start.length + 2; at++) {
+      for (const by of ['x', '"', ' ', '\\', 'S']) {
+        const first = `${start}hi"}`;
+        const mutated = first.slice(0, at) + by + first.slice(at + 1);
+        const other = role === 'assistant' ? 'user' : 'assistant';
+        lines.push(`{"messages":[${mutated},{"role":"${other}","content":"ok"}]}`);
+      }
+    }
+  }
+  checkContent(`${lines.join('\n')}\n`, {}, 10_000);
+  // The same starts in the last bytes of a chunk, where fewer than a whole canonical start's words remain.
+  for (const role of ['system', 'user', 'assistant']) {
+    const line = `{"messages":[{"role":"user","content":"a"},{"role":"${role}","content":"b"}]}`;
+    for (let cut = 1; cut < 40; cut++) checkContent(line.slice(0, line.length - cut));
+    checkContent(line);
+  }
+});
