@@ -1,5 +1,6 @@
 // A small pool of worker threads that check chunks. Buffers travel to the worker and back without copying
-// (transferred), and the caller bounds how many chunks are in flight.
+// (transferred), and the caller bounds how many chunks are in flight. A pool may start before its job is known
+// (workers take ~45 ms to start): it then holds the process open only once start() gives it the job.
 import { Worker } from 'node:worker_threads';
 import type { ChunkResult } from './chunk.js';
 import type { ChunkJob } from './job.js';
@@ -13,6 +14,9 @@ export interface ChunkRequest {
   length: number;
   final: boolean;
 }
+
+/** What a worker receives: the run's job once, first, then chunks. */
+export type WorkerRequest = ChunkRequest | { job: ChunkJob };
 
 export type ChunkReply = { seq: number; buffer: ArrayBuffer; result: ChunkResult } | { seq: number; buffer: ArrayBuffer; error: string };
 
@@ -31,14 +35,13 @@ interface Pending {
  * Starts a worker running worker.ts/.js next to this module. From TypeScript source (tsx), the worker first
  * registers tsx itself: loader hooks registered on the main thread do not reach workers on Node 20.
  */
-function spawnWorker(job: ChunkJob): Worker {
+function spawnWorker(): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
-  const workerData = { job };
-  if (!fromSource) return new Worker(new URL('./worker.js', import.meta.url), { workerData, execArgv: [] });
+  if (!fromSource) return new Worker(new URL('./worker.js', import.meta.url), { execArgv: [] });
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./worker.ts', import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
+  return new Worker(bootstrap, { eval: true, execArgv: [] });
 }
 
 class PoolWorker {
@@ -47,8 +50,8 @@ class PoolWorker {
   /** Set once the worker has loaded its code: before that, a chunk sent to it would only wait. */
   ready = false;
 
-  constructor(job: ChunkJob, onFailure: (error: Error) => void) {
-    this.worker = spawnWorker(job);
+  constructor(onFailure: (error: Error) => void) {
+    this.worker = spawnWorker();
     this.worker.on('message', (reply: ChunkReply | { ready: true }) => {
       if ('ready' in reply) {
         this.ready = true;
@@ -64,6 +67,9 @@ class PoolWorker {
     this.worker.on('exit', (code) => {
       if (this.pending.size > 0) onFailure(new Error(`a validation worker exited (code ${code}) with chunks in flight`));
     });
+    // Until start(): a pool started early and never used must not keep the process alive. (After the listeners:
+    // adding a 'message' listener refs the worker's port again.)
+    this.worker.unref();
   }
 }
 
@@ -71,8 +77,21 @@ export class WorkerPool {
   private readonly workers: PoolWorker[];
   private failed: Error | undefined;
 
-  constructor(size: number, job: ChunkJob) {
-    this.workers = Array.from({ length: size }, () => new PoolWorker(job, (error) => this.fail(error)));
+  /** Starts `size` workers; they check nothing before start(). */
+  constructor(size: number) {
+    this.workers = Array.from({ length: size }, () => new PoolWorker((error) => this.fail(error)));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Gives every worker the run's job (it goes ahead of any chunk) and keeps the process alive until close(). */
+  start(job: ChunkJob): void {
+    for (const w of this.workers) {
+      w.worker.postMessage({ job } satisfies WorkerRequest);
+      w.worker.ref();
+    }
   }
 
   private fail(error: Error): void {
@@ -100,7 +119,7 @@ export class WorkerPool {
     const worker = target;
     return new Promise<ChunkDone>((resolve, reject) => {
       worker.pending.set(chunk.seq, { resolve, reject });
-      const request: ChunkRequest = { seq: chunk.seq, buffer, offset: chunk.bytes.byteOffset, length: chunk.bytes.length, final: chunk.final };
+      const request: WorkerRequest = { seq: chunk.seq, buffer, offset: chunk.bytes.byteOffset, length: chunk.bytes.length, final: chunk.final };
       worker.worker.postMessage(request, [buffer]);
     });
   }

@@ -17,6 +17,9 @@ export interface RuleOptions {
 
 export const DEFAULT_RULE_OPTIONS: RuleOptions = { profile: 'current', allowSameRoleRuns: false };
 
+/** Errors (and warnings) kept per rule by default; the rest are only counted. */
+export const DEFAULT_MAX_ERRORS = 20;
+
 /** One finding: 1-based line (0 for the whole file), a stable rule id and a message saying how to fix it. */
 export interface Issue {
   line: number;

@@ -5,22 +5,21 @@ import type { AsyncBuffer } from 'hyparquet';
 import { extname } from 'node:path';
 import { DatasetInputError } from './errors.js';
 import { runChunk } from './job.js';
-import { defaultWorkers } from './threads.js';
+import { startWorkers, takeEarlyWorkers, workersForFile } from './early-workers.js';
 import type { ChunkJob } from './job.js';
+import type { WorkerPool } from './pool.js';
 import { MergeQueue } from './merge-queue.js';
 import type { Merge } from './merge-queue.js';
 import type { ChunkResult } from './chunk.js';
 import { BufferPool, DEFAULT_CHUNK_SIZE, readChunks } from './reader.js';
 import { ReportBuilder } from './report.js';
 import type { ValidationReport } from './report.js';
-import { DEFAULT_RULE_OPTIONS } from './types.js';
+import { DEFAULT_MAX_ERRORS, DEFAULT_RULE_OPTIONS } from './types.js';
 import type { Issue, RuleOptions, ValidationProfile } from './types.js';
 import type { FineTuneModel } from './model.js';
 
 /** Together's Python SDK refuses files larger than 50.1 GiB (strictly greater). */
 export const MAX_FILE_BYTES = 50.1 * 2 ** 30;
-/** More workers than this only cost memory. */
-const MAX_THREADS = 16;
 /** Chunks in flight per worker: one being checked, one waiting, so a worker never idles between chunks. */
 const PER_WORKER = 2;
 /**
@@ -28,7 +27,7 @@ const PER_WORKER = 2;
  * ahead of a slow worker. Each is a small result (issues are capped per rule), not a buffer; with --model, fewer.
  */
 const REORDER_WINDOW = 32;
-export const DEFAULT_MAX_ERRORS = 20;
+export { DEFAULT_MAX_ERRORS };
 
 export interface ValidateOptions {
   /** Which of Together's rule sets to apply (default `current`). */
@@ -119,69 +118,71 @@ async function countLeft(result: ChunkResult, model: FineTuneModel | undefined, 
  * most REORDER_WINDOW chunks ahead of a slow worker). Buffers go back to the pool as soon as a chunk is checked,
  * so memory stays flat however fast the disk is.
  */
-async function checkWithWorkers(path: string, job: ChunkJob, threads: number, buffers: BufferPool, chunkSize: number, merge: Merge): Promise<void> {
-  // Loaded only when workers start: worker_threads and the pool cost start-up time a one-thread run never needs.
-  const { WorkerPool } = await import('./pool.js');
-  const pool = new WorkerPool(threads, job);
+async function checkWithWorkers(path: string, job: ChunkJob, pool: WorkerPool, buffers: BufferPool, chunkSize: number, merge: Merge): Promise<void> {
+  pool.start(job);
   // With --model a result may carry a chunk's examples, parsed, for exact counting: keep few of them waiting.
-  const queue = new MergeQueue(job.model ? threads * PER_WORKER + 2 : REORDER_WINDOW, merge);
-  try {
-    for await (const chunk of readChunks(path, buffers, chunkSize)) {
-      const length = chunk.bytes.length;
-      const submitted = pool.trySubmit(chunk, PER_WORKER);
-      if (submitted === undefined) {
-        queue.addReady(await runChunk(chunk.bytes, chunk.final, job), length);
-        buffers.release(chunk.bytes.buffer as ArrayBuffer);
-      } else {
-        queue.addPending(
-          submitted.then(({ result, buffer }) => {
-            buffers.release(buffer);
-            return result;
-          }),
-          length,
-        );
-      }
-      await queue.drain();
+  const queue = new MergeQueue(job.model ? pool.size * PER_WORKER + 2 : REORDER_WINDOW, merge);
+  for await (const chunk of readChunks(path, buffers, chunkSize)) {
+    const length = chunk.bytes.length;
+    const submitted = pool.trySubmit(chunk, PER_WORKER);
+    if (submitted === undefined) {
+      queue.addReady(await runChunk(chunk.bytes, chunk.final, job), length);
+      buffers.release(chunk.bytes.buffer as ArrayBuffer);
+    } else {
+      queue.addPending(
+        submitted.then(({ result, buffer }) => {
+          buffers.release(buffer);
+          return result;
+        }),
+        length,
+      );
     }
-    await queue.drain(true);
-  } finally {
-    await pool.close();
+    await queue.drain();
   }
+  await queue.drain(true);
 }
 
 /** Validates a fine-tuning JSONL file in one streaming pass and reports every problem found. */
 export async function validateFile(path: string, options: ValidateOptions = {}): Promise<ValidationReport> {
-  const cap = options.maxErrors ?? DEFAULT_MAX_ERRORS;
-  if (!Number.isInteger(cap) || cap < 1) throw new DatasetInputError(`maxErrors must be a positive integer, got ${cap}`);
-  const size = await fileSize(path);
-  const rules: RuleOptions = {
-    profile: options.profile ?? DEFAULT_RULE_OPTIONS.profile,
-    allowSameRoleRuns: options.allowSameRoleRuns ?? DEFAULT_RULE_OPTIONS.allowSameRoleRuns,
-  };
-  const model = await fineTuneModel(options.model);
-  const job: ChunkJob = { options: rules, cap, ...(model ? { model } : {}), ...(options.exactTokens ? { exactTokens: true } : {}) };
-  const builder = new ReportBuilder(cap);
-  for (const issue of fileLevelIssues(path, size)) builder.add(issue);
-  if (extname(path) === '.parquet') {
-    // Loaded only for Parquet files: the reader and its decompressors cost start-up time a JSONL run never needs.
-    const { asyncBufferFromFile } = await import('hyparquet');
-    await mergeParquet(await asyncBufferFromFile(path), builder, cap, model, (rows, total) => options.onProgress?.(total > 0 ? Math.round((size * rows) / total) : size, size));
+  // Workers started early for this file (startWorkersEarly: the CLI does), else started as soon as their number is
+  // known, before the model is loaded: a worker takes ~45 ms to start, time this thread spends on other things.
+  const early = takeEarlyWorkers(path, options.threads);
+  let pool = early ?? undefined;
+  try {
+    const cap = options.maxErrors ?? DEFAULT_MAX_ERRORS;
+    if (!Number.isInteger(cap) || cap < 1) throw new DatasetInputError(`maxErrors must be a positive integer, got ${cap}`);
+    const size = await fileSize(path);
+    const parquet = extname(path) === '.parquet';
+    if (early === undefined && !parquet) pool = await startWorkers(await workersForFile(size, options.threads));
+    const rules: RuleOptions = {
+      profile: options.profile ?? DEFAULT_RULE_OPTIONS.profile,
+      allowSameRoleRuns: options.allowSameRoleRuns ?? DEFAULT_RULE_OPTIONS.allowSameRoleRuns,
+    };
+    const model = await fineTuneModel(options.model);
+    const builder = new ReportBuilder(cap);
+    for (const issue of fileLevelIssues(path, size)) builder.add(issue);
+    if (parquet) {
+      // Loaded only for Parquet files: the reader and its decompressors cost start-up time a JSONL run never needs.
+      const { asyncBufferFromFile } = await import('hyparquet');
+      await mergeParquet(await asyncBufferFromFile(path), builder, cap, model, (rows, total) => options.onProgress?.(total > 0 ? Math.round((size * rows) / total) : size, size));
+      return builder.build(size, rules, model);
+    }
+    const job: ChunkJob = { options: rules, cap, ...(model ? { model } : {}), ...(options.exactTokens ? { exactTokens: true } : {}) };
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    const buffers = new BufferPool(chunkSize);
+    let done = 0;
+    const merge: Merge = async (result, length) => {
+      await countLeft(result, model, cap);
+      builder.addChunk(result);
+      done += length;
+      options.onProgress?.(done, size);
+    };
+    if (pool === undefined) await checkOnThisThread(path, job, buffers, chunkSize, merge);
+    else await checkWithWorkers(path, job, pool, buffers, chunkSize, merge);
     return builder.build(size, rules, model);
+  } finally {
+    await pool?.close();
   }
-  const threads = Math.min(options.threads ?? (await defaultWorkers(size)), MAX_THREADS);
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const buffers = new BufferPool(chunkSize);
-  let done = 0;
-  const merge: Merge = async (result, length) => {
-    await countLeft(result, model, cap);
-    builder.addChunk(result);
-    done += length;
-    options.onProgress?.(done, size);
-  };
-
-  if (threads <= 0) await checkOnThisThread(path, job, buffers, chunkSize, merge);
-  else await checkWithWorkers(path, job, threads, buffers, chunkSize, merge);
-  return builder.build(size, rules, model);
 }
 
 /** Checks a Parquet file row window by row window into `builder`; `progress` gets the rows done so far and the total. */

@@ -1,7 +1,12 @@
 // `tether validate FILE`: argument parsing and output only; the checks live in src/datasets.
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { DatasetInputError, DEFAULT_MAX_ERRORS, repairFile, severityOf, validateFile } from '../../datasets/index.js';
+// Only the light parts of the validator load with the command: the rest is imported once its workers are starting
+// (startWorkersEarly), so that a worker's ~45 ms start and loading the validator happen at the same time.
+import { startWorkersEarly } from '../../datasets/early-workers.js';
+import { DatasetInputError } from '../../datasets/errors.js';
+import { severityOf } from '../../datasets/rules.js';
+import { DEFAULT_MAX_ERRORS } from '../../datasets/types.js';
 import type { FixReport, Issue, RuleId, Severity, ValidationReport, ValidationProfile } from '../../datasets/index.js';
 import { EXIT_FINDING, EXIT_OK, UsageError } from '../exit-codes.js';
 import { clearProgress, drawProgress, printJson, printOut } from '../output.js';
@@ -106,6 +111,9 @@ function progressPrinter(file: string): { update: (done: number, total: number) 
 
 async function run(file: string, flags: ValidateFlags): Promise<void> {
   if (flags.exactTokens && flags.model === undefined) throw new UsageError('--exact-tokens counts tokens with a model: add --model ID.');
+  // With --fix the file checked is the repaired copy, written first: no workers before then.
+  if (flags.fix === undefined) await startWorkersEarly(file, flags.threads);
+  const { repairFile, validateFile } = await import('../../datasets/index.js');
   let fix: FixReport | undefined;
   if (flags.fix !== undefined) fix = await repairFile(file, flags.fix, { maxChanges: flags.maxErrors });
   const target = fix?.output ?? file;
