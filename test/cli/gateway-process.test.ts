@@ -81,7 +81,8 @@ async function chatThrough(baseUrl: string): Promise<number> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo', messages: [{ role: 'user', content: 'Say hi' }], max_tokens: 8 }),
   });
-  await response.arrayBuffer();
+  const text = await response.text();
+  if (response.status !== 200) console.error(`chat through the gateway: ${response.status} ${text.slice(0, 500)}`);
   return response.status;
 }
 
