@@ -113,9 +113,12 @@ async function run(file: string, flags: ValidateFlags): Promise<void> {
   if (flags.exactTokens && flags.model === undefined) throw new UsageError('--exact-tokens counts tokens with a model: add --model ID.');
   // With --fix the file checked is the repaired copy, written first: no workers before then.
   if (flags.fix === undefined) await startWorkersEarly(file, flags.threads);
-  const { repairFile, validateFile } = await import('../../datasets/index.js');
+  const { validateFile } = await import('../../datasets/validate.js');
   let fix: FixReport | undefined;
-  if (flags.fix !== undefined) fix = await repairFile(file, flags.fix, { maxChanges: flags.maxErrors });
+  if (flags.fix !== undefined) {
+    const { repairFile } = await import('../../datasets/fix.js');
+    fix = await repairFile(file, flags.fix, { maxChanges: flags.maxErrors });
+  }
   const target = fix?.output ?? file;
   const progress = flags.json ? { update: () => undefined, clear: () => undefined } : progressPrinter(target);
   let report: ValidationReport;
@@ -153,7 +156,7 @@ export function registerValidate(program: Command): void {
     )
     .option('--allow-same-role-runs', 'accept consecutive messages with the same role (newer Python SDK behaviour)')
     .option('--exact-tokens', 'with --model: tokenize every example for exact totals (by default an example whose size alone proves it fits is not tokenized)')
-    .option('--threads <n>', 'worker threads (0: check on the main thread; default: one per idle core beyond the first, for files of 8 MiB or more)', positiveInteger('--threads', 0))
+    .option('--threads <n>', 'worker threads (0: check on the main thread; default: one per idle core beyond the first, at most 3, for files of 32 MiB or more)', positiveInteger('--threads', 0))
     .action(async (file: string, flags: ValidateFlags) => {
       checkInputFile(file, 'the dataset');
       if (flags.fix !== undefined) checkOutputFile(flags.fix, '--fix output');
