@@ -47,7 +47,7 @@ function spawnWorker(): Worker {
 class PoolWorker {
   readonly pending = new Map<number, Pending>();
   readonly worker: Worker;
-  /** Set once the worker has loaded its code: before that, a chunk sent to it would only wait. */
+  /** Set once the worker has loaded its code: before that, a chunk sent to it waits. */
   ready = false;
 
   constructor(onFailure: (error: Error) => void) {
@@ -103,8 +103,8 @@ export class WorkerPool {
   }
 
   /**
-   * Sends a chunk to a ready worker with fewer than `perWorker` chunks in flight, transferring its buffer
-   * (unusable here until it comes back); undefined when every worker is busy, still starting or failed.
+   * Sends a chunk to a worker with fewer than `perWorker` chunks in flight (one, while it is still starting),
+   * transferring its buffer (unusable here until it comes back); undefined when every worker is busy or failed.
    */
   trySubmit(chunk: Chunk, perWorker: number): Promise<ChunkDone> | undefined {
     // After a worker failure the caller checks the remaining chunks itself (chunks that were in
@@ -112,7 +112,10 @@ export class WorkerPool {
     if (this.failed) return undefined;
     let target: PoolWorker | undefined;
     for (const w of this.workers) {
-      if (w.ready && w.pending.size < perWorker && (target === undefined || w.pending.size < target.pending.size)) target = w;
+      // A worker still starting takes one chunk, which waits in its port: it begins the moment it is up, instead
+      // of when this thread (checking a chunk of its own, 15-20 ms while its code is cold) next notices.
+      const room = w.ready ? perWorker : 1;
+      if (w.pending.size < room && (target === undefined || w.pending.size < target.pending.size)) target = w;
     }
     if (target === undefined) return undefined;
     const buffer = chunk.bytes.buffer as ArrayBuffer;
