@@ -1,8 +1,8 @@
 // Makes a scratch copy of tether without the request-path limits of issue 15, to measure what they cost:
 //   git worktree add /tmp/nolimits HEAD && ln -s $PWD/node_modules /tmp/nolimits/
 //   node bench/limits-off.mjs /tmp/nolimits
-//   node --import tsx bench/gateway.ts --compiled --skip-portkey --baseline-tree /tmp/nolimits
-// `ratios.tetherOverBaseline` is then this tree's throughput over the same code without the limits: 1 − it is
+//   node --import tsx bench/gateway-ab.ts --a . --b /tmp/nolimits   (or bench/gateway.ts --compiled --baseline-tree /tmp/nolimits)
+// `aOverB.throughput` is then this tree's throughput over the same code without the limits: 1 − it is
 // their cost. Taken out (each edit fails loudly when its target moved): the body's nesting-depth and model-id checks
 // (gateway and pipeline), the gateway's default deadline, the scrubbing of every answer's body and headers for
 // keys, and overload shedding. Never commit the edited tree: it is the baseline, not a product.
