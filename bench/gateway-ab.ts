@@ -11,9 +11,8 @@
 // position bias (which process started first, which ran first) cancels out instead of being read as a cost.
 // The last line printed is one JSON object: `aOverB.throughput` (> 1: A serves more) and `aOverB.cpuPerRequest`
 // (< 1: A spends less CPU per request).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -80,7 +79,7 @@ interface Phase {
 
 async function phase(upstream: string, modules: { a: string; b: string }, firstStarted: 'a' | 'b', rounds: number, seconds: number, logLevel: string): Promise<Phase> {
   const order = firstStarted === 'a' ? (['a', 'b'] as const) : (['b', 'a'] as const);
-  const gateways: Record<string, { url: string; pid: number; child?: ChildProcess }> = {};
+  const gateways: Record<string, { url: string; pid: number }> = {};
   for (const side of order) gateways[side] = await start(['tether', '--upstream', upstream, '--log-level', logLevel, '--gateway-module', modules[side]]);
   for (const side of order) await load(gateways[side]!.url, 1, gateways[side]!.pid); // warm-up
   const throughput: number[] = [];
